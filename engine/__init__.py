@@ -1,0 +1,1 @@
+"""Headless training engine: paired raw-vs-normalized runs that emit events. Never imports textual."""
