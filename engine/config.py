@@ -1,0 +1,152 @@
+"""Session configuration: plain data, validated once, shared by CLI, UI, engine and log header.
+
+Imports no torch: the CLI validates options before any heavy import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+DATASETS: tuple[str, ...] = (
+    "wine",
+    "breast_cancer",
+    "digits",
+    "iris",
+    "seed",
+    "scales",
+    "moons",
+    "circles",
+)
+SCALERS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "quantile")
+ACTIVATIONS: tuple[str, ...] = (
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "mish",
+    "softplus",
+    "tanh",
+    "sigmoid",
+    "identity",
+)
+# Activations whose units can "die" (never positive) and those that saturate.
+RELU_FAMILY: frozenset[str] = frozenset({"relu", "leaky_relu", "prelu", "elu", "selu"})
+SATURATING: frozenset[str] = frozenset({"tanh", "sigmoid"})
+OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd", "rmsprop")
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+
+MAX_EPOCHS = 10_000_000
+MAX_HIDDEN_WIDTH = 65_536
+MAX_HIDDEN_LAYERS = 16
+
+
+class ConfigError(ValueError):
+    """A user-facing configuration problem; its message is one line meant for the terminal."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Everything that defines a paired session. Both runs share all of it but the input transform."""
+
+    dataset: str = "wine"
+    csv_path: str | None = (
+        None  # when set, `dataset` is ignored and `target` names the label column
+    )
+    target: str | None = None
+    scaler: str = "standard"
+    activation: str = "relu"
+    hidden: tuple[int, ...] = (64,)
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    batch_size: int | None = None  # None = full batch, as the origin post
+    epochs: int | None = 100  # None = until stopped
+    seed: int = 0
+    val_split: float = 0.2
+    device: str = "auto"
+    goal_accuracy: float = 0.95
+    pace: float | None = None  # max epochs per second; None = unlimited
+    hist_interval_s: float = 0.1  # sample histograms at most this often; 0 = every epoch
+    hist_bins: int = 32
+    parallel: bool = True  # runs in two threads (True) or one after the other (False)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def source_name(self) -> str:
+        return self.csv_path if self.csv_path else self.dataset
+
+    def replace(self, **changes: Any) -> SessionConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["hidden"] = list(self.hidden)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SessionConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in values.items() if k in known}
+        if "hidden" in kwargs:
+            kwargs["hidden"] = tuple(kwargs["hidden"])
+        return cls(**kwargs)
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"unknown {name} {value!r}; choose from: {', '.join(choices)}")
+
+
+def validate(config: SessionConfig) -> None:
+    """Raise ConfigError with a one-line message for the first problem found."""
+    if config.csv_path is None:
+        _choice("dataset", config.dataset, DATASETS)
+    elif not config.target:
+        raise ConfigError("a CSV dataset needs --target COLUMN naming the label column")
+    _choice("scaler", config.scaler, SCALERS)
+    _choice("activation", config.activation, ACTIVATIONS)
+    _choice("optimizer", config.optimizer, OPTIMIZERS)
+    _choice("device", config.device, DEVICES)
+    if not config.hidden:
+        raise ConfigError("hidden needs at least one layer width, e.g. 64 or 128,64")
+    if len(config.hidden) > MAX_HIDDEN_LAYERS:
+        raise ConfigError(f"hidden has {len(config.hidden)} layers; at most {MAX_HIDDEN_LAYERS}")
+    for width in config.hidden:
+        if not 1 <= width <= MAX_HIDDEN_WIDTH:
+            raise ConfigError(f"hidden width {width} out of range 1..{MAX_HIDDEN_WIDTH}")
+    if not (0.0 < config.lr <= 10.0) or config.lr != config.lr:
+        raise ConfigError(f"lr {config.lr} out of range: must be > 0 and <= 10")
+    if config.batch_size is not None and config.batch_size < 1:
+        raise ConfigError(f"batch size {config.batch_size} out of range: must be >= 1")
+    if config.epochs is not None and not 1 <= config.epochs <= MAX_EPOCHS:
+        raise ConfigError(f"epochs {config.epochs} out of range 1..{MAX_EPOCHS}")
+    if not 0.05 <= config.val_split <= 0.9:
+        raise ConfigError(f"val split {config.val_split} out of range 0.05..0.9")
+    if not 0.0 < config.goal_accuracy <= 1.0:
+        raise ConfigError(f"goal accuracy {config.goal_accuracy} out of range: (0, 1]")
+    if config.pace is not None and not config.pace > 0:
+        raise ConfigError(f"pace {config.pace} out of range: epochs per second must be > 0")
+    if config.seed < 0 or config.seed > 2**32 - 1:
+        raise ConfigError(f"seed {config.seed} out of range 0..{2**32 - 1}")
+    if not 2 <= config.hist_bins <= 256:
+        raise ConfigError(f"histogram bins {config.hist_bins} out of range 2..256")
+    if config.hist_interval_s < 0:
+        raise ConfigError("histogram interval must be >= 0 seconds")
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Parse '64' or '128,64' into widths; ConfigError on anything else."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        widths = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            f"hidden {text!r} is not a comma-separated list of integers, e.g. 64 or 128,64"
+        ) from None
+    return widths

@@ -1,0 +1,213 @@
+"""The event schema: small frozen dataclasses, JSON-serialisable, shared by UI, log and headless CLI.
+
+This module imports neither torch nor textual, so `replay` and `watch` stay light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+SCHEMA_VERSION = 1
+RUN_NAMES: tuple[str, str] = ("raw", "normalized")
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts on bin edges shared by both runs, so the two can be drawn on one axis."""
+
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """What one hidden layer looked like over the validation pass at the end of an epoch."""
+
+    layer: int  # 1-based hidden layer index
+    width: int
+    pre_min: float
+    pre_max: float
+    pre_mean: float
+    pre_std: float
+    dead_fraction: float | None  # units never positive over the val pass (ReLU family), else None
+    saturated_fraction: float | None  # share of activations saturated (tanh, sigmoid), else None
+    grad_norm: float  # L2 norm of this layer's weight gradient at the epoch's last step
+    update_ratio: float  # ||W_end - W_start|| / ||W_start|| over the epoch
+    pre_hist: Histogram | None = None  # None on epochs where histograms were not sampled
+    post_hist: Histogram | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event; `kind` names it in JSON."""
+
+    kind: ClassVar[str] = "event"
+    time_s: float  # seconds since the session started
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.kind, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class SessionStarted(Event):
+    """First event: what is being trained, and the input scales before/after the scaler."""
+
+    kind: ClassVar[str] = "session_started"
+    config: dict[str, Any]
+    dataset: str
+    n_train: int
+    n_val: int
+    n_features: int
+    n_classes: int
+    feature_names: tuple[str, ...]
+    raw_feature_std: tuple[float, ...]
+    scaled_feature_std: tuple[float, ...]
+    device: str
+    parameters: int
+
+
+@dataclass(frozen=True)
+class EpochEnd(Event):
+    """One run finished one epoch."""
+
+    kind: ClassVar[str] = "epoch"
+    run: str
+    epoch: int  # 1-based, counted since the last restart
+    train_loss: float
+    val_loss: float
+    train_accuracy: float
+    val_accuracy: float
+    learning_rate: float
+    activation: str
+    elapsed_s: float  # seconds of training for this run since the last restart
+    layers: tuple[LayerStats, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Paused(Event):
+    kind: ClassVar[str] = "paused"
+    epoch: int
+
+
+@dataclass(frozen=True)
+class Resumed(Event):
+    kind: ClassVar[str] = "resumed"
+    epoch: int
+
+
+@dataclass(frozen=True)
+class ActivationChanged(Event):
+    """Both runs switched activation before `epoch` + 1; `keep_weights` False means a restart."""
+
+    kind: ClassVar[str] = "activation_changed"
+    epoch: int
+    activation: str
+    previous: str
+    keep_weights: bool
+
+
+@dataclass(frozen=True)
+class LearningRateChanged(Event):
+    kind: ClassVar[str] = "lr_changed"
+    epoch: int
+    learning_rate: float
+
+
+@dataclass(frozen=True)
+class PaceChanged(Event):
+    kind: ClassVar[str] = "pace_changed"
+    epochs_per_s: float | None  # None = unlimited
+
+
+@dataclass(frozen=True)
+class Restarted(Event):
+    """Both runs start again from a fresh shared initialisation; epochs count from 1 again."""
+
+    kind: ClassVar[str] = "restarted"
+    activation: str
+    learning_rate: float
+
+
+@dataclass(frozen=True)
+class RunDiverged(Event):
+    kind: ClassVar[str] = "diverged"
+    run: str
+    epoch: int
+    loss: str  # "nan", "inf" or "-inf": JSON has no spelling for them
+
+
+@dataclass(frozen=True)
+class RunFailed(Event):
+    """A run's worker raised (including device out-of-memory); the other run goes on."""
+
+    kind: ClassVar[str] = "failed"
+    run: str
+    epoch: int
+    error: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    kind: ClassVar[str] = "finished"
+    run: str
+    epoch: int
+
+
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    """Last event of a session. reason: completed, stopped, signal name, or error."""
+
+    kind: ClassVar[str] = "session_ended"
+    reason: str
+    epoch: int
+    error: str | None = None
+    usage_error: bool = False  # the error is the user's input (exit code 2), not a crash
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        SessionStarted,
+        EpochEnd,
+        Paused,
+        Resumed,
+        ActivationChanged,
+        LearningRateChanged,
+        PaceChanged,
+        Restarted,
+        RunDiverged,
+        RunFailed,
+        RunFinished,
+        SessionEnded,
+    )
+}
+
+
+def _histogram(data: dict[str, Any] | None) -> Histogram | None:
+    if data is None:
+        return None
+    return Histogram(edges=tuple(data["edges"]), counts=tuple(data["counts"]))
+
+
+def _layer(data: dict[str, Any]) -> LayerStats:
+    values = dict(data)
+    values["pre_hist"] = _histogram(values.get("pre_hist"))
+    values["post_hist"] = _histogram(values.get("post_hist"))
+    return LayerStats(**values)
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from its JSON form; raises ValueError/TypeError/KeyError on bad input."""
+    values = dict(data)
+    kind = values.pop("event")
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown event kind {kind!r}")
+    if cls is EpochEnd:
+        values["layers"] = tuple(_layer(layer) for layer in values.get("layers", ()))
+    elif cls is SessionStarted:
+        for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
+            values[key] = tuple(values[key])
+    return cls(**values)

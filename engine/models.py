@@ -1,0 +1,133 @@
+"""The MLP both runs train, and the activation registry it swaps between."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from .config import ACTIVATIONS, ConfigError
+
+ACTIVATION_FACTORIES: dict[str, Callable[[int], nn.Module]] = {
+    "relu": lambda width: nn.ReLU(),
+    "leaky_relu": lambda width: nn.LeakyReLU(0.01),
+    "prelu": lambda width: nn.PReLU(num_parameters=width),  # one learnable slope per unit
+    "elu": lambda width: nn.ELU(),
+    "selu": lambda width: nn.SELU(),
+    "gelu": lambda width: nn.GELU(),
+    "silu": lambda width: nn.SiLU(),
+    "mish": lambda width: nn.Mish(),
+    "softplus": lambda width: nn.Softplus(),
+    "tanh": lambda width: nn.Tanh(),
+    "sigmoid": lambda width: nn.Sigmoid(),
+    "identity": lambda width: nn.Identity(),
+}
+assert tuple(ACTIVATION_FACTORIES) == ACTIVATIONS
+
+
+def make_activation(name: str, width: int) -> nn.Module:
+    factory = ACTIVATION_FACTORIES.get(name)
+    if factory is None:
+        raise ConfigError(f"unknown activation {name!r}; choose from: {', '.join(ACTIVATIONS)}")
+    return factory(width)
+
+
+class MLP(nn.Module):
+    """Linear → activation per hidden layer, then a Linear head.
+
+    Layers are created in the same order as the origin post's SimpleNN (fc1, activation, fc2),
+    so the same seed yields the same initial weights.
+    """
+
+    def __init__(
+        self, in_features: int, hidden: tuple[int, ...], n_classes: int, activation: str
+    ) -> None:
+        super().__init__()
+        self.activation_name = activation
+        self.linears = nn.ModuleList()
+        self.activations = nn.ModuleList()
+        width_in = in_features
+        for width in hidden:
+            self.linears.append(nn.Linear(width_in, width))
+            self.activations.append(make_activation(activation, width))
+            width_in = width
+        self.head = nn.Linear(width_in, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for linear, activation in zip(self.linears, self.activations, strict=True):
+            x = activation(linear(x))
+        return self.head(x)
+
+    def forward_recording(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Forward pass that also returns each hidden layer's pre- and post-activation values."""
+        pres: list[torch.Tensor] = []
+        posts: list[torch.Tensor] = []
+        for linear, activation in zip(self.linears, self.activations, strict=True):
+            pre = linear(x)
+            x = activation(pre)
+            pres.append(pre)
+            posts.append(x)
+        return self.head(x), pres, posts
+
+    def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+        """Swap every hidden activation in place; return (removed, added) parameters."""
+        removed = [p for act in self.activations for p in act.parameters()]
+        device = self.head.weight.device
+        for index, linear in enumerate(self.linears):
+            self.activations[index] = make_activation(name, linear.out_features).to(device)
+        self.activation_name = name
+        added = [p for act in self.activations for p in act.parameters()]
+        return removed, added
+
+
+def swap_optimizer_params(
+    optimizer: torch.optim.Optimizer,
+    removed: list[nn.Parameter],
+    added: list[nn.Parameter],
+    lr: float,
+) -> None:
+    """Drop the old activation's parameters (and their state) and optimise the new ones.
+
+    Without this a new PReLU gets gradients but never changes (facts.md); Linear layers keep
+    their weights and their optimizer state.
+    """
+    removed_ids = {id(p) for p in removed}
+    for group in optimizer.param_groups:
+        group["params"] = [p for p in group["params"] if id(p) not in removed_ids]
+    optimizer.param_groups[:] = [g for g in optimizer.param_groups if g["params"]]
+    for param in removed:
+        optimizer.state.pop(param, None)
+    if added:
+        optimizer.add_param_group({"params": added, "lr": lr})
+
+
+def make_optimizer(name: str, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    raise ConfigError(f"unknown optimizer {name!r}; choose from: adam, adamw, sgd, rmsprop")
+
+
+def resolve_device(name: str) -> torch.device:
+    """Map auto/cpu/cuda/mps to an available torch device; ConfigError when it is absent."""
+    mps = getattr(torch.backends, "mps", None)
+    mps_ok = bool(mps and mps.is_available())
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps" if mps_ok else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            "--device cuda requested but no CUDA device is available; try --device cpu"
+        )
+    if name == "mps" and not mps_ok:
+        raise ConfigError("--device mps requested but MPS is not available; try --device cpu")
+    return torch.device(name)

@@ -1,0 +1,272 @@
+"""A Session trains the controlled pair (raw vs normalized) in lockstep and emits events.
+
+Both runs start from identical weights and see the same batch order; commands are applied at
+epoch boundaries, to both runs at the same epoch. torch and scikit-learn are imported inside
+the trainer thread, so creating a Session (and drawing a first UI frame) costs nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .commands import (
+    Command,
+    CommandChannel,
+    Pause,
+    Restart,
+    Resume,
+    SetActivation,
+    SetLearningRate,
+    SetPace,
+    Step,
+    Stop,
+    TogglePause,
+)
+from .config import ACTIVATIONS, ConfigError, SessionConfig
+from .events import (
+    RUN_NAMES,
+    ActivationChanged,
+    EpochEnd,
+    Event,
+    LearningRateChanged,
+    PaceChanged,
+    Paused,
+    Restarted,
+    Resumed,
+    RunDiverged,
+    RunFailed,
+    RunFinished,
+    SessionEnded,
+    SessionStarted,
+)
+
+if TYPE_CHECKING:
+    from .trainer import PairTrainer
+
+Sink = Callable[[Event], None]
+
+
+class Session:
+    """The controlled pair plus its command channel and trainer thread."""
+
+    live = True
+
+    def __init__(self, config: SessionConfig, *, linger: bool = False, paused: bool = False):
+        self.config = config
+        self.linger = linger  # UI: when training is done, wait for commands instead of ending
+        self._channel = CommandChannel()
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sink: Sink = lambda event: None
+        self._t0 = 0.0
+        self.paused = paused
+        self._step_credit = 0
+        self.pace = config.pace
+        self.activation = config.activation
+        self.lr = config.lr
+        self.epoch = 0
+        self.error: str | None = None
+        self.usage_error = False
+        self.ended_reason: str | None = None
+
+    # -- public API, any thread -------------------------------------------------------------
+    def start(self, sink: Sink) -> None:
+        self._sink = sink
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._main, name="normtui-trainer", daemon=True)
+        self._thread.start()
+
+    def send(self, command: Command) -> None:
+        self._channel.send(command)
+
+    def request_stop(self, reason: str = "stopped") -> None:
+        """Ask the trainer to stop (safe from a signal handler); returns at once."""
+        self._cancel.set()
+        self._channel.send(Stop(reason))
+
+    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
+        """Stop after (or during) the current epoch and wait for the trainer threads to end."""
+        self.request_stop(reason)
+        self.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- trainer thread ---------------------------------------------------------------------
+    def _now(self) -> float:
+        return round(time.perf_counter() - self._t0, 6)
+
+    def _emit(self, event: Event) -> None:
+        self._sink(event)
+
+    def _main(self) -> None:
+        trainer: PairTrainer | None = None
+        reason = "completed"
+        try:
+            from .trainer import PairTrainer  # heavy: torch + scikit-learn
+
+            trainer = PairTrainer(self.config, self._cancel)
+            self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
+            reason = self._loop(trainer)
+        except ConfigError as error:
+            reason, self.error, self.usage_error = "error", str(error), True
+        except Exception as error:
+            reason, self.error = "error", _one_line(error)
+            self._debug_trace = traceback.format_exc()
+        finally:
+            if trainer is not None:
+                trainer.close()
+            self.ended_reason = reason
+            try:
+                self._emit(
+                    SessionEnded(
+                        time_s=self._now(),
+                        reason=reason,
+                        epoch=self.epoch,
+                        error=self.error,
+                        usage_error=self.usage_error,
+                    )
+                )
+            except Exception as error:  # the sink itself failed (e.g. disk full): keep the cause
+                self.error = self.error or _one_line(error)
+
+    def _done(self, trainer: PairTrainer) -> bool:
+        limit_reached = self.config.epochs is not None and self.epoch >= self.config.epochs
+        return limit_reached or not trainer.active_runs()
+
+    def _wait_time(self, trainer: PairTrainer, next_due: float) -> float | None:
+        """How long to wait for a command before training: None = until one comes."""
+        if self._done(trainer) or (self.paused and self._step_credit == 0):
+            return None
+        if self.pace is None or self._step_credit:
+            return 0.0
+        return max(0.0, next_due - time.perf_counter())
+
+    def _loop(self, trainer: PairTrainer) -> str:
+        next_due = time.perf_counter()
+        while True:
+            if self._done(trainer):
+                self._finish_runs(trainer)
+                if not self.linger:
+                    return "completed"
+            command = self._channel.get(self._wait_time(trainer, next_due))
+            if command is not None:
+                for queued in [command, *self._channel.drain()]:
+                    stop_reason = self._apply(trainer, queued)
+                    if stop_reason is not None:
+                        return stop_reason
+                continue
+            if self._done(trainer):
+                continue
+            self._train_epoch(trainer)
+            if self._step_credit:
+                self._step_credit -= 1
+            if self.pace is not None:
+                next_due = max(next_due + 1.0 / self.pace, time.perf_counter() - 1.0)
+
+    def _train_epoch(self, trainer: PairTrainer) -> None:
+        outcome = trainer.train_epoch()
+        if outcome.cancelled:
+            return
+        self.epoch += 1
+        for name, host in outcome.results.items():
+            run = trainer.runs[name]
+            self._emit(
+                EpochEnd(
+                    time_s=self._now(),
+                    run=name,
+                    epoch=self.epoch,
+                    train_loss=host.train_loss,
+                    val_loss=host.val_loss,
+                    train_accuracy=host.train_accuracy,
+                    val_accuracy=host.val_accuracy,
+                    learning_rate=self.lr,
+                    activation=self.activation,
+                    elapsed_s=round(run.elapsed_s, 6),
+                    layers=host.layers,
+                )
+            )
+        for name, loss in outcome.diverged.items():
+            self._emit(RunDiverged(time_s=self._now(), run=name, epoch=self.epoch, loss=loss))
+        for name, error in outcome.failed.items():
+            self._emit(RunFailed(time_s=self._now(), run=name, epoch=self.epoch, error=error))
+
+    def _finish_runs(self, trainer: PairTrainer) -> None:
+        for name in trainer.active_runs():
+            trainer.finish(name)
+            self._emit(RunFinished(time_s=self._now(), run=name, epoch=self.epoch))
+
+    def _apply(self, trainer: PairTrainer, command: Command) -> str | None:
+        """Apply one command to both runs; return a reason when the session must end."""
+        now = self._now()
+        if isinstance(command, Stop):
+            return command.reason
+        if isinstance(command, TogglePause):
+            command = Resume() if self.paused else Pause()
+        if isinstance(command, Pause) and not self.paused:
+            self.paused = True
+            self._emit(Paused(time_s=now, epoch=self.epoch))
+        elif isinstance(command, Resume) and (self.paused or self._step_credit):
+            self.paused, self._step_credit = False, 0
+            self._emit(Resumed(time_s=now, epoch=self.epoch))
+        elif isinstance(command, Step):
+            if not self.paused:
+                self.paused = True
+                self._emit(Paused(time_s=now, epoch=self.epoch))
+            self._step_credit += 1
+        elif isinstance(command, Restart):
+            self._restart(trainer)
+        elif isinstance(command, SetActivation):
+            self._set_activation(trainer, command)
+        elif isinstance(command, SetLearningRate):
+            if not command.lr > 0:
+                return None
+            self.lr = float(command.lr)
+            trainer.set_lr(self.lr)
+            self._emit(LearningRateChanged(time_s=now, epoch=self.epoch, learning_rate=self.lr))
+        elif isinstance(command, SetPace):
+            self.pace = command.epochs_per_s if command.epochs_per_s else None
+            self._emit(PaceChanged(time_s=now, epochs_per_s=self.pace))
+        return None
+
+    def _set_activation(self, trainer: PairTrainer, command: SetActivation) -> None:
+        if command.name not in ACTIVATIONS or command.name == self.activation:
+            return
+        previous, self.activation = self.activation, command.name
+        self._emit(
+            ActivationChanged(
+                time_s=self._now(),
+                epoch=self.epoch,
+                activation=command.name,
+                previous=previous,
+                keep_weights=command.keep_weights,
+            )
+        )
+        if command.keep_weights:
+            trainer.set_activation(command.name)
+        else:
+            self._restart(trainer)
+
+    def _restart(self, trainer: PairTrainer) -> None:
+        trainer.restart(self.activation, self.lr)
+        self.epoch = 0
+        self._emit(Restarted(time_s=self._now(), activation=self.activation, learning_rate=self.lr))
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:300]
+
+
+__all__ = ["RUN_NAMES", "Session", "Sink"]

@@ -1,0 +1,207 @@
+"""PairTrainer: builds the controlled pair and trains both runs one epoch at a time.
+
+The raw run trains in the calling thread while the normalized run trains in one worker thread
+(torch releases the GIL inside its kernels); `parallel=False` runs them one after the other.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import SessionConfig
+from .data import PreparedData, prepare
+from .events import RUN_NAMES
+from .models import MLP, resolve_device
+from .run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
+from .stats import HostEpoch, to_host
+
+
+@dataclass
+class EpochOutcome:
+    results: dict[str, HostEpoch] = field(default_factory=dict)
+    diverged: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+def torch_threads_per_run(parallel: bool) -> int:
+    """One intra-op thread per run when two runs share the cores (measured best on 2 cores)."""
+    cores = os.cpu_count() or 1
+    return max(1, cores // 2) if parallel else cores
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        return f"device out of memory: {text}"[:300]
+    return f"{type(error).__name__}: {text}"[:300]
+
+
+class PairTrainer:
+    """Owns the two runs, their shared initialisation and their shared batch order."""
+
+    def __init__(self, config: SessionConfig, cancel: threading.Event | None = None) -> None:
+        self.config = config
+        self.cancel = cancel or threading.Event()
+        self.device = resolve_device(config.device)
+        self.data: PreparedData = prepare(config)
+        self.batch_size = config.batch_size or len(self.data.y_train)
+        self.threads = torch_threads_per_run(config.parallel) if self.device.type == "cpu" else 0
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self._pool: ThreadPoolExecutor | None = None
+        if config.parallel:
+            self._pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="normtui-run", initializer=self._init_worker
+            )
+        self._tensors = {
+            "raw": self._to_device(self.data.X_train_raw, self.data.X_val_raw),
+            "normalized": self._to_device(self.data.X_train_scaled, self.data.X_val_scaled),
+        }
+        self._last_histogram_s = -math.inf
+        self.runs: dict[str, Run] = {}
+        self.restart(config.activation, config.lr)
+
+    def _init_worker(self) -> None:
+        if self.threads:
+            torch.set_num_threads(self.threads)
+
+    def _to_device(
+        self, x_train: np.ndarray, x_val: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        def put(array: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
+            return torch.as_tensor(array, dtype=dtype).to(self.device)
+
+        return (
+            put(x_train, torch.float32),
+            put(self.data.y_train, torch.long),
+            put(x_val, torch.float32),
+            put(self.data.y_val, torch.long),
+        )
+
+    # -- set-up ------------------------------------------------------------------------------
+    def restart(self, activation: str, lr: float) -> None:
+        """Fresh shared initialisation: one model seeded, the other its deep copy."""
+        torch.manual_seed(self.config.seed)
+        base = MLP(
+            len(self.data.feature_names),
+            self.config.hidden,
+            self.data.n_classes,
+            activation,
+        ).to(self.device)
+        twin = copy.deepcopy(base)
+        self.runs = {
+            "raw": Run("raw", base, self.config.optimizer, lr, self._tensors["raw"]),
+            "normalized": Run(
+                "normalized", twin, self.config.optimizer, lr, self._tensors["normalized"]
+            ),
+        }
+        self._order_generator = torch.Generator().manual_seed(self.config.seed)
+
+    def describe(self) -> dict[str, Any]:
+        data = self.data
+        return {
+            "config": self.config.to_dict(),
+            "dataset": data.name,
+            "n_train": len(data.y_train),
+            "n_val": len(data.y_val),
+            "n_features": len(data.feature_names),
+            "n_classes": data.n_classes,
+            "feature_names": tuple(data.feature_names),
+            "raw_feature_std": tuple(float(s) for s in data.raw_feature_std),
+            "scaled_feature_std": tuple(float(s) for s in data.scaled_feature_std),
+            "device": str(self.device),
+            "parameters": sum(p.numel() for p in self.runs["raw"].model.parameters()),
+        }
+
+    # -- commands ----------------------------------------------------------------------------
+    def active_runs(self) -> list[str]:
+        return [name for name in RUN_NAMES if self.runs[name].status == RUNNING]
+
+    def finish(self, name: str) -> None:
+        self.runs[name].status = FINISHED
+
+    def set_lr(self, lr: float) -> None:
+        for run in self.runs.values():
+            run.set_lr(lr)
+
+    def set_activation(self, name: str) -> None:
+        for run in self.runs.values():
+            run.set_activation(name)
+
+    # -- training ----------------------------------------------------------------------------
+    def batch_order(self) -> torch.Tensor | None:
+        """The shuffled order both runs use this epoch; None for full batch (the post's loop)."""
+        n_train = len(self.data.y_train)
+        if self.batch_size >= n_train:
+            return None
+        return torch.randperm(n_train, generator=self._order_generator).to(self.device)
+
+    def _histograms_due(self) -> bool:
+        interval = self.config.hist_interval_s
+        now = time.perf_counter()
+        if interval and now - self._last_histogram_s < interval:
+            return False
+        self._last_histogram_s = now
+        return True
+
+    def _train_guarded(self, run: Run, order: torch.Tensor | None) -> RunEpoch | BaseException:
+        try:
+            return run.train_epoch(order, self.batch_size, self.cancel)
+        except Exception as error:  # surfaced as RunFailed; the other run goes on
+            return error
+
+    def train_epoch(self) -> EpochOutcome:
+        names = self.active_runs()
+        order = self.batch_order()
+        outcomes: dict[str, RunEpoch | BaseException] = {}
+        if self._pool is not None and len(names) == 2:
+            future: Future = self._pool.submit(self._train_guarded, self.runs[names[1]], order)
+            outcomes[names[0]] = self._train_guarded(self.runs[names[0]], order)
+            outcomes[names[1]] = future.result()
+        else:
+            for name in names:
+                outcomes[name] = self._train_guarded(self.runs[name], order)
+
+        outcome = EpochOutcome()
+        if self.cancel.is_set():
+            outcome.cancelled = True
+            return outcome
+        trained: dict[str, RunEpoch] = {}
+        for name, result in outcomes.items():
+            if isinstance(result, BaseException):
+                self.runs[name].status = FAILED
+                outcome.failed[name] = _one_line(result)
+            else:
+                trained[name] = result
+        if not trained:
+            return outcome
+        try:
+            hosts = to_host(list(trained.values()), self._histograms_due(), self.config.hist_bins)
+        except Exception as error:  # e.g. the device was lost during the sync
+            for name in trained:
+                self.runs[name].status = FAILED
+                outcome.failed[name] = _one_line(error)
+            return outcome
+        for name, host in zip(trained, hosts, strict=True):
+            if not math.isfinite(host.train_loss):
+                self.runs[name].status = DIVERGED
+                outcome.diverged[name] = str(host.train_loss)
+            else:
+                outcome.results[name] = host
+        return outcome
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None

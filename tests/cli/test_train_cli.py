@@ -1,0 +1,185 @@
+"""`normtui train`, `datasets`, `--version` and the one-line usage errors, via click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from normtui.engine.log import read_log
+from normtui.tui.cli import cli, main
+
+from normtui import __version__
+
+RUN_KEYS = {
+    "val_accuracy",
+    "val_loss",
+    "train_loss",
+    "epochs",
+    "best_epoch",
+    "epochs_to_goal",
+    "diverged",
+    "seconds",
+    "dead_fraction",
+    "saturated_fraction",
+}
+
+
+@pytest.fixture
+def run_main(capsys):
+    def run(args: list[str]) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        captured = capsys.readouterr()
+        return exit_info.value.code, captured.out, captured.err
+
+    return run
+
+
+def test_train_json_prints_one_object_with_both_runs(run_main) -> None:
+    code, out, err = run_main(["train", "--dataset", "iris", "--epochs", "30", "--json"])
+    assert code == 0, err
+    report = json.loads(out)  # exactly one JSON document on stdout
+    assert set(report) >= {"config", "runs"}
+    assert report["config"]["dataset"] == "iris" and report["config"]["epochs"] == 30
+    assert set(report["runs"]) == {"raw", "normalized"}
+    for run in report["runs"].values():
+        assert set(run) >= RUN_KEYS
+        assert run["epochs"] == 30
+        assert 0.0 <= run["val_accuracy"] <= 1.0
+        assert run["diverged"] is False
+        assert len(run["dead_fraction"]) == 1
+
+
+def test_train_on_wine_shows_the_normalized_run_clearly_ahead(run_main) -> None:
+    code, out, _ = run_main(["train", "--dataset", "wine", "--json"])
+    assert code == 0
+    runs = json.loads(out)["runs"]
+    assert runs["normalized"]["val_accuracy"] >= runs["raw"]["val_accuracy"] + 0.15
+    assert runs["normalized"]["epochs_to_goal"] is not None
+    assert runs["raw"]["epochs_to_goal"] is None or (
+        runs["raw"]["epochs_to_goal"] > runs["normalized"]["epochs_to_goal"]
+    )
+
+
+def test_train_on_the_posts_own_data_shows_the_runs_close(run_main) -> None:
+    code, out, _ = run_main(["train", "--dataset", "seed", "--json"])
+    assert code == 0
+    runs = json.loads(out)["runs"]
+    assert abs(runs["normalized"]["val_accuracy"] - runs["raw"]["val_accuracy"]) <= 0.03
+
+
+def test_train_prints_a_side_by_side_table(run_main) -> None:
+    code, out, _ = run_main(["train", "--dataset", "iris", "--epochs", "5"])
+    assert code == 0
+    assert "raw" in out and "normalized (standard)" in out
+    for row in (
+        "val accuracy",
+        "val loss",
+        "train loss",
+        "best epoch",
+        "epochs to 95%",
+        "epochs",
+        "seconds",
+        "diverged",
+    ):
+        assert row in out
+
+
+def test_train_log_writes_a_header_and_every_event(run_main, tmp_path) -> None:
+    path = tmp_path / "session.jsonl"
+    code, _, err = run_main(["train", "--dataset", "iris", "--epochs", "4", "--log", str(path)])
+    assert code == 0
+    header, events = read_log(str(path))
+    assert header["normtui_log"] == 1 and header["version"] == __version__
+    assert header["config"]["dataset"] == "iris"
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "session_started" and kinds[-1] == "session_ended"
+    assert kinds.count("epoch") == 8
+    assert str(path) in err
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["train", "--dataset", "nope"], "unknown dataset 'nope'; choose from: wine"),
+        (["train", "--activation", "swish"], "unknown activation 'swish'; choose from: relu"),
+        (["train", "--scaler", "zscore"], "unknown scaler 'zscore'; choose from: standard"),
+        (["train", "--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; choose from: adam"),
+        (["train", "--device", "tpu"], "unknown device 'tpu'; choose from: auto"),
+        (["train", "--epochs", "0"], "epochs 0 out of range"),
+        (["train", "--lr", "-1"], "lr -1.0 out of range"),
+        (["train", "--lr", "nan"], "lr nan out of range"),
+        (["train", "--batch-size", "0"], "batch size 0 out of range"),
+        (["train", "--batch-size", "big"], "batch size 'big' is not an integer"),
+        (["train", "--val-split", "0.99"], "val split 0.99 out of range"),
+        (["train", "--hidden", "64,x"], "hidden '64,x' is not a comma-separated list"),
+        (["train", "--hidden", "0"], "hidden width 0 out of range"),
+        (["train", "--epochs", "ten"], "'ten' is not a valid integer"),
+        (["train", "--bogus"], "No such option '--bogus'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+        (["train", "--log", "/nonexistent-dir/x.jsonl"], "cannot write log"),
+    ],
+)
+def test_bad_options_are_one_line_errors_with_exit_code_2(run_main, args, fragment) -> None:
+    code, out, err = run_main(args)
+    assert code == 2
+    assert fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert out == ""
+
+
+def test_version_and_help() -> None:
+    runner = CliRunner()
+    assert __version__ in runner.invoke(cli, ["--version"]).output
+    help_text = runner.invoke(cli, ["train", "--help"]).output
+    for option in (
+        "--dataset",
+        "--target",
+        "--scaler",
+        "--activation",
+        "--hidden",
+        "--optimizer",
+        "--lr",
+        "--batch-size",
+        "--epochs",
+        "--seed",
+        "--val-split",
+        "--device",
+        "--goal-accuracy",
+        "--json",
+        "--log",
+    ):
+        assert option in help_text
+
+
+def test_datasets_lists_every_preset_with_its_scale_spread() -> None:
+    result = CliRunner().invoke(cli, ["datasets"])
+    assert result.exit_code == 0
+    for name in ("wine", "breast_cancer", "digits", "iris", "seed", "scales", "moons", "circles"):
+        assert name in result.output
+    wine = next(line for line in result.output.splitlines() if line.startswith("wine"))
+    assert int(wine.split()[1]) == 178
+
+
+def test_help_starts_without_importing_torch_sklearn_or_textual() -> None:
+    code = (
+        "import sys\n"
+        "from normtui.tui import cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in ('torch', 'sklearn', 'textual') if m in sys.modules))"
+    )
+    env = {**os.environ, "COLUMNS": "100"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "LOADED []" in result.stdout
+    assert "Usage: normtui" in result.stdout
+
+
+def test_python_dash_m_normtui_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "normtui", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and __version__ in result.stdout

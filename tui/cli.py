@@ -1,0 +1,267 @@
+"""The `normtui` command line (click).
+
+Kept light on purpose: `normtui --help` imports neither torch, scikit-learn nor textual.
+Every user error becomes one line on stderr and exit code 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from normtui import __version__
+
+from ..engine.config import (
+    ACTIVATIONS,
+    DATASETS,
+    DEVICES,
+    OPTIMIZERS,
+    SCALERS,
+    ConfigError,
+    SessionConfig,
+    parse_hidden,
+)
+
+UI_DEFAULT_PACE = 20.0  # epochs per second: curves form slowly enough to watch; `]` speeds up
+
+
+def _normal_name(value: str) -> str:
+    return value.strip().lower().replace("-", "_")
+
+
+def build_config(
+    options: dict[str, Any], *, epochs_default: int | None, **extra: Any
+) -> SessionConfig:
+    """Turn CLI options into a validated SessionConfig (ConfigError on any bad value)."""
+    dataset: str = options["dataset"]
+    csv_path = None
+    if _normal_name(dataset) not in DATASETS:
+        looks_like_file = dataset.lower().endswith(".csv") or os.sep in dataset
+        if not (looks_like_file or os.path.exists(dataset)):
+            raise ConfigError(
+                f"unknown dataset {dataset!r}; choose from: {', '.join(DATASETS)}, "
+                "or give a path to a CSV file with --target COLUMN"
+            )
+        csv_path = dataset
+    batch = options["batch_size"]
+    batch_size = None if batch in (None, "full") else _int_option("batch size", batch)
+    return SessionConfig(
+        dataset=_normal_name(dataset) if csv_path is None else "csv",
+        csv_path=csv_path,
+        target=options["target"],
+        scaler=_normal_name(options["scaler"]),
+        activation=_normal_name(options["activation"]),
+        hidden=parse_hidden(options["hidden"]),
+        optimizer=_normal_name(options["optimizer"]),
+        lr=options["lr"],
+        batch_size=batch_size,
+        epochs=options["epochs"] if options["epochs"] is not None else epochs_default,
+        seed=options["seed"],
+        val_split=options["val_split"],
+        device=_normal_name(options["device"]),
+        goal_accuracy=options["goal_accuracy"],
+        **extra,
+    )
+
+
+def _int_option(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} {value!r} is not an integer (or 'full')") from None
+
+
+def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `normtui` (dashboard) and `normtui train` share."""
+    options = [
+        click.option(
+            "--dataset",
+            default="wine",
+            show_default=True,
+            help=f"Preset ({', '.join(DATASETS)}) or a CSV file path.",
+        ),
+        click.option("--target", default=None, help="Label column when --dataset is a CSV file."),
+        click.option(
+            "--scaler",
+            default="standard",
+            show_default=True,
+            help=f"Scaler of the normalized run: {', '.join(SCALERS)}.",
+        ),
+        click.option(
+            "--activation",
+            default="relu",
+            show_default=True,
+            help=f"Hidden activation: {', '.join(ACTIVATIONS)}.",
+        ),
+        click.option(
+            "--hidden",
+            default="64",
+            show_default=True,
+            help="Hidden layer widths, e.g. 64 or 128,64.",
+        ),
+        click.option(
+            "--optimizer",
+            default="adam",
+            show_default=True,
+            help=f"Optimizer: {', '.join(OPTIMIZERS)}.",
+        ),
+        click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate."),
+        click.option(
+            "--batch-size",
+            default="full",
+            show_default=True,
+            help="Mini-batch size, or 'full' for full batch (the origin post).",
+        ),
+        click.option(
+            "--epochs",
+            type=int,
+            default=None,
+            help="Epochs to train [train: 100; dashboard: until you stop it].",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Seed for the split, the shared init and the batch order.",
+        ),
+        click.option(
+            "--val-split",
+            type=float,
+            default=0.2,
+            show_default=True,
+            help="Validation share (stratified).",
+        ),
+        click.option(
+            "--device",
+            default="auto",
+            show_default=True,
+            help=f"Torch device: {', '.join(DEVICES)}.",
+        ),
+        click.option(
+            "--goal-accuracy",
+            type=float,
+            default=0.95,
+            show_default=True,
+            help="Validation accuracy that counts as 'reached' (epochs to goal).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@session_options
+@click.option(
+    "--pace",
+    type=float,
+    default=None,
+    help=f"Max epochs per second, 0 = unlimited [default: {UI_DEFAULT_PACE:g}].",
+)
+@click.option(
+    "--theme",
+    default="dark",
+    show_default=True,
+    help="Theme name (see `normtui themes`) or path to a theme TOML file.",
+)
+@click.option(
+    "--log", "log_path", default=None, help="Write the session's events to this JSONL file."
+)
+@click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
+@click.version_option(__version__, "--version", prog_name="normtui")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    pace: float | None,
+    theme: str,
+    log_path: str | None,
+    low_bandwidth: bool,
+    **options: Any,
+) -> None:
+    """Train one model on raw and on normalized inputs, side by side, and watch the difference.
+
+    With no command, opens the live dashboard (press ? inside for keys).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    pace_value = UI_DEFAULT_PACE if pace is None else (None if pace == 0 else pace)
+    config = build_config(options, epochs_default=None, pace=pace_value)
+    from .dashboard import run_dashboard
+
+    ctx.exit(run_dashboard(config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth))
+
+
+@cli.command()
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
+@click.option("--log", "log_path", default=None, help="Write every event to this JSONL file.")
+@click.option(
+    "--hist-interval",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Seconds between histogram samples (0 = every epoch).",
+)
+def train(as_json: bool, log_path: str | None, hist_interval: float, **options: Any) -> None:
+    """Train the pair to completion without the dashboard and print a side-by-side summary."""
+    from .headless import run_headless
+
+    config = build_config(options, epochs_default=100, hist_interval_s=hist_interval)
+    sys.exit(run_headless(config, as_json=as_json, log_path=log_path))
+
+
+@cli.command()
+def datasets() -> None:
+    """List the bundled datasets and the spread of their feature scales."""
+    from ..engine.data import describe_presets
+
+    rows = describe_presets()
+    header = f"{'name':<14}{'rows':>6}{'features':>10}{'classes':>9}{'min std':>11}{'max std':>11}"
+    click.echo(header + "  spread")
+    for row in rows:
+        spread = row["max_feature_std"] / max(row["min_feature_std"], 1e-300)
+        click.echo(
+            f"{row['name']:<14}{row['rows']:>6}{row['features']:>10}{row['classes']:>9}"
+            f"{row['min_feature_std']:>11.3g}{row['max_feature_std']:>11.3g}  {spread:,.0f}x"
+        )
+    click.echo("\nAny CSV works too: normtui train --dataset FILE.csv --target COLUMN")
+
+
+@cli.command()
+def themes() -> None:
+    """List the bundled themes (use with --theme NAME, or --theme path/to/theme.toml)."""
+    from .themes import list_themes
+
+    for name in list_themes():
+        click.echo(name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every user error into one line and exit code 2."""
+    try:
+        code = cli.main(args=argv, prog_name="normtui", standalone_mode=False)
+    except ConfigError as error:
+        _fail(str(error), 2)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else str(error))
+        sys.exit(2)
+    except click.UsageError as error:
+        hint = f" (see {error.ctx.command_path} --help)" if error.ctx else ""
+        _fail(error.format_message() + hint, 2)
+    except click.ClickException as error:
+        _fail(error.format_message(), error.exit_code)
+    except click.Abort:
+        _fail("aborted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"normtui: error: {' '.join(message.split())}", err=True)
+    sys.exit(code)

@@ -1,0 +1,203 @@
+"""`normtui train`: run the pair without the dashboard, then print a side-by-side summary."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..engine.config import SessionConfig
+from ..engine.events import RUN_NAMES, Event
+from ..engine.log import LogWriter
+from ..engine.session import Session
+from ..engine.summary import Summarizer
+
+STOP_SIGNALS = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
+
+
+def fan_out(*sinks: Callable[[Event], None]) -> Callable[[Event], None]:
+    def sink(event: Event) -> None:
+        for each in sinks:
+            each(event)
+
+    return sink
+
+
+def install_stop_handlers(on_signal: Callable[[str], None]) -> dict[int, Any]:
+    """Route SIGINT/SIGTERM/SIGHUP to `on_signal(name)`; returns the previous handlers."""
+    previous: dict[int, Any] = {}
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        previous[number] = signal.signal(number, lambda signum, frame, n=name: on_signal(n))
+    return previous
+
+
+def restore_handlers(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
+def _safe_write(stream: Any, text: str) -> None:
+    """Write to a terminal that may be gone (SIGHUP): losing the text is fine, crashing is not."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def _share(values: list[float | None]) -> str:
+    shown = [f"{v * 100:.0f}%" for v in values if v is not None]
+    return "/".join(shown) if shown else "-"
+
+
+def format_table(summary: Summarizer, config: SessionConfig) -> str:
+    """The side-by-side result table printed at the end of `normtui train`."""
+    raw, norm = summary.runs["raw"], summary.runs["normalized"]
+    goal = f"epochs to {config.goal_accuracy:.0%}"
+    rows: list[tuple[str, str, str]] = [
+        ("", "raw", f"normalized ({config.scaler})"),
+        ("val accuracy", _percent(raw.val_accuracy), _percent(norm.val_accuracy)),
+        ("val loss", _number(raw.val_loss), _number(norm.val_loss)),
+        ("train loss", _number(raw.train_loss), _number(norm.train_loss)),
+        ("best val accuracy", _percent(raw.best_val_accuracy), _percent(norm.best_val_accuracy)),
+        ("best epoch", str(raw.best_epoch or "-"), str(norm.best_epoch or "-")),
+        (goal, str(raw.epochs_to_goal or "never"), str(norm.epochs_to_goal or "never")),
+        ("epochs", str(raw.epochs), str(norm.epochs)),
+        ("seconds", f"{raw.seconds:.2f}", f"{norm.seconds:.2f}"),
+        ("dead units", _share(raw.dead_fraction), _share(norm.dead_fraction)),
+        ("saturated", _share(raw.saturated_fraction), _share(norm.saturated_fraction)),
+        (
+            "diverged",
+            f"yes (epoch {raw.diverged_epoch})" if raw.diverged else "no",
+            f"yes (epoch {norm.diverged_epoch})" if norm.diverged else "no",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows) + 2
+    left = max(len(r[1]) for r in rows) + 3
+    lines = [f"{a:<{width}}{b:>{left}}   {c}" for a, b, c in rows]
+    started = summary.started
+    title = (
+        f"{started.dataset}: {started.n_train} train / {started.n_val} val rows, "
+        f"{started.n_features} features, {config.activation}, hidden {list(config.hidden)}, "
+        f"{config.optimizer} lr {config.lr:g}, device {started.device}"
+        if started
+        else config.source_name
+    )
+    leader, margin = summary.leader()
+    verdict = (
+        f"{leader} run ahead by {margin * 100:.1f} points of validation accuracy"
+        if leader
+        else "both runs at the same validation accuracy"
+    )
+    return "\n".join([title, *lines, verdict]) + "\n"
+
+
+def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
+    """The `--json` object: {"config", "runs": {"raw", "normalized"}} plus dataset and end reason."""
+    started = summary.started
+    report: dict[str, Any] = {"config": config.to_dict()}
+    if started is not None:
+        report["dataset"] = {
+            "name": started.dataset,
+            "n_train": started.n_train,
+            "n_val": started.n_val,
+            "n_features": started.n_features,
+            "n_classes": started.n_classes,
+            "device": started.device,
+        }
+    report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
+    report["ended"] = reason
+    return report
+
+
+class Progress:
+    """One self-overwriting status line on stderr, at most a few times a second, TTY only."""
+
+    def __init__(self, summary: Summarizer, total: int | None) -> None:
+        self.summary, self.total = summary, total
+        self.enabled = sys.stderr.isatty()
+        self._last = 0.0
+
+    def update(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self._last < 0.2):
+            return
+        self._last = now
+        raw, norm = self.summary.runs["raw"], self.summary.runs["normalized"]
+        epoch = max(raw.epochs, norm.epochs)
+        total = f"/{self.total}" if self.total else ""
+        line = (
+            f"epoch {epoch}{total}  val acc raw {_percent(raw.val_accuracy)}"
+            f"  normalized {_percent(norm.val_accuracy)}"
+        )
+        _safe_write(sys.stderr, f"\r\x1b[2K{line}")
+
+    def clear(self) -> None:
+        if self.enabled:
+            _safe_write(sys.stderr, "\r\x1b[2K")
+
+
+def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) -> int:
+    """Train to completion (or until a signal), print the summary, return the exit code."""
+    summary = Summarizer(config.goal_accuracy)
+    writer = LogWriter(log_path, config.to_dict()) if log_path else None
+    session = Session(config)
+    signalled: list[str] = []
+
+    def on_signal(name: str) -> None:
+        signalled.append(name)
+        session.request_stop(name)
+
+    previous = install_stop_handlers(on_signal)
+    progress = Progress(summary, config.epochs)
+    sinks = [summary] if writer is None else [writer, summary]
+    try:
+        session.start(fan_out(*sinks))
+        while not session.join(timeout=0.1):
+            progress.update()
+    finally:
+        session.stop(signalled[0] if signalled else "stopped")
+        restore_handlers(previous)
+        if writer is not None:
+            writer.close()
+    progress.clear()
+
+    if session.error and session.usage_error:
+        _safe_write(sys.stderr, f"normtui: error: {session.error}\n")
+        return 2
+    if summary.started is not None:
+        if as_json:
+            report = json_report(summary, config, session.ended_reason)
+            _safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
+        else:
+            _safe_write(sys.stdout, format_table(summary, config))
+    if log_path:
+        _safe_write(sys.stderr, f"log: {log_path} ({writer.lines if writer else 0} lines)\n")
+    if signalled:
+        return STOP_SIGNALS[signalled[0]]
+    if session.error:
+        _safe_write(sys.stderr, f"normtui: error: {session.error}\n")
+        return 1
+    failures = [(n, r.error) for n, r in summary.runs.items() if r.error]
+    if failures:
+        name, error = failures[0]
+        _safe_write(sys.stderr, f"normtui: error: the {name} run failed: {error}\n")
+        return 1
+    return 0
