@@ -1,1 +1,1 @@
-"""Headless training engine: paired raw-vs-normalized runs that emit events. Never imports textual."""
+"""Headless training engine: paired raw-vs-normalized runs emitting events; no textual here."""

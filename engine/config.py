@@ -51,7 +51,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SessionConfig:
-    """Everything that defines a paired session. Both runs share all of it but the input transform."""
+    """Everything that defines a paired session; the runs differ only in the input transform."""
 
     dataset: str = "wine"
     csv_path: str | None = (

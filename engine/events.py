@@ -1,4 +1,4 @@
-"""The event schema: small frozen dataclasses, JSON-serialisable, shared by UI, log and headless CLI.
+"""The event schema: small frozen JSON-serialisable dataclasses shared by UI, log and CLI.
 
 This module imports neither torch nor textual, so `replay` and `watch` stay light.
 """

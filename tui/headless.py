@@ -110,7 +110,7 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
 
 
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
-    """The `--json` object: {"config", "runs": {"raw", "normalized"}} plus dataset and end reason."""
+    """The `--json` object: {"config", "runs": {"raw", "normalized"}}, dataset, end reason."""
     started = summary.started
     report: dict[str, Any] = {"config": config.to_dict()}
     if started is not None:
