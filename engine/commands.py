@@ -57,6 +57,11 @@ class SetPace(Command):
     epochs_per_s: float | None  # None = unlimited
 
 
+@dataclass(frozen=True)
+class JumpToEnd(Command):
+    """Replay only: show everything that is left at once."""
+
+
 class CommandChannel:
     """Thread-safe FIFO of commands; the trainer blocks on it while paused (no busy wait)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from typing import IO, Any
 
 from .config import ConfigError
@@ -118,17 +119,33 @@ class LogFollower:
         self.path = path
         self._file = _open_for_reading(path)
         self._partial = ""
+        self._pending: list[Event] = []
         self.header: dict[str, Any] | None = None
+
+    def poll_header(self, timeout_s: float = 2.0) -> dict[str, Any]:
+        """Wait briefly for the header line (a writer writes it first); LogError if none."""
+        deadline = time.monotonic() + timeout_s
+        while self.header is None:
+            events = self.poll()  # poll() swaps self._pending: read it first, then extend
+            self._pending.extend(events)
+            if self.header is not None:
+                break
+            if time.monotonic() > deadline:
+                what = "is not a normtui log" if self._partial else "is empty, not a normtui log"
+                raise LogError(f"{self.path} {what}")
+            time.sleep(0.02)
+        return self.header
 
     def poll(self) -> list[Event]:
         """Events completed since the last poll (a line without its newline waits)."""
+        pending, self._pending = self._pending, []
         chunk = self._file.read()
         if not chunk:
-            return []
+            return pending
         text = self._partial + chunk
         lines = text.split("\n")
         self._partial = lines.pop()
-        events: list[Event] = []
+        events: list[Event] = pending
         for line in lines:
             if not line.strip():
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +67,36 @@ def build_config(
         goal_accuracy=options["goal_accuracy"],
         **extra,
     )
+
+
+def log_directory() -> str:
+    """Where dashboard sessions are logged unless --log/--no-log says otherwise."""
+    configured = os.environ.get("NORMTUI_LOG_DIR")
+    if configured:
+        return configured
+    home_state = os.path.join(os.path.expanduser("~"), ".local", "state")
+    state = os.environ.get("XDG_STATE_HOME") or home_state
+    return os.path.join(state, "normtui", "sessions")
+
+
+def default_log_path(config: SessionConfig) -> str | None:
+    """A fresh timestamped log path; None (no log, with a warning) if the folder is unusable."""
+    directory = log_directory()
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as error:
+        click.echo(
+            f"normtui: warning: not logging, cannot create {directory}: {error.strerror}", err=True
+        )
+        return None
+    name = os.path.splitext(os.path.basename(config.source_name))[0]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(directory, f"{stamp}-{name}.jsonl")
+    suffix = 1
+    while os.path.exists(path):
+        suffix += 1
+        path = os.path.join(directory, f"{stamp}-{name}-{suffix}.jsonl")
+    return path
 
 
 def _int_option(name: str, value: str) -> int:
@@ -170,8 +201,13 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
     help="Theme name (see `normtui themes`) or path to a theme TOML file.",
 )
 @click.option(
-    "--log", "log_path", default=None, help="Write the session's events to this JSONL file."
+    "--log",
+    "log_path",
+    default=None,
+    help="Write the session's events to this JSONL file [default: a new file in "
+    "$NORMTUI_LOG_DIR or ~/.local/state/normtui/sessions].",
 )
+@click.option("--no-log", is_flag=True, help="Do not write a session log.")
 @click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
 @click.version_option(__version__, "--version", prog_name="normtui")
 @click.pass_context
@@ -180,6 +216,7 @@ def cli(
     pace: float | None,
     theme: str,
     log_path: str | None,
+    no_log: bool,
     low_bandwidth: bool,
     **options: Any,
 ) -> None:
@@ -191,6 +228,8 @@ def cli(
         return
     pace_value = UI_DEFAULT_PACE if pace is None else (None if pace == 0 else pace)
     config = build_config(options, epochs_default=None, pace=pace_value)
+    if log_path is None and not no_log:
+        log_path = default_log_path(config)
     from .dashboard import run_dashboard
 
     ctx.exit(run_dashboard(config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth))
@@ -241,6 +280,41 @@ def themes() -> None:
         click.echo(name)
 
 
+@cli.command()
+@click.argument("log")
+@click.option(
+    "--speed",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Epochs per second to play back; 0 = show the whole log at once.",
+)
+@click.option("--theme", default="dark", show_default=True, help="Theme name or TOML path.")
+@click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
+def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
+    """Play a recorded session log back in the dashboard (space pause, ] faster, G to the end)."""
+    from ..engine.replay import ReplaySource
+    from .viewer import run_viewer
+
+    if speed < 0:
+        raise ConfigError(f"speed {speed} out of range: must be >= 0 epochs per second")
+    source = ReplaySource(log, epochs_per_s=speed or None)
+    sys.exit(run_viewer(source, theme=theme, low_bandwidth=low_bandwidth))
+
+
+@cli.command()
+@click.argument("log")
+@click.option("--theme", default="dark", show_default=True, help="Theme name or TOML path.")
+@click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
+def watch(log: str, theme: str, low_bandwidth: bool) -> None:
+    """Follow a log that `normtui train --log` is still writing (e.g. on a remote GPU box)."""
+    from ..engine.replay import FollowSource
+    from .viewer import run_viewer
+
+    source = FollowSource(log)
+    sys.exit(run_viewer(source, theme=theme, low_bandwidth=low_bandwidth))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every user error into one line and exit code 2."""
     try:
@@ -259,6 +333,10 @@ def main(argv: list[str] | None = None) -> None:
         _fail("aborted", 130)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except Exception as error:  # a bug: still one line, with a way to get the details
+        if os.environ.get("NORMTUI_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (NORMTUI_DEBUG=1 shows more)", 1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from normtui.engine.log import read_log
-from normtui.tui.cli import cli, main
 
 from normtui import __version__
+from normtui.engine.log import read_log
+from normtui.tui.cli import cli, main
 
 RUN_KEYS = {
     "val_accuracy",

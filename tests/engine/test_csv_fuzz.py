@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from normtui.engine.config import SCALERS, SessionConfig
 from normtui.engine.data import DataError, Dataset, load_csv, prepare
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
+
 from normtui.engine import data as data_module
 from normtui.engine.config import DATASETS, SCALERS, ConfigError, SessionConfig
 from normtui.engine.data import (
@@ -24,7 +26,6 @@ from normtui.engine.data import (
     prepare,
     split_indices,
 )
-from sklearn.datasets import make_classification
 
 EXPECTED_SHAPES = {
     "wine": (178, 13, 3),

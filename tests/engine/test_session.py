@@ -9,6 +9,7 @@ import time
 
 import pytest
 import torch
+
 from normtui.engine.commands import (
     Pause,
     Restart,

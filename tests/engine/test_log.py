@@ -1,0 +1,173 @@
+"""Session logs: written line by line, read back whole, followed live, replayed with controls."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from normtui.engine.commands import JumpToEnd, Resume, SetPace, Step
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import EpochEnd, SessionEnded, SessionStarted
+from normtui.engine.log import LogError, LogFollower, LogWriter, read_log
+from normtui.engine.replay import FollowSource, ReplaySource
+from normtui.engine.session import Session
+
+
+@pytest.fixture(scope="module")
+def recorded_log(tmp_path_factory) -> str:
+    """A real 2 x 12-epoch wine session, written by the engine."""
+    path = str(tmp_path_factory.mktemp("logs") / "wine.jsonl")
+    config = SessionConfig(dataset="wine", epochs=12, hist_interval_s=0)
+    writer = LogWriter(path, config.to_dict())
+    session = Session(config)
+    session.start(writer)
+    assert session.join(60)
+    writer.close()
+    return path
+
+
+def test_a_log_round_trips_every_event(recorded_log) -> None:
+    header, events = read_log(recorded_log)
+    assert header["normtui_log"] == 1 and header["config"]["dataset"] == "wine"
+    assert isinstance(events[0], SessionStarted) and isinstance(events[-1], SessionEnded)
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert len(epochs) == 24
+    assert epochs[0].layers[0].pre_hist is not None  # histograms survive JSON
+    with open(recorded_log) as file:
+        lines = file.read().splitlines()
+    assert len(lines) == len(events) + 1
+    assert json.loads(lines[1])["event"] == "session_started"
+
+
+def test_a_truncated_last_line_is_tolerated(recorded_log, tmp_path) -> None:
+    with open(recorded_log) as file:
+        text = file.read()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(text[: len(text) - 40])  # a crash mid-write
+    _, events = read_log(str(cut))
+    _, full = read_log(recorded_log)
+    assert len(events) == len(full) - 1
+    assert events == full[:-1]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty, not a normtui log"),
+        ("a,b,c\n1,2,3\n", "is not a normtui log"),
+        ('{"something": "else"}\n', "is not a normtui log"),
+        ('{"normtui_log": 99}\n', "uses log schema 99"),
+    ],
+)
+def test_a_file_that_is_not_a_log_is_a_clear_error(tmp_path, content, message) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text(content)
+    with pytest.raises(LogError, match=message):
+        read_log(str(path))
+
+
+def test_missing_log_and_directory_are_clear_errors(tmp_path) -> None:
+    with pytest.raises(LogError, match="cannot read log"):
+        read_log(str(tmp_path / "absent.jsonl"))
+    with pytest.raises(LogError, match="is a directory"):
+        read_log(str(tmp_path))
+    with pytest.raises(LogError, match="cannot write log"):
+        LogWriter(str(tmp_path / "no" / "such" / "dir.jsonl"), {})
+
+
+def test_the_follower_only_returns_whole_lines(recorded_log, tmp_path) -> None:
+    with open(recorded_log) as file:
+        lines = file.read().splitlines(keepends=True)
+    growing = tmp_path / "growing.jsonl"
+    with open(growing, "w") as out:
+        out.write(lines[0] + lines[1])
+        out.write(lines[2][:25])  # half a line
+        out.flush()
+        follower = LogFollower(str(growing))
+        follower.poll_header()
+        first = follower.poll()
+        assert [e.kind for e in first] == ["session_started"]
+        out.write(lines[2][25:] + lines[3])
+        out.flush()
+        second = follower.poll()
+        assert len(second) == 2 and all(e.kind == "epoch" for e in second)
+        assert follower.poll() == []
+    follower.close()
+
+
+def collect(source) -> list:
+    events: list = []
+    source.start(events.append)
+    return events
+
+
+def test_replay_shows_the_whole_log_at_once_by_default(recorded_log) -> None:
+    source = ReplaySource(recorded_log)
+    events = collect(source)
+    assert source.join(5)
+    assert events == read_log(recorded_log)[1]
+    assert source.live is False
+
+
+def test_replay_with_a_speed_can_pause_step_and_jump_to_the_end(recorded_log) -> None:
+    source = ReplaySource(recorded_log, epochs_per_s=5.0)
+    events = collect(source)
+    time.sleep(0.5)
+    played = len([e for e in events if isinstance(e, EpochEnd)])
+    assert 2 <= played <= 10  # ~5 epochs per second, each epoch being two events
+    source.send(Step())  # pauses, then one epoch
+    time.sleep(0.4)
+    after_step = len([e for e in events if isinstance(e, EpochEnd)])
+    time.sleep(0.4)
+    assert len([e for e in events if isinstance(e, EpochEnd)]) == after_step
+    source.send(SetPace(1000.0))
+    source.send(JumpToEnd())
+    assert source.join(5)
+    assert [e for e in events if not e.kind.startswith(("paused", "resumed"))] == read_log(
+        recorded_log
+    )[1]
+    source.send(Resume())  # harmless after the end
+
+
+def test_watch_follows_a_headless_run_as_it_writes(tmp_path) -> None:
+    path = tmp_path / "live.jsonl"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "normtui",
+            "train",
+            "--dataset",
+            "iris",
+            "--epochs",
+            "100000",
+            "--log",
+            str(path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (path.exists() and path.stat().st_size > 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        source = FollowSource(str(path))
+        events = collect(source)
+        deadline = time.monotonic() + 30
+        while len([e for e in events if isinstance(e, EpochEnd)]) < 20:
+            assert time.monotonic() < deadline, "watch saw no epochs"
+            time.sleep(0.05)
+        seen = len(events)
+        time.sleep(0.3)
+        assert len(events) > seen  # still following
+        source.stop()
+        assert source.join(2)
+    finally:
+        process.terminate()
+        process.wait(10)
+    epochs = [e.epoch for e in events if isinstance(e, EpochEnd) and e.run == "raw"]
+    assert epochs == list(range(1, len(epochs) + 1))  # nothing skipped, nothing twice
