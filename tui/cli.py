@@ -99,6 +99,17 @@ def default_log_path(config: SessionConfig) -> str | None:
     return path
 
 
+def check_theme(theme: str) -> None:
+    """A theme must be a bundled name or an existing file (a broken file falls back later)."""
+    from .themes import list_themes
+
+    names = list_themes()
+    if theme not in names and not os.path.isfile(theme):
+        raise ConfigError(
+            f"unknown theme {theme!r}; choose from: {', '.join(names)}, or a .toml path"
+        )
+
+
 def _int_option(name: str, value: str) -> int:
     try:
         return int(value)
@@ -226,6 +237,7 @@ def cli(
     """
     if ctx.invoked_subcommand is not None:
         return
+    check_theme(theme)
     pace_value = UI_DEFAULT_PACE if pace is None else (None if pace == 0 else pace)
     config = build_config(options, epochs_default=None, pace=pace_value)
     if log_path is None and not no_log:
@@ -296,6 +308,7 @@ def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
     from ..engine.replay import ReplaySource
     from .viewer import run_viewer
 
+    check_theme(theme)
     if speed < 0:
         raise ConfigError(f"speed {speed} out of range: must be >= 0 epochs per second")
     source = ReplaySource(log, epochs_per_s=speed or None)
@@ -311,6 +324,7 @@ def watch(log: str, theme: str, low_bandwidth: bool) -> None:
     from ..engine.replay import FollowSource
     from .viewer import run_viewer
 
+    check_theme(theme)
     source = FollowSource(log)
     sys.exit(run_viewer(source, theme=theme, low_bandwidth=low_bandwidth))
 

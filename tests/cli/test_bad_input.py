@@ -1,0 +1,114 @@
+"""Every bad input a user can type: one line naming the problem, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import torch
+
+from normtui.tui.cli import main
+
+
+@pytest.fixture
+def run_main(capsys):
+    def run(args: list[str]) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        captured = capsys.readouterr()
+        return exit_info.value.code, captured.out, captured.err
+
+    return run
+
+
+def assert_usage_error(result: tuple[int, str, str], *fragments: str) -> None:
+    code, out, err = result
+    assert code == 2, err
+    assert err.count("\n") == 1, err
+    assert err.startswith("normtui: error: ")
+    assert "Traceback" not in err and out == ""
+    for fragment in fragments:
+        assert fragment in err
+
+
+def write(tmp_path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def good_rows(n: int = 30) -> str:
+    return "".join(f"{i % 7},{(i * 3) % 11},{'a' if i % 2 else 'b'}\n" for i in range(n))
+
+
+@pytest.mark.parametrize(
+    ("content", "target", "fragments"),
+    [
+        ("", "label", ("empty",)),
+        ("x,y,label\n", "label", ("no data rows",)),
+        ("x,y,label\n" + good_rows(), "species", ("no column 'species'", "label")),
+        (
+            "x,y,label\n" + good_rows(5) + "1,oops,a\n" + good_rows(20),
+            "label",
+            ("line 7", "'y'", "oops"),
+        ),
+        ("x,y,label\n" + good_rows(5) + "1,nan,a\n" + good_rows(20), "label", ("line 7", "'y'")),
+        ("x,y,label\n" + good_rows(5) + "inf,2,a\n" + good_rows(20), "label", ("line 7", "'x'")),
+        ("x,y,label\n" + "".join(f"{i},{i},a\n" for i in range(30)), "label", ("one class",)),
+        ("x,y,label\n1,2,a\n3,4,b\n", "label", ("2 data rows", "at least 10")),
+        ("x,y,label\n" + good_rows(12) + "5,5,c\n", "label", ("too small",)),
+    ],
+)
+def test_bad_csv_files(run_main, tmp_path, content, target, fragments) -> None:
+    path = write(tmp_path, "data.csv", content)
+    result = run_main(["train", "--dataset", path, "--target", target, "--epochs", "2"])
+    assert_usage_error(result, *fragments)
+
+
+def test_missing_csv_file(run_main, tmp_path) -> None:
+    result = run_main(["train", "--dataset", str(tmp_path / "absent.csv"), "--target", "y"])
+    assert_usage_error(result, "absent.csv")
+
+
+def test_binary_garbage_csv(run_main, tmp_path) -> None:
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert_usage_error(run_main(["train", "--dataset", str(path), "--target", "y"]))
+
+
+def test_csv_without_target_option(run_main, tmp_path) -> None:
+    path = write(tmp_path, "data.csv", "x,y,label\n" + good_rows())
+    assert_usage_error(run_main(["train", "--dataset", path]), "--target")
+
+
+def test_a_good_csv_trains(run_main, tmp_path) -> None:
+    path = write(tmp_path, "data.csv", "x,y,label\n" + good_rows(60))
+    code, out, err = run_main(
+        ["train", "--dataset", path, "--target", "label", "--epochs", "3", "--json"]
+    )
+    assert code == 0, err
+    assert json.loads(out)["dataset"]["n_features"] == 2
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
+def test_device_cuda_without_a_gpu(run_main) -> None:
+    assert_usage_error(run_main(["train", "--device", "cuda", "--epochs", "2"]), "cuda")
+
+
+@pytest.mark.skipif(
+    sys.platform == "darwin" and torch.backends.mps.is_available(), reason="MPS is present"
+)
+def test_device_mps_without_mps(run_main) -> None:
+    assert_usage_error(run_main(["train", "--device", "mps", "--epochs", "2"]), "mps")
+
+
+@pytest.mark.parametrize("command", ["replay", "watch"])
+def test_replay_and_watch_refuse_files_that_are_not_logs(run_main, tmp_path, command) -> None:
+    path = write(tmp_path, "notes.jsonl", "just some notes\n")
+    assert_usage_error(run_main([command, path]), "not a normtui log")
+    assert_usage_error(run_main([command, str(tmp_path / "absent.jsonl")]), "cannot read log")
+
+
+def test_unknown_theme_lists_the_themes(run_main) -> None:
+    assert_usage_error(run_main(["replay", "--theme", "neon", "x.jsonl"]), "neon", "dark")
