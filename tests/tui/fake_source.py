@@ -1,0 +1,381 @@
+"""Stand-ins for `engine.Session` that speak the same source protocol, without torch.
+
+`FakeSession` trains nothing: it emits wine-like events from closed-form curves in its own
+thread, and obeys the same commands (pause, step, swap, lr, pace, restart, stop).
+`ReplaySource` plays a recorded list of events (live = False), for deterministic snapshots.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from normtui.engine import commands as cmd
+from normtui.engine.config import RELU_FAMILY, SATURATING, SessionConfig
+from normtui.engine.events import (
+    RUN_NAMES,
+    ActivationChanged,
+    EpochEnd,
+    Event,
+    Histogram,
+    LayerStats,
+    LearningRateChanged,
+    PaceChanged,
+    Paused,
+    Restarted,
+    Resumed,
+    RunFinished,
+    SessionEnded,
+    SessionStarted,
+    event_from_dict,
+)
+
+Sink = Callable[[Event], None]
+
+WINE_FEATURES = (
+    "alcohol",
+    "malic_acid",
+    "ash",
+    "alcalinity_of_ash",
+    "magnesium",
+    "total_phenols",
+    "flavanoids",
+    "nonflavanoid_phenols",
+    "proanthocyanins",
+    "color_intensity",
+    "hue",
+    "od280/od315_of_diluted_wines",
+    "proline",
+)
+WINE_STD = (0.81, 1.12, 0.27, 3.34, 14.3, 0.63, 1.0, 0.12, 0.57, 2.32, 0.23, 0.71, 315.0)
+
+
+def _asinh_edges(limit: float, bins: int) -> tuple[float, ...]:
+    lo, hi = -math.asinh(limit), math.asinh(limit)
+    return tuple(math.sinh(lo + (hi - lo) * i / bins) for i in range(bins + 1))
+
+
+def _bell(edges: tuple[float, ...], centre: float, spread: float, total: int) -> tuple[int, ...]:
+    mids = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    weights = [math.exp(-(((m - centre) / spread) ** 2) / 2) for m in mids]
+    scale = total / (sum(weights) or 1)
+    return tuple(round(w * scale) for w in weights)
+
+
+def fake_epoch(
+    run: str,
+    epoch: int,
+    activation: str,
+    lr: float,
+    width: int,
+    layers: int,
+    time_s: float,
+    elapsed_s: float,
+    hist: bool = True,
+) -> EpochEnd:
+    """Closed-form curves: raw learns slowly from a big loss, normalized converges fast."""
+    rng = random.Random(hash((run, epoch, activation)) & 0xFFFF)
+    speed = lr / 1e-3
+    if run == "raw":
+        val_loss = 0.45 + 9.0 * math.exp(-epoch * speed / 60) + rng.uniform(0, 0.08)
+        val_acc = min(0.97, 0.38 + 0.6 * (1 - math.exp(-epoch * speed / 220)))
+        spread, dead, sat = 240.0, 0.48, 0.97
+    else:
+        val_loss = 0.02 + 1.05 * math.exp(-epoch * speed / 14) + rng.uniform(0, 0.01)
+        val_acc = min(1.0, 0.4 + 0.6 * (1 - math.exp(-epoch * speed / 9)))
+        spread, dead, sat = 2.5, 0.02, 0.03
+    train_loss = val_loss * 0.9
+    train_acc = min(1.0, val_acc + 0.01)
+    edges = _asinh_edges(800.0, 32)
+    post_edges = (
+        _asinh_edges(800.0, 32)
+        if activation not in SATURATING
+        else tuple(-1 + 2 * i / 32 for i in range(33))
+    )
+    stats = []
+    for layer in range(1, layers + 1):
+        pre = Histogram(edges, _bell(edges, 0.0, spread, width * 36))
+        if activation in SATURATING:
+            half = width * 36 * sat / 2
+            counts = [0] * 32
+            counts[0], counts[-1] = round(half), round(half)
+            for i in range(1, 31):
+                counts[i] = round(width * 36 * (1 - sat) / 30)
+            post = Histogram(post_edges, tuple(counts))
+        else:
+            counts = list(_bell(edges, spread / 2, spread, width * 36))
+            zero = 16
+            counts = [0] * zero + counts[zero:]
+            counts[zero] += width * 36 // 2
+            post = Histogram(post_edges, tuple(counts))
+        stats.append(
+            LayerStats(
+                layer=layer,
+                width=width,
+                pre_min=-spread * 3,
+                pre_max=spread * 3.2,
+                pre_mean=spread * 0.1,
+                pre_std=spread,
+                dead_fraction=dead if activation in RELU_FAMILY else None,
+                saturated_fraction=sat if activation in SATURATING else None,
+                grad_norm=0.1,
+                update_ratio=0.001,
+                pre_hist=pre if hist else None,
+                post_hist=post if hist else None,
+            )
+        )
+    return EpochEnd(
+        time_s=time_s,
+        run=run,
+        epoch=epoch,
+        train_loss=train_loss,
+        val_loss=val_loss,
+        train_accuracy=train_acc,
+        val_accuracy=val_acc,
+        learning_rate=lr,
+        activation=activation,
+        elapsed_s=elapsed_s,
+        layers=tuple(stats),
+    )
+
+
+def session_started(config: SessionConfig, time_s: float = 0.0) -> SessionStarted:
+    return SessionStarted(
+        time_s=time_s,
+        config=config.to_dict(),
+        dataset=config.source_name,
+        n_train=142,
+        n_val=36,
+        n_features=len(WINE_FEATURES),
+        n_classes=3,
+        feature_names=WINE_FEATURES,
+        raw_feature_std=WINE_STD,
+        scaled_feature_std=tuple(1.0 for _ in WINE_STD),
+        device="cpu",
+        parameters=13 * 64 + 64 + 64 * 3 + 3,
+    )
+
+
+class FakeSession:
+    """Threaded fake trainer. `sent` records every command; `epoch` is the last epoch emitted."""
+
+    live = True
+
+    def __init__(self, config: SessionConfig, *, start_delay_s: float = 0.0) -> None:
+        self.config = config
+        self.sent: list[cmd.Command] = []
+        self.epoch = 0
+        self.stopped = False
+        self._start_delay_s = start_delay_s
+        self._commands: list[cmd.Command] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._sink: Sink | None = None
+        self._t0 = 0.0
+        self._stop_reason: str | None = None
+
+    # -- protocol ----------------------------------------------------------------------------
+    def start(self, sink: Sink) -> None:
+        self._sink = sink
+        self._t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="fake-trainer", daemon=True)
+        self._thread.start()
+
+    def send(self, command: cmd.Command) -> None:
+        with self._cond:
+            self.sent.append(command)
+            self._commands.append(command)
+            self._cond.notify_all()
+
+    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
+        with self._cond:
+            if self._stop_reason is None:
+                self._stop_reason = reason
+            self._cond.notify_all()
+        self.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    # -- the fake trainer ---------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        assert self._sink is not None
+        self._sink(event)
+
+    def _now(self) -> float:
+        return time.monotonic() - self._t0
+
+    def _run(self) -> None:
+        config = self.config
+        if self._start_delay_s:
+            time.sleep(self._start_delay_s)
+        self._emit(session_started(config, self._now()))
+        activation, lr, pace = config.activation, config.lr, config.pace
+        paused, steps = False, 0
+        next_due = time.monotonic()
+        elapsed = 0.0
+        while True:
+            with self._cond:
+                while True:
+                    if self._stop_reason is not None:
+                        break
+                    if self._commands:
+                        break
+                    if paused and steps == 0:
+                        self._cond.wait()
+                        continue
+                    wait = next_due - time.monotonic() if pace else 0.0
+                    if wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                pending, self._commands = self._commands, []
+                reason = self._stop_reason
+            if reason is not None:
+                break
+            for command in pending:
+                if isinstance(command, (cmd.Pause, cmd.TogglePause)) and not paused:
+                    paused = True
+                    self._emit(Paused(self._now(), self.epoch))
+                elif isinstance(command, (cmd.Resume, cmd.TogglePause)) and paused:
+                    paused = False
+                    next_due = time.monotonic()
+                    self._emit(Resumed(self._now(), self.epoch))
+                elif isinstance(command, cmd.Step):
+                    steps += 1
+                elif isinstance(command, cmd.SetActivation):
+                    previous, activation = activation, command.name
+                    self._emit(
+                        ActivationChanged(
+                            self._now(), self.epoch, activation, previous, command.keep_weights
+                        )
+                    )
+                    if not command.keep_weights:
+                        self.epoch = 0
+                        self._emit(Restarted(self._now(), activation, lr))
+                elif isinstance(command, cmd.SetLearningRate):
+                    lr = command.lr
+                    self._emit(LearningRateChanged(self._now(), self.epoch, lr))
+                elif isinstance(command, cmd.SetPace):
+                    pace = command.epochs_per_s
+                    next_due = time.monotonic()
+                    self._emit(PaceChanged(self._now(), pace))
+                elif isinstance(command, cmd.Restart):
+                    self.epoch = 0
+                    self._emit(Restarted(self._now(), activation, lr))
+                elif isinstance(command, cmd.Stop):
+                    with self._cond:
+                        self._stop_reason = command.reason
+            if self._stop_reason is not None:
+                break
+            if paused and steps == 0:
+                continue
+            if pace and not steps and time.monotonic() < next_due:
+                continue
+            self.epoch += 1
+            elapsed += 0.002
+            for run in RUN_NAMES:
+                self._emit(
+                    fake_epoch(
+                        run,
+                        self.epoch,
+                        activation,
+                        lr,
+                        config.hidden[0],
+                        len(config.hidden),
+                        self._now(),
+                        elapsed,
+                    )
+                )
+            if steps:
+                steps -= 1
+                if not paused:
+                    paused = True
+                    self._emit(Paused(self._now(), self.epoch))
+            if pace:
+                next_due = max(next_due + 1.0 / pace, time.monotonic() - 1.0)
+            if config.epochs is not None and self.epoch >= config.epochs:
+                for run in RUN_NAMES:
+                    self._emit(RunFinished(self._now(), run, self.epoch))
+                self._emit(SessionEnded(self._now(), "completed", self.epoch))
+                self.stopped = True
+                return
+        self._emit(SessionEnded(self._now(), self._stop_reason or "stopped", self.epoch))
+        self.stopped = True
+
+
+class ReplaySource:
+    """Plays recorded events into the sink at once, like `normtui replay` (live=False).
+
+    With `live=True` it poses as a live session frozen mid-run: commands are recorded, not obeyed
+    (the snapshots use this to show the live footer deterministically).
+    """
+
+    def __init__(self, events: Iterable[Event], *, live: bool = False) -> None:
+        self.events = list(events)
+        self.live = live
+        self.sent: list[cmd.Command] = []
+
+    def start(self, sink: Sink) -> None:
+        for event in self.events:
+            sink(event)
+
+    def send(self, command: cmd.Command) -> None:
+        self.sent.append(command)
+
+    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> bool:
+        return True
+
+
+def read_events(path: Path) -> tuple[dict, list[Event]]:
+    """Header and events of a JSONL session log (the header line is optional)."""
+    header: dict = {}
+    events: list[Event] = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        if "event" not in data:
+            header = data
+            continue
+        events.append(event_from_dict(data))
+    return header, events
+
+
+def scripted_session(config: SessionConfig, epochs: int, switches: dict[int, str]) -> list[Event]:
+    """A deterministic event list (no threads): `switches` maps epoch -> new activation."""
+    events: list[Event] = [session_started(config, 0.0)]
+    activation, t = config.activation, 0.0
+    for epoch in range(1, epochs + 1):
+        if epoch - 1 in switches:
+            new = switches[epoch - 1]
+            events.append(ActivationChanged(t, epoch - 1, new, activation, True))
+            activation = new
+        t = round(epoch * 0.05, 4)
+        for run in RUN_NAMES:
+            events.append(
+                fake_epoch(
+                    run,
+                    epoch,
+                    activation,
+                    config.lr,
+                    config.hidden[0],
+                    len(config.hidden),
+                    t,
+                    t,
+                    hist=epoch % 2 == 0,
+                )
+            )
+    events.append(Paused(t, epochs))
+    return events

@@ -1,0 +1,262 @@
+"""Pilot stories against the fake live source: keys reach the engine and the panes follow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import recorded_app, settle, wait_until
+from textual.widgets import Static
+
+from normtui.engine import commands as cmd
+from normtui.engine.config import ACTIVATIONS
+from normtui.tui.app import NormtuiApp
+from normtui.tui.screens.activation_picker import ActivationPicker
+from normtui.tui.screens.help import HelpScreen
+from normtui.tui.widgets.loss_plot import LossPlot
+
+
+def epochs(app: NormtuiApp) -> tuple[int, int]:
+    return tuple(run.epoch for run in app.state.runs.values())  # type: ignore[return-value]
+
+
+async def test_loading_state_shows_before_the_first_event(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        assert "loading torch" in str(fake_app.query_one("#top-bar").render())
+        await wait_until(pilot, lambda: fake_app.state.started is not None)
+        await wait_until(
+            pilot, lambda: "loading" not in str(fake_app.query_one("#top-bar").render())
+        )
+
+
+async def test_swapping_activation_reaches_both_runs_at_the_same_epoch(
+    fake_app: NormtuiApp,
+) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 3)
+        await pilot.press("a")
+        expected = ACTIVATIONS[ACTIVATIONS.index("relu") + 1]
+        assert cmd.SetActivation(expected, keep_weights=True) in fake_app.source.sent
+        runs = fake_app.state.runs.values()
+        await wait_until(pilot, lambda: all(run.activation == expected for run in runs))
+        markers = [list(run.markers) for run in runs]
+        assert markers[0] == markers[1] and markers[0][0][1] == expected
+        await pilot.press("A")
+        assert fake_app.source.sent[-1] == cmd.SetActivation("relu", keep_weights=True)
+
+
+async def test_k_makes_swaps_restart_both_runs(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 3)
+        await pilot.press("k", "a")
+        assert fake_app.source.sent[-1] == cmd.SetActivation("leaky_relu", keep_weights=False)
+        await wait_until(pilot, lambda: fake_app.state.restarts == 1)
+
+
+async def test_pause_stops_new_epochs_and_step_advances_exactly_one(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 2)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: fake_app.state.paused)
+        await pilot.pause(0.3)
+        paused_at = epochs(fake_app)
+        assert paused_at[0] == paused_at[1]
+        await pilot.pause(0.4)
+        assert epochs(fake_app) == paused_at, "no epochs while paused"
+        await pilot.press("n")
+        target = (paused_at[0] + 1, paused_at[1] + 1)
+        await wait_until(pilot, lambda: epochs(fake_app) == target)
+        await pilot.pause(0.4)
+        assert epochs(fake_app) == target, "step trains exactly one epoch"
+        await pilot.press("space")
+        await wait_until(pilot, lambda: min(epochs(fake_app)) > target[0] + 2)
+
+
+async def test_paused_dashboard_stops_its_timer_and_wakes_on_the_next_event(
+    fake_app: NormtuiApp,
+) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 2)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: not fake_app.ticking, timeout=5)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: fake_app.ticking and not fake_app.state.paused)
+
+
+async def test_learning_rate_and_pace_keys(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: fake_app.state.started is not None)
+        await pilot.press("space")  # paused: commands still apply, and unlimited pace won't flood
+        await wait_until(pilot, lambda: fake_app.state.paused)
+        await pilot.press("plus")
+        assert fake_app.source.sent[-1] == cmd.SetLearningRate(2e-3)
+        await wait_until(pilot, lambda: fake_app.state.learning_rate == 2e-3)
+        await pilot.press("minus", "minus")
+        await wait_until(pilot, lambda: fake_app.state.learning_rate == 5e-4)
+        await pilot.press("right_square_bracket")
+        assert fake_app.source.sent[-1] == cmd.SetPace(100)
+        for _ in range(5):
+            await pilot.press("right_square_bracket")
+        assert fake_app.source.sent[-1] == cmd.SetPace(None)
+        await wait_until(pilot, lambda: fake_app.state.pace is None)
+        await pilot.press("left_square_bracket")
+        assert fake_app.source.sent[-1] == cmd.SetPace(1000)
+
+
+async def test_restart_key(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 5)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: fake_app.state.restarts == 1)
+        assert cmd.Restart() in fake_app.source.sent
+
+
+async def test_picker_jumps_to_any_activation(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: fake_app.state.started is not None)
+        await pilot.press("p")
+        assert isinstance(fake_app.screen, ActivationPicker)
+        for _ in range(ACTIVATIONS.index("tanh")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert not isinstance(fake_app.screen, ActivationPicker)
+        assert fake_app.source.sent[-1] == cmd.SetActivation("tanh", keep_weights=True)
+        await wait_until(pilot, lambda: fake_app.state.activation == "tanh")
+
+
+async def test_help_opens_and_closes_and_lists_every_key(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(fake_app.screen, HelpScreen)
+        text = " ".join(str(c.render()) for c in fake_app.screen.query(".help-column"))
+        for description in (
+            "Pause / resume",
+            "Next activation",
+            "Learning rate ×2",
+            "Overlay",
+            "Slower",
+        ):
+            assert description in text
+        await pilot.press("escape")
+        assert not isinstance(fake_app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(fake_app.screen, HelpScreen)
+        await pilot.press("question_mark")
+        assert not isinstance(fake_app.screen, HelpScreen)
+
+
+async def test_number_keys_hide_and_show_panes(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        plots = list(fake_app.query(".loss-plot"))
+        assert all(plot.display for plot in plots)
+        await pilot.press("1")
+        assert not any(plot.display for plot in plots)
+        await pilot.press("1")
+        assert all(plot.display for plot in plots)
+        for key, selector in (("4", "#comparison"), ("5", "#inputs"), ("2", "AccuracyGauges")):
+            widget = fake_app.query_one(selector)
+            assert widget.display
+            await pilot.press(key)
+            assert not widget.display
+
+
+async def test_overlay_view_and_log_scale(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 3)
+        overlay = fake_app.query_one("#overlay", LossPlot)
+        assert not overlay.display
+        await pilot.press("o")
+        assert overlay.display
+        assert not any(plot.display for plot in fake_app.query(".loss-plot"))
+        await wait_until(pilot, lambda: overlay.builds > 0)
+        raw_plot = fake_app.query_one("#pane-raw .loss-plot", LossPlot)
+        await pilot.press("o")
+        assert raw_plot._data is not None and raw_plot._data.log_y  # log axis by default
+        await pilot.press("l")
+        assert not raw_plot._data.log_y
+
+
+async def test_too_small_terminal_shows_a_message_not_a_garbled_screen(
+    fake_app: NormtuiApp,
+) -> None:
+    async with fake_app.run_test(size=(60, 15)) as pilot:
+        await pilot.pause()
+        message = fake_app.query_one("#too-small", Static)
+        assert message.display
+        assert "terminal too small" in str(message.render())
+        assert not fake_app.query_one("#dashboard").display
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert not message.display and fake_app.query_one("#dashboard").display
+
+
+async def test_compact_layout_at_80x24(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 2)
+        assert fake_app.query_one("#dashboard").has_class("-compact")
+        assert not fake_app.query_one("#inputs").display  # hidden by default when compact
+        await pilot.press("5")
+        assert fake_app.query_one("#inputs").display
+
+
+async def test_theme_key_cycles_themes(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        assert fake_app.theme == "dark"
+        await pilot.press("t")
+        assert fake_app.theme != "dark"
+
+
+async def test_export_writes_svg_and_csv(fake_app: NormtuiApp, tmp_path: Path) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: min(epochs(fake_app)) >= 3)
+        await pilot.press("e")
+        svgs, csvs = list(tmp_path.glob("*.svg")), list(tmp_path.glob("*.csv"))
+        assert len(svgs) == 1 and len(csvs) == 1
+        assert "<svg" in svgs[0].read_text()
+        lines = csvs[0].read_text().splitlines()
+        assert lines[0].startswith("run,epoch,train_loss")
+        assert {line.split(",")[0] for line in lines[1:]} == {"raw", "normalized"}
+
+
+async def test_q_quits_with_0_and_stops_the_source(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: fake_app.state.started is not None)
+        await pilot.press("q")
+    assert fake_app.return_code == 0
+    assert fake_app.source.stopped  # type: ignore[attr-defined]
+
+
+async def test_ctrl_c_quits_with_130(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+c")
+    assert fake_app.return_code == 130
+
+
+async def test_replay_hides_the_training_controls() -> None:
+    app = recorded_app(live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "a", "plus")
+        assert app.source.sent == []  # type: ignore[attr-defined]
+        assert all("Pause" not in desc for _key, desc in app.key_table())
+
+
+async def test_bad_theme_falls_back_to_default_with_a_message(tmp_path: Path) -> None:
+    broken = tmp_path / "mine.toml"
+    broken.write_text("primary = 'not a colour'\n")
+    app = recorded_app(theme=str(broken))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "dark"
+        messages = [str(n.message) for n in app._notifications]
+        assert any("is not a colour" in m for m in messages)
+
+
+async def test_picker_cancels_with_escape_or_q(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        for key in ("escape", "q"):
+            await pilot.press("p")
+            assert isinstance(fake_app.screen, ActivationPicker)
+            await pilot.press(key)
+            assert not isinstance(fake_app.screen, ActivationPicker)
+        assert fake_app.return_code is None
+        assert not any(isinstance(c, cmd.SetActivation) for c in fake_app.source.sent)

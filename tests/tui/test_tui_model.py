@@ -1,0 +1,126 @@
+"""The UI's plain-Python parts: bounded history, the event hand-over, the reducer, themes."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from pathlib import Path
+
+import pytest
+from fake_source import fake_epoch, scripted_session, session_started
+
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import Restarted, RunDiverged, SessionEnded
+from normtui.tui.model.buffer import EventBuffer
+from normtui.tui.model.series import DecimatingSeries
+from normtui.tui.model.state import Changed, DashboardState
+from normtui.tui.themes import ThemeError, list_themes, load_theme
+from normtui.tui.widgets.format import resample, sparkline
+from normtui.tui.widgets.histograms import zero_bin
+from normtui.tui.widgets.loss_plot import label_positions, sticky_range, sticky_upper
+
+CONFIG = SessionConfig(dataset="wine", epochs=None, pace=20.0)
+
+
+def test_history_stays_bounded_and_evenly_spaced_over_100k_epochs() -> None:
+    series = DecimatingSeries(200)
+    for epoch in range(1, 100_001):
+        series.append((epoch, 1.0 / epoch))
+    rows = series.rows()
+    assert len(rows) <= 201
+    assert rows[-1][0] == 100_000, "the latest epoch is always shown"
+    steps = {b[0] - a[0] for a, b in itertools.pairwise(rows[:-1])}
+    assert steps == {series.stride}
+
+
+def test_buffer_wakes_a_sleeping_ui_once() -> None:
+    buffer = EventBuffer()
+    wakes: list[int] = []
+    assert buffer.sleep(lambda: wakes.append(1))
+    thread = threading.Thread(
+        target=lambda: [buffer.append(session_started(CONFIG)) for _ in range(5)]
+    )
+    thread.start()
+    thread.join()
+    assert wakes == [1]
+    assert len(buffer.drain()) == 5
+    buffer.append(session_started(CONFIG))
+    assert not buffer.sleep(lambda: None), "no sleeping while events wait"
+
+
+def test_reducer_tracks_best_goal_restart_and_divergence() -> None:
+    state = DashboardState(CONFIG)
+    changed = Changed.NONE
+    for event in scripted_session(CONFIG, 60, {30: "tanh"}):
+        changed |= state.apply(event)
+    assert changed & Changed.PLOTS and state.paused
+    norm, raw = state.runs["normalized"], state.runs["raw"]
+    assert norm.goal_epoch is not None and raw.goal_epoch is None
+    assert state.leader()[0] == "normalized"
+    assert list(norm.markers) == [(30, "tanh")] == list(raw.markers)
+    state.apply(RunDiverged(9.0, "raw", 61, float("inf")))
+    assert raw.status == "diverged" and raw.diverged_epoch == 61
+    state.apply(Restarted(10.0, "relu", 1e-3))
+    assert state.restarts == 1 and raw.epoch == 0 and len(raw.plot) == 0
+    state.apply(fake_epoch("raw", 1, "relu", 1e-3, 64, 1, 10.1, 0.01))
+    assert raw.epoch == 1 and raw.status == "paused"
+    state.apply(SessionEnded(11.0, "stopped", 1))
+    assert state.finished
+
+
+def test_sparkline_keeps_small_bins_visible_next_to_a_huge_one() -> None:
+    line = sparkline([10_000, 3, 0, 40])
+    assert line[0] == "█" and line[1] != " " and line[2] == " " and line[3] != " "
+    assert resample([1, 2, 3, 4], 2) == [3, 7]
+
+
+def test_zero_bin_and_plot_axes() -> None:
+    from normtui.engine.events import Histogram
+
+    assert zero_bin(Histogram((0.0, 1.0, 2.0), (5, 1))) == 0
+    assert zero_bin(Histogram((-2.0, -1.0, 1.0), (5, 1))) == 1
+    assert sticky_upper(101) == 150 and sticky_upper(10) == 10
+    assert sticky_range(0.02, 3.0, log=True) == pytest.approx((10**-2, 10**0.5))
+    assert label_positions([(10, "tanh"), (11, "sigmoid")], 0, 100, 50) == [(11, "sigmoid")]
+
+
+def test_bundled_themes_load_and_name_the_run_colours() -> None:
+    names = list_themes()
+    assert names[0] == "dark"
+    assert {"light", "high-contrast", "colour-blind-safe"} <= set(names)
+    for name in names:
+        theme = load_theme(name)
+        assert theme.variables["raw-color"] != theme.variables["normalized-color"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("primary = ", "not valid TOML"),
+        ("primary = 'nope'", "'primary' is not a colour"),
+        ("secondary = '#fff'", "missing required colour 'primary'"),
+        ("primary = '#fff'\ncolour = 1", "unknown key(s) colour"),
+        ("primary = '#fff'\n[variables]\nraw-color = 'bad'", "'raw-color' is not a colour"),
+    ],
+)
+def test_broken_theme_files_give_one_line_messages(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    with pytest.raises(ThemeError, match=None) as error:
+        load_theme(str(path))
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_unknown_theme_names_the_choices() -> None:
+    with pytest.raises(ThemeError, match="choose from: dark"):
+        load_theme("solarized")
+    with pytest.raises(ThemeError, match="not found"):
+        load_theme("./missing.toml")
+
+
+def test_user_theme_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "ocean.toml"
+    path.write_text("primary = '#336699'\n[variables]\nraw-color = '#ff0000'\n")
+    theme = load_theme(str(path))
+    assert theme.name == "ocean" and theme.variables["raw-color"] == "#ff0000"
+    assert theme.variables["normalized-color"], "missing run colours fall back to defaults"

@@ -1,0 +1,47 @@
+"""Snapshots of the dashboard fed the recorded wine session (no trainer, so deterministic).
+
+Regenerate after an intended visual change with `pytest tests/tui --snapshot-update`, then read
+the SVGs in tests/tui/__snapshots__ before committing them.
+"""
+
+from __future__ import annotations
+
+from conftest import recorded_app, settle
+from textual.pilot import Pilot
+
+
+async def _overlay(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("o")
+    await settle(pilot)
+
+
+async def _help(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+def test_main_view_120x40(snap_compare) -> None:
+    assert snap_compare(recorded_app(), terminal_size=(120, 40), run_before=settle)
+
+
+def test_overlay_view_120x40(snap_compare) -> None:
+    assert snap_compare(recorded_app(), terminal_size=(120, 40), run_before=_overlay)
+
+
+def test_help_screen(snap_compare) -> None:
+    assert snap_compare(recorded_app(), terminal_size=(120, 40), run_before=_help)
+
+
+def test_compact_80x24(snap_compare) -> None:
+    assert snap_compare(recorded_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def test_colour_blind_safe_theme(snap_compare) -> None:
+    app = recorded_app(theme="colour-blind-safe")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+
+
+def test_too_small(snap_compare) -> None:
+    assert snap_compare(recorded_app(), terminal_size=(60, 15), run_before=settle)

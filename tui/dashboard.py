@@ -1,0 +1,93 @@
+"""`run_dashboard`: build a live Session, run the app, and always stop the session afterwards."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from normtui.engine.commands import Command
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import Event
+
+from .model.source import EventSource
+
+Sink = Callable[[Event], None]
+
+
+class LoggedSource:
+    """Wraps a source so every event is also written to a JSONL log (same thread, same order)."""
+
+    def __init__(self, source: EventSource, log: Sink) -> None:
+        self._source = source
+        self._log = log
+        self.live = source.live
+
+    def start(self, sink: Sink) -> None:
+        log = self._log
+
+        def tee(event: Event) -> None:
+            log(event)
+            sink(event)
+
+        self._source.start(tee)
+
+    def send(self, command: Command) -> None:
+        self._source.send(command)
+
+    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
+        self._source.stop(reason=reason, timeout=timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        return self._source.join(timeout)
+
+
+def run_dashboard(
+    config: SessionConfig,
+    *,
+    theme: str,
+    log_path: str | None,
+    low_bandwidth: bool,
+) -> int:
+    """Open the live dashboard; returns the process exit code (0 q, 130 Ctrl+C, 129/143 signals).
+
+    The session is stopped and its threads joined on every way out, including a crash of the UI.
+    """
+    from normtui.engine.session import Session  # cheap: torch loads inside the trainer thread
+
+    from .app import make_app
+    from .themes import DEFAULT_THEME, ThemeError, load_theme
+
+    try:
+        load_theme(theme)
+    except ThemeError as exc:  # also shown inside the app; here it survives the screen clear
+        print(f"normtui: {exc}; using the {DEFAULT_THEME} theme", file=sys.stderr)
+
+    session = Session(config, linger=True)
+    source: EventSource = session
+    writer = None
+    if log_path:
+        from normtui.engine.log import LogWriter
+
+        writer = LogWriter(log_path, config.to_dict())
+        source = LoggedSource(session, writer)
+    app = make_app(
+        source, config=config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth
+    )
+    reason = "stopped"
+    try:
+        app.run()
+        reason = app.exit_reason
+    except KeyboardInterrupt:
+        reason = "interrupted"
+        return 130
+    finally:
+        session.stop(reason=reason)
+        if writer is not None:
+            writer.close()
+    if session.error and session.usage_error:
+        print(f"normtui: {session.error}", file=sys.stderr)
+        return 2
+    if session.error:
+        print(f"normtui: training failed: {session.error}", file=sys.stderr)
+        return app.return_code or 1
+    return app.return_code or 0

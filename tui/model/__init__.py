@@ -1,0 +1,1 @@
+"""UI-side state of the dashboard: plain Python, no Textual, no torch."""

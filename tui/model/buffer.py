@@ -1,0 +1,54 @@
+"""A lock-protected hand-over from the trainer thread to the UI thread.
+
+The trainer only appends (cheap, never blocks on drawing); the UI drains on a timer. When the UI
+timer has gone to sleep, the first append wakes it once through `wake` (thread-safe callback).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from normtui.engine.events import Event
+
+
+class EventBuffer:
+    """Events waiting for the UI; `append` is the sink handed to a source."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[Event] = []
+        self._sleeping = False
+        self._wake: Callable[[], None] | None = None
+        self.received = 0
+
+    def append(self, event: Event) -> None:
+        wake = None
+        with self._lock:
+            self._events.append(event)
+            self.received += 1
+            if self._sleeping:
+                self._sleeping = False
+                wake = self._wake
+        if wake is not None:
+            wake()
+
+    __call__ = append
+
+    def drain(self) -> list[Event]:
+        with self._lock:
+            events, self._events = self._events, []
+        return events
+
+    def sleep(self, wake: Callable[[], None]) -> bool:
+        """Ask to be woken by the next append; False (stay awake) if events are already waiting."""
+        with self._lock:
+            if self._events:
+                return False
+            self._sleeping = True
+            self._wake = wake
+            return True
+
+    def awake(self) -> None:
+        with self._lock:
+            self._sleeping = False

@@ -1,0 +1,282 @@
+"""Everything the dashboard shows, folded from the event stream (a reducer, no Textual).
+
+`DashboardState.apply(event)` returns which parts changed so the UI redraws only those.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Flag, auto
+
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import (
+    RUN_NAMES,
+    ActivationChanged,
+    EpochEnd,
+    Event,
+    LayerStats,
+    LearningRateChanged,
+    PaceChanged,
+    Paused,
+    Restarted,
+    Resumed,
+    RunDiverged,
+    RunFailed,
+    RunFinished,
+    SessionEnded,
+    SessionStarted,
+)
+
+from .series import DecimatingSeries
+
+PLOT_POINTS = 200  # at most this many points per plotted line (plotext cost grows with points)
+HISTORY_ROWS = 8192  # rows kept per run for CSV export; older history is thinned evenly
+MAX_MARKERS = 64
+RATE_WINDOW_S = 2.0
+
+
+class Changed(Flag):
+    """Which parts of the screen an event touched."""
+
+    NONE = 0
+    INFO = auto()  # session facts, inputs pane
+    STATUS = auto()  # run states, pace, lr, activation
+    SCALARS = auto()  # epoch numbers, losses, accuracies
+    PLOTS = auto()  # loss history
+    HISTS = auto()  # per-layer histograms / dead / saturated
+    ALL = INFO | STATUS | SCALARS | PLOTS | HISTS
+
+
+@dataclass
+class RunView:
+    """One run (raw or normalized) as the UI sees it."""
+
+    name: str
+    status: str = "loading"  # loading, running, paused, finished, diverged, failed, stopped
+    activation: str = ""
+    learning_rate: float = 0.0
+    epoch: int = 0
+    last: EpochEnd | None = None
+    best_val_accuracy: float | None = None
+    best_val_epoch: int = 0
+    best_train_accuracy: float | None = None
+    goal_epoch: int | None = None
+    diverged_epoch: int | None = None
+    diverged_loss: float | None = None
+    error: str | None = None
+    layers: tuple[LayerStats, ...] = ()  # latest per-layer stats
+    hist_layers: tuple[LayerStats, ...] = ()  # latest stats that carried histograms
+    hist_epoch: int = 0
+    plot: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(PLOT_POINTS))
+    history: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(HISTORY_ROWS))
+    markers: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=MAX_MARKERS))
+    _recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=256))
+
+    def reset(self) -> None:
+        """Forget the curves: a restart counts epochs from 1 again."""
+        self.epoch = 0
+        self.last = None
+        self.best_val_accuracy = None
+        self.best_val_epoch = 0
+        self.best_train_accuracy = None
+        self.goal_epoch = None
+        self.diverged_epoch = None
+        self.diverged_loss = None
+        self.error = None
+        self.layers = ()
+        self.hist_layers = ()
+        self.hist_epoch = 0
+        self.plot.clear()
+        self.history.clear()
+        self.markers.clear()
+        self._recent.clear()
+
+    @property
+    def epochs_per_s(self) -> float | None:
+        """Recent training speed from event timestamps (deterministic in replays)."""
+        if len(self._recent) < 2:
+            return None
+        (t0, e0), (t1, e1) = self._recent[0], self._recent[-1]
+        if t1 <= t0:
+            return None
+        return (e1 - e0) / (t1 - t0)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("running", "paused", "loading")
+
+
+def _finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))
+
+
+class DashboardState:
+    """The whole session as seen by the UI; fold events in with `apply`."""
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.config = config
+        self.started: SessionStarted | None = None
+        self.runs: dict[str, RunView] = {
+            name: RunView(name, activation=config.activation, learning_rate=config.lr)
+            for name in RUN_NAMES
+        }
+        self.paused = False
+        self.pace: float | None = config.pace
+        self.activation = config.activation
+        self.learning_rate = config.lr
+        self.goal_accuracy = config.goal_accuracy
+        self.restarts = 0
+        self.ended: SessionEnded | None = None
+        self.last_time_s = 0.0
+        self.events_seen = 0
+
+    # -- reducer ---------------------------------------------------------------------------
+    def apply(self, event: Event) -> Changed:
+        self.events_seen += 1
+        self.last_time_s = max(self.last_time_s, event.time_s)
+        if isinstance(event, EpochEnd):
+            return self._epoch(event)
+        if isinstance(event, SessionStarted):
+            return self._started(event)
+        if isinstance(event, Paused):
+            self.paused = True
+            self._set_status("paused")
+            return Changed.STATUS
+        if isinstance(event, Resumed):
+            self.paused = False
+            self._set_status("running")
+            return Changed.STATUS
+        if isinstance(event, ActivationChanged):
+            return self._activation(event)
+        if isinstance(event, LearningRateChanged):
+            self.learning_rate = event.learning_rate
+            for run in self.runs.values():
+                run.learning_rate = event.learning_rate
+            return Changed.STATUS
+        if isinstance(event, PaceChanged):
+            self.pace = event.epochs_per_s
+            return Changed.STATUS
+        if isinstance(event, Restarted):
+            self.restarts += 1
+            self.activation = event.activation
+            self.learning_rate = event.learning_rate
+            for run in self.runs.values():
+                run.reset()
+                run.activation = event.activation
+                run.learning_rate = event.learning_rate
+                run.status = "paused" if self.paused else "running"
+            return Changed.ALL
+        if isinstance(event, RunDiverged):
+            run = self.runs[event.run]
+            run.status = "diverged"
+            run.diverged_epoch = event.epoch
+            run.diverged_loss = event.loss
+            return Changed.STATUS | Changed.SCALARS
+        if isinstance(event, RunFailed):
+            run = self.runs[event.run]
+            run.status = "failed"
+            run.error = event.error
+            return Changed.STATUS
+        if isinstance(event, RunFinished):
+            run = self.runs[event.run]
+            if run.active:
+                run.status = "finished"
+            return Changed.STATUS
+        if isinstance(event, SessionEnded):
+            self.ended = event
+            for run in self.runs.values():
+                if run.active:
+                    run.status = "finished" if event.reason == "completed" else "stopped"
+            return Changed.STATUS
+        return Changed.NONE
+
+    def _set_status(self, status: str) -> None:
+        for run in self.runs.values():
+            if run.status in ("running", "paused", "loading"):
+                run.status = status
+
+    def _started(self, event: SessionStarted) -> Changed:
+        self.started = event
+        self.goal_accuracy = float(event.config.get("goal_accuracy", self.goal_accuracy))
+        self.activation = str(event.config.get("activation", self.activation))
+        self.learning_rate = float(event.config.get("lr", self.learning_rate))
+        if "pace" in event.config:
+            self.pace = event.config["pace"]
+        for run in self.runs.values():
+            run.activation = self.activation
+            run.learning_rate = self.learning_rate
+            if run.status == "loading":
+                run.status = "paused" if self.paused else "running"
+        return Changed.ALL
+
+    def _activation(self, event: ActivationChanged) -> Changed:
+        self.activation = event.activation
+        for run in self.runs.values():
+            run.activation = event.activation
+            if event.keep_weights:
+                run.markers.append((event.epoch, event.activation))
+        return Changed.STATUS | Changed.PLOTS
+
+    def _epoch(self, event: EpochEnd) -> Changed:
+        run = self.runs.get(event.run)
+        if run is None:
+            return Changed.NONE
+        changed = Changed.SCALARS | Changed.PLOTS
+        if run.status == "loading":
+            run.status = "running"
+            changed |= Changed.STATUS
+        run.epoch = event.epoch
+        run.last = event
+        run.activation = event.activation
+        run.learning_rate = event.learning_rate
+        run._recent.append((event.time_s, event.epoch))
+        while len(run._recent) > 2 and event.time_s - run._recent[0][0] > RATE_WINDOW_S:
+            run._recent.popleft()
+        if _finite(event.train_loss) and _finite(event.val_loss):
+            run.plot.append((event.epoch, event.train_loss, event.val_loss))
+        run.history.append(
+            (
+                event.epoch,
+                event.train_loss,
+                event.val_loss,
+                event.train_accuracy,
+                event.val_accuracy,
+                event.learning_rate,
+            )
+        )
+        if run.best_val_accuracy is None or event.val_accuracy > run.best_val_accuracy:
+            run.best_val_accuracy = event.val_accuracy
+            run.best_val_epoch = event.epoch
+        if run.best_train_accuracy is None or event.train_accuracy > run.best_train_accuracy:
+            run.best_train_accuracy = event.train_accuracy
+        if run.goal_epoch is None and event.val_accuracy >= self.goal_accuracy:
+            run.goal_epoch = event.epoch
+        if event.layers:
+            run.layers = event.layers
+            changed |= Changed.HISTS
+            if any(
+                layer.pre_hist is not None or layer.post_hist is not None for layer in event.layers
+            ):
+                run.hist_layers = event.layers
+                run.hist_epoch = event.epoch
+        return changed
+
+    # -- derived facts -----------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        """Nothing more will arrive: the session ended or every run stopped."""
+        if self.ended is not None:
+            return True
+        return all(not run.active for run in self.runs.values())
+
+    def leader(self) -> tuple[str | None, float]:
+        """Run ahead on validation accuracy and by how many percentage points."""
+        raw, norm = self.runs[RUN_NAMES[0]].last, self.runs[RUN_NAMES[1]].last
+        if raw is None or norm is None:
+            return None, 0.0
+        gap = (norm.val_accuracy - raw.val_accuracy) * 100.0
+        if abs(gap) < 0.05:
+            return None, 0.0
+        return (RUN_NAMES[1] if gap > 0 else RUN_NAMES[0]), abs(gap)

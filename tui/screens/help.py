@@ -1,0 +1,60 @@
+"""The help screen: every key generated from the app's bindings, plus how to read the panes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+READING_GUIDE = """\
+[b]Reading the panes[/b]
+• Left: the run on [$raw-color]raw inputs[/]; right: the same network on [$normalized-color]\
+scaled inputs[/]. Same seed, same initial weights, same batches.
+• Loss: [$raw-color]━[/] [$normalized-color]━[/] validation, [$train-color]━[/] training;\
+ [$marker-color]│[/] marks an activation switch. [b]l[/b] toggles the log axis.
+• Histograms: both runs on the same bins (pre-activations on an asinh axis), log counts.\
+ [b]dead[/b] = units never positive on the validation set (ReLU family), [b]sat[/b] = share of\
+ tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
+• Inputs: each feature's standard deviation before → after the scaler."""
+
+
+def key_column(rows: list[tuple[str, str]], key_width: int) -> Content:
+    """One column of `keys  description` lines; keys are substituted, so `[` stays literal."""
+    lines = [
+        Content.from_markup(
+            "[b $accent]$key[/]  $description", key=key.rjust(key_width), description=text
+        )
+        for key, text in rows
+    ]
+    return Content("\n").join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and a short guide; closes with Esc, ?, F1 or q."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,f1,q", "close", "Close help", id="close-help"),
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._keys = keys
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "normtui · keys"
+            body.border_subtitle = "Esc / ? / F1 closes"
+            width = max((len(key) for key, _ in self._keys), default=4)
+            half = (len(self._keys) + 1) // 2
+            with Horizontal(id="help-keys"):
+                yield Static(key_column(self._keys[:half], width), classes="help-column")
+                yield Static(key_column(self._keys[half:], width), classes="help-column")
+            yield Static(READING_GUIDE, id="help-guide")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,125 @@
+"""Colour themes: TOML data files in normtui/themes loaded into Textual `Theme` objects.
+
+`list_themes()` names the bundled ones; `load_theme(name_or_path)` loads one of them or a user's
+own file and raises `ThemeError` (a one-line, user-facing message) when it cannot.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from textual.color import Color, ColorParseError
+from textual.theme import Theme
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+DEFAULT_THEME = "dark"
+THEME_PACKAGE = "normtui.themes"
+# Variables every normtui theme defines (the CSS and plots use them); defaults if a file omits one.
+RUN_VARIABLES: dict[str, str] = {
+    "raw-color": "#ff8a65",
+    "normalized-color": "#4fc3f7",
+    "train-color": "#7d8590",
+    "marker-color": "#e0af68",
+}
+_COLOUR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
+_OTHER_KEYS = ("name", "dark", "luminosity_spread", "text_alpha", "variables")
+
+
+class ThemeError(ValueError):
+    """A theme that cannot be used; the message is one line meant for the terminal."""
+
+
+def list_themes() -> list[str]:
+    """Names of the bundled themes, the default first."""
+    names = sorted(
+        entry.name[: -len(".toml")]
+        for entry in resources.files(THEME_PACKAGE).iterdir()
+        if entry.name.endswith(".toml")
+    )
+    if DEFAULT_THEME in names:
+        names.remove(DEFAULT_THEME)
+        names.insert(0, DEFAULT_THEME)
+    return names
+
+
+def load_theme(name_or_path: str) -> Theme:
+    """A bundled theme by name, or a user's TOML file by path."""
+    if name_or_path in list_themes():
+        text = resources.files(THEME_PACKAGE).joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        return theme_from_toml(text, default_name=name_or_path, origin=f"theme {name_or_path!r}")
+    path = Path(name_or_path).expanduser()
+    looks_like_path = os.sep in name_or_path or path.suffix == ".toml"
+    if not path.is_file():
+        if looks_like_path:
+            raise ThemeError(f"theme file {name_or_path} not found")
+        choices = ", ".join(list_themes())
+        raise ThemeError(f"unknown theme {name_or_path!r}; choose from: {choices}, or a .toml path")
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ThemeError(f"theme file {path}: cannot read ({exc})") from None
+    return theme_from_toml(text, default_name=path.stem, origin=f"theme file {path}")
+
+
+def theme_from_toml(text: str, *, default_name: str, origin: str) -> Theme:
+    """Parse and validate one theme; `origin` starts every error message."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ThemeError(f"{origin}: not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - set(_COLOUR_KEYS) - set(_OTHER_KEYS))
+    if unknown:
+        raise ThemeError(f"{origin}: unknown key(s) {', '.join(unknown)}")
+    if "primary" not in data:
+        raise ThemeError(f"{origin}: missing required colour 'primary'")
+    colours = {key: _colour(origin, key, data[key]) for key in _COLOUR_KEYS if key in data}
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        raise ThemeError(f"{origin}: [variables] must be a table")
+    merged = dict(RUN_VARIABLES)
+    for key, value in variables.items():
+        if not isinstance(value, str):
+            raise ThemeError(f"{origin}: variable {key!r} must be a string")
+        merged[key] = _colour(origin, key, value) if key in RUN_VARIABLES else value
+    name = data.get("name", default_name)
+    if not isinstance(name, str) or not name.strip():
+        raise ThemeError(f"{origin}: 'name' must be a non-empty string")
+    extra: dict[str, Any] = {}
+    for key in ("luminosity_spread", "text_alpha"):
+        if key in data:
+            if not isinstance(data[key], (int, float)):
+                raise ThemeError(f"{origin}: {key!r} must be a number")
+            extra[key] = float(data[key])
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ThemeError(f"{origin}: 'dark' must be true or false")
+    return Theme(name=name.strip(), dark=dark, variables=merged, **colours, **extra)
+
+
+def _colour(origin: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ThemeError(f'{origin}: {key!r} must be a colour string like "#4fc3f7"')
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        raise ThemeError(f"{origin}: {key!r} is not a colour: {value!r}") from None
+    return value

@@ -1,0 +1,118 @@
+"""Small text helpers shared by the widgets: numbers, bars and sparklines as markup."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from textual.markup import escape
+
+SPARK = " ▁▂▃▄▅▆▇█"
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+RUN_TITLES = {"raw": "raw inputs", "normalized": "normalized inputs"}
+STATUS_STYLE = {
+    "loading": ("◌", "$text-muted"),
+    "running": ("●", "$success"),
+    "paused": ("❚❚", "$warning"),
+    "finished": ("■", "$primary"),
+    "stopped": ("■", "$text-muted"),
+    "diverged": ("✖", "$error"),
+    "failed": ("✖", "$error"),
+}
+
+
+def run_colour(run: str) -> str:
+    """CSS variable holding a run's colour in the current theme."""
+    return f"${run}-color"
+
+
+def fmt_num(value: float | None, digits: int = 3) -> str:
+    """Compact number: 3 significant digits, no exponent for everyday magnitudes."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    magnitude = abs(value)
+    if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
+        return f"{value:.{digits - 1}e}".replace("e-0", "e-").replace("e+0", "e")
+    text = f"{value:.{digits}g}"
+    return text.replace("-", "−")
+
+
+def fmt_pct(fraction: float | None, digits: int = 1) -> str:
+    if fraction is None:
+        return "—"
+    return f"{fraction * 100:.{digits}f}%"
+
+
+def fmt_lr(lr: float) -> str:
+    return f"{lr:.0e}".replace("e-0", "e-") if lr < 0.01 else f"{lr:g}"
+
+
+def fmt_pace(pace: float | None) -> str:
+    return "unlimited" if pace is None else f"{pace:g}/s"
+
+
+def status_badge(status: str) -> str:
+    symbol, style = STATUS_STYLE.get(status, ("?", "$text"))
+    return f"[{style}]{symbol} {status}[/]"
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar of `width` cells filled to `fraction` with eighth-block precision."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full
+    if full < width:
+        text += EIGHTHS[part] if part else ""
+    return text
+
+
+def resample(counts: Sequence[int], width: int) -> list[int]:
+    """Merge adjacent bins so the counts fit into `width` cells."""
+    if width <= 0:
+        return []
+    if len(counts) <= width:
+        return list(counts)
+    merged = [0] * width
+    for index, count in enumerate(counts):
+        merged[index * width // len(counts)] += count
+    return merged
+
+
+def sparkline(counts: Sequence[int], *, log: bool = True) -> str:
+    """Unicode block sparkline; log counts keep small bins visible next to a huge one."""
+    if not counts:
+        return ""
+    scale = [math.log1p(c) if log else float(c) for c in counts]
+    top = max(scale)
+    if top <= 0:
+        return " " * len(counts)
+    chars = []
+    for count, value in zip(counts, scale, strict=True):
+        if count <= 0:
+            chars.append(" ")
+        else:
+            chars.append(SPARK[max(1, round(value / top * (len(SPARK) - 1)))])
+    return "".join(chars)
+
+
+def truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+__all__ = [
+    "RUN_TITLES",
+    "bar",
+    "escape",
+    "fmt_lr",
+    "fmt_num",
+    "fmt_pace",
+    "fmt_pct",
+    "resample",
+    "run_colour",
+    "sparkline",
+    "status_badge",
+    "truncate",
+]

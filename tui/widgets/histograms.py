@@ -1,0 +1,108 @@
+"""Per-layer activation histograms on bins shared by both runs, with dead/saturated shares.
+
+Counts are drawn on a log scale so that a ReLU layer's zero bucket does not flatten everything
+else; the zero bucket is dimmed and its share written as a number instead.
+"""
+
+from __future__ import annotations
+
+from textual.app import RenderResult
+from textual.widget import Widget
+
+from normtui.engine.config import RELU_FAMILY, SATURATING
+from normtui.engine.events import Histogram, LayerStats
+
+from ..model.state import RunView
+from .format import fmt_num, fmt_pct, resample, sparkline
+
+
+def zero_bin(hist: Histogram) -> int | None:
+    """Index of the bin that holds exactly zero, if any."""
+    edges = hist.edges
+    for index in range(len(edges) - 1):
+        if edges[index] <= 0.0 < edges[index + 1] or (edges[index] < 0.0 <= edges[index + 1]):
+            return index
+    return None
+
+
+def hist_markup(hist: Histogram, width: int, colour: str, *, dim_zero: bool) -> tuple[str, float]:
+    """Sparkline markup of `hist` in `width` cells, and the share of the zero bin."""
+    counts = list(hist.counts)
+    total = sum(counts) or 1
+    zero = zero_bin(hist) if dim_zero else None
+    zero_share = counts[zero] / total if zero is not None else 0.0
+    cells = resample(counts, width)
+    line = sparkline(cells)
+    if zero is None:
+        return f"[{colour}]{line}[/]", zero_share
+    zero_cell = zero * len(cells) // len(counts)
+    before, cell, after = line[:zero_cell], line[zero_cell], line[zero_cell + 1 :]
+    return f"[{colour}]{before}[/][dim]{cell}[/][{colour}]{after}[/]", zero_share
+
+
+class LayerHistograms(Widget):
+    """Rows per hidden layer: post-activation and pre-activation histograms and their numbers."""
+
+    DEFAULT_CSS = "LayerHistograms { height: auto; }"
+
+    def __init__(self, run: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.run = run
+        self.compact = False
+        self._key: object = None
+        self._layers: tuple[LayerStats, ...] = ()
+        self._hist_layers: tuple[LayerStats, ...] = ()
+        self._activation = ""
+        self._hist_epoch = 0
+
+    def show(self, view: RunView) -> None:
+        key = (id(view.layers), id(view.hist_layers), view.activation)
+        if key == self._key:
+            return
+        self._key = key
+        changed_rows = len(view.layers) != len(self._layers)
+        self._layers, self._hist_layers = view.layers, view.hist_layers
+        self._activation, self._hist_epoch = view.activation, view.hist_epoch
+        self.refresh(layout=changed_rows)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        rows = 1 if self.compact else 2
+        return max(1, len(self._layers) * rows)
+
+    def render(self) -> RenderResult:
+        if not self._layers:
+            return "[dim]activations: waiting for stats…[/]"
+        width = self.size.width
+        colour = f"${self.run}-color"
+        relu = self._activation in RELU_FAMILY
+        hists = {layer.layer: layer for layer in self._hist_layers}
+        text_w = 26 if width >= 60 else 18
+        cells = max(8, min(48, width - 8 - text_w))
+        rows = []
+        for layer in self._layers:
+            sampled = hists.get(layer.layer)
+            if relu:
+                share = f"dead {fmt_pct(layer.dead_fraction, 0)}"
+            elif self._activation in SATURATING:
+                share = f"sat {fmt_pct(layer.saturated_fraction, 0)}"
+            else:
+                share = ""
+            post = sampled.post_hist if sampled is not None else None
+            if post is not None:
+                line, zero_share = hist_markup(post, cells, colour, dim_zero=relu)
+                zero = f" [dim]=0[/] {fmt_pct(zero_share, 0)}" if relu and width >= 60 else ""
+            else:
+                line, zero = " " * cells, ""
+            warn = "$error" if _alarming(layer) else "$text"
+            rows.append(f"L{layer.layer} post {line} [{warn}]{share}[/]{zero}")
+            if self.compact:
+                continue
+            pre = sampled.pre_hist if sampled is not None else None
+            pre_line = hist_markup(pre, cells, colour, dim_zero=False)[0] if pre else " " * cells
+            spread = f"{fmt_num(layer.pre_min)} … {fmt_num(layer.pre_max)}"
+            rows.append(f"   [dim]pre[/]  {pre_line} [dim]{spread}[/]")
+        return "\n".join(rows)
+
+
+def _alarming(layer: LayerStats) -> bool:
+    return (layer.dead_fraction or 0.0) >= 0.25 or (layer.saturated_fraction or 0.0) >= 0.25

@@ -1,0 +1,98 @@
+"""Each input feature's scale (std) before and after the scaler: the cause beside its effect."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import RenderResult
+from textual.widget import Widget
+
+from normtui.engine.events import SessionStarted
+
+from .format import escape, fmt_num, truncate
+
+CELL_WIDTH = 32  # minimum width of one feature's cell
+SCALE_CELLS = 6
+
+
+def _scale_bar(std: float, top: float) -> str:
+    """Log-scale bar: one cell per decade below the largest feature std."""
+    if std <= 0 or top <= 0:
+        return " " * SCALE_CELLS
+    decades = math.log10(top / std)
+    filled = max(1, SCALE_CELLS - round(decades))
+    return "▪" * filled + " " * (SCALE_CELLS - filled)
+
+
+def _fixed(value: float) -> str:
+    """Scaled stds sit near 1: show them with two decimals so equal widths line up."""
+    return f"{value:.2f}" if 0.01 <= abs(value) < 100 else fmt_num(value)
+
+
+class InputsPane(Widget):
+    """A grid of `feature  raw std → scaled std`, largest spread first when space is short."""
+
+    DEFAULT_CSS = "InputsPane { height: auto; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._started: SessionStarted | None = None
+        self.max_rows = 5
+
+    def show(self, started: SessionStarted | None) -> None:
+        if started is not self._started:
+            self._started = started
+            self.refresh(layout=True)
+
+    def _columns(self, width: int) -> int:
+        return max(1, width // CELL_WIDTH)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        if self._started is None:
+            return 1
+        count = len(self._started.feature_names)
+        return 1 + min(self.max_rows, math.ceil(count / self._columns(width)))
+
+    def render(self) -> RenderResult:
+        started = self._started
+        if started is None:
+            return "[dim]input scales appear once the data is loaded…[/]"
+        width = self.size.width
+        raw, scaled = started.raw_feature_std, started.scaled_feature_std
+        names = started.feature_names
+        scaler = started.config.get("scaler", "scaler")
+        columns = self._columns(width)
+        capacity = columns * self.max_rows
+        order = list(range(len(names)))
+        if len(order) > capacity:
+            order = sorted(order, key=lambda i: -raw[i])[: capacity - 1]
+        positive = [s for s in raw if s > 0]
+        lo, hi = (min(positive), max(positive)) if positive else (0.0, 0.0)
+        spread = f"×{hi / lo:,.0f}" if lo > 0 else "—"
+        scaled_pos = [s for s in scaled if s > 0]
+        scaled_spread = (
+            f"×{max(scaled_pos) / min(scaled_pos):,.1f}"
+            if scaled_pos and min(scaled_pos) > 0
+            else "—"
+        )
+        header = (
+            f"[b]{len(names)} features[/b]  std on raw inputs spans "
+            f"[$raw-color]{fmt_num(lo)} … {fmt_num(hi)} ({spread})[/];  after {escape(scaler)}: "
+            f"[$normalized-color]{_fixed(min(scaled, default=0))} … "
+            f"{_fixed(max(scaled, default=0))} ({scaled_spread})[/]"
+        )
+        cell_w = (width - 2 * (columns - 1)) // columns
+        name_w = max(4, cell_w - SCALE_CELLS - 16)
+        cells = []
+        for index in order:
+            name = escape(truncate(names[index], name_w))
+            cells.append(
+                f"{name:<{name_w}} [$raw-color]{_scale_bar(raw[index], hi)}"
+                f"{fmt_num(raw[index]):>6}[/] → [$normalized-color]{_fixed(scaled[index]):<5}[/]"
+            )
+        if len(names) > len(order):
+            cells.append(f"[dim]… {len(names) - len(order)} more[/]")
+        rows = [header]
+        for start in range(0, len(cells), columns):
+            rows.append("  ".join(cells[start : start + columns]))
+        return "\n".join(rows)

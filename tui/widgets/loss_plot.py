@@ -1,0 +1,247 @@
+"""Loss curves drawn with plotext, rebuilt only when their data, size or theme changed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual.color import Color
+from textual.geometry import Region
+from textual_plotext import PlotextPlot
+
+SMOOTH_WINDOW = 9
+
+
+@dataclass(frozen=True)
+class Line:
+    """One curve; `colour` names a theme variable, `fade` blends it toward the background."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    colour: str
+    fade: float = 0.0
+
+
+@dataclass(frozen=True)
+class PlotData:
+    lines: tuple[Line, ...]
+    markers: tuple[tuple[int, str], ...] = ()
+    log_y: bool = False
+    empty_message: str = "waiting for the first epoch…"
+
+
+def smooth(values: Sequence[float], window: int = SMOOTH_WINDOW) -> tuple[float, ...]:
+    """Centred moving average (shrinking at the ends) over plotted points."""
+    half = window // 2
+    out = []
+    total = 0.0
+    prefix = [0.0]
+    for value in values:
+        total += value
+        prefix.append(total)
+    count = len(values)
+    for index in range(count):
+        lo, hi = max(0, index - half), min(count, index + half + 1)
+        out.append((prefix[hi] - prefix[lo]) / (hi - lo))
+    return tuple(out)
+
+
+def curve_lines(
+    xs: Sequence[float], ys: Sequence[float], colour: str, *, smoothing: bool, fade: float = 0.0
+) -> list[Line]:
+    """The curve itself, plus a smoothed copy on top when smoothing is on (raw line kept, faded)."""
+    xs_t, ys_t = tuple(xs), tuple(ys)
+    if not smoothing or len(ys_t) < 3:
+        return [Line(xs_t, ys_t, colour, fade)]
+    return [Line(xs_t, ys_t, colour, max(fade, 0.6)), Line(xs_t, smooth(ys_t), colour, fade)]
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick positions covering [lo, hi]."""
+    if hi <= lo:
+        return [lo]
+    raw_step = (hi - lo) / max(1, count)
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
+    first = math.ceil(lo / step) * step
+    ticks = []
+    value = first
+    while value <= hi + step * 1e-9:
+        ticks.append(value)
+        value += step
+    return ticks
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 ticks per decade inside [lo, hi] (at most ~6)."""
+    if lo <= 0 or hi <= lo:
+        return []
+    ticks = []
+    for exponent in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for mantissa in (1, 2, 5):
+            value = mantissa * 10.0**exponent
+            if lo <= value <= hi:
+                ticks.append(value)
+    while len(ticks) > 6:
+        ticks = ticks[::2]
+    return ticks
+
+
+def tick_label(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e4 or abs(value) < 1e-3:
+        return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{value:g}"
+
+
+def label_positions(
+    markers: Sequence[tuple[int, str]], x_lo: float, x_hi: float, columns: int
+) -> list[tuple[int, str]]:
+    """Marker labels that fit without overlapping, newest first wins."""
+    span = max(x_hi - x_lo, 1e-9)
+    placed: list[tuple[float, float]] = []
+    kept = []
+    for epoch, label in reversed(markers):
+        start = (epoch - x_lo) / span * columns
+        end = start + len(label) + 1
+        if end > columns + 1 or any(start < b and a < end for a, b in placed):
+            continue
+        placed.append((start, end))
+        kept.append((epoch, label))
+    return kept
+
+
+def sticky_upper(value: float) -> float:
+    """A round axis end >= value that stays put while the curve grows (then jumps ~1.3x)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for mantissa in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
+        if mantissa * magnitude >= value:
+            return mantissa * magnitude
+    return 10 * magnitude
+
+
+def sticky_range(lo: float, hi: float, *, log: bool) -> tuple[float, float]:
+    """Y limits snapped to a coarse grid, so small changes in the data don't rescale the plot."""
+    if log:
+        step = 0.5  # half decades
+        a = math.floor(math.log10(lo) / step) * step
+        b = math.ceil(math.log10(hi) / step) * step
+        return 10**a, 10 ** max(b, a + step)
+    if hi <= lo:
+        return lo - 1, hi + 1
+    raw_step = (hi - lo) / 4
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+class LossPlot(PlotextPlot):
+    """A plotext chart fed `PlotData`.
+
+    Axes snap to round limits that change rarely, and after each rebuild only the terminal lines
+    that differ are repainted: a growing curve costs a few lines per refresh, not the whole plot.
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._data: PlotData | None = None
+        self._key: tuple[object, ...] | None = None
+        self._lines: list[str] = []
+        self._text: Text | None = None
+        self.builds = 0  # plot rebuilds, for tests and benchmarks
+        self.lines_repainted = 0
+
+    def set_data(self, data: PlotData) -> None:
+        if data == self._data:
+            return
+        self._data = data
+        width, height = self.content_size
+        if (width, height, self.app.theme) != self._key or not self._lines:
+            self.refresh()  # size or theme changed (or never drawn): render() rebuilds it all
+            return
+        lines = self._build(width, height)
+        text = Text.from_ansi("\n".join(lines), no_wrap=True)
+        changed = [
+            y for y in range(len(lines)) if y >= len(self._lines) or lines[y] != self._lines[y]
+        ]
+        self._lines, self._text = lines, text
+        if len(changed) > height // 2:
+            self.lines_repainted += height
+            self.refresh()
+            return
+        self.lines_repainted += len(changed)
+        for y in changed:
+            self.refresh(Region(0, y, width, 1))
+
+    def _rgb(self, variable: str, fade: float) -> tuple[int, int, int]:
+        variables = self.app.theme_variables
+        colour = Color.parse(variables.get(variable, variables.get("foreground", "#c0c0c0")))
+        if fade:
+            colour = colour.blend(Color.parse(variables.get("surface", "#000000")), fade)
+        return colour.rgb
+
+    def render(self) -> RenderResult:
+        width, height = self.content_size
+        key = (width, height, self.app.theme)
+        if key != self._key or self._text is None:
+            self._key = key
+            self._lines = self._build(width, height)
+            self._text = Text.from_ansi("\n".join(self._lines), no_wrap=True)
+        return self._text
+
+    def _build(self, width: int, height: int) -> list[str]:
+        """The plot as ANSI lines (one per terminal row)."""
+        data = self._data
+        points = [] if data is None else [y for line in data.lines for y in line.ys]
+        if data is None or not points or width < 12 or height < 4:
+            message = data.empty_message if data is not None else "waiting for the first epoch…"
+            return [f"\x1b[2m{message.center(width)}\x1b[0m" if width >= 12 else ""]
+        self.builds += 1
+        plt = self.plt
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt._set_size(width, height)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        xs = [x for line in data.lines for x in line.xs]
+        x_lo, x_hi = min(xs), sticky_upper(max(max(xs), 10))
+        positive = [y for y in points if y > 0 and math.isfinite(y)]
+        finite = [y for y in points if math.isfinite(y)] or [0.0]
+        log_y = data.log_y and bool(positive)
+        if log_y:
+            y_lo, y_hi = sticky_range(min(positive), max(positive), log=True)
+        else:
+            y_lo, y_hi = sticky_range(min(finite), max(finite), log=False)
+        marker_rgb = self._rgb("marker-color", 0.0)
+        visible = [(epoch, label) for epoch, label in data.markers if x_lo <= epoch <= x_hi]
+        for epoch, _label in visible:
+            plt.vline(epoch, marker_rgb)
+        for epoch, label in label_positions(visible, x_lo, x_hi, max(1, width - 8)):
+            plt.text(label, epoch, y_hi, color=marker_rgb)
+        for line in data.lines:
+            pairs = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if y > 0 or not log_y]
+            if pairs:
+                plt.plot(
+                    [x for x, _ in pairs],
+                    [y for _, y in pairs],
+                    color=self._rgb(line.colour, line.fade),
+                    marker="braille",
+                )
+        plt.xlim(x_lo, x_hi)
+        if log_y:
+            plt.yscale("log")
+            plt.ylim(math.log10(y_lo), math.log10(y_hi))
+            ticks = log_ticks(y_lo, y_hi)
+        else:
+            plt.ylim(y_lo, y_hi)
+            ticks = nice_ticks(y_lo, y_hi, max(2, height // 4))
+        if ticks:
+            plt.yticks(ticks, [tick_label(t) for t in ticks])
+        x_ticks = [t for t in nice_ticks(x_lo, x_hi, max(2, width // 14)) if x_lo <= t <= x_hi]
+        plt.xticks(x_ticks, [tick_label(t) for t in x_ticks])
+        return plt.build().split("\n")

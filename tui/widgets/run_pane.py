@@ -1,0 +1,77 @@
+"""One column of the dashboard: a run's header, loss plot, accuracy gauges and histograms."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from ..model.state import RunView
+from .format import escape, fmt_num, status_badge
+from .gauges import AccuracyGauges
+from .histograms import LayerHistograms
+from .loss_plot import LossPlot, PlotData, curve_lines
+from .text_line import TextLine
+
+
+def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
+    """Train and validation loss of one run, with activation-switch markers."""
+    rows = view.plot.rows()
+    xs = [row[0] for row in rows]
+    colour = f"{view.name}-color"
+    lines = [
+        *curve_lines(xs, [row[1] for row in rows], "train-color", smoothing=smoothing),
+        *curve_lines(xs, [row[2] for row in rows], colour, smoothing=smoothing),
+    ]
+    return PlotData(tuple(lines), tuple(view.markers), log_y=log_y)
+
+
+class RunPane(Vertical):
+    """Everything about one run; the app pushes new state in with `show_*` methods."""
+
+    def __init__(self, run: str, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes=f"run-pane {run}")
+        self.run = run
+        self.border_title = title
+
+    def compose(self) -> ComposeResult:
+        yield TextLine("[dim]◌ loading torch and scikit-learn…[/]", classes="run-header")
+        plot = LossPlot(classes="loss-plot")
+        plot.border_title = f"loss  [${self.run}-color]━ val[/]  [$train-color]━ train[/]"
+        yield plot
+        yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
+        yield LayerHistograms(self.run, id=f"{self.run}-hists")
+
+    def show_scalars(self, view: RunView, *, compact: bool = False) -> None:
+        last = view.last
+        parts = [status_badge(view.status)]
+        if last is not None:
+            epoch = f"e{view.epoch}" if compact else f"epoch {view.epoch}"
+            parts.append(f"[b]{epoch}[/b]")
+            parts.append(f"[${self.run}-color]{view.activation}[/]")
+            parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
+            rate = view.epochs_per_s
+            if rate is not None and not compact:
+                parts.append(f"[dim]{rate:.0f} ep/s[/]")
+        if view.diverged_epoch is not None:
+            parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")
+        if view.error:
+            parts.append(f"[$error]{escape(view.error)}[/]")
+        self.query_one(".run-header", TextLine).show_markup(
+            ("  " if not compact else " ").join(parts)
+        )
+        subtitle = view.status if view.status != "running" else ""
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+
+    def show_gauges(self, view: RunView, goal: float) -> None:
+        self.query_one(AccuracyGauges).show(view, goal)
+
+    def show_plot(self, view: RunView, *, log_y: bool, smoothing: bool) -> None:
+        self.query_one(LossPlot).set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
+
+    def show_histograms(self, view: RunView, compact: bool) -> None:
+        hists = self.query_one(LayerHistograms)
+        if hists.compact != compact:
+            hists.compact = compact
+            hists.refresh(layout=True)
+        hists.show(view)

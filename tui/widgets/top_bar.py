@@ -1,0 +1,74 @@
+"""The one-line bar at the top: what is training, and the live controls' current values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.state import DashboardState
+from .format import escape, fmt_lr, fmt_pace
+from .text_line import TextLine
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+@dataclass(frozen=True)
+class Controls:
+    """UI-side settings that are not in the event stream."""
+
+    keep_weights: bool = True
+    pending_activation: str | None = None
+    low_bandwidth: bool = False
+    live: bool = True
+
+
+def top_bar_markup(
+    state: DashboardState, controls: Controls, frame: int, *, compact: bool = False
+) -> str:
+    config = state.config
+    started = state.started
+    if started is None:
+        spinner = SPINNER[frame % len(SPINNER)]
+        return (
+            f"[b $primary]normtui[/]  [$warning]{spinner} loading torch and scikit-learn…[/]  "
+            f"[dim]{escape(config.source_name)} · {config.scaler} scaler · {config.activation}[/]"
+        )
+    hidden = "→".join(str(width) for width in config.hidden)
+    shape = f"{started.n_features}→{hidden}→{started.n_classes}"
+    if compact:
+        data = f"{escape(started.dataset)} [dim]{shape}[/]"
+    else:
+        data = (
+            f"{escape(started.dataset)} [dim]{started.n_train}+{started.n_val} rows · "
+            f"{shape} · {config.optimizer}[/]"
+        )
+    activation = state.activation
+    if controls.pending_activation and controls.pending_activation != activation:
+        activation = f"{activation} [$warning]→ {controls.pending_activation}…[/]"
+    swap = "keep weights" if controls.keep_weights else "restart"
+    if compact:
+        swap = "keep" if controls.keep_weights else "restart"
+    parts = [
+        "[b $primary]normtui[/]",
+        data,
+        f"act [b]{activation}[/b] [dim]({'' if compact else 'swap: '}{swap})[/]",
+        f"lr [b]{fmt_lr(state.learning_rate)}[/b]",
+        f"pace [b]{fmt_pace(state.pace)}[/b]",
+    ]
+    if state.restarts:
+        parts.append(f"[dim]restarts {state.restarts}[/]")
+    if state.ended is not None:
+        parts.append(f"[$primary]■ {escape(state.ended.reason)}[/]")
+    elif state.paused:
+        parts.append("[$warning]❚❚ paused[/]")
+    if controls.low_bandwidth:
+        parts.append("[dim]low-bw[/]")
+    if not controls.live:
+        parts.append("[dim]replay[/]")
+    return (" " if compact else "  ").join(parts)
+
+
+class TopBar(TextLine):
+    def show(
+        self, state: DashboardState, controls: Controls, frame: int, *, compact: bool = False
+    ) -> None:
+        self.show_markup(top_bar_markup(state, controls, frame, compact=compact))
