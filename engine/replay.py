@@ -71,6 +71,8 @@ class ReplaySource(_SourceThread):
     The header and events are read before `start`, so a file that is not a log fails early.
     """
 
+    playback = True  # the dashboard offers pause, step, speed and jump-to-end
+
     def __init__(self, path: str, epochs_per_s: float | None = None) -> None:
         super().__init__()
         self.path = path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -85,6 +86,8 @@ CONTROL_ACTIONS = frozenset(
         "faster",
     }
 )
+# What a replay (a log played back, `playback = True` on its source) still lets you control.
+PLAYBACK_ACTIONS = frozenset({"toggle_pause", "step", "slower", "faster", "jump_to_end"})
 SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143}
 
 
@@ -193,6 +196,13 @@ class NormtuiApp(App[None]):
         ),
         Binding(
             "question_mark,f1", "help", "Help", id="help", key_display="?", tooltip="This help"
+        ),
+        Binding(
+            "G,end",
+            "jump_to_end",
+            "End",
+            id="jump-to-end",
+            tooltip="Replay: show the rest of the log at once",
         ),
         Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit (stops training)"),
         Binding(
@@ -347,6 +357,8 @@ class NormtuiApp(App[None]):
                     self._event_loop.remove_signal_handler(sig)
 
     def _on_signal(self, name: str) -> None:
+        if self.exit_reason in SIGNAL_EXIT_CODES:  # a second signal: the clean exit is stuck
+            os._exit(SIGNAL_EXIT_CODES[name])  # the log is flushed line by line: nothing is lost
         self.exit_reason = name
         self.exit(return_code=SIGNAL_EXIT_CODES[name])
 
@@ -530,7 +542,15 @@ class NormtuiApp(App[None]):
 
     # -- actions: engine controls ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        playback = getattr(self._source, "playback", False)
+        if action in PLAYBACK_ACTIONS and playback:
+            return True
+        if action == "jump_to_end":
+            return False
         return not (action in CONTROL_ACTIONS and not self._source.live)
+
+    def action_jump_to_end(self) -> None:
+        self._source.send(commands.JumpToEnd())
 
     def _send(self, command: commands.Command) -> None:
         if self._state.ended is not None and not isinstance(command, commands.Restart):
@@ -676,7 +696,7 @@ class NormtuiApp(App[None]):
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or not (binding.tooltip or binding.description):
                 continue
-            if binding.action in CONTROL_ACTIONS and not self._source.live:
+            if not self.check_action(binding.action, ()):
                 continue
             keys = [self._key_name(key) for key in binding.key.split(",")]
             rows.append((" / ".join(keys), binding.tooltip or binding.description))

@@ -84,6 +84,8 @@ def run_dashboard(
         session.stop(reason=reason)
         if writer is not None:
             writer.close()
+    if writer is not None:
+        print(f"normtui: session log: {log_path} (normtui replay {log_path})", file=sys.stderr)
     if session.error and session.usage_error:
         print(f"normtui: {session.error}", file=sys.stderr)
         return 2

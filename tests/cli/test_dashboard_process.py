@@ -1,0 +1,121 @@
+"""The real dashboard in a real pseudo-terminal: a dropped SSH session or a kill loses nothing."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import struct
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from normtui.engine.events import EpochEnd, SessionEnded
+from normtui.engine.log import read_log
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
+
+
+class Dashboard:
+    """`normtui` running in its own pty; the pty's output is drained so drawing never blocks."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become normtui
+            os.execve(sys.executable, [sys.executable, "-m", "normtui", *args], env)
+        import fcntl
+        import termios
+
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.output = bytearray()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output.extend(chunk)
+
+    def wait(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.02)
+        return None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+def wait_for_epochs(log: Path, count: int, timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text().count('"event":"epoch"') >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the dashboard trained no epochs")
+
+
+@pytest.mark.parametrize(
+    ("signum", "name", "code"), [(signal.SIGHUP, "SIGHUP", 129), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_the_dashboard_survives_a_dropped_connection_with_its_log_intact(
+    tmp_path, signum, name, code
+) -> None:
+    log = tmp_path / "ui.jsonl"
+    env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(tmp_path)}
+    dashboard = Dashboard(["--dataset", "iris", "--pace", "0", "--log", str(log)], env)
+    try:
+        wait_for_epochs(log, 20)
+        sent = time.monotonic()
+        os.kill(dashboard.pid, signum)
+        exit_code = dashboard.wait(timeout=10)
+        stopped_in = time.monotonic() - sent
+    finally:
+        dashboard.kill()
+    assert exit_code == code
+    assert stopped_in < 2.0
+    assert b"Traceback" not in bytes(dashboard.output)
+    _, events = read_log(str(log))
+    ended = events[-1]
+    assert isinstance(ended, SessionEnded) and ended.reason == name
+    assert ended.epoch == max(e.epoch for e in events if isinstance(e, EpochEnd))
+    assert len(log.read_text().splitlines()) == len(events) + 1  # no half-written line
+
+
+def test_q_quits_restores_the_terminal_and_names_the_log(tmp_path) -> None:
+    env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(tmp_path)}
+    dashboard = Dashboard(["--dataset", "iris"], env)
+    try:
+        deadline = time.monotonic() + 40
+        while not list(tmp_path.glob("*.jsonl")) or "epoch" not in list(
+            tmp_path.glob("*.jsonl")
+        )[0].read_text():
+            assert time.monotonic() < deadline, "no default session log appeared"
+            time.sleep(0.05)
+        os.write(dashboard.fd, b"q")
+        exit_code = dashboard.wait(timeout=10)
+    finally:
+        dashboard.kill()
+    assert exit_code == 0
+    (log,) = tmp_path.glob("*.jsonl")
+    output = bytes(dashboard.output)
+    assert b"\x1b[?1049l" in output  # left the alternate screen: the terminal is restored
+    assert str(log).encode() in output  # the session log's path is printed on exit
+    _, events = read_log(str(log))
+    assert isinstance(events[-1], SessionEnded) and events[-1].reason == "quit"
