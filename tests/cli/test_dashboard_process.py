@@ -103,9 +103,7 @@ def test_q_quits_restores_the_terminal_and_names_the_log(tmp_path) -> None:
     dashboard = Dashboard(["--dataset", "iris"], env)
     try:
         deadline = time.monotonic() + 40
-        while not list(tmp_path.glob("*.jsonl")) or "epoch" not in list(
-            tmp_path.glob("*.jsonl")
-        )[0].read_text():
+        while not any('"event":"epoch"' in p.read_text() for p in tmp_path.glob("*.jsonl")):
             assert time.monotonic() < deadline, "no default session log appeared"
             time.sleep(0.05)
         os.write(dashboard.fd, b"q")
