@@ -35,7 +35,7 @@ class LayerStats:
     saturated_fraction: float | None  # share of activations saturated (tanh, sigmoid), else None
     grad_norm: float  # L2 norm of this layer's weight gradient at the epoch's last step
     update_ratio: float  # ||W_end - W_start|| / ||W_start|| over the epoch
-    pre_hist: Histogram | None = None  # None on epochs where histograms were not sampled
+    pre_hist: Histogram | None = None
     post_hist: Histogram | None = None
 
 
@@ -82,6 +82,8 @@ class EpochEnd(Event):
     learning_rate: float
     activation: str
     elapsed_s: float  # seconds of training for this run since the last restart
+    # Per hidden layer; sampled at most every `hist_interval_s` (plus the first epoch after a
+    # start, restart or swap, and the last epoch): empty on the epochs in between.
     layers: tuple[LayerStats, ...] = field(default_factory=tuple)
 
 

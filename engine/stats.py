@@ -7,13 +7,13 @@ readable, and the edges are reported in real units.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
+from .config import RELU_FAMILY, SATURATING
 from .events import Histogram, LayerStats
-from .run import LAYER_STAT_NAMES, RunEpoch
+from .run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,25 @@ def _histograms(
     return per_layer
 
 
-def _clean(value: float) -> float | None:
-    return value if math.isfinite(value) else None
+def _share(count: float, total: int, applies: bool) -> float | None:
+    return count / total if applies and total else None
 
 
 def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[HostEpoch]:
-    """Sync everything to the host in one transfer and build per-run results."""
-    parts: list[torch.Tensor] = []
-    for result in results:
-        parts.append(result.scalars.double().flatten())
-        parts.append(result.layer_stats.double().flatten())
-    histograms = _histograms(results, bins) if with_histograms else []
-    for edges, counts in histograms:
-        parts.append(edges.double())
-        parts.extend(c.double() for c in counts)
-    flat = torch.cat(parts).tolist()  # the one host sync of the epoch
+    """Sync everything to the host in one transfer and build per-run results.
+
+    Per epoch that is one small vector per run (losses, correct counts, per-layer numbers);
+    histograms, when due, join the same transfer.
+    """
+    parts: list[torch.Tensor] = [result.values for result in results]
+    sampled = bool(results[0].pres)  # per-layer numbers were computed this epoch
+    histograms = _histograms(results, bins) if with_histograms and sampled else []
+    if histograms:
+        parts = [p.double() for p in parts]
+        for edges, counts in histograms:
+            parts.append(edges.double())
+            parts.extend(c.double() for c in counts)
+    flat = (torch.cat(parts) if len(parts) > 1 else parts[0]).tolist()  # the epoch's one sync
 
     cursor = 0
 
@@ -82,8 +86,8 @@ def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[H
         return chunk
 
     n_layers = len(results[0].pres)
-    n_stats = len(LAYER_STAT_NAMES)
-    scalars_and_rows = [(take(4), take(n_layers * n_stats)) for _ in results]
+    n_run, n_layer = len(RUN_VALUE_NAMES), len(LAYER_VALUE_NAMES)
+    per_run = [take(n_run + n_layers * n_layer) for _ in results]
     # hist[layer][run] = (pre Histogram, post Histogram)
     hist: list[list[tuple[Histogram, Histogram]]] = []
     for _ in histograms:
@@ -99,28 +103,41 @@ def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[H
         )
 
     host: list[HostEpoch] = []
-    for run_index, (scalars, rows) in enumerate(scalars_and_rows):
+    for run_index, (result, values) in enumerate(zip(results, per_run, strict=True)):
+        train_loss, train_correct, val_loss, val_correct = values[:n_run]
+        relu_family = result.activation in RELU_FAMILY
+        saturating = result.activation in SATURATING
         layers = []
         for layer in range(n_layers):
-            row = rows[layer * n_stats : (layer + 1) * n_stats]
-            stats = dict(zip(LAYER_STAT_NAMES, row, strict=True))
+            row = values[n_run + layer * n_layer : n_run + (layer + 1) * n_layer]
+            stats = dict(zip(LAYER_VALUE_NAMES, row, strict=True))
+            width = int(result.pres[layer].shape[1])
             pre_hist, post_hist = hist[layer][run_index] if hist else (None, None)
             layers.append(
                 LayerStats(
                     layer=layer + 1,
-                    width=int(results[run_index].pres[layer].shape[1]),
+                    width=width,
                     pre_min=stats["pre_min"],
                     pre_max=stats["pre_max"],
                     pre_mean=stats["pre_mean"],
                     pre_std=stats["pre_std"],
-                    dead_fraction=_clean(stats["dead_fraction"]),
-                    saturated_fraction=_clean(stats["saturated_fraction"]),
+                    dead_fraction=_share(stats["dead_units"], width, relu_family),
+                    saturated_fraction=_share(
+                        stats["saturated_count"], result.posts[layer].numel(), saturating
+                    ),
                     grad_norm=stats["grad_norm"],
-                    update_ratio=stats["update_ratio"],
+                    update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
                     pre_hist=pre_hist,
                     post_hist=post_hist,
                 )
             )
-        train_loss, train_accuracy, val_loss, val_accuracy = scalars
-        host.append(HostEpoch(train_loss, train_accuracy, val_loss, val_accuracy, tuple(layers)))
+        host.append(
+            HostEpoch(
+                train_loss=train_loss,
+                train_accuracy=train_correct / result.n_train,
+                val_loss=val_loss,
+                val_accuracy=val_correct / result.n_val,
+                layers=tuple(layers),
+            )
+        )
     return host

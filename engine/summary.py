@@ -77,8 +77,9 @@ class Summarizer:
             run.best_val_accuracy, run.best_epoch = event.val_accuracy, event.epoch
         if run.epochs_to_goal is None and event.val_accuracy >= self.goal_accuracy:
             run.epochs_to_goal = event.epoch
-        run.dead_fraction = [layer.dead_fraction for layer in event.layers]
-        run.saturated_fraction = [layer.saturated_fraction for layer in event.layers]
+        if event.layers:  # per-layer stats are sampled; keep the latest sample
+            run.dead_fraction = [layer.dead_fraction for layer in event.layers]
+            run.saturated_fraction = [layer.saturated_fraction for layer in event.layers]
 
     def leader(self) -> tuple[str | None, float]:
         """The run ahead on validation accuracy and by how much (None when tied or unknown)."""

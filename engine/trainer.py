@@ -1,12 +1,15 @@
 """PairTrainer: builds the controlled pair and trains both runs one epoch at a time.
 
-The raw run trains in the calling thread while the normalized run trains in one worker thread
-(torch releases the GIL inside its kernels); `parallel=False` runs them one after the other.
+Where it pays, the raw run trains in the calling thread while the normalized run trains in one
+worker thread (torch releases the GIL inside its kernels); otherwise, or with `parallel=False`,
+they train one after the other. Which one pays is measured (benchmarks/headless.py): see
+`plan_threads`.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
 import threading
@@ -34,10 +37,31 @@ class EpochOutcome:
     cancelled: bool = False
 
 
-def torch_threads_per_run(parallel: bool) -> int:
-    """One intra-op thread per run when two runs share the cores (measured best on 2 cores)."""
+# Below this much work per optimizer step (multiply-adds of one run's forward pass on one batch),
+# two threads lose to one: such steps are bound by Python and kernel dispatch, the two threads
+# fight for the GIL, and intra-op threads started from a non-main thread cost more than they
+# give. Measured on 2 cores with benchmarks/headless.py (see benchmarks/README.md): the post's
+# SimpleNN on wine/seed (0.15M/1.1M MACs) is ~1.4x faster in one thread, digits with 64 hidden
+# (6.8M) and 512x3 on batch 256 (143M) are faster in two.
+THREADS_MIN_STEP_MACS = 4_000_000
+
+
+def step_macs(n_features: int, hidden: tuple[int, ...], n_classes: int, batch: int) -> int:
+    """Multiply-adds of one forward pass of one batch: a proxy for a step's kernel time."""
+    widths = (n_features, *hidden, n_classes)
+    return batch * sum(a * b for a, b in itertools.pairwise(widths))
+
+
+def plan_threads(parallel: bool, macs: int, device_type: str) -> tuple[bool, int]:
+    """(train the runs in two threads?, torch intra-op threads per run; 0 = leave as is)."""
+    if device_type != "cpu":
+        return parallel, 0  # the GPU does the work; a second thread overlaps the launches
     cores = os.cpu_count() or 1
-    return max(1, cores // 2) if parallel else cores
+    if macs < THREADS_MIN_STEP_MACS:
+        return False, 1
+    if parallel and cores >= 2:
+        return True, max(1, cores // 2)
+    return False, cores
 
 
 def _one_line(error: BaseException) -> str:
@@ -56,11 +80,16 @@ class PairTrainer:
         self.device = resolve_device(config.device)
         self.data: PreparedData = prepare(config)
         self.batch_size = config.batch_size or len(self.data.y_train)
-        self.threads = torch_threads_per_run(config.parallel) if self.device.type == "cpu" else 0
+        self.step_macs = step_macs(
+            len(self.data.feature_names), config.hidden, self.data.n_classes, self.batch_size
+        )
+        self.uses_threads, self.threads = plan_threads(
+            config.parallel, self.step_macs, self.device.type
+        )
         if self.threads:
             torch.set_num_threads(self.threads)
         self._pool: ThreadPoolExecutor | None = None
-        if config.parallel:
+        if self.uses_threads:
             self._pool = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="normtui-run", initializer=self._init_worker
             )
@@ -68,7 +97,9 @@ class PairTrainer:
             "raw": self._to_device(self.data.X_train_raw, self.data.X_val_raw),
             "normalized": self._to_device(self.data.X_train_scaled, self.data.X_val_scaled),
         }
-        self._last_histogram_s = -math.inf
+        self._last_sample_s = -math.inf
+        self._sample_next = True  # the first epoch after a (re)start or a swap is sampled
+        self._epoch = 0  # epochs since the last restart, as the session counts them
         self.runs: dict[str, Run] = {}
         self.restart(config.activation, config.lr)
 
@@ -107,6 +138,7 @@ class PairTrainer:
             ),
         }
         self._order_generator = torch.Generator().manual_seed(self.config.seed)
+        self._sample_next, self._epoch = True, 0
 
     def describe(self) -> dict[str, Any]:
         data = self.data
@@ -138,6 +170,7 @@ class PairTrainer:
     def set_activation(self, name: str) -> None:
         for run in self.runs.values():
             run.set_activation(name)
+        self._sample_next = True
 
     # -- training ----------------------------------------------------------------------------
     def batch_order(self) -> torch.Tensor | None:
@@ -147,12 +180,19 @@ class PairTrainer:
             return None
         return torch.randperm(n_train, generator=self._order_generator).to(self.device)
 
-    def _histograms_due(self) -> bool:
+    def _sample_due(self) -> bool:
+        """Whether this epoch computes per-layer stats and histograms.
+
+        At most every `hist_interval_s` (0 = every epoch), plus the first epoch after a start,
+        restart or activation swap and the session's last epoch. On a tiny model these cost
+        more than the training step itself; every epoch still carries losses and accuracies.
+        """
         interval = self.config.hist_interval_s
         now = time.perf_counter()
-        if interval and now - self._last_histogram_s < interval:
+        last = self.config.epochs is not None and self._epoch + 1 >= self.config.epochs
+        if not (self._sample_next or last or not interval or now - self._last_sample_s >= interval):
             return False
-        self._last_histogram_s = now
+        self._last_sample_s, self._sample_next = now, False
         return True
 
     def _train_guarded(self, run: Run, order: torch.Tensor | None) -> RunEpoch | BaseException:
@@ -164,6 +204,9 @@ class PairTrainer:
     def train_epoch(self) -> EpochOutcome:
         names = self.active_runs()
         order = self.batch_order()
+        detailed = self._sample_due()
+        for name in names:
+            self.runs[name].detailed = detailed
         outcomes: dict[str, RunEpoch | BaseException] = {}
         if self._pool is not None and len(names) == 2:
             future: Future = self._pool.submit(self._train_guarded, self.runs[names[1]], order)
@@ -177,6 +220,7 @@ class PairTrainer:
         if self.cancel.is_set():
             outcome.cancelled = True
             return outcome
+        self._epoch += 1
         trained: dict[str, RunEpoch] = {}
         for name, result in outcomes.items():
             if isinstance(result, BaseException):
@@ -187,7 +231,7 @@ class PairTrainer:
         if not trained:
             return outcome
         try:
-            hosts = to_host(list(trained.values()), self._histograms_due(), self.config.hist_bins)
+            hosts = to_host(list(trained.values()), detailed, self.config.hist_bins)
         except Exception as error:  # e.g. the device was lost during the sync
             for name in trained:
                 self.runs[name].status = FAILED
