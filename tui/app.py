@@ -20,7 +20,9 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -370,7 +372,10 @@ class NormtuiApp(App[None]):
         now = time.monotonic()
         if self._state.started is None:
             self._dirty |= Changed.STATUS  # keep the loading spinner turning
-        self._push_updates(now=now, force=urgent)
+        try:
+            self._push_updates(now=now, force=urgent)
+        except NoMatches:  # the widgets are being torn down (exit) or not mounted yet
+            return
         if events or self._state.started is None:
             self._idle_since = now
         elif not self._dirty and now - self._idle_since >= IDLE_SLEEP_S:
@@ -461,6 +466,11 @@ class NormtuiApp(App[None]):
             dirty &= ~plot_parts
         self._dirty = dirty
 
+    @property
+    def _main_screen(self) -> Screen:
+        """The dashboard's screen, also while help or the picker is on top of it."""
+        return self.screen_stack[0]
+
     def _controls(self) -> Controls:
         return Controls(
             keep_weights=self._keep_weights,
@@ -471,24 +481,26 @@ class NormtuiApp(App[None]):
 
     def _show_text(self, dirty: Changed) -> None:
         state = self._state
-        self.query_one(TopBar).show(state, self._controls(), self._frame, compact=self._compact)
+        self._main_screen.query_one(TopBar).show(
+            state, self._controls(), self._frame, compact=self._compact
+        )
         if state.started is None:
             return
         for run in RUN_NAMES:
-            pane = self.query_one(f"#pane-{run}", RunPane)
+            pane = self._main_screen.query_one(f"#pane-{run}", RunPane)
             pane.show_scalars(state.runs[run], compact=self._compact)
             pane.show_gauges(state.runs[run], state.goal_accuracy)
-        self.query_one(ComparisonStrip).show(state)
+        self._main_screen.query_one(ComparisonStrip).show(state)
         if dirty & Changed.INFO:
-            self.query_one(InputsPane).show(state.started)
+            self._main_screen.query_one(InputsPane).show(state.started)
 
     def _show_plots(self) -> None:
         state = self._state
         if self._overlay:
-            self.query_one("#overlay", LossPlot).set_data(self._overlay_data())
+            self._main_screen.query_one("#overlay", LossPlot).set_data(self._overlay_data())
         show_loss = not self._overlay and self._pane_visible("loss")
         for run in RUN_NAMES:
-            pane = self.query_one(f"#pane-{run}", RunPane)
+            pane = self._main_screen.query_one(f"#pane-{run}", RunPane)
             if show_loss:
                 pane.show_plot(state.runs[run], log_y=self._log_y, smoothing=self._smoothing)
             if self._pane_visible("hists"):
@@ -511,15 +523,15 @@ class NormtuiApp(App[None]):
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.screen.set_class(too_small, "-too-small")
         if too_small:
-            self.query_one("#too-small", Static).update(
+            self._main_screen.query_one("#too-small", Static).update(
                 f"[b]terminal too small[/b]\n\n{width}×{height} — normtui needs at least "
                 f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window, or press q to quit"
             )
         compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         if compact != self._compact:
             self._compact = compact
-            self.query_one(Footer).compact = compact
-            self.query_one(InputsPane).max_rows = 2 if compact else 5
+            self._main_screen.query_one(Footer).compact = compact
+            self._main_screen.query_one(InputsPane).max_rows = 2 if compact else 5
             self._dirty |= Changed.ALL
         self._apply_panes()
 
@@ -529,7 +541,7 @@ class NormtuiApp(App[None]):
         return not (self._compact and pane == "inputs")
 
     def _apply_panes(self) -> None:
-        dashboard = self.query_one("#dashboard")
+        dashboard = self._main_screen.query_one("#dashboard")
         dashboard.set_class(self._compact, "-compact")
         dashboard.set_class(self._overlay, "-overlay")
         for pane, _label in PANES.values():
