@@ -1,0 +1,35 @@
+"""Run every benchmark in sequence with small defaults (`--full` for the issue's sizes)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--full", action="store_true", help="50000-row large workload, 100k epochs")
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args(argv)
+    full = {
+        "headless.py": ["--rows", "50000", "--large-epochs", "3", "--repeats", "3"],
+        "dashboard.py": ["--memory-epochs", "100000", "--large", "--rows", "50000"],
+    }
+    failed = []
+    for script in ("headless.py", "startup.py", "dashboard.py"):
+        command = [sys.executable, str(HERE / script), "--device", args.device]
+        command += full.get(script, []) if args.full else []
+        print(f"\n=== {' '.join(command[1:])}", flush=True)
+        if subprocess.run(command).returncode:
+            failed.append(script)
+    if failed:
+        print(f"\nfailed to run: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

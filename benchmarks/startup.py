@@ -1,0 +1,165 @@
+"""Start-up times (issue 6: 6): `--help`, `datasets`, the dashboard's first frame, `replay`.
+
+CLI commands are timed as whole subprocesses. The dashboard runs in a pseudo-terminal of 120x40
+(what `script` records): its first frame is the first screen-sized write after the switch to the
+alternate screen; "first epoch in the log" is when the session log has its first epoch (the UI
+draws it at its next tick); `replay` of a 2 x 3000-epoch log is "fully drawn" when its output
+goes quiet (the quiet period is not counted).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    Pty,
+    median,
+    normtui_command,
+    parser,
+    table,
+    ui_importable,
+    verdict,
+    versions,
+    wall_times,
+)
+
+ALT_SCREEN = b"\x1b[?1049h"
+FRAME_BYTES = 2000  # a 120x40 first frame writes far more than this
+QUIET_S = 0.5
+
+
+def first_frame_s(pty: Pty, timeout: float = 20.0) -> float | None:
+    """Seconds from process start until a full frame has been written after the alt screen."""
+
+    def drawn(p: Pty) -> bool:
+        at = p.text.find(ALT_SCREEN)
+        return at >= 0 and len(p.text) - at > FRAME_BYTES
+
+    if not pty.read_for(timeout, drawn):
+        return None
+    return pty.chunks[-1][0]
+
+
+def settled_s(pty: Pty, timeout: float = 20.0) -> float:
+    """Seconds from process start to the last write before the output went quiet."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        before = len(pty.chunks)
+        pty.read_for(QUIET_S)
+        if len(pty.chunks) == before:
+            break
+    return pty.chunks[-1][0] if pty.chunks else float("nan")
+
+
+def dashboard_times(log: Path) -> tuple[float | None, float | None]:
+    """(first frame, first epoch in the session log) of a live dashboard."""
+    log.unlink(missing_ok=True)
+    pty = Pty([*normtui_command(), "--dataset", "wine", "--log", str(log)])
+    try:
+        frame = first_frame_s(pty)
+
+        def has_epoch(_: Pty) -> bool:
+            return log.exists() and '"event":"epoch"' in log.read_text()
+
+        epoch = pty.chunks[-1][0] if frame and pty.read_for(20.0, has_epoch) else None
+    finally:
+        pty.close()
+    return frame, epoch
+
+
+def replay_times(log: Path) -> tuple[float | None, float]:
+    pty = Pty([*normtui_command(), "replay", str(log)])
+    try:
+        frame = first_frame_s(pty)
+        done = settled_s(pty)
+    finally:
+        pty.close()
+    return frame, done
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--replay-epochs", type=int, default=3000)
+    args = p.parse_args(argv)
+    normtui = normtui_command()
+    rows: list[list] = []
+    for name, command, target in (
+        ("normtui --help", [*normtui, "--help"], 0.3),
+        ("normtui datasets", [*normtui, "datasets"], None),
+    ):
+        value = median(wall_times(command, args.repeats))
+        rows.append(
+            [
+                name,
+                value,
+                f"<= {target}" if target else "info",
+                verdict(value, target) if target else "",
+            ]
+        )
+        print(table(["measure", "seconds", "target", "result"], rows[-1:]), flush=True)
+
+    missing = ui_importable()
+    if missing:
+        print(
+            f"\nthe dashboard is not importable yet ({missing}): skipping the UI start-up "
+            "measurements"
+        )
+    else:
+        work = Path(tempfile.mkdtemp(prefix="normtui-bench-startup-"))
+        frames, epochs = [], []
+        for _ in range(args.repeats):
+            frame, epoch = dashboard_times(work / "live.jsonl")
+            if frame is not None:
+                frames.append(frame)
+            if epoch is not None:
+                epochs.append(epoch)
+        for name, values, target in (
+            ("dashboard: first frame", frames, 0.5),
+            ("dashboard: first epoch in the log", epochs, 2.0),
+        ):
+            value = median(values) if values else float("nan")
+            rows.append([name, value, f"<= {target}", verdict(value, target)])
+        log = work / "replay.jsonl"
+        import subprocess
+
+        subprocess.run(
+            [
+                *normtui,
+                "train",
+                "--dataset",
+                "wine",
+                "--epochs",
+                str(args.replay_epochs),
+                "--log",
+                str(log),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        replay = [replay_times(log) for _ in range(args.repeats)]
+        replay_frames = [f for f, _ in replay if f is not None]
+        rows.append(
+            [
+                f"replay 2x{args.replay_epochs}: first frame",
+                median(replay_frames) if replay_frames else float("nan"),
+                "info",
+                "",
+            ]
+        )
+        drawn = median([d for _, d in replay])
+        rows.append(
+            [f"replay 2x{args.replay_epochs}: fully drawn", drawn, "<= 0.5", verdict(drawn, 0.5)]
+        )
+    print(f"\nsummary ({versions()}; median of {args.repeats})")
+    print(table(["measure", "seconds", "target", "result"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
