@@ -504,7 +504,9 @@ class NormtuiApp(App[None]):
             if show_loss:
                 pane.show_plot(state.runs[run], log_y=self._log_y, smoothing=self._smoothing)
             if self._pane_visible("hists"):
-                pane.show_histograms(state.runs[run], compact=self._compact)
+                pane.show_histograms(
+                    state.runs[run], compact=self._compact, every_s=state.config.hist_interval_s
+                )
 
     def _overlay_data(self) -> PlotData:
         lines = []

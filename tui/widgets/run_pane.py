@@ -69,8 +69,11 @@ class RunPane(Vertical):
     def show_plot(self, view: RunView, *, log_y: bool, smoothing: bool) -> None:
         self.query_one(LossPlot).set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
 
-    def show_histograms(self, view: RunView, compact: bool) -> None:
+    def show_histograms(self, view: RunView, compact: bool, every_s: float = 0.0) -> None:
         hists = self.query_one(LayerHistograms)
+        if view.hist_epoch:
+            sampling = f" · sampled every {every_s:g} s" if every_s else ""
+            hists.border_title = f"layers at epoch {view.hist_epoch}{sampling}"
         if hists.compact != compact:
             hists.compact = compact
             hists.refresh(layout=True)
