@@ -48,6 +48,8 @@ def build_config(
                 "or give a path to a CSV file with --target COLUMN"
             )
         csv_path = dataset
+    elif options["target"]:
+        raise ConfigError(f"--target applies to CSV files only; {dataset!r} is a bundled dataset")
     batch = options["batch_size"]
     batch_size = None if batch in (None, "full") else _int_option("batch size", batch)
     return SessionConfig(

@@ -122,6 +122,10 @@ def test_train_log_writes_a_header_and_every_event(run_main, tmp_path) -> None:
         (["train", "--bogus"], "No such option '--bogus'"),
         (["frobnicate"], "No such command 'frobnicate'"),
         (["train", "--log", "/nonexistent-dir/x.jsonl"], "cannot write log"),
+        (["train", "--target", "label"], "--target applies to CSV files only"),
+        (["train", "--seed", "-1"], "seed -1 out of range"),
+        (["--pace", "-2", "--no-log"], "pace -2.0 out of range"),
+        (["--log", "/nonexistent-dir/x.jsonl"], "cannot write log"),
     ],
 )
 def test_bad_options_are_one_line_errors_with_exit_code_2(run_main, args, fragment) -> None:
