@@ -6,6 +6,7 @@ Every user error becomes one line on stderr and exit code 2; nothing prints a tr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -354,6 +355,27 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(f"internal error: {type(error).__name__}: {error} (NORMTUI_DEBUG=1 shows more)", 1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def run() -> None:
+    """Console entry point: `main`, then exit without the interpreter's teardown.
+
+    Everything is stopped, joined, flushed and closed by then; tearing down torch and
+    scikit-learn modules only costs time (measured 0.1 s vs 1.2-1.6 s on a busy 2-core machine),
+    which matters when SIGHUP or SIGTERM asks the process to be gone within two seconds.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the terminal is gone (SIGHUP)
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> None:
