@@ -44,13 +44,15 @@ class RunPane(Vertical):
     def show_scalars(self, view: RunView, *, compact: bool = False) -> None:
         last = view.last
         parts = [status_badge(view.status)]
+        stopped_by_fault = view.error is not None or view.diverged_epoch is not None
         if last is not None:
             epoch = f"e{view.epoch}" if compact else f"epoch {view.epoch}"
             parts.append(f"[b]{epoch}[/b]")
             parts.append(f"[${self.run}-color]{view.activation}[/]")
-            parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
+            if not stopped_by_fault:  # leave the room to the reason
+                parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
             rate = view.epochs_per_s
-            if rate is not None and not compact:
+            if rate is not None and not compact and not stopped_by_fault:
                 parts.append(f"[dim]{rate:.0f} ep/s[/]")
         if view.diverged_epoch is not None:
             parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")
