@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
         )
         rows.append([f"CPU % while paused, {label}", idle, "<= 1", verdict(idle, 1.0)])
-    rows.append(["watch lag behind a growing log", "not measured yet", "<= 0.2 s median", "-"])
+    rows.append(["watch lag, replay/watch RSS", "see watch.py", "", ""])
 
     import torch  # noqa: F401  (versions)
 

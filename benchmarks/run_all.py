@@ -18,11 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     full = {
         "headless.py": ["--rows", "50000", "--large-epochs", "3", "--repeats", "3"],
         "dashboard.py": ["--memory-epochs", "100000", "--large", "--rows", "50000"],
+        "watch.py": ["--repeats", "5", "--seconds", "15", "--memory-seconds", "60"],
     }
+    small = {"watch.py": ["--repeats", "2", "--seconds", "10", "--memory-seconds", "20"]}
     failed = []
-    for script in ("headless.py", "startup.py", "dashboard.py"):
+    for script in ("headless.py", "startup.py", "dashboard.py", "watch.py"):
         command = [sys.executable, str(HERE / script), "--device", args.device]
-        command += full.get(script, []) if args.full else []
+        command += (full if args.full else small).get(script, [])
         print(f"\n=== {' '.join(command[1:])}", flush=True)
         if subprocess.run(command).returncode:
             failed.append(script)

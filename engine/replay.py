@@ -150,9 +150,9 @@ class ReplaySource(_SourceThread):
 
 
 class FollowSource(_SourceThread):
-    """Follows a log another process is still writing, like `tail -f`, polling every 50 ms."""
+    """Follows a log another process is still writing, like `tail -f`, polling every 25 ms."""
 
-    poll_interval_s = 0.05
+    poll_interval_s = 0.025
 
     def __init__(self, path: str) -> None:
         super().__init__()
