@@ -15,9 +15,7 @@ from normtui.tui.app import make_app
 
 def screen_text(app) -> str:
     svg = app.export_screenshot()
-    return html.unescape(" ".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace(
-        "\xa0", " "
-    )
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
 
 
 async def test_a_failed_run_and_a_diverged_run_are_shown_on_their_panes() -> None:
