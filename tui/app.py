@@ -91,6 +91,13 @@ CONTROL_ACTIONS = frozenset(
 # What a replay (a log played back, `playback = True` on its source) still lets you control.
 PLAYBACK_ACTIONS = frozenset({"toggle_pause", "step", "slower", "faster", "jump_to_end"})
 SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143}
+# The order `a` / `A` step through: the saturating pair right after ReLU, so a first press or two
+# shows the story (the raw run's tanh/sigmoid units pinned at their limits), then the rest.
+SWAP_FIRST = ("relu", "tanh", "sigmoid")
+ACTIVATION_CYCLE: tuple[str, ...] = (
+    *(name for name in SWAP_FIRST if name in ACTIVATIONS),
+    *(name for name in ACTIVATIONS if name not in SWAP_FIRST),
+)
 
 
 class NormtuiApp(App[None]):
@@ -109,7 +116,7 @@ class NormtuiApp(App[None]):
             "Next",
             id="next-activation",
             group=ACTIVATION_KEYS,
-            tooltip="Next activation (both runs)",
+            tooltip="Next activation: tanh, sigmoid, …",
         ),
         Binding(
             "A",
@@ -593,8 +600,9 @@ class NormtuiApp(App[None]):
 
     def _cycle_activation(self, step: int) -> None:
         current = self._current_activation()
-        index = ACTIVATIONS.index(current) if current in ACTIVATIONS else -step
-        self.action_set_activation(ACTIVATIONS[(index + step) % len(ACTIVATIONS)])
+        cycle = ACTIVATION_CYCLE
+        index = cycle.index(current) if current in cycle else -step
+        self.action_set_activation(cycle[(index + step) % len(cycle)])
 
     def action_set_activation(self, name: str) -> None:
         if name not in ACTIVATIONS or name == self._current_activation():

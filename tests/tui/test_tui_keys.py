@@ -34,7 +34,7 @@ async def test_swapping_activation_reaches_both_runs_at_the_same_epoch(
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: min(epochs(fake_app)) >= 3)
         await pilot.press("a")
-        expected = ACTIVATIONS[ACTIVATIONS.index("relu") + 1]
+        expected = "tanh"
         assert cmd.SetActivation(expected, keep_weights=True) in fake_app.source.sent
         runs = fake_app.state.runs.values()
         await wait_until(pilot, lambda: all(run.activation == expected for run in runs))
@@ -44,11 +44,28 @@ async def test_swapping_activation_reaches_both_runs_at_the_same_epoch(
         assert fake_app.source.sent[-1] == cmd.SetActivation("relu", keep_weights=True)
 
 
+async def test_a_reaches_tanh_then_sigmoid_first_then_every_other_activation(
+    fake_app: NormtuiApp,
+) -> None:
+    """Issue 4's story: a new user presses `a` a few times and meets the saturating pair."""
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: fake_app.state.started is not None)
+        seen = []
+        for _ in range(len(ACTIVATIONS)):
+            await pilot.press("a")
+            seen.append(fake_app.source.sent[-1].name)
+        assert seen[:2] == ["tanh", "sigmoid"]
+        assert sorted(seen) == sorted(ACTIVATIONS), "the cycle still visits every activation once"
+        assert seen[-1] == "relu"
+        await pilot.press("A")
+        assert fake_app.source.sent[-1].name == seen[-2]
+
+
 async def test_k_makes_swaps_restart_both_runs(fake_app: NormtuiApp) -> None:
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: min(epochs(fake_app)) >= 3)
         await pilot.press("k", "a")
-        assert fake_app.source.sent[-1] == cmd.SetActivation("leaky_relu", keep_weights=False)
+        assert fake_app.source.sent[-1] == cmd.SetActivation("tanh", keep_weights=False)
         await wait_until(pilot, lambda: fake_app.state.restarts == 1)
 
 

@@ -18,7 +18,7 @@ async def test_real_session_swap_pause_step_and_lr() -> None:
         await wait_until(pilot, lambda: min(run.epoch for run in runs) >= 3, timeout=30)
         await pilot.press("a")
         await wait_until(
-            pilot, lambda: all(run.activation == "leaky_relu" and run.markers for run in runs)
+            pilot, lambda: all(run.activation == "tanh" and run.markers for run in runs)
         )
         swap_epochs = {run.markers[-1][0] for run in runs}
         assert len(swap_epochs) == 1, "both runs switch at the same epoch"
