@@ -91,27 +91,41 @@ def log_ticks(lo: float, hi: float) -> list[float]:
 
 
 def tick_label(value: float) -> str:
+    """Short axis label that keeps neighbouring ticks distinct (12.5k, 15k, 20k; 2.5e-4)."""
     if value == 0:
         return "0"
-    if abs(value) >= 1e4 or abs(value) < 1e-3:
-        return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
-    return f"{value:g}"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if magnitude >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    if magnitude < 1e-3:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+    return f"{value:.4g}"
 
 
 def label_positions(
     markers: Sequence[tuple[int, str]], x_lo: float, x_hi: float, columns: int
-) -> list[tuple[int, str]]:
-    """Marker labels that fit without overlapping, newest first wins."""
+) -> list[tuple[float, str, str]]:
+    """(x, label, alignment) for marker labels that fit without overlapping, newest first wins.
+
+    A label starts one column right of its marker; near the right edge it ends one column left
+    of it instead, so it is never clipped (a label centred on a marker at the edge lost letters).
+    """
     span = max(x_hi - x_lo, 1e-9)
+    column = span / columns
     placed: list[tuple[float, float]] = []
     kept = []
     for epoch, label in reversed(markers):
-        start = (epoch - x_lo) / span * columns
-        end = start + len(label) + 1
-        if end > columns + 1 or any(start < b and a < end for a, b in placed):
+        at = (epoch - x_lo) / span * columns
+        start, end, x, alignment = at + 1, at + 1 + len(label), epoch + column, "left"
+        if end > columns:
+            start, end, x, alignment = at - len(label), at, epoch - column, "right"
+        if start < 0 or any(start < b + 1 and a < end + 1 for a, b in placed):
             continue
         placed.append((start, end))
-        kept.append((epoch, label))
+        kept.append((x, label, alignment))
     return kept
 
 
@@ -215,14 +229,19 @@ class LossPlot(PlotextPlot):
         log_y = data.log_y and bool(positive)
         if log_y:
             y_lo, y_hi = sticky_range(min(positive), max(positive), log=True)
+            ticks = log_ticks(y_lo, y_hi)
         else:
             y_lo, y_hi = sticky_range(min(finite), max(finite), log=False)
+            ticks = nice_ticks(y_lo, y_hi, max(2, height // 4))
+        tick_labels = [tick_label(t) for t in ticks]
+        # the canvas: the width less the y tick labels, their ┤ and the frame's two sides
+        canvas_columns = max(1, width - max(map(len, tick_labels), default=1) - 3)
         marker_rgb = self._rgb("marker-color", 0.0)
         visible = [(epoch, label) for epoch, label in data.markers if x_lo <= epoch <= x_hi]
         for epoch, _label in visible:
             plt.vline(epoch, marker_rgb)
-        for epoch, label in label_positions(visible, x_lo, x_hi, max(1, width - 8)):
-            plt.text(label, epoch, y_hi, color=marker_rgb)
+        for x, label, alignment in label_positions(visible, x_lo, x_hi, canvas_columns):
+            plt.text(label, x, y_hi, color=marker_rgb, alignment=alignment)
         for line in data.lines:
             pairs = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if y > 0 or not log_y]
             if pairs:
@@ -236,12 +255,10 @@ class LossPlot(PlotextPlot):
         if log_y:
             plt.yscale("log")
             plt.ylim(math.log10(y_lo), math.log10(y_hi))
-            ticks = log_ticks(y_lo, y_hi)
         else:
             plt.ylim(y_lo, y_hi)
-            ticks = nice_ticks(y_lo, y_hi, max(2, height // 4))
         if ticks:
-            plt.yticks(ticks, [tick_label(t) for t in ticks])
+            plt.yticks(ticks, tick_labels)
         x_ticks = [t for t in nice_ticks(x_lo, x_hi, max(2, width // 14)) if x_lo <= t <= x_hi]
         plt.xticks(x_ticks, [tick_label(t) for t in x_ticks])
         return plt.build().split("\n")
