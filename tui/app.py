@@ -287,14 +287,16 @@ class NormtuiApp(App[None]):
         with Vertical(id="dashboard"):
             yield TopBar(id="top-bar")
             overlay = LossPlot(id="overlay")
-            overlay.border_title = (
-                "validation loss, both runs  "
-                "[$raw-color]━ raw[/]  [$normalized-color]━ normalized[/]"
-            )
+            overlay.border_title = self._overlay_title()
             yield overlay
             with Horizontal(id="runs"):
                 for run in RUN_NAMES:
-                    yield RunPane(run, self._pane_title(run), id=f"pane-{run}")
+                    yield RunPane(
+                        run,
+                        self._pane_title(run),
+                        compact_title=self._pane_title(run, compact=True),
+                        id=f"pane-{run}",
+                    )
             comparison = ComparisonStrip(id="comparison")
             comparison.border_title = "comparison"
             yield comparison
@@ -304,10 +306,11 @@ class NormtuiApp(App[None]):
         yield Static(id="too-small")
         yield Footer(show_command_palette=False)
 
-    def _pane_title(self, run: str) -> str:
+    def _pane_title(self, run: str, *, compact: bool = False) -> str:
+        name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
         if run == RUN_NAMES[0]:
-            return f"[b]{RUN_TITLES[run]}[/b] · no scaler"
-        return f"[b]{RUN_TITLES[run]}[/b] · {self._config.scaler} scaler"
+            return f"[b]{name}[/b] · no scaler"
+        return f"[b]{name}[/b] · {self._config.scaler} scaler"
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
@@ -504,7 +507,9 @@ class NormtuiApp(App[None]):
     def _show_plots(self) -> None:
         state = self._state
         if self._overlay:
-            self._main_screen.query_one("#overlay", LossPlot).set_data(self._overlay_data())
+            overlay = self._main_screen.query_one("#overlay", LossPlot)
+            overlay.border_title = self._overlay_title()
+            overlay.set_data(self._overlay_data())
         show_loss = not self._overlay and self._pane_visible("loss")
         for run in RUN_NAMES:
             pane = self._main_screen.query_one(f"#pane-{run}", RunPane)
@@ -514,6 +519,15 @@ class NormtuiApp(App[None]):
                 pane.show_histograms(
                     state.runs[run], compact=self._compact, every_s=state.config.hist_interval_s
                 )
+
+    def _overlay_title(self) -> str:
+        mode = ("log" if self._overlay_log_y else "linear") + (
+            ", smoothed" if self._smoothing else ""
+        )
+        return (
+            f"validation loss, both runs [dim]({mode})[/]  "
+            "[$raw-color]━ raw[/]  [$normalized-color]━ normalized[/]"
+        )
 
     def _overlay_data(self) -> PlotData:
         lines = []
@@ -555,6 +569,12 @@ class NormtuiApp(App[None]):
         dashboard.set_class(self._overlay, "-overlay")
         for pane, _label in PANES.values():
             dashboard.set_class(not self._pane_visible(pane), f"-hide-{pane}")
+        # compact plots have no title row: their legend goes on the pane's bottom border
+        legend = self._compact and not self._overlay and self._pane_visible("loss")
+        for run in RUN_NAMES:
+            self._main_screen.query_one(f"#pane-{run}", RunPane).set_layout(
+                compact=self._compact, legend_on_border=legend
+            )
 
     def _redraw_view(self) -> None:
         self._apply_panes()

@@ -25,18 +25,42 @@ def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
     return PlotData(tuple(lines), tuple(view.markers), log_y=log_y)
 
 
+def plot_title(run: str, *, log_y: bool, smoothing: bool) -> str:
+    """The plot's legend, and which axis and smoothing `l` and `s` have set."""
+    mode = ("log" if log_y else "linear") + (", smoothed" if smoothing else "")
+    return f"loss [dim]({mode})[/]  [${run}-color]━ val[/]  [$train-color]━ train[/]"
+
+
 class RunPane(Vertical):
     """Everything about one run; the app pushes new state in with `show_*` methods."""
 
-    def __init__(self, run: str, title: str, *, id: str | None = None) -> None:
+    def __init__(
+        self, run: str, title: str, *, compact_title: str | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=f"run-pane {run}")
         self.run = run
+        self._titles = {False: title, True: compact_title or title}
         self.border_title = title
+        self._legend = ""  # the plot's legend on the bottom border, where the plot has no title
+        self._status = ""
+
+    def set_layout(self, *, compact: bool, legend_on_border: bool) -> None:
+        """Compact: a shorter title, and the loss legend moves to the pane's bottom border."""
+        self.border_title = self._titles[compact]
+        self._legend = (
+            f"[${self.run}-color]━ val[/] [$train-color]━ train[/]" if legend_on_border else ""
+        )
+        self._show_subtitle()
+
+    def _show_subtitle(self) -> None:
+        subtitle = self._legend or self._status
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
 
     def compose(self) -> ComposeResult:
         yield TextLine("[dim]◌ loading torch and scikit-learn…[/]", classes="run-header")
         plot = LossPlot(classes="loss-plot")
-        plot.border_title = f"loss  [${self.run}-color]━ val[/]  [$train-color]━ train[/]"
+        plot.border_title = plot_title(self.run, log_y=True, smoothing=False)
         yield plot
         yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
         yield LayerHistograms(self.run, id=f"{self.run}-hists")
@@ -51,8 +75,8 @@ class RunPane(Vertical):
             parts.append(f"[${self.run}-color]{view.activation}[/]")
             if not stopped_by_fault:  # leave the room to the reason
                 parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
-            rate = view.epochs_per_s
-            if rate is not None and not compact and not stopped_by_fault:
+            rate = view.epochs_per_s  # a rate only while it is running: paused trains nothing
+            if rate is not None and view.status == "running" and not compact:
                 parts.append(f"[dim]{rate:.0f} ep/s[/]")
         if view.diverged_epoch is not None:
             parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")
@@ -61,15 +85,16 @@ class RunPane(Vertical):
         self.query_one(".run-header", TextLine).show_markup(
             ("  " if not compact else " ").join(parts)
         )
-        subtitle = view.status if view.status != "running" else ""
-        if subtitle != self.border_subtitle:
-            self.border_subtitle = subtitle
+        self._status = view.status if view.status != "running" else ""
+        self._show_subtitle()
 
     def show_gauges(self, view: RunView, goal: float) -> None:
         self.query_one(AccuracyGauges).show(view, goal)
 
     def show_plot(self, view: RunView, *, log_y: bool, smoothing: bool) -> None:
-        self.query_one(LossPlot).set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
+        plot = self.query_one(LossPlot)
+        plot.border_title = plot_title(self.run, log_y=log_y, smoothing=smoothing)
+        plot.set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
 
     def show_histograms(self, view: RunView, compact: bool, every_s: float = 0.0) -> None:
         hists = self.query_one(LayerHistograms)

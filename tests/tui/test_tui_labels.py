@@ -1,0 +1,70 @@
+"""Everything on screen says what it is: legends, axis modes, rates only while they are true."""
+
+from __future__ import annotations
+
+from conftest import recorded_app, settle, wait_until
+
+from normtui.tui.app import NormtuiApp
+from normtui.tui.widgets.loss_plot import LossPlot
+from normtui.tui.widgets.run_pane import RunPane
+
+
+def header(app: NormtuiApp, run: str) -> str:
+    return str(app.query_one(f"#pane-{run} .run-header").render())
+
+
+async def test_a_paused_run_shows_no_training_rate(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: fake_app.state.runs["raw"].epoch >= 3)
+        await wait_until(pilot, lambda: "ep/s" in header(fake_app, "raw"))
+        await pilot.press("space")
+        await wait_until(pilot, lambda: fake_app.state.paused)
+        fake_app.sync()
+        await pilot.pause()
+        assert "paused" in header(fake_app, "raw")
+        assert "ep/s" not in header(fake_app, "raw"), "a paused run trains 0 epochs/s"
+
+
+async def test_plot_titles_say_log_or_linear_and_smoothed() -> None:
+    app = recorded_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        plot = app.query_one("#pane-raw LossPlot", LossPlot)
+        assert "(log)" in str(plot.border_title)
+        await pilot.press("l", "s")
+        await settle(pilot)
+        assert "(linear, smoothed)" in str(plot.border_title)
+        await pilot.press("o")
+        await settle(pilot)
+        overlay = app.query_one("#overlay", LossPlot)
+        assert "(log, smoothed)" in str(overlay.border_title)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "(linear, smoothed)" in str(overlay.border_title)
+
+
+async def test_compact_layout_keeps_the_loss_legend_and_whole_pane_titles() -> None:
+    """At 80x24 the plots lose their title row: the legend moves to the pane's bottom border."""
+    app = recorded_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.query_one("#pane-normalized", RunPane)
+        assert "━ val" in str(pane.border_subtitle) and "━ train" in str(pane.border_subtitle)
+        assert str(pane.border_title) == "[b]normalized[/b] · standard scaler"
+        assert len("normalized · standard scaler") < pane.size.width - 4, "fits, no ellipsis"
+        await pilot.press("o")  # overlay: the per-run plots are hidden, so is their legend
+        await settle(pilot)
+        assert "━ val" not in str(pane.border_subtitle)
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert "normalized inputs" in str(pane.border_title)
+
+
+async def test_the_picker_says_in_full_what_enter_will_do(fake_app: NormtuiApp) -> None:
+    async with fake_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k", "p")
+        picker = fake_app.screen.query_one("#activation-list")
+        await pilot.pause()
+        subtitle = str(picker.border_subtitle)
+        assert "restarting both runs" in subtitle
+        assert len(subtitle) + 4 <= picker.size.width + 2, "the subtitle is not cut short"
