@@ -276,6 +276,7 @@ class NormtuiApp(App[None]):
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._started_source = False
         self._stopped_source = False
+        self._log_ended = False
         self.exit_reason = "quit"
         self.first_frame_s: float | None = None
 
@@ -388,8 +389,23 @@ class NormtuiApp(App[None]):
             return
         if events or self._state.started is None:
             self._idle_since = now
-        elif not self._dirty and now - self._idle_since >= IDLE_SLEEP_S:
+            return
+        self._check_log_ended()
+        if not self._dirty and now - self._idle_since >= IDLE_SLEEP_S:
             self._sleep()
+
+    def _check_log_ended(self) -> None:
+        """A replay whose log stops without a session end: say so instead of "running"."""
+        if (
+            self._log_ended
+            or not getattr(self._source, "playback", False)
+            or self._state.ended is not None
+            or self._state.started is None
+            or not self._source.join(0)
+        ):
+            return
+        self._log_ended = True
+        self._dirty |= Changed.STATUS | Changed.SCALARS  # drawn on the next tick
 
     def ingest(self, events: list[Event]) -> bool:
         """Fold events into the state and note what must be redrawn.
@@ -481,12 +497,19 @@ class NormtuiApp(App[None]):
         """The dashboard's screen, also while help or the picker is on top of it."""
         return self.screen_stack[0]
 
+    @property
+    def _playback(self) -> bool:
+        """A recorded log played back (`normtui replay`), with its own speed."""
+        return bool(getattr(self._source, "playback", False))
+
     def _controls(self) -> Controls:
         return Controls(
+            replay_speed=(getattr(self._source, "pace", None),) if self._playback else None,
             keep_weights=self._keep_weights,
             pending_activation=self._pending_activation,
             low_bandwidth=self._low_bandwidth,
             live=self._source.live,
+            log_ended=self._log_ended,
         )
 
     def _show_text(self, dirty: Changed) -> None:
@@ -498,7 +521,7 @@ class NormtuiApp(App[None]):
             return
         for run in RUN_NAMES:
             pane = self._main_screen.query_one(f"#pane-{run}", RunPane)
-            pane.show_scalars(state.runs[run], compact=self._compact)
+            pane.show_scalars(state.runs[run], compact=self._compact, log_ended=self._log_ended)
             pane.show_gauges(state.runs[run], state.goal_accuracy)
         self._main_screen.query_one(ComparisonStrip).show(state)
         if dirty & Changed.INFO:
@@ -663,16 +686,21 @@ class NormtuiApp(App[None]):
         self._change_lr(0.5)
 
     def _change_pace(self, step: int) -> None:
-        current = self._pending_pace[0] if self._pending_pace else self._state.pace
+        if self._playback:  # a replay's speed, not the pace the log was recorded at
+            current = getattr(self._source, "pace", None)
+        else:
+            current = self._pending_pace[0] if self._pending_pace else self._state.pace
         if current is None:
             index = len(PACE_STEPS) - 1
         else:
             index = min(range(len(PACE_STEPS) - 1), key=lambda i: abs(PACE_STEPS[i] - current))
         index = min(max(index + step, 0), len(PACE_STEPS) - 1)
         pace = PACE_STEPS[index]
-        self._pending_pace = (pace,)
+        self._pending_pace = None if self._playback else (pace,)
         self._send(commands.SetPace(pace))
-        self.notify(f"pace {fmt_pace(pace)}", timeout=1.5)
+        what = "replay speed" if self._playback else "pace"
+        self.notify(f"{what} {fmt_pace(pace)}", timeout=1.5)
+        self._dirty |= Changed.STATUS
 
     def action_slower(self) -> None:
         self._change_pace(-1)

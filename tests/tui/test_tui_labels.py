@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from conftest import recorded_app, settle, wait_until
+from conftest import FIXTURE, recorded_app, settle, wait_until
+from fake_source import ReplaySource, read_events
 
-from normtui.tui.app import NormtuiApp
+from normtui.engine import commands as cmd
+from normtui.engine.config import SessionConfig
+from normtui.tui.app import NormtuiApp, make_app
 from normtui.tui.widgets.loss_plot import LossPlot
 from normtui.tui.widgets.run_pane import RunPane
 
 
-def header(app: NormtuiApp, run: str) -> str:
+def header_text(app: NormtuiApp, run: str) -> str:
     return str(app.query_one(f"#pane-{run} .run-header").render())
 
 
 async def test_a_paused_run_shows_no_training_rate(fake_app: NormtuiApp) -> None:
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: fake_app.state.runs["raw"].epoch >= 3)
-        await wait_until(pilot, lambda: "ep/s" in header(fake_app, "raw"))
+        await wait_until(pilot, lambda: "ep/s" in header_text(fake_app, "raw"))
         await pilot.press("space")
         await wait_until(pilot, lambda: fake_app.state.paused)
         fake_app.sync()
         await pilot.pause()
-        assert "paused" in header(fake_app, "raw")
-        assert "ep/s" not in header(fake_app, "raw"), "a paused run trains 0 epochs/s"
+        assert "paused" in header_text(fake_app, "raw")
+        assert "ep/s" not in header_text(fake_app, "raw"), "a paused run trains 0 epochs/s"
 
 
 async def test_plot_titles_say_log_or_linear_and_smoothed() -> None:
@@ -68,3 +71,48 @@ async def test_the_picker_says_in_full_what_enter_will_do(fake_app: NormtuiApp) 
         subtitle = str(picker.border_subtitle)
         assert "restarting both runs" in subtitle
         assert len(subtitle) + 4 <= picker.size.width + 2, "the subtitle is not cut short"
+
+
+class CutOffReplay(ReplaySource):
+    """A replay of a log that stops mid-session (no session_ended), like the test fixture."""
+
+    playback = True
+
+
+async def test_a_replay_that_runs_out_of_log_says_so_instead_of_running() -> None:
+    header, events = read_events(FIXTURE)
+    config = SessionConfig.from_dict(header["config"])
+    app = make_app(CutOffReplay(events), config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "end of log" in str(app.query_one("#top-bar").render()))
+        await wait_until(pilot, lambda: "end of log" in header_text(app, "raw"))
+        assert "running" not in header_text(app, "raw")
+        assert "ep/s" not in header_text(app, "normalized")
+
+
+class PacedReplay(CutOffReplay):
+    """A replay that records speed changes the way `normtui replay --speed N` obeys them."""
+
+    pace: float | None = 100.0
+
+    def send(self, command: cmd.Command) -> None:
+        super().send(command)
+        if isinstance(command, cmd.SetPace):
+            self.pace = command.epochs_per_s
+
+
+async def test_replay_speed_keys_start_from_the_replay_speed_and_the_bar_shows_it() -> None:
+    """`]` at --speed 100 goes to 200/s (not from the recorded 20/s pace to 50/s)."""
+    header, events = read_events(FIXTURE)
+    config = SessionConfig.from_dict(header["config"])
+    source = PacedReplay(events)
+    app = make_app(source, config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        bar = str(app.query_one("#top-bar").render())
+        assert "replay 100/s" in bar and "pace 20/s" not in bar
+        await pilot.press("right_square_bracket")
+        assert source.sent[-1] == cmd.SetPace(200)
+        app.sync()
+        await pilot.pause()
+        assert "replay 200/s" in str(app.query_one("#top-bar").render())

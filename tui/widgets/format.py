@@ -16,6 +16,7 @@ STATUS_STYLE = {
     "paused": ("❚❚", "$warning"),
     "finished": ("■", "$primary"),
     "stopped": ("■", "$text-muted"),
+    "end of log": ("■", "$text-muted"),
     "diverged": ("✖", "$error"),
     "failed": ("✖", "$error"),
 }

@@ -65,9 +65,13 @@ class RunPane(Vertical):
         yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
         yield LayerHistograms(self.run, id=f"{self.run}-hists")
 
-    def show_scalars(self, view: RunView, *, compact: bool = False) -> None:
+    def show_scalars(
+        self, view: RunView, *, compact: bool = False, log_ended: bool = False
+    ) -> None:
+        """`log_ended`: a replayed log ran out without a session end (cut off, or still written)."""
         last = view.last
-        parts = [status_badge(view.status)]
+        status = "end of log" if log_ended and view.status in ("running", "paused") else view.status
+        parts = [status_badge(status)]
         stopped_by_fault = view.error is not None or view.diverged_epoch is not None
         if last is not None:
             epoch = f"e{view.epoch}" if compact else f"epoch {view.epoch}"
@@ -76,7 +80,7 @@ class RunPane(Vertical):
             if not stopped_by_fault:  # leave the room to the reason
                 parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
             rate = view.epochs_per_s  # a rate only while it is running: paused trains nothing
-            if rate is not None and view.status == "running" and not compact:
+            if rate is not None and status == "running" and not compact:
                 parts.append(f"[dim]{rate:.0f} ep/s[/]")
         if view.diverged_epoch is not None:
             parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")
@@ -85,7 +89,7 @@ class RunPane(Vertical):
         self.query_one(".run-header", TextLine).show_markup(
             ("  " if not compact else " ").join(parts)
         )
-        self._status = view.status if view.status != "running" else ""
+        self._status = status if status != "running" else ""
         self._show_subtitle()
 
     def show_gauges(self, view: RunView, goal: float) -> None:

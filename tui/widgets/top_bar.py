@@ -19,6 +19,8 @@ class Controls:
     pending_activation: str | None = None
     low_bandwidth: bool = False
     live: bool = True
+    replay_speed: tuple[float | None] | None = None  # (epochs/s or None = all at once,)
+    log_ended: bool = False  # a replay played every event and the log has no session end
 
 
 def top_bar_markup(
@@ -52,18 +54,24 @@ def top_bar_markup(
         data,
         f"act [b]{activation}[/b] [dim]({'' if compact else 'swap: '}{swap})[/]",
         f"lr [b]{fmt_lr(state.learning_rate)}[/b]",
-        f"pace [b]{fmt_pace(state.pace)}[/b]",
     ]
+    if controls.replay_speed is None:  # a replay shows its own speed instead (below)
+        parts.append(f"pace [b]{fmt_pace(state.pace)}[/b]")
     if state.restarts:
         parts.append(f"[dim]restarts {state.restarts}[/]")
     if state.ended is not None:
         parts.append(f"[$primary]■ {escape(state.ended.reason)}[/]")
+    elif controls.log_ended:
+        parts.append("[$primary]■ end of log[/]")
     elif state.paused:
         parts.append("[$warning]❚❚ paused[/]")
     if controls.low_bandwidth:
         parts.append("[dim]low-bw[/]")
-    if not controls.live:
-        parts.append("[dim]replay[/]")
+    if controls.replay_speed is not None:
+        speed = controls.replay_speed[0]
+        parts.append(f"[dim]replay[/] [b]{'all at once' if speed is None else fmt_pace(speed)}[/b]")
+    elif not controls.live:
+        parts.append("[dim]watching log[/]")  # `normtui watch`: following another process
     return (" " if compact else "  ").join(parts)
 
 
