@@ -91,6 +91,14 @@ CONTROL_ACTIONS = frozenset(
 # What a replay (a log played back, `playback = True` on its source) still lets you control.
 PLAYBACK_ACTIONS = frozenset({"toggle_pause", "step", "slower", "faster", "jump_to_end"})
 SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143}
+# What the keys do to a replay, for the help screen (nothing is trained there).
+PLAYBACK_TOOLTIPS = {
+    "toggle_pause": "Pause / resume the replay",
+    "step": "Show the next epoch, then pause",
+    "slower": "Slower replay",
+    "faster": "Faster replay, up to all at once",
+    "quit_app": "Quit",
+}
 # The order `a` / `A` step through: the saturating pair right after ReLU, so a first press or two
 # shows the story (the raw run's tanh/sigmoid units pinned at their limits), then the rest.
 SWAP_FIRST = ("relu", "tanh", "sigmoid")
@@ -211,7 +219,7 @@ class NormtuiApp(App[None]):
             "jump_to_end",
             "End",
             id="jump-to-end",
-            tooltip="Replay: show the rest of the log at once",
+            tooltip="Show the rest of the log at once",
         ),
         Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit (stops training)"),
         Binding(
@@ -769,7 +777,10 @@ class NormtuiApp(App[None]):
             if not self.check_action(binding.action, ()):
                 continue
             keys = [self._key_name(key) for key in binding.key.split(",")]
-            rows.append((" / ".join(keys), binding.tooltip or binding.description))
+            description = binding.tooltip or binding.description
+            if self._playback:
+                description = PLAYBACK_TOOLTIPS.get(binding.action, description)
+            rows.append((" / ".join(keys), description))
         rows.append(("ctrl+p", "Command palette"))
         return rows
 

@@ -116,3 +116,16 @@ async def test_replay_speed_keys_start_from_the_replay_speed_and_the_bar_shows_i
         app.sync()
         await pilot.pause()
         assert "replay 200/s" in str(app.query_one("#top-bar").render())
+
+
+async def test_help_in_a_replay_describes_the_replay_not_training() -> None:
+    header, events = read_events(FIXTURE)
+    config = SessionConfig.from_dict(header["config"])
+    app = make_app(PacedReplay(events), config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = dict(app.key_table())
+        assert table["space"] == "Pause / resume the replay"
+        assert table["q"] == "Quit", "quitting a replay stops no training"
+        assert "Show the rest of the log" in table["G / end"]
+        assert not any("training" in text for text in table.values())
