@@ -747,17 +747,20 @@ class NormtuiApp(App[None]):
         self._redraw_view()
 
     def action_export(self) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         directory = self._export_dir
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            svg = self.save_screenshot(filename=f"normtui-{stamp}.svg", path=str(directory))
-            csv_path = directory / f"normtui-{stamp}.csv"
+            stem = _unused_stem(directory, f"normtui-{time.strftime('%Y%m%d-%H%M%S')}")
+            svg = self.save_screenshot(filename=f"{stem}.svg", path=str(directory))
+            csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error", timeout=8)
             return
-        note = f"\nfull event log: {self._log_path}" if self._log_path else ""
+        stride = max(run.history.stride for run in self._state.runs.values())
+        note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
+        if self._log_path:
+            note += f"\nfull event log: {self._log_path}"
         self.notify(
             f"screenshot {svg}\nmetrics {csv_path} ({rows} rows){note}", title="exported", timeout=8
         )
@@ -815,6 +818,15 @@ class NormtuiApp(App[None]):
     @property
     def source(self) -> EventSource:
         return self._source
+
+
+def _unused_stem(directory: Path, stem: str) -> str:
+    """`stem`, or `stem-2`, `stem-3`...: two exports in one second must not overwrite."""
+    candidate, suffix = stem, 1
+    while any((directory / f"{candidate}{ext}").exists() for ext in (".svg", ".csv")):
+        suffix += 1
+        candidate = f"{stem}-{suffix}"
+    return candidate
 
 
 def make_app(

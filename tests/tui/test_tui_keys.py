@@ -232,6 +232,9 @@ async def test_export_writes_svg_and_csv(fake_app: NormtuiApp, tmp_path: Path) -
         lines = csvs[0].read_text().splitlines()
         assert lines[0].startswith("run,epoch,train_loss")
         assert {line.split(",")[0] for line in lines[1:]} == {"raw", "normalized"}
+        await pilot.press("e")  # a second export in the same second keeps the first
+        assert len(list(tmp_path.glob("*.svg"))) == 2 and len(list(tmp_path.glob("*.csv"))) == 2
+        assert svgs[0].exists() and csvs[0].read_text().splitlines() == lines
 
 
 async def test_q_quits_with_0_and_stops_the_source(fake_app: NormtuiApp) -> None:
