@@ -6,6 +6,7 @@ Imports no torch: the CLI validates options before any heavy import.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,12 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 MAX_EPOCHS = 10_000_000
 MAX_HIDDEN_WIDTH = 65_536
 MAX_HIDDEN_LAYERS = 16
+# Memory guards, checked before anything is allocated. A weight costs ~40 bytes across both runs
+# (weights, gradients, Adam's two moments, the shared initial copy); an activation value is kept
+# a few times over (pre- and post-activation, autograd). Beyond these a run would be killed by
+# the operating system's out-of-memory killer instead of stopping with a message.
+MAX_WEIGHTS = 50_000_000  # per model
+MAX_ACTIVATIONS = 200_000_000  # per layer stack and pass: rows in one pass x sum of widths
 
 
 class ConfigError(ValueError):
@@ -120,6 +127,7 @@ def validate(config: SessionConfig) -> None:
     for width in config.hidden:
         if not 1 <= width <= MAX_HIDDEN_WIDTH:
             raise ConfigError(f"hidden width {width} out of range 1..{MAX_HIDDEN_WIDTH}")
+    check_model_size(config.hidden)
     if not (0.0 < config.lr <= 10.0) or config.lr != config.lr:
         raise ConfigError(f"lr {config.lr} out of range: must be > 0 and <= 10")
     if config.batch_size is not None and config.batch_size < 1:
@@ -136,8 +144,41 @@ def validate(config: SessionConfig) -> None:
         raise ConfigError(f"seed {config.seed} out of range 0..{2**32 - 1}")
     if not 2 <= config.hist_bins <= 256:
         raise ConfigError(f"histogram bins {config.hist_bins} out of range 2..256")
-    if config.hist_interval_s < 0:
+    if not config.hist_interval_s >= 0:  # also refuses nan
         raise ConfigError("histogram interval must be >= 0 seconds")
+
+
+def _count(n: int) -> str:
+    for size, word in ((10**9, "billion"), (10**6, "million")):
+        if n >= size:
+            return f"{n / size:.3g} {word}"
+    return f"{n:,}"
+
+
+def check_model_size(
+    hidden: tuple[int, ...], n_features: int = 0, n_classes: int = 0, rows_per_pass: int = 0
+) -> None:
+    """ConfigError when the MLP would not fit in memory; zeros skip what is not known yet.
+
+    Called with the hidden widths alone when the config is validated, and again with the data's
+    features, classes and the rows of the largest pass once the data is loaded.
+    """
+    widths = [w for w in (n_features, *hidden, n_classes) if w]
+    weights = sum(a * b + b for a, b in itertools.pairwise(widths))
+    shown = ",".join(str(w) for w in hidden)
+    if weights > MAX_WEIGHTS:
+        where = f" for {n_features} features" if n_features else ""
+        raise ConfigError(
+            f"hidden {shown}{where} needs {_count(weights)} weights per model;"
+            f" at most {_count(MAX_WEIGHTS)} fit in memory: use narrower or fewer layers"
+        )
+    activations = rows_per_pass * sum(hidden)
+    if activations > MAX_ACTIVATIONS:
+        raise ConfigError(
+            f"hidden {shown} on {rows_per_pass:,} rows at once needs {_count(activations)}"
+            f" activation values; at most {_count(MAX_ACTIVATIONS)} fit in memory:"
+            " use narrower layers, a smaller --batch-size or a smaller --val-split"
+        )
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:

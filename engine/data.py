@@ -28,7 +28,7 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-from .config import DATASETS, SCALERS, ConfigError, SessionConfig
+from .config import DATASETS, SCALERS, ConfigError, SessionConfig, check_model_size
 
 MAX_CSV_BYTES = 1 << 30  # the whole file is held in memory as text and as Python floats
 MIN_CSV_ROWS = 10  # below this a train/validation split says nothing useful
@@ -232,6 +232,8 @@ def _read_text(path: str) -> str:
             raise DataError(f"CSV file {label} is {size_gb:.1f} GB; at most 1 GB can be loaded")
         with open(path, "rb") as handle:
             raw = handle.read(MAX_CSV_BYTES + 1)
+    except DataError:
+        raise
     except FileNotFoundError:
         raise DataError(f"CSV file {label} not found") from None
     except PermissionError:
@@ -239,6 +241,11 @@ def _read_text(path: str) -> str:
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
         reason = getattr(error, "strerror", None) or str(error)
         raise DataError(f"CSV file {label} cannot be read: {reason}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's "Unicode text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"CSV file {label} starts like UTF-16 text but is not") from None
     if b"\x00" in raw:
         raise DataError(f"CSV file {label} looks binary (it contains NUL bytes), not CSV text")
     try:
@@ -250,9 +257,20 @@ def _read_text(path: str) -> str:
         ) from None
 
 
-def _records(text: str, label: str) -> Iterator[tuple[int, list[str]]]:
+def _delimiter(text: str) -> str:
+    """Comma, unless the header line has none but has semicolons (or tabs): then those."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in header:
+        return ","
+    for candidate in (";", "\t"):
+        if candidate in header:
+            return candidate
+    return ","
+
+
+def _records(text: str, label: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, cells) for each non-blank record; line numbers start at 1."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     while True:
         try:
             cells = next(reader)
@@ -288,7 +306,14 @@ def _feature_value(cell: str, line: int, column: str, label: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise DataError(f"{where}: {_show(text)} is not a number") from None
+        hint = ""
+        if "," in text:
+            try:
+                float(text.replace(",", "."))
+                hint = " (a decimal comma? write decimals with a point)"
+            except ValueError:
+                pass
+        raise DataError(f"{where}: {_show(text)} is not a number{hint}") from None
     if not math.isfinite(value):
         raise DataError(f"{where}: {_show(text)} is not a finite number")
     if abs(value) > FLOAT32_MAX:
@@ -331,9 +356,13 @@ def _encode_target(
 
 
 def load_csv(path: str, target: str) -> Dataset:
-    """Load a comma-separated file with a header row; `target` names the label column."""
+    """Load a CSV file with a header row; `target` names the label column.
+
+    Fields are separated by commas, or by semicolons or tabs when the header has no comma.
+    """
     label = _show(os.path.basename(path) or path)
-    records = _records(_read_text(path), label)
+    text = _read_text(path)
+    records = _records(text, label, _delimiter(text))
     first = next(records, None)
     if first is None:
         raise DataError(f"CSV file {label} is empty")
@@ -469,6 +498,13 @@ def prepare(config: SessionConfig, dataset: Dataset | None = None) -> PreparedDa
     """Split the data (stratified, seeded), fit the scaler on the training split, scale both."""
     dataset = dataset if dataset is not None else load_dataset(config)
     train, val = split_indices(dataset, config.val_split, config.seed)
+    batch = min(config.batch_size or len(train), len(train))
+    check_model_size(
+        config.hidden,
+        n_features=dataset.X.shape[1],
+        n_classes=len(dataset.class_names),
+        rows_per_pass=max(batch, len(val)),
+    )
     X_train, X_val = dataset.X[train], dataset.X[val]
     scaler = fit_scaler(config.scaler, config.seed, X_train)
     train_scaled = _transform(scaler, X_train)

@@ -51,11 +51,15 @@ def _load(path: Path, target: str) -> Dataset | None:
 
 
 @FUZZ
-@given(content=st.binary(max_size=2000), target=st.sampled_from(["label", "a", ""]))
+@given(
+    content=st.binary(max_size=2000),
+    target=st.sampled_from(["label", "a", ""]),
+    prefix=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"]),  # BOMs
+)
 def test_arbitrary_bytes_load_or_raise_data_error(
-    csv_path: Path, content: bytes, target: str
+    csv_path: Path, content: bytes, target: str, prefix: bytes
 ) -> None:
-    csv_path.write_bytes(content)
+    csv_path.write_bytes(prefix + content)
     _load(csv_path, target)
 
 
@@ -76,7 +80,8 @@ def csv_text(draw: st.DrawFn) -> tuple[str, str]:
         else:
             label = draw(st.sampled_from(["0", "1", "2", "x", "y"])) if i > 3 else str(i % 2)
             rows.append([str(draw(st.floats(-1e6, 1e6))) for _ in range(width - 1)] + [label])
-    text = "\n".join(",".join(row) for row in [header, *rows])
+    delimiter = draw(st.sampled_from([",", ",", ";", "\t"]))
+    text = "\n".join(delimiter.join(row) for row in [header, *rows])
     return text, draw(st.sampled_from(["label", "label", "a", "missing"]))
 
 

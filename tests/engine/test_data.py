@@ -420,3 +420,51 @@ def test_loading_data_imports_neither_torch_nor_textual() -> None:
     command = [sys.executable, "-c", code]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_directory_is_named_once_not_wrapped_in_cannot_be_read(tmp_path: Path) -> None:
+    message = _csv_error(str(tmp_path))
+    assert "cannot be read" not in message and message.count(repr(str(tmp_path))) == 1
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_load(tmp_path: Path, delimiter: str) -> None:
+    text = ("a,b,label\n" + _good_rows()).replace(",", delimiter)
+    dataset = load_csv(_write(tmp_path, text), "label")
+    assert dataset.feature_names == ("a", "b") and dataset.X.shape == (12, 2)
+
+
+def test_a_decimal_comma_is_named_as_such(tmp_path: Path) -> None:
+    text = "a;b;label\n" + _good_rows().replace(",", ";").replace(".", ",")
+    message = _csv_error(_write(tmp_path, text))
+    assert "line 2, column 'a'" in message and "decimal comma" in message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_with_a_bom_loads(tmp_path: Path, encoding: str) -> None:
+    text = "\ufeffa,b,label\n" + _good_rows()  # Excel's "Unicode text" starts with a BOM
+    dataset = load_csv(_write(tmp_path, text.encode(encoding)), "label")
+    assert dataset.X.shape == (12, 2) and dataset.class_names == ("cat", "dog")
+
+
+def test_a_model_too_large_for_memory_is_refused_before_anything_is_allocated() -> None:
+    with pytest.raises(ConfigError, match=r"4\.3 billion weights per model"):
+        SessionConfig(hidden=(65536, 65536))
+
+
+def test_the_weight_budget_counts_the_csv_features(tmp_path: Path) -> None:
+    header = ",".join(f"f{i}" for i in range(800)) + ",label\n"
+    rows = "".join(",".join(["1"] * 800) + f",{i % 2}\n" for i in range(20))
+    config = SessionConfig(csv_path=_write(tmp_path, header + rows), target="label")
+    with pytest.raises(ConfigError, match=r"for 800 features needs 52\.6 million weights"):
+        prepare(config.replace(hidden=(65536,)))
+    assert prepare(config).X_train_raw.shape == (16, 800)
+
+
+def test_the_activation_budget_counts_the_rows_of_one_pass(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i % 2}\n" for i in range(5000))
+    config = SessionConfig(csv_path=_write(tmp_path, "x,label\n" + rows), target="label")
+    wide = config.replace(hidden=(65536,))
+    with pytest.raises(ConfigError, match="on 4,000 rows at once needs 262 million activation"):
+        prepare(wide)
+    assert prepare(wide.replace(batch_size=256, val_split=0.05)).n_classes == 2
