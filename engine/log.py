@@ -5,6 +5,7 @@ Pure stdlib (no torch): `replay` and `watch` read logs without loading the train
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -38,6 +39,8 @@ class LogWriter:
 
     def __init__(self, path: str, config: dict[str, Any]) -> None:
         self.path = path
+        if not path:
+            raise LogError("--log needs a file path, e.g. --log run.jsonl")
         try:
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
@@ -49,14 +52,24 @@ class LogWriter:
             raise LogError(f"cannot write log {path}: {error.strerror or error}") from None
         self._lock = threading.Lock()
         self.lines = 0
+        self.error: str | None = None  # set when a write failed (disk full): logging stopped
         self._write(make_header(config))
 
     def _write(self, record: dict[str, Any]) -> None:
+        """Append one line; a failed write closes the log and raises LogError once."""
+        line = json.dumps(record, separators=(",", ":")) + "\n"
         with self._lock:
             if self._file is None:
                 return
-            self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
-            self._file.flush()
+            try:
+                self._file.write(line)
+                self._file.flush()
+            except OSError as error:
+                self.error = f"cannot write log {self.path}: {error.strerror or error}"
+                self._file, broken = None, self._file
+                with contextlib.suppress(OSError):
+                    broken.close()
+                raise LogError(self.error) from None
             self.lines += 1
 
     def __call__(self, event: Event) -> None:
@@ -65,7 +78,8 @@ class LogWriter:
     def close(self) -> None:
         with self._lock:
             if self._file is not None:
-                self._file.close()
+                with contextlib.suppress(OSError):  # every line was flushed as it was written
+                    self._file.close()
                 self._file = None
 
 
@@ -76,9 +90,15 @@ def parse_header(line: str, path: str) -> dict[str, Any]:
         header = None
     if not isinstance(header, dict) or LOG_MARKER not in header:
         raise LogError(f"{path} is not a normtui log (its first line is not a normtui header)")
-    if header[LOG_MARKER] != SCHEMA_VERSION:
+    schema = header[LOG_MARKER]
+    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+        newer = isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION
+        writer = header.get("version")
+        by = f" (written by normtui {writer[:30]})" if isinstance(writer, str) and writer else ""
+        advice = ": upgrade normtui to read it" if newer else ""
         raise LogError(
-            f"{path} uses log schema {header[LOG_MARKER]}; this normtui reads {SCHEMA_VERSION}"
+            f"{path} uses log schema {schema!r}{by}; this normtui {_package_version()}"
+            f" reads schema {SCHEMA_VERSION}{advice}"
         )
     return header
 

@@ -113,6 +113,12 @@ def check_theme(theme: str) -> None:
         )
 
 
+def check_log_path(log_path: str | None) -> None:
+    """`--log ''` would silently log nothing: refuse it like any other unusable path."""
+    if log_path is not None and not log_path.strip():
+        raise ConfigError("--log needs a file path, e.g. --log run.jsonl (or --no-log)")
+
+
 def _int_option(name: str, value: str) -> int:
     try:
         return int(value)
@@ -241,6 +247,7 @@ def cli(
     if ctx.invoked_subcommand is not None:
         return
     check_theme(theme)
+    check_log_path(log_path)
     pace_value = UI_DEFAULT_PACE if pace is None else (None if pace == 0 else pace)
     config = build_config(options, epochs_default=None, pace=pace_value)
     if log_path is None and not no_log:
@@ -265,6 +272,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
     """Train the pair to completion without the dashboard and print a side-by-side summary."""
     from .headless import run_headless
 
+    check_log_path(log_path)
     config = build_config(options, epochs_default=100, hist_interval_s=hist_interval)
     sys.exit(run_headless(config, as_json=as_json, log_path=log_path))
 
@@ -312,7 +320,7 @@ def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
     from .viewer import run_viewer
 
     check_theme(theme)
-    if speed < 0:
+    if not speed >= 0:  # also refuses nan
         raise ConfigError(f"speed {speed} out of range: must be >= 0 epochs per second")
     source = ReplaySource(log, epochs_per_s=speed or None)
     sys.exit(run_viewer(source, theme=theme, low_bandwidth=low_bandwidth))

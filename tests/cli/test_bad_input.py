@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 
 import pytest
 import torch
 
+from normtui.engine.log import read_log
 from normtui.tui.cli import main
 
 
@@ -112,3 +115,44 @@ def test_replay_and_watch_refuse_files_that_are_not_logs(run_main, tmp_path, com
 
 def test_unknown_theme_lists_the_themes(run_main) -> None:
     assert_usage_error(run_main(["replay", "--theme", "neon", "x.jsonl"]), "neon", "dark")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        # 4.3 billion weights per model: the OOM killer ended the process (exit 137), silently
+        (["train", "--hidden", "65536,65536", "--epochs", "1"], ("4.3 billion weights",)),
+        (["train", "--hist-interval", "nan", "--epochs", "1"], ("histogram interval",)),
+        (["train", "--log", "", "--epochs", "1"], ("--log needs a file path",)),
+        (["--log", "", "--epochs", "1"], ("--log needs a file path",)),
+        (["replay", "x.jsonl", "--speed", "nan"], ("speed nan out of range",)),
+    ],
+)
+def test_more_bad_options(run_main, args, fragments) -> None:
+    assert_usage_error(run_main(args), *fragments)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_log_on_a_full_disk_is_a_usage_error(run_main) -> None:
+    result = run_main(["train", "--epochs", "2", "--log", "/dev/full"])
+    assert_usage_error(result, "cannot write log /dev/full: No space left on device")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE")
+def test_a_log_that_fills_up_mid_run_is_one_line_and_keeps_what_was_written(tmp_path) -> None:
+    """A file-size limit stands in for a disk that fills up while the runs train."""
+    import resource
+
+    def limit_file_size() -> None:  # Python ignores SIGXFSZ, so writes fail with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    log = tmp_path / "run.jsonl"
+    command = [sys.executable, "-m", "normtui", "train", "--epochs", "500", "--log", str(log)]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, preexec_fn=limit_file_size
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"cannot write log {log}: File too large" in done.stderr
+    header, events = read_log(str(log))
+    assert header["config"]["epochs"] == 500 and len(events) > 10

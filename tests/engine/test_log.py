@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -61,6 +62,9 @@ def test_a_truncated_last_line_is_tolerated(recorded_log, tmp_path) -> None:
         ("a,b,c\n1,2,3\n", "is not a normtui log"),
         ('{"something": "else"}\n', "is not a normtui log"),
         ('{"normtui_log": 99}\n', "uses log schema 99"),
+        ('{"normtui_log": 99, "version": "9.0"}\n', r"normtui 9\.0\).*upgrade normtui"),
+        ('{"normtui_log": "1"}\n', "uses log schema '1'"),  # a string, not the number 1
+        ('{"normtui_log": true}\n', "uses log schema True"),  # True == 1 in Python
     ],
 )
 def test_a_file_that_is_not_a_log_is_a_clear_error(tmp_path, content, message) -> None:
@@ -171,3 +175,36 @@ def test_watch_follows_a_headless_run_as_it_writes(tmp_path) -> None:
         process.wait(10)
     epochs = [e.epoch for e in events if isinstance(e, EpochEnd) and e.run == "raw"]
     assert epochs == list(range(1, len(epochs) + 1))  # nothing skipped, nothing twice
+
+
+def test_a_write_that_fails_mid_session_is_one_log_error_then_silence(tmp_path) -> None:
+    """Disk full halfway: one LogError naming the log, the lines so far kept, nothing after."""
+    writer = LogWriter(str(tmp_path / "full.jsonl"), {})
+    real_file = writer._file
+
+    class DiskFull:
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+        def close(self) -> None:
+            real_file.close()
+
+    writer._file = DiskFull()  # type: ignore[assignment]
+    event = SessionEnded(time_s=1.0, reason="completed", epoch=0)
+    with pytest.raises(LogError, match=r"cannot write log .*full\.jsonl: No space left on device"):
+        writer(event)
+    writer(event)  # logging has stopped: no second error, no exception
+    writer.close()
+    assert writer.lines == 1 and "No space left" in (writer.error or "")
+    assert read_log(str(tmp_path / "full.jsonl"))[1] == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_header_that_cannot_be_written_is_a_log_error() -> None:
+    with pytest.raises(LogError, match="cannot write log /dev/full: No space left"):
+        LogWriter("/dev/full", {})
+
+
+def test_an_empty_log_path_is_a_log_error() -> None:
+    with pytest.raises(LogError, match="needs a file path"):
+        LogWriter("", {})
