@@ -366,7 +366,10 @@ def load_csv(path: str, target: str) -> Dataset:
     first = next(records, None)
     if first is None:
         raise DataError(f"CSV file {label} is empty")
-    columns = _header(first[1], label)
+    header_cells = first[1]
+    # A comma at the end of every line (some spreadsheet exports): an unnamed, empty last column.
+    trailing = len(header_cells) > 1 and not header_cells[-1].strip()
+    columns = _header(header_cells[:-1] if trailing else header_cells, label)
     target = target.strip()
     if target not in columns:
         raise DataError(
@@ -379,6 +382,8 @@ def load_csv(path: str, target: str) -> Dataset:
     rows: list[list[float]] = []
     labels: list[str] = []
     for line, cells in records:
+        if trailing and len(cells) == len(columns) + 1 and not cells[-1].strip():
+            cells = cells[:-1]
         if len(cells) != len(columns):
             raise DataError(
                 f"CSV file {label}, line {line} has {len(cells)} fields; the header has"

@@ -52,7 +52,8 @@ def build_config(
     elif options["target"]:
         raise ConfigError(f"--target applies to CSV files only; {dataset!r} is a bundled dataset")
     batch = options["batch_size"]
-    batch_size = None if batch in (None, "full") else _int_option("batch size", batch)
+    full = batch is None or batch.strip().lower() == "full"
+    batch_size = None if full else _int_option("batch size", batch)
     return SessionConfig(
         dataset=_normal_name(dataset) if csv_path is None else "csv",
         csv_path=csv_path,

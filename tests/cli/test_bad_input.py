@@ -156,3 +156,9 @@ def test_a_log_that_fills_up_mid_run_is_one_line_and_keeps_what_was_written(tmp_
     assert f"cannot write log {log}: File too large" in done.stderr
     header, events = read_log(str(log))
     assert header["config"]["epochs"] == 500 and len(events) > 10
+
+
+def test_batch_size_full_is_case_insensitive(run_main) -> None:
+    code, out, err = run_main(["train", "--batch-size", "FULL", "--epochs", "2", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["config"]["batch_size"] is None

@@ -468,3 +468,14 @@ def test_the_activation_budget_counts_the_rows_of_one_pass(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="on 4,000 rows at once needs 262 million activation"):
         prepare(wide)
     assert prepare(wide.replace(batch_size=256, val_split=0.05)).n_classes == 2
+
+
+def test_a_comma_at_the_end_of_every_line_is_ignored(tmp_path: Path) -> None:
+    text = "".join(line + ",\n" for line in ("a,b,label\n" + _good_rows()).splitlines())
+    dataset = load_csv(_write(tmp_path, text), "label")
+    assert dataset.feature_names == ("a", "b") and dataset.X.shape == (12, 2)
+
+
+def test_an_unnamed_last_column_with_values_is_still_refused(tmp_path: Path) -> None:
+    text = "a,b,label,\n" + "".join(f"{i},{i},{i % 2},{i}\n" for i in range(12))
+    assert "line 2 has 4 fields" in _csv_error(_write(tmp_path, text))
