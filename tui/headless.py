@@ -109,8 +109,22 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
     return "\n".join([title, *lines, verdict]) + "\n"
 
 
+def _json_safe(value: Any) -> Any:
+    """JSON has no NaN or infinity: a diverged run's last losses become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
-    """The `--json` object: {"config", "runs": {"raw", "normalized"}}, dataset, end reason."""
+    """The `--json` object: {"config", "runs": {"raw", "normalized"}}, dataset, end reason.
+
+    Strict JSON: a loss that overflowed to inf or NaN (a diverged run) is null.
+    """
     started = summary.started
     report: dict[str, Any] = {"config": config.to_dict()}
     if started is not None:
@@ -124,7 +138,7 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     report["ended"] = reason
-    return report
+    return _json_safe(report)
 
 
 class Progress:

@@ -187,3 +187,28 @@ def test_python_dash_m_normtui_runs_the_cli() -> None:
         [sys.executable, "-m", "normtui", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_json_report_of_a_diverged_run_is_strict_json() -> None:
+    """A loss that overflowed (inf, NaN) made --json an internal error with no output at all."""
+    from normtui.engine.config import SessionConfig
+    from normtui.engine.events import EpochEnd, RunDiverged
+    from normtui.engine.summary import Summarizer
+    from normtui.tui.headless import json_report
+
+    summary = Summarizer()
+    for run, loss in (("raw", 0.5), ("normalized", float("inf"))):
+        summary(EpochEnd(0.1, run, 1, float("nan"), loss, 0.5, 0.5, 10.0, "relu", 0.1))
+    summary(RunDiverged(0.2, "normalized", 2, "nan"))
+    text = json.dumps(json_report(summary, SessionConfig(), "completed"), allow_nan=False)
+    runs = json.loads(text)["runs"]
+    assert runs["normalized"]["val_loss"] is None and runs["normalized"]["diverged"] is True
+    assert runs["raw"]["val_loss"] == 0.5 and runs["raw"]["train_loss"] is None
+
+
+def test_train_json_with_a_diverging_learning_rate_prints_one_object(run_main) -> None:
+    args = ["train", "--lr", "10", "--optimizer", "sgd", "--epochs", "30", "--json"]
+    code, out, err = run_main(args)
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["runs"]) == {"raw", "normalized"} and report["ended"] == "completed"
