@@ -52,7 +52,7 @@ from .widgets.format import RUN_TITLES, fmt_lr, fmt_pace
 from .widgets.inputs import InputsPane
 from .widgets.loss_plot import LossPlot, PlotData, curve_lines
 from .widgets.run_pane import RunPane
-from .widgets.top_bar import Controls, TopBar
+from .widgets.top_bar import Controls, TopBar, waiting_message
 
 TICK_S = 0.05  # drain the event buffer 20 times a second (watch lag, issue 6)
 IDLE_SLEEP_S = 1.0  # stop ticking after this long without events (woken by the next one)
@@ -389,16 +389,17 @@ class NormtuiApp(App[None]):
         events = self._buffer.drain()
         urgent = self.ingest(events)
         now = time.monotonic()
-        if self._state.started is None:
+        waiting = self._state.started is None and not self._log_ended
+        if waiting:
             self._dirty |= Changed.STATUS  # keep the loading spinner turning
         try:
             self._push_updates(now=now, force=urgent)
         except NoMatches:  # the widgets are being torn down (exit) or not mounted yet
             return
-        if events or self._state.started is None:
+        self._check_log_ended()
+        if events or waiting:
             self._idle_since = now
             return
-        self._check_log_ended()
         if not self._dirty and now - self._idle_since >= IDLE_SLEEP_S:
             self._sleep()
 
@@ -408,8 +409,8 @@ class NormtuiApp(App[None]):
             self._log_ended
             or not getattr(self._source, "playback", False)
             or self._state.ended is not None
-            or self._state.started is None
             or not self._source.join(0)
+            or self._buffer.pending  # after join: the source's last events are all in
         ):
             return
         self._log_ended = True
@@ -526,6 +527,9 @@ class NormtuiApp(App[None]):
             state, self._controls(), self._frame, compact=self._compact
         )
         if state.started is None:
+            message = f"[dim]◌ {waiting_message(self._controls())}[/]"
+            for run in RUN_NAMES:
+                self._main_screen.query_one(f"#pane-{run}", RunPane).show_header(message)
             return
         for run in RUN_NAMES:
             pane = self._main_screen.query_one(f"#pane-{run}", RunPane)

@@ -129,3 +129,26 @@ async def test_help_in_a_replay_describes_the_replay_not_training() -> None:
         assert table["q"] == "Quit", "quitting a replay stops no training"
         assert "Show the rest of the log" in table["G / end"]
         assert not any("training" in text for text in table.values())
+
+
+async def test_a_log_with_only_its_header_says_so_in_replay_and_waits_in_watch(tmp_path) -> None:
+    from normtui.engine.replay import FollowSource
+    from normtui.engine.replay import ReplaySource as LogReplay
+
+    log = tmp_path / "header-only.jsonl"
+    log.write_text(FIXTURE.read_text().splitlines()[0] + "\n")
+    config = SessionConfig.from_dict(read_events(FIXTURE)[0]["config"])
+
+    replay = make_app(LogReplay(str(log)), config=config, handle_signals=False)
+    async with replay.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "no events" in header_text(replay, "raw"))
+        assert "loading torch" not in str(replay.query_one("#top-bar").render())
+
+    follow = FollowSource(str(log))
+    watch = make_app(follow, config=config, handle_signals=False)
+    async with watch.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "waiting for the first event" in header_text(watch, "raw"))
+        with log.open("a") as handle:  # the trainer writes its first events
+            handle.write("\n".join(FIXTURE.read_text().splitlines()[1:4]) + "\n")
+        await wait_until(pilot, lambda: watch.state.started is not None)
+        await wait_until(pilot, lambda: "waiting" not in header_text(watch, "raw"))

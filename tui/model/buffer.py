@@ -35,6 +35,12 @@ class EventBuffer:
 
     __call__ = append
 
+    @property
+    def pending(self) -> bool:
+        """Events are waiting to be drained."""
+        with self._lock:
+            return bool(self._events)
+
     def drain(self) -> list[Event]:
         with self._lock:
             events, self._events = self._events, []

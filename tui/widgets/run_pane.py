@@ -65,6 +65,9 @@ class RunPane(Vertical):
         yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
         yield LayerHistograms(self.run, id=f"{self.run}-hists")
 
+    def show_header(self, markup: str) -> None:
+        self.query_one(".run-header", TextLine).show_markup(markup)
+
     def show_scalars(
         self, view: RunView, *, compact: bool = False, log_ended: bool = False
     ) -> None:

@@ -23,15 +23,26 @@ class Controls:
     log_ended: bool = False  # a replay played every event and the log has no session end
 
 
+def waiting_message(controls: Controls) -> str:
+    """What the screen says before the first event: depends on where events come from."""
+    if controls.live:
+        return "loading torch and scikit-learn…"
+    if controls.log_ended:
+        return "this log has no events after its header"
+    if controls.replay_speed is not None:
+        return "reading the log…"
+    return "waiting for the first event in the log…"
+
+
 def top_bar_markup(
     state: DashboardState, controls: Controls, frame: int, *, compact: bool = False
 ) -> str:
     config = state.config
     started = state.started
     if started is None:
-        spinner = SPINNER[frame % len(SPINNER)]
+        spinner = "■" if controls.log_ended else SPINNER[frame % len(SPINNER)]
         return (
-            f"[b $primary]normtui[/]  [$warning]{spinner} loading torch and scikit-learn…[/]  "
+            f"[b $primary]normtui[/]  [$warning]{spinner} {waiting_message(controls)}[/]  "
             f"[dim]{escape(config.source_name)} · {config.scaler} scaler · {config.activation}[/]"
         )
     hidden = "→".join(str(width) for width in config.hidden)
