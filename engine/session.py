@@ -122,10 +122,13 @@ class Session:
             from .trainer import PairTrainer  # heavy: torch (+ the data module, once loaded)
 
             preload.join()
-
-            trainer = PairTrainer(self.config, self._cancel)
-            self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
-            reason = self._loop(trainer)
+            # A signal during the imports (the first ~1.5 s) ends the session here, without
+            # loading data or building models, so the process exits soon after the imports.
+            reason = self._stop_reason_if_cancelled()
+            if reason is None:
+                trainer = PairTrainer(self.config, self._cancel)
+                self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
+                reason = self._stop_reason_if_cancelled() or self._loop(trainer)
         except ConfigError as error:
             reason, self.error, self.usage_error = "error", str(error), True
         except Exception as error:
@@ -147,6 +150,15 @@ class Session:
                 )
             except Exception as error:  # the sink itself failed (e.g. disk full): keep the cause
                 self.error = self.error or _one_line(error)
+
+    def _stop_reason_if_cancelled(self) -> str | None:
+        """The reason of a stop requested before training began, or None."""
+        if not self._cancel.is_set():
+            return None
+        for command in self._channel.drain():
+            if isinstance(command, Stop):
+                return command.reason
+        return "stopped"
 
     def _done(self, trainer: PairTrainer) -> bool:
         limit_reached = self.config.epochs is not None and self.epoch >= self.config.epochs

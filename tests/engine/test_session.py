@@ -144,6 +144,16 @@ def test_a_session_emits_started_epochs_finished_and_ended(recorder) -> None:
     assert recorder.events[-1] is ended[0]
 
 
+def test_a_stop_before_training_begins_ends_without_loading_data(recorder) -> None:
+    session = Session(SessionConfig(dataset="wine", epochs=5))
+    session.request_stop("SIGTERM")  # as a signal during the imports would
+    session.start(recorder)
+    assert session.join(30)
+    assert recorder.of(SessionStarted) == [] and recorder.epochs() == []
+    ended = recorder.of(SessionEnded)
+    assert len(ended) == 1 and ended[0].reason == "SIGTERM" and ended[0].error is None
+
+
 def test_swapping_activation_keeps_linear_weights_and_hits_both_runs_at_the_same_epoch(
     recorder,
 ) -> None:
