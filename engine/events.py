@@ -6,6 +6,7 @@ This module imports neither torch nor textual, so `replay` and `watch` stay ligh
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -187,6 +188,28 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
+def strict_json(value: Any) -> Any:
+    """`value` with every NaN or infinity replaced by None, so it is strict JSON (jq reads it).
+
+    A diverging run produces such numbers; readers turn them back into NaN (`event_from_dict`).
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(item) for item in value]
+    return value
+
+
+def _non_finite_back(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """A `float` field written as null (a NaN or an infinity) reads back as NaN."""
+    for spec in dataclasses.fields(cls):
+        if spec.type == "float" and spec.name in values and values[spec.name] is None:
+            values[spec.name] = math.nan
+    return values
+
+
 def _histogram(data: dict[str, Any] | None) -> Histogram | None:
     if data is None:
         return None
@@ -194,7 +217,7 @@ def _histogram(data: dict[str, Any] | None) -> Histogram | None:
 
 
 def _layer(data: dict[str, Any]) -> LayerStats:
-    values = dict(data)
+    values = _non_finite_back(LayerStats, dict(data))
     values["pre_hist"] = _histogram(values.get("pre_hist"))
     values["post_hist"] = _histogram(values.get("post_hist"))
     return LayerStats(**values)
@@ -207,6 +230,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES.get(kind)
     if cls is None:
         raise ValueError(f"unknown event kind {kind!r}")
+    _non_finite_back(cls, values)
     if cls is EpochEnd:
         values["layers"] = tuple(_layer(layer) for layer in values.get("layers", ()))
     elif cls is SessionStarted:

@@ -13,7 +13,7 @@ import time
 from typing import IO, Any
 
 from .config import ConfigError
-from .events import SCHEMA_VERSION, Event, event_from_dict
+from .events import SCHEMA_VERSION, Event, event_from_dict, strict_json
 
 LOG_MARKER = "normtui_log"
 
@@ -57,7 +57,7 @@ class LogWriter:
 
     def _write(self, record: dict[str, Any]) -> None:
         """Append one line; a failed write closes the log and raises LogError once."""
-        line = json.dumps(record, separators=(",", ":")) + "\n"
+        line = json.dumps(strict_json(record), separators=(",", ":"), allow_nan=False) + "\n"
         with self._lock:
             if self._file is None:
                 return

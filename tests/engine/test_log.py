@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -208,3 +209,28 @@ def test_a_header_that_cannot_be_written_is_a_log_error() -> None:
 def test_an_empty_log_path_is_a_log_error() -> None:
     with pytest.raises(LogError, match="needs a file path"):
         LogWriter("", {})
+
+
+def _refuse_non_standard(constant: str) -> None:
+    raise ValueError(f"not strict JSON: {constant}")
+
+
+def test_a_diverging_session_logs_strict_json_that_reads_back_as_nan(tmp_path) -> None:
+    path = str(tmp_path / "diverged.jsonl")
+    # lr 1: the raw run's validation loss is NaN one epoch before its training loss diverges
+    config = SessionConfig(
+        dataset="scales", activation="identity", optimizer="sgd", lr=1.0, epochs=12
+    )
+    writer = LogWriter(path, config.to_dict())
+    session = Session(config)
+    session.start(writer)
+    assert session.join(60)
+    writer.close()
+    with open(path) as file:
+        lines = file.read().splitlines()
+    for line in lines:  # what jq and other strict readers accept: no NaN or Infinity
+        json.loads(line, parse_constant=_refuse_non_standard)
+    assert any('"val_loss":null' in line for line in lines)
+    _, events = read_log(path)
+    raw = [e for e in events if isinstance(e, EpochEnd) and e.run == "raw"]
+    assert math.isnan(raw[-1].val_loss) and math.isfinite(raw[-1].train_loss)
