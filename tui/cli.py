@@ -108,7 +108,11 @@ def check_theme(theme: str) -> None:
     from .themes import list_themes
 
     names = list_themes()
-    if theme not in names and not os.path.isfile(theme):
+    if theme in names or os.path.isfile(theme):
+        return
+    if theme.lower().endswith(".toml") or os.sep in theme:
+        raise ConfigError(f"theme file {theme!r} not found; bundled themes: {', '.join(names)}")
+    if theme not in names:
         raise ConfigError(
             f"unknown theme {theme!r}; choose from: {', '.join(names)}, or a .toml path"
         )
@@ -118,6 +122,22 @@ def check_log_path(log_path: str | None) -> None:
     """`--log ''` would silently log nothing: refuse it like any other unusable path."""
     if log_path is not None and not log_path.strip():
         raise ConfigError("--log needs a file path, e.g. --log run.jsonl (or --no-log)")
+
+
+def require_terminal(what: str) -> None:
+    """The dashboard draws on a terminal and reads keys from it: refuse pipes and files.
+
+    Without this, `nohup normtui` (or output redirected to a file) would draw escape codes into
+    the file forever and never read a key.
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        hint = (
+            "; to train without one use `normtui train --log run.jsonl`, then "
+            "`normtui watch run.jsonl` from a terminal"
+            if what == "the dashboard"
+            else ""
+        )
+        raise ConfigError(f"{what} needs a terminal (stdin and stdout){hint}")
 
 
 def _int_option(name: str, value: str) -> int:
@@ -251,6 +271,7 @@ def cli(
     check_log_path(log_path)
     pace_value = UI_DEFAULT_PACE if pace is None else (None if pace == 0 else pace)
     config = build_config(options, epochs_default=None, pace=pace_value)
+    require_terminal("the dashboard")
     if log_path is None and not no_log:
         log_path = default_log_path(config)
     from .dashboard import run_dashboard
@@ -324,6 +345,7 @@ def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
     if not speed >= 0:  # also refuses nan
         raise ConfigError(f"speed {speed} out of range: must be >= 0 epochs per second")
     source = ReplaySource(log, epochs_per_s=speed or None)
+    require_terminal("replay")
     sys.exit(run_viewer(source, theme=theme, low_bandwidth=low_bandwidth))
 
 
@@ -338,6 +360,7 @@ def watch(log: str, theme: str, low_bandwidth: bool) -> None:
 
     check_theme(theme)
     source = FollowSource(log)
+    require_terminal("watch")
     sys.exit(run_viewer(source, theme=theme, low_bandwidth=low_bandwidth))
 
 

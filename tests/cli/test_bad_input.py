@@ -117,6 +117,11 @@ def test_unknown_theme_lists_the_themes(run_main) -> None:
     assert_usage_error(run_main(["replay", "--theme", "neon", "x.jsonl"]), "neon", "dark")
 
 
+def test_a_missing_theme_file_is_named_as_a_file(run_main, tmp_path) -> None:
+    missing = str(tmp_path / "mine.toml")
+    assert_usage_error(run_main(["--theme", missing]), f"theme file '{missing}' not found", "dark")
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
@@ -162,3 +167,16 @@ def test_batch_size_full_is_case_insensitive(run_main) -> None:
     code, out, err = run_main(["train", "--batch-size", "FULL", "--epochs", "2", "--json"])
     assert code == 0, err
     assert json.loads(out)["config"]["batch_size"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["--no-log"], "the dashboard needs a terminal"),
+        (["replay", "tests/tui/fixtures/wine_relu_tanh.jsonl"], "replay needs a terminal"),
+        (["watch", "tests/tui/fixtures/wine_relu_tanh.jsonl"], "watch needs a terminal"),
+    ],
+)
+def test_the_dashboard_refuses_to_draw_into_a_pipe_or_file(run_main, args, what) -> None:
+    # pytest's captured stdin/stdout are not terminals, as under `nohup normtui > out`
+    assert_usage_error(run_main(args), what)

@@ -128,7 +128,11 @@ def test_train_log_writes_a_header_and_every_event(run_main, tmp_path) -> None:
         (["--log", "/nonexistent-dir/x.jsonl"], "cannot write log"),
     ],
 )
-def test_bad_options_are_one_line_errors_with_exit_code_2(run_main, args, fragment) -> None:
+def test_bad_options_are_one_line_errors_with_exit_code_2(
+    run_main, monkeypatch, args, fragment
+) -> None:
+    # as in a terminal: the dashboard's own checks come after the terminal check
+    monkeypatch.setattr("normtui.tui.cli.require_terminal", lambda what: None)
     code, out, err = run_main(args)
     assert code == 2
     assert fragment in err
