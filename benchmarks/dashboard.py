@@ -72,8 +72,12 @@ def rss_mb() -> float:
 
 
 def rate(stamps: list[float], start: float, end: float) -> float:
+    """Epochs/s from the epochs stamped inside [start, end): whole intervals between them, so a
+    window holding only a few slow (large-workload) epochs is not rounded to whole epochs."""
     inside = [t for t in stamps if start <= t < end]
-    return len(inside) / (end - start)
+    if len(inside) < 2:
+        return 0.0
+    return (len(inside) - 1) / (inside[-1] - inside[0])
 
 
 async def ui_run(config, seconds: float, keys: list[tuple[float, str]] = ()) -> CountingSource:

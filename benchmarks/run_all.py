@@ -17,7 +17,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     full = {
         "headless.py": ["--rows", "50000", "--large-epochs", "3", "--repeats", "3"],
-        "dashboard.py": ["--memory-epochs", "100000", "--large", "--rows", "50000"],
+        "dashboard.py": [
+            "--memory-epochs",
+            "100000",
+            "--large",
+            "--rows",
+            "50000",
+            "--seconds",
+            "20",
+        ],
         "watch.py": ["--repeats", "5", "--seconds", "15", "--memory-seconds", "60"],
     }
     small = {"watch.py": ["--repeats", "2", "--seconds", "10", "--memory-seconds", "20"]}
