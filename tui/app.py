@@ -55,6 +55,7 @@ from .widgets.run_pane import RunPane
 from .widgets.top_bar import Controls, TopBar, waiting_message
 
 TICK_S = 0.05  # drain the event buffer 20 times a second (watch lag, issue 6)
+PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
 IDLE_SLEEP_S = 1.0  # stop ticking after this long without events (woken by the next one)
 TEXT_INTERVAL_S = {False: 0.24, True: 2.0}  # numbers refresh (4 Hz at TICK_S), by low_bandwidth
 PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # plots and histograms refresh, by low_bandwidth
@@ -330,7 +331,24 @@ class NormtuiApp(App[None]):
             self._install_signal_handlers()
         if self._theme_error:
             self.notify(self._theme_error, title="theme", severity="warning", timeout=8)
-        self.call_after_refresh(self._start_source)
+        if self._replay_all_at_once():
+            # The log is already in memory: fold it in now, so the first frame is the whole
+            # replay instead of a loading screen followed by a second full-screen draw.
+            self._start_source()
+            self._source.join(1.0)
+            self.sync()
+        else:
+            self.call_after_refresh(self._start_source)
+
+    def _replay_all_at_once(self) -> bool:
+        """A replay without a speed, of a log small enough to fold in before the first frame."""
+        events = getattr(self._source, "events", None)
+        return (
+            self._playback
+            and getattr(self._source, "pace", 0) is None
+            and events is not None
+            and len(events) <= PRELOAD_MAX_EVENTS
+        )
 
     def _start_source(self) -> None:
         """Start training only after the first frame is on screen (torch loads in its thread)."""

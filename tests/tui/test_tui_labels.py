@@ -152,3 +152,16 @@ async def test_a_log_with_only_its_header_says_so_in_replay_and_waits_in_watch(t
             handle.write("\n".join(FIXTURE.read_text().splitlines()[1:4]) + "\n")
         await wait_until(pilot, lambda: watch.state.started is not None)
         await wait_until(pilot, lambda: "waiting" not in header_text(watch, "raw"))
+
+
+async def test_a_replay_without_a_speed_is_whole_in_its_first_frame() -> None:
+    from normtui.engine.replay import ReplaySource as LogReplay
+
+    source = LogReplay(str(FIXTURE))
+    last_epoch = max(e.epoch for e in source.events if hasattr(e, "epoch"))
+    config = SessionConfig.from_dict(source.header["config"])
+    app = make_app(source, config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)):
+        # no pause, no tick: folded in before the first frame instead of on a later tick
+        assert app.state.runs["raw"].epoch == last_epoch
+        assert f"epoch {last_epoch}" in header_text(app, "raw")
