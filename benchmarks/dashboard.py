@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         ui, headless = epochs_per_s(config.replace(epochs=None), args.seconds, p_repeats)
         rows.append(
             [
-                f"{name}: UI epochs/s / headless ({ui:.0f} / {headless:.0f})",
+                f"{name}: UI epochs/s / headless ({ui:.3g} / {headless:.3g})",
                 ui / headless,
                 f">= {target}",
                 verdict(ui / headless, target, False),
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 [
                     f"{name}: UI in a real 120x40 terminal epochs/s / headless "
-                    f"({in_pty:.0f} / {headless:.0f})",
+                    f"({in_pty:.3g} / {headless:.3g})",
                     in_pty / headless,
                     f">= {target}",
                     verdict(in_pty / headless, target, False),
