@@ -6,13 +6,10 @@ a viewer of logs never imports torch or scikit-learn.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 
 from .commands import (
     Command,
-    CommandChannel,
     JumpToEnd,
     Pause,
     Resume,
@@ -21,51 +18,12 @@ from .commands import (
     Stop,
     TogglePause,
 )
-from .events import EpochEnd, Event, Paused, Resumed
+from .events import EpochEnd, Paused, Resumed
 from .log import LogError, LogFollower, read_log
-
-Sink = Callable[[Event], None]
-
-
-class _SourceThread:
-    """Shared plumbing: a thread, a command channel and an orderly stop."""
-
-    live = False
-
-    def __init__(self) -> None:
-        self._channel = CommandChannel()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._sink: Sink = lambda event: None
-        self.error: str | None = None
-
-    def start(self, sink: Sink) -> None:
-        self._sink = sink
-        self._thread = threading.Thread(target=self._main, name=type(self).__name__, daemon=True)
-        self._thread.start()
-
-    def send(self, command: Command) -> None:
-        self._channel.send(command)
-
-    def request_stop(self, reason: str = "stopped") -> None:
-        self._stopping.set()
-        self._channel.send(Stop(reason))
-
-    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
-        self.request_stop(reason)
-        self.join(timeout)
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _main(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+from .source_thread import SourceThread
 
 
-class ReplaySource(_SourceThread):
+class ReplaySource(SourceThread):
     """Plays a recorded log back: all at once by default, or at `epochs_per_s` with pause/step.
 
     The header and events are read before `start`, so a file that is not a log fails early.
@@ -149,7 +107,7 @@ class ReplaySource(_SourceThread):
             self.position += 1
 
 
-class FollowSource(_SourceThread):
+class FollowSource(SourceThread):
     """Follows a log another process is still writing, like `tail -f`, polling every 25 ms."""
 
     poll_interval_s = 0.025

@@ -7,15 +7,12 @@ the trainer thread, so creating a Session (and drawing a first UI frame) costs n
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .commands import (
     Command,
-    CommandChannel,
     Pause,
     Restart,
     Resume,
@@ -43,25 +40,22 @@ from .events import (
     SessionEnded,
     SessionStarted,
 )
+from .source_thread import Sink, SourceThread
 
 if TYPE_CHECKING:
     from .trainer import PairTrainer
 
-Sink = Callable[[Event], None]
 
-
-class Session:
+class Session(SourceThread):
     """The controlled pair plus its command channel and trainer thread."""
 
     live = True
+    thread_name = "normtui-trainer"
 
     def __init__(self, config: SessionConfig, *, linger: bool = False, paused: bool = False):
+        super().__init__()
         self.config = config
         self.linger = linger  # UI: when training is done, wait for commands instead of ending
-        self._channel = CommandChannel()
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._sink: Sink = lambda event: None
         self._t0 = 0.0
         self.paused = paused
         self._step_credit = 0
@@ -69,35 +63,13 @@ class Session:
         self.activation = config.activation
         self.lr = config.lr
         self.epoch = 0
-        self.error: str | None = None
         self.usage_error = False
         self.ended_reason: str | None = None
 
     # -- public API, any thread -------------------------------------------------------------
     def start(self, sink: Sink) -> None:
-        self._sink = sink
         self._t0 = time.perf_counter()
-        self._thread = threading.Thread(target=self._main, name="normtui-trainer", daemon=True)
-        self._thread.start()
-
-    def send(self, command: Command) -> None:
-        self._channel.send(command)
-
-    def request_stop(self, reason: str = "stopped") -> None:
-        """Ask the trainer to stop (safe from a signal handler); returns at once."""
-        self._cancel.set()
-        self._channel.send(Stop(reason))
-
-    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
-        """Stop after (or during) the current epoch and wait for the trainer threads to end."""
-        self.request_stop(reason)
-        self.join(timeout)
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        super().start(sink)
 
     @property
     def running(self) -> bool:
@@ -118,11 +90,12 @@ class Session:
             # two threads at once was measured slower on 2 cores (2.1 s vs 1.7 s): both
             # imports are mostly Python bytecode, so they take turns on the GIL.
             from .trainer import PairTrainer  # heavy: torch and scikit-learn
+
             # A signal during the imports (the first ~1.5 s) ends the session here, without
             # loading data or building models, so the process exits soon after the imports.
             reason = self._stop_reason_if_cancelled()
             if reason is None:
-                trainer = PairTrainer(self.config, self._cancel)
+                trainer = PairTrainer(self.config, self._stopping)
                 self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
                 reason = self._stop_reason_if_cancelled() or self._loop(trainer)
         except ConfigError as error:
@@ -149,7 +122,7 @@ class Session:
 
     def _stop_reason_if_cancelled(self) -> str | None:
         """The reason of a stop requested before training began, or None."""
-        if not self._cancel.is_set():
+        if not self._stopping.is_set():
             return None
         for command in self._channel.drain():
             if isinstance(command, Stop):
