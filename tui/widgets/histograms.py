@@ -7,6 +7,7 @@ else; the zero bucket is dimmed and its share written as a number instead.
 from __future__ import annotations
 
 from textual.app import RenderResult
+from textual.geometry import Size
 from textual.widget import Widget
 
 from normtui.engine.config import RELU_FAMILY, SATURATING
@@ -65,7 +66,7 @@ class LayerHistograms(Widget):
         self._activation, self._hist_epoch = view.activation, view.hist_epoch
         self.refresh(layout=changed_rows)
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         rows = 1 if self.compact else 2
         return max(1, len(self._layers) * rows)
 

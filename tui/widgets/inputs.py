@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from textual.app import RenderResult
+from textual.geometry import Size
 from textual.widget import Widget
 
 from normtui.engine.events import SessionStarted
@@ -47,7 +48,7 @@ class InputsPane(Widget):
     def _columns(self, width: int) -> int:
         return max(1, width // CELL_WIDTH)
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self._started is None:
             return 1
         count = len(self._started.feature_names)
