@@ -1,7 +1,7 @@
 """The dashboard app: two runs side by side, fed by an injected event source.
 
 Data flow: the source's thread calls `EventBuffer.append` (a list append under a lock, nothing
-else); a 10 Hz timer drains it, folds the events into `DashboardState` and pushes only what changed
+else); a 20 Hz timer drains it, folds the events into `DashboardState` and pushes only what changed
 into the widgets. Plots refresh at a lower rate than numbers. When nothing arrives for a second the
 timer sleeps, and the next event wakes it, so a paused or finished dashboard costs no CPU.
 """
@@ -425,7 +425,7 @@ class NormtuiApp(App[None]):
         """A replay whose log stops without a session end: say so instead of "running"."""
         if (
             self._log_ended
-            or not getattr(self._source, "playback", False)
+            or not self._playback
             or self._state.ended is not None
             or not self._source.join(0)
             or self._buffer.pending  # after join: the source's last events are all in
@@ -636,8 +636,7 @@ class NormtuiApp(App[None]):
 
     # -- actions: engine controls ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        playback = getattr(self._source, "playback", False)
-        if action in PLAYBACK_ACTIONS and playback:
+        if action in PLAYBACK_ACTIONS and self._playback:
             return True
         if action == "jump_to_end":
             return False
