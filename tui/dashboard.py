@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 
 from normtui.engine.commands import Command
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import Event
 
-from .model.source import EventSource
-
-Sink = Callable[[Event], None]
+from .model.source import EventSource, Sink
 
 
 class LoggedSource:
