@@ -91,7 +91,7 @@ CONTROL_ACTIONS = frozenset(
 )
 # What a replay (a log played back, `playback = True` on its source) still lets you control.
 PLAYBACK_ACTIONS = frozenset({"toggle_pause", "step", "slower", "faster", "jump_to_end"})
-SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143}
+SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143, "SIGINT": 130}
 # What the keys do to a replay, for the help screen (nothing is trained there).
 PLAYBACK_TOOLTIPS = {
     "toggle_pause": "Pause / resume the replay",
@@ -426,6 +426,7 @@ class NormtuiApp(App[None]):
         if (
             self._log_ended
             or not self._playback
+            or not self._started_source  # join() of a source not started yet says "done"
             or self._state.ended is not None
             or not self._source.join(0)
             or self._buffer.pending  # after join: the source's last events are all in
@@ -828,7 +829,7 @@ class NormtuiApp(App[None]):
         self.exit(return_code=0)
 
     def action_interrupt(self) -> None:
-        self.exit_reason = "interrupted"
+        self.exit_reason = "SIGINT"  # the same reason `normtui train` logs for Ctrl+C
         self.exit(return_code=130)
 
     # -- for tests and benchmarks ----------------------------------------------------------

@@ -75,7 +75,7 @@ def run_dashboard(
         app.run()
         reason = app.exit_reason
     except KeyboardInterrupt:
-        reason = "interrupted"
+        reason = "SIGINT"
         return 130
     finally:
         session.stop(reason=reason)

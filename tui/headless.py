@@ -28,11 +28,15 @@ def fan_out(*sinks: Callable[[Event], None]) -> Callable[[Event], None]:
 
 
 def install_stop_handlers(on_signal: Callable[[str], None]) -> dict[int, Any]:
-    """Route SIGINT/SIGTERM/SIGHUP to `on_signal(name)`; returns the previous handlers."""
+    """Route SIGINT/SIGTERM/SIGHUP to `on_signal(name)`; returns the previous handlers.
+
+    A signal the parent set to be ignored stays ignored: `nohup normtui train` must survive the
+    SSH connection dropping (nohup ignores SIGHUP), and `cmd &` in a script ignores SIGINT.
+    """
     previous: dict[int, Any] = {}
     for name in STOP_SIGNALS:
         number = getattr(signal, name, None)
-        if number is None:
+        if number is None or signal.getsignal(number) == signal.SIG_IGN:
             continue
         previous[number] = signal.signal(number, lambda signum, frame, n=name: on_signal(n))
     return previous

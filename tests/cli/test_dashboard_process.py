@@ -72,7 +72,12 @@ def wait_for_epochs(log: Path, count: int, timeout: float = 40.0) -> None:
 
 
 @pytest.mark.parametrize(
-    ("signum", "name", "code"), [(signal.SIGHUP, "SIGHUP", 129), (signal.SIGTERM, "SIGTERM", 143)]
+    ("signum", "name", "code"),
+    [
+        (signal.SIGHUP, "SIGHUP", 129),
+        (signal.SIGTERM, "SIGTERM", 143),
+        (signal.SIGINT, "SIGINT", 130),  # `kill -INT` from another shell, not the Ctrl+C key
+    ],
 )
 def test_the_dashboard_survives_a_dropped_connection_with_its_log_intact(
     tmp_path, signum, name, code

@@ -14,7 +14,10 @@ from normtui.engine.events import EpochEnd, SessionEnded
 from normtui.engine.log import read_log
 
 
-def start_training(log: Path, *extra: str) -> subprocess.Popen:
+def start_training(log: Path, *extra: str, ignore_hangup: bool = False) -> subprocess.Popen:
+    def ignore() -> None:  # what `nohup` does before it runs the command
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
     return subprocess.Popen(
         [
             sys.executable,
@@ -32,6 +35,7 @@ def start_training(log: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignore if ignore_hangup else None,
     )
 
 
@@ -102,3 +106,23 @@ def test_a_crash_in_a_worker_is_a_one_line_error_with_exit_code_1(tmp_path) -> N
         "normtui: error: the raw run failed: MemoryError: simulated out of memory"
     ]
     assert "normalized" in result.stdout  # the other run finished and was reported
+
+
+def test_under_nohup_a_dropped_connection_does_not_stop_training(tmp_path) -> None:
+    log = tmp_path / "session.jsonl"
+    process = start_training(log, ignore_hangup=True)
+    try:
+        wait_for_epochs(log, 20)
+        process.send_signal(signal.SIGHUP)  # the SSH connection drops
+        before = log.read_text().count('"event":"epoch"')
+        wait_for_epochs(log, before + 20)
+        assert process.poll() is None, "nohup's ignored SIGHUP must stay ignored"
+        process.send_signal(signal.SIGTERM)  # other signals still stop it cleanly
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    process.communicate()
+    assert process.returncode == 143
+    _, events = read_log(str(log))
+    assert isinstance(events[-1], SessionEnded) and events[-1].reason == "SIGTERM"

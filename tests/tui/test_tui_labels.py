@@ -165,3 +165,21 @@ async def test_a_replay_without_a_speed_is_whole_in_its_first_frame() -> None:
         # no pause, no tick: folded in before the first frame instead of on a later tick
         assert app.state.runs["raw"].epoch == last_epoch
         assert f"epoch {last_epoch}" in header_text(app, "raw")
+
+
+async def test_a_replay_at_a_speed_is_not_called_ended_while_it_plays() -> None:
+    from normtui.engine.replay import ReplaySource as LogReplay
+
+    source = LogReplay(str(FIXTURE), epochs_per_s=40)
+    config = SessionConfig.from_dict(source.header["config"])
+    app = make_app(source, config=config, handle_signals=False)
+    start_source = app._start_source
+    app._start_source = lambda: None  # in a real terminal ticks run before the source starts
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(3 * 0.05)  # a few ticks
+        start_source()
+        await wait_until(pilot, lambda: app.state.runs["raw"].epoch >= 3)
+        app.sync()
+        await pilot.pause()
+        assert "end of log" not in header_text(app, "raw")
+        assert "end of log" not in str(app.query_one("#top-bar").render())

@@ -12,7 +12,9 @@ from normtui.engine.config import SessionConfig
 from normtui.tui.app import make_app
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143), (signal.SIGINT, 130)]
+)
 async def test_signal_exits_cleanly(signum: int, code: int) -> None:
     config = SessionConfig(dataset="wine", epochs=None, pace=50.0)
     source = FakeSession(config)
