@@ -52,10 +52,14 @@ def _shared_counts(
     counts = []
     for v, f in zip(values, finite, strict=True):
         index = torch.nan_to_num((v - low) / span * bins).floor().clamp(0, bins - 1).long()
-        counts.append(
-            torch.bincount(index.flatten(), weights=f.flatten().double(), minlength=bins)[:bins]
-        )
+        index = torch.where(f, index, torch.full_like(index, bins))  # non-finite: a dropped bin
+        counts.append(torch.bincount(index.flatten(), minlength=bins + 1)[:bins])
     return edges, counts
+
+
+def _wide_dtype(device: torch.device) -> torch.dtype:
+    """float64 to carry counts and edges exactly; MPS has no float64, so float32 there."""
+    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def _histograms(
@@ -89,10 +93,11 @@ def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[H
     sampled = bool(results[0].pres)  # per-layer numbers were computed this epoch
     histograms = _histograms(results, bins) if with_histograms and sampled else []
     if histograms:
-        parts = [p.double() for p in parts]
+        wide = _wide_dtype(parts[0].device)
+        parts = [p.to(wide) for p in parts]
         for edges, counts in histograms:
-            parts.append(edges.double())
-            parts.extend(c.double() for c in counts)
+            parts.append(edges.to(wide))
+            parts.extend(c.to(wide) for c in counts)
     flat = (torch.cat(parts) if len(parts) > 1 else parts[0]).tolist()  # the epoch's one sync
 
     cursor = 0
@@ -111,8 +116,8 @@ def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[H
     for _ in histograms:
         edges = take(2 * (bins + 1))
         pre_edges, post_edges = tuple(edges[: bins + 1]), tuple(edges[bins + 1 :])
-        pre_counts = [tuple(round(c) for c in take(bins)) for _ in results]
-        post_counts = [tuple(round(c) for c in take(bins)) for _ in results]
+        pre_counts = [tuple(int(c) for c in take(bins)) for _ in results]
+        post_counts = [tuple(int(c) for c in take(bins)) for _ in results]
         hist.append(
             [
                 (Histogram(pre_edges, pre_counts[i]), Histogram(post_edges, post_counts[i]))
