@@ -50,7 +50,7 @@ from .themes import DEFAULT_THEME, RUN_VARIABLES, ThemeError, list_themes, load_
 from .widgets.comparison import ComparisonStrip
 from .widgets.format import RUN_TITLES, fmt_lr, fmt_pace
 from .widgets.inputs import InputsPane
-from .widgets.loss_plot import LossPlot, PlotData, curve_lines
+from .widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
 from .widgets.run_pane import RunPane
 from .widgets.top_bar import Controls, TopBar, waiting_message
 
@@ -580,7 +580,8 @@ class NormtuiApp(App[None]):
         )
         return (
             f"validation loss, both runs [dim]({mode})[/]  "
-            "[$raw-color]━ raw[/]  [$normalized-color]━ normalized[/]"
+            f"[$raw-color]━ raw[/]  "
+            f"[$normalized-color]{line_glyph('normalized-color', self.no_color)} normalized[/]"
         )
 
     def _overlay_data(self) -> PlotData:

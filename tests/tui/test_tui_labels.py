@@ -183,3 +183,27 @@ async def test_a_replay_at_a_speed_is_not_called_ended_while_it_plays() -> None:
         await pilot.pause()
         assert "end of log" not in header_text(app, "raw")
         assert "end of log" not in str(app.query_one("#top-bar").render())
+
+
+async def test_no_color_draws_the_second_line_of_each_plot_dotted(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")  # every line is the same grey: shape must tell them apart
+    app = recorded_app()
+    assert app.no_color
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        plot = app.query_one("#pane-raw LossPlot", LossPlot)
+        assert "• train" in str(plot.border_title)
+        assert "•" in "".join(plot._lines)  # the training loss is drawn in dots
+        await pilot.press("o")
+        await settle(pilot)
+        overlay = app.query_one("#overlay", LossPlot)
+        assert "• normalized" in str(overlay.border_title)
+        assert "•" in "".join(overlay._lines)
+
+
+async def test_with_colour_every_line_is_braille() -> None:
+    app = recorded_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        plot = app.query_one("#pane-raw LossPlot", LossPlot)
+        assert "━ train" in str(plot.border_title) and "•" not in "".join(plot._lines)

@@ -155,6 +155,16 @@ def sticky_range(lo: float, hi: float, *, log: bool) -> tuple[float, float]:
     return math.floor(lo / step) * step, math.ceil(hi / step) * step
 
 
+# Lines drawn second in each plot (training loss in a pane, the normalized run in the overlay).
+# With NO_COLOR every line is the same grey, so these are drawn, and shown in legends, as dots.
+SECONDARY_COLOURS = frozenset({"train-color", "normalized-color"})
+
+
+def line_glyph(colour: str, no_color: bool) -> str:
+    """The legend's sample of a line: a bar, or a dot for a secondary line under NO_COLOR."""
+    return "•" if no_color and colour in SECONDARY_COLOURS else "━"
+
+
 class LossPlot(PlotextPlot):
     """A plotext chart fed `PlotData`.
 
@@ -249,7 +259,7 @@ class LossPlot(PlotextPlot):
                     [x for x, _ in pairs],
                     [y for _, y in pairs],
                     color=self._rgb(line.colour, line.fade),
-                    marker="braille",
+                    marker="•" if line_glyph(line.colour, self.app.no_color) == "•" else "braille",
                 )
         plt.xlim(x_lo, x_hi)
         if log_y:

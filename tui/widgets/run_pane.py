@@ -9,7 +9,7 @@ from ..model.state import RunView
 from .format import escape, fmt_num, status_badge
 from .gauges import AccuracyGauges
 from .histograms import LayerHistograms
-from .loss_plot import LossPlot, PlotData, curve_lines
+from .loss_plot import LossPlot, PlotData, curve_lines, line_glyph
 from .text_line import TextLine
 
 
@@ -25,10 +25,16 @@ def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
     return PlotData(tuple(lines), tuple(view.markers), log_y=log_y)
 
 
-def plot_title(run: str, *, log_y: bool, smoothing: bool) -> str:
+def legend(run: str, no_color: bool, gap: str = " ") -> str:
+    """Which line is validation and which is training loss."""
+    train = line_glyph("train-color", no_color)
+    return f"[${run}-color]━ val[/]{gap}[$train-color]{train} train[/]"
+
+
+def plot_title(run: str, *, log_y: bool, smoothing: bool, no_color: bool = False) -> str:
     """The plot's legend, and which axis and smoothing `l` and `s` have set."""
     mode = ("log" if log_y else "linear") + (", smoothed" if smoothing else "")
-    return f"loss [dim]({mode})[/]  [${run}-color]━ val[/]  [$train-color]━ train[/]"
+    return f"loss [dim]({mode})[/]  {legend(run, no_color, gap='  ')}"
 
 
 class RunPane(Vertical):
@@ -47,9 +53,7 @@ class RunPane(Vertical):
     def set_layout(self, *, compact: bool, legend_on_border: bool) -> None:
         """Compact: a shorter title, and the loss legend moves to the pane's bottom border."""
         self.border_title = self._titles[compact]
-        self._legend = (
-            f"[${self.run}-color]━ val[/] [$train-color]━ train[/]" if legend_on_border else ""
-        )
+        self._legend = legend(self.run, self.app.no_color) if legend_on_border else ""
         self._show_subtitle()
 
     def _show_subtitle(self) -> None:
@@ -100,7 +104,9 @@ class RunPane(Vertical):
 
     def show_plot(self, view: RunView, *, log_y: bool, smoothing: bool) -> None:
         plot = self.query_one(LossPlot)
-        plot.border_title = plot_title(self.run, log_y=log_y, smoothing=smoothing)
+        plot.border_title = plot_title(
+            self.run, log_y=log_y, smoothing=smoothing, no_color=self.app.no_color
+        )
         plot.set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
 
     def show_histograms(self, view: RunView, compact: bool, every_s: float = 0.0) -> None:
