@@ -209,6 +209,8 @@ class Session(SourceThread):
             self.paused, self._step_credit = False, 0
             self._emit(Resumed(time_s=now, epoch=self.epoch))
         elif isinstance(command, Step):
+            if self._done(trainer):  # nothing to step: a credit kept now would train after `r`
+                return None
             if not self.paused:
                 self.paused = True
                 self._emit(Paused(time_s=now, epoch=self.epoch))
@@ -248,7 +250,7 @@ class Session(SourceThread):
 
     def _restart(self, trainer: PairTrainer) -> None:
         trainer.restart(self.activation, self.lr)
-        self.epoch = 0
+        self.epoch, self._step_credit = 0, 0  # steps asked of the old runs do not carry over
         self._emit(Restarted(time_s=self._now(), activation=self.activation, learning_rate=self.lr))
 
 

@@ -22,6 +22,7 @@ from normtui.engine.commands import (
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import (
     ActivationChanged,
+    EpochEnd,
     LearningRateChanged,
     Paused,
     Restarted,
@@ -266,6 +267,19 @@ def test_restart_starts_both_runs_again_from_the_shared_init(recorder) -> None:
     assert [e.epoch for e in second] == [1, 2, 3]
     # same seed, same init, same data: a restart reproduces the first pass exactly
     assert [e.train_loss for e in first] == [e.train_loss for e in second]
+
+
+def test_steps_asked_after_the_end_do_not_train_the_restarted_runs(recorder) -> None:
+    session = Session(SessionConfig(dataset="iris", epochs=3), linger=True)
+    session.start(recorder)
+    recorder.wait_for(lambda: len(recorder.of(RunFinished)) == 2)
+    for command in (Step(), Step(), Pause(), Restart()):
+        session.send(command)
+    recorder.wait_for(lambda: len(recorder.of(Restarted)) == 1)
+    time.sleep(0.5)
+    session.stop()
+    restarted_at = recorder.events.index(recorder.of(Restarted)[0])
+    assert [e for e in recorder.events[restarted_at:] if isinstance(e, EpochEnd)] == []
 
 
 def test_swap_with_restart_resets_epochs(recorder) -> None:
