@@ -62,3 +62,4 @@ def test_tick_labels_of_long_runs_stay_distinct() -> None:
     assert labels[-4:] == ["12.5k", "15k", "17.5k", "20k"]
     assert tick_label(2.5e-4) == "2.5e-4" and tick_label(5e-4) == "5e-4"
     assert tick_label(0.05) == "0.05" and tick_label(1_000_000) == "1M"
+    assert tick_label(5e33) == "5e33" and tick_label(2.5e9) == "2.5e9"  # not "5e+27M"

@@ -35,9 +35,13 @@ def fmt_num(value: float | None, digits: int = 3) -> str:
         return "∞" if value > 0 else "−∞"
     magnitude = abs(value)
     if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
-        return f"{value:.{digits - 1}e}".replace("e-0", "e-").replace("e+0", "e")
-    text = f"{value:.{digits}g}"
-    return text.replace("-", "−")
+        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"  # 8.87e10, not 8.87e+10
+    elif magnitude >= 10**digits:
+        text = f"{value:.0f}"  # 1330, not 1.33e+03
+    else:
+        text = f"{value:.{digits}g}"
+    return text.replace("-", "−")  # one minus sign everywhere, exponents included
 
 
 def fmt_pct(fraction: float | None, digits: int = 1) -> str:

@@ -95,13 +95,13 @@ def tick_label(value: float) -> str:
     if value == 0:
         return "0"
     magnitude = abs(value)
+    if magnitude >= 1e9 or magnitude < 1e-3:  # a diverging run's 5e33, or a tiny 2.5e-4
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
     if magnitude >= 1e6:
         return f"{value / 1e6:.3g}M"
     if magnitude >= 1e4:
         return f"{value / 1e3:.3g}k"
-    if magnitude < 1e-3:
-        mantissa, exponent = f"{value:.1e}".split("e")
-        return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
     return f"{value:.4g}"
 
 
