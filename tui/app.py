@@ -257,7 +257,10 @@ class NormtuiApp(App[None]):
         self._theme_error = theme_error
         self._handle_signals = handle_signals
         self._themes = [load_theme(name) for name in list_themes()]
-        if theme.name not in {t.name for t in self._themes}:
+        names = [t.name for t in self._themes]
+        if theme.name in names:  # a user's edited copy of a bundled theme (name = "dark") wins
+            self._themes[names.index(theme.name)] = theme
+        else:
             self._themes.append(theme)
         for each in self._themes:
             self.register_theme(each)

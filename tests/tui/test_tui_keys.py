@@ -280,3 +280,14 @@ async def test_picker_cancels_with_escape_or_q(fake_app: NormtuiApp) -> None:
             assert not isinstance(fake_app.screen, ActivationPicker)
         assert fake_app.return_code is None
         assert not any(isinstance(c, cmd.SetActivation) for c in fake_app.source.sent)
+
+
+async def test_an_edited_copy_of_a_bundled_theme_is_the_one_shown(tmp_path: Path) -> None:
+    bundled = Path(__file__).resolve().parents[2] / "themes" / "dark.toml"
+    mine = tmp_path / "mydark.toml"  # still says name = "dark", as the README's recipe leaves it
+    mine.write_text(bundled.read_text().replace("#ff8a65", "#ff0000"))
+    app = recorded_app(theme=str(mine))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.theme == "dark"
+        assert app.theme_variables["raw-color"].lower() == "#ff0000"
