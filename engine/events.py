@@ -38,6 +38,7 @@ class LayerStats:
     update_ratio: float  # ||W_end - W_start|| / ||W_start|| over the epoch
     pre_hist: Histogram | None = None
     post_hist: Histogram | None = None
+    zero_fraction: float | None = None  # share of activations exactly 0 (ReLU family), else None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ LAYER_VALUE_NAMES = (
     "pre_mean",
     "dead_units",  # units never positive over the val pass (ReLU family; else 0)
     "saturated_count",  # activations in the flat tails (tanh, sigmoid; else 0)
+    "zero_count",  # activations exactly zero (ReLU family; else 0)
     "grad_norm",
     "weight_norm_before",
     "update_norm",
@@ -216,7 +217,9 @@ class Run:
                 pre_std, pre_mean = torch.std_mean(pre)
             else:
                 pre_std, pre_mean = zero, pre.mean()
-            dead = (pre.amax(dim=0) <= 0).sum() if activation in RELU_FAMILY else zero
+            relu_family = activation in RELU_FAMILY
+            dead = (pre.amax(dim=0) <= 0).sum() if relu_family else zero
+            zeros = (post == 0).sum() if relu_family else zero
             if activation == "tanh":
                 saturated = (post.abs() > 0.97).sum()
             elif activation == "sigmoid":
@@ -230,6 +233,7 @@ class Run:
                 pre_mean,
                 dead,
                 saturated,
+                zeros,
                 grad_norms[index],
                 before_norms[index],
                 update_norms[index],

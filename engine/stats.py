@@ -1,8 +1,9 @@
 """Turn both runs' on-device epoch results into host numbers with one sync per epoch.
 
-Histograms use bin edges shared by both runs so they can be drawn on one axis. Pre-activations
-are binned on an asinh axis: a raw run's range of ±1e3 and a normalized run's ±3 both stay
-readable, and the edges are reported in real units.
+Histograms use bin edges shared by both runs so they can be drawn on one axis. Pre- and
+post-activations are binned on an asinh axis: a raw run's range of ±1e3 and a normalized run's
+±3 both stay readable (on a linear axis the normalized run was one bar), and the edges are
+reported in real units.
 """
 
 from __future__ import annotations
@@ -69,13 +70,11 @@ def _histograms(
     per_layer = []
     for layer in range(len(results[0].pres)):
         pres = [torch.asinh(r.pres[layer][:HIST_MAX_ROWS]) for r in results]
+        posts = [torch.asinh(r.posts[layer][:HIST_MAX_ROWS]) for r in results]
         pre_edges, pre_counts = _shared_counts(pres, bins)
-        post_edges, post_counts = _shared_counts(
-            [r.posts[layer][:HIST_MAX_ROWS] for r in results], bins
-        )
-        per_layer.append(
-            (torch.cat([torch.sinh(pre_edges), post_edges]), [*pre_counts, *post_counts])
-        )
+        post_edges, post_counts = _shared_counts(posts, bins)
+        edges = torch.sinh(torch.cat([pre_edges, post_edges]))  # back to real units
+        per_layer.append((edges, [*pre_counts, *post_counts]))
     return per_layer
 
 
@@ -147,6 +146,9 @@ def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[H
                     dead_fraction=_share(stats["dead_units"], width, relu_family),
                     saturated_fraction=_share(
                         stats["saturated_count"], result.posts[layer].numel(), saturating
+                    ),
+                    zero_fraction=_share(
+                        stats["zero_count"], result.posts[layer].numel(), relu_family
                     ),
                     grad_norm=stats["grad_norm"],
                     update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),

@@ -396,3 +396,19 @@ def test_importing_the_engine_leaves_textual_and_torch_unloaded() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_post_activation_histograms_stay_readable_for_both_runs_and_zeros_are_exact(
+    recorder,
+) -> None:
+    session = Session(SessionConfig(dataset="wine", epochs=5, hist_interval_s=0))
+    session.start(recorder)
+    assert session.join(60)
+    raw, norm = recorder.epochs("raw")[-1].layers[0], recorder.epochs("normalized")[-1].layers[0]
+    assert raw.post_hist.edges == norm.post_hist.edges  # still one axis for both runs
+    assert raw.post_hist.edges[-1] > 50  # the raw run's ReLU outputs reach the hundreds
+    # ...yet the normalized run's outputs (a few units) spread over several bins, not one bar
+    assert sum(1 for count in norm.post_hist.counts if count) >= 4
+    # ReLU: about half the normalized run's outputs are exactly zero, and it says so exactly
+    assert 0.2 < norm.zero_fraction < 0.8
+    assert norm.zero_fraction < norm.post_hist.counts[0] / sum(norm.post_hist.counts) + 1e-9

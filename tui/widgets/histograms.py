@@ -90,8 +90,10 @@ class LayerHistograms(Widget):
                 share = ""
             post = sampled.post_hist if sampled is not None else None
             if post is not None:
-                line, zero_share = hist_markup(post, cells, colour, dim_zero=relu)
-                zero = f" [dim]=0[/] {fmt_pct(zero_share, 0)}" if relu and width >= 60 else ""
+                line = hist_markup(post, cells, colour, dim_zero=relu)[0]
+                exact_zero = layer.zero_fraction  # activations exactly 0, not the zero bin's share
+                show_zero = relu and width >= 60 and exact_zero is not None
+                zero = f" [dim]=0[/] {fmt_pct(exact_zero, 0)}" if show_zero else ""
             else:
                 line, zero = " " * cells, ""
             warn = "$error" if _alarming(layer) else "$text"
