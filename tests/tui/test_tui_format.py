@@ -12,3 +12,11 @@ def test_numbers_are_short_with_one_minus_sign_and_plain_exponents() -> None:
     assert fmt_num(2.5e-4) == "2.50e−4"
     assert fmt_num(0.791) == "0.791" and fmt_num(-2.35) == "−2.35"
     assert fmt_num(float("nan")) == "—" and fmt_num(float("-inf")) == "−∞"
+
+
+def test_constant_features_are_left_out_of_the_scale_spread() -> None:
+    from normtui.tui.widgets.inputs import varying_features
+
+    # digits: blank border pixels have std 0 before scaling and ~1e-13 after a quantile scaler
+    assert varying_features([0.0, 4.2, 1e-14, 6.0, 0.5]) == [1, 3, 4]
+    assert varying_features([]) == []

@@ -30,6 +30,17 @@ def _fixed(value: float) -> str:
     return f"{value:.2f}" if 0.01 <= abs(value) < 100 else fmt_num(value)
 
 
+def varying_features(raw_std: tuple[float, ...] | list[float]) -> list[int]:
+    """Features that vary: a constant column (digits' blank border pixels) has no scale, and
+    the float noise a scaler leaves on it (1e-13) would make any spread meaningless."""
+    top = max(raw_std, default=0.0)
+    return [i for i, std in enumerate(raw_std) if std > 1e-9 * top]
+
+
+def _range(values: list[float]) -> tuple[float, float]:
+    return (min(values), max(values)) if values else (0.0, 0.0)
+
+
 class InputsPane(Widget):
     """A grid of `feature  raw std → scaled std`, largest spread first when space is short."""
 
@@ -67,20 +78,17 @@ class InputsPane(Widget):
         order = list(range(len(names)))
         if len(order) > capacity:
             order = sorted(order, key=lambda i: -raw[i])[: capacity - 1]
-        positive = [s for s in raw if s > 0]
-        lo, hi = (min(positive), max(positive)) if positive else (0.0, 0.0)
+        varying = varying_features(raw)
+        lo, hi = _range([raw[i] for i in varying])
         spread = f"×{hi / lo:,.0f}" if lo > 0 else "—"
-        scaled_pos = [s for s in scaled if s > 0]
-        scaled_spread = (
-            f"×{max(scaled_pos) / min(scaled_pos):,.1f}"
-            if scaled_pos and min(scaled_pos) > 0
-            else "—"
-        )
+        scaled_lo, scaled_hi = _range([scaled[i] for i in varying])
+        scaled_spread = f"×{scaled_hi / scaled_lo:,.1f}" if scaled_lo > 0 else "—"
+        constant = len(raw) - len(varying)
+        note = f" [dim]({constant} constant)[/]" if constant else ""
         header = (
-            f"[b]{len(names)} features[/b]  std on raw inputs spans "
+            f"[b]{len(names)} features[/b]{note}  std on raw inputs spans "
             f"[$raw-color]{fmt_num(lo)} … {fmt_num(hi)} ({spread})[/];  after {escape(scaler)}: "
-            f"[$normalized-color]{_fixed(min(scaled, default=0))} … "
-            f"{_fixed(max(scaled, default=0))} ({scaled_spread})[/]"
+            f"[$normalized-color]{_fixed(scaled_lo)} … {_fixed(scaled_hi)} ({scaled_spread})[/]"
         )
         cell_w = (width - 2 * (columns - 1)) // columns
         name_w = max(4, cell_w - SCALE_CELLS - 16)
