@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import recorded_app, settle, wait_until
 from textual.widgets import Static
 
@@ -159,6 +160,21 @@ async def test_help_opens_and_closes_and_lists_every_key(fake_app: NormtuiApp) -
         assert isinstance(fake_app.screen, HelpScreen)
         await pilot.press("question_mark")
         assert not isinstance(fake_app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_help_on_a_narrow_terminal_stacks_its_key_columns(size: tuple[int, int]) -> None:
+    app = recorded_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        first, second = app.screen.query(".help-column")
+        assert first.region.x == second.region.x  # one above the other, not side by side
+        assert second.region.y >= first.region.bottom
+        width = first.region.width
+        for line in str(first.render()).splitlines():  # every key line fits unwrapped
+            assert len(line) <= width
 
 
 async def test_number_keys_hide_and_show_panes(fake_app: NormtuiApp) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -17,10 +18,13 @@ READING_GUIDE = """\
 scaled inputs[/]. Same seed, same initial weights, same batches.
 • Loss: [$raw-color]━[/] [$normalized-color]━[/] validation, [$train-color]━[/] training;\
  [$marker-color]│[/] marks an activation switch. [b]l[/b] toggles the log axis.
-• Histograms: both runs on the same bins (pre-activations on an asinh axis), log counts.\
- [b]dead[/b] = units never positive on the validation set (ReLU family), [b]sat[/b] = share of\
- tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
+• Histograms: both runs on the same bins (an asinh axis), log counts. [b]dead[/b] = units\
+ never positive on the validation set (ReLU family), [b]=0[/b] = outputs exactly zero,\
+ [b]sat[/b] = share of tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
 • Inputs: each feature's standard deviation before → after the scaler."""
+
+
+NARROW_BELOW = 90  # screen columns: below this the key columns are stacked
 
 
 def key_column(rows: list[tuple[str, str]], key_width: int) -> Content:
@@ -55,6 +59,10 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(key_column(self._keys[:half], width), classes="help-column")
                 yield Static(key_column(self._keys[half:], width), classes="help-column")
             yield Static(READING_GUIDE, id="help-guide")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below ~90 columns two key columns wrap into each other: stack them instead."""
+        self.query_one("#help-keys").set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     def action_close(self) -> None:
         self.dismiss(None)
