@@ -207,3 +207,18 @@ async def test_with_colour_every_line_is_braille() -> None:
         await settle(pilot)
         plot = app.query_one("#pane-raw LossPlot", LossPlot)
         assert "━ train" in str(plot.border_title) and "•" not in "".join(plot._lines)
+
+
+async def test_after_a_restart_the_layers_title_names_no_stale_epoch() -> None:
+    from normtui.engine.events import Restarted
+    from normtui.tui.widgets.histograms import LayerHistograms
+
+    app = recorded_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        hists = app.query_one("#pane-raw LayerHistograms", LayerHistograms)
+        assert "layers at epoch" in str(hists.border_title)
+        app.ingest([Restarted(99.0, "relu", 1e-3)])
+        app.sync()
+        await pilot.pause()
+        assert str(hists.border_title) == "layers"

@@ -126,3 +126,22 @@ def test_user_theme_file_loads(tmp_path: Path) -> None:
     theme = load_theme(str(path))
     assert theme.name == "ocean" and theme.variables["raw-color"] == "#ff0000"
     assert theme.variables["normalized-color"], "missing run colours fall back to defaults"
+
+
+def test_finished_runs_keep_their_activation_and_are_not_shown_paused() -> None:
+    from normtui.engine.events import ActivationChanged, Paused, RunFinished
+    from normtui.tui.widgets.top_bar import Controls, top_bar_markup
+
+    state = DashboardState(CONFIG)
+    for event in scripted_session(CONFIG, 10, {}):
+        state.apply(event)
+    state.apply(Restarted(5.0, "relu", 1e-3))
+    state.apply(Paused(5.0, 0))
+    state.apply(fake_epoch("raw", 1, "relu", 1e-3, 64, 1, 5.1, 0.01))
+    state.apply(fake_epoch("normalized", 1, "relu", 1e-3, 64, 1, 5.1, 0.01))
+    for run in ("raw", "normalized"):
+        state.apply(RunFinished(6.0, run, 1))
+    state.apply(ActivationChanged(6.1, 1, "tanh", "relu", True))  # `a` after the end
+    assert state.activation == "tanh"  # what `r` will train with
+    assert {run.activation for run in state.runs.values()} == {"relu"}  # what they trained with
+    assert "paused" not in top_bar_markup(state, Controls(), 0)

@@ -214,6 +214,8 @@ class DashboardState:
     def _activation(self, event: ActivationChanged) -> Changed:
         self.activation = event.activation
         for run in self.runs.values():
+            if not run.active:  # a finished or diverged run keeps the activation it trained with
+                continue
             run.activation = event.activation
             if event.keep_weights:
                 run.markers.append((event.epoch, event.activation))

@@ -114,6 +114,8 @@ class RunPane(Vertical):
         if view.hist_epoch:
             sampling = f" · sampled every {every_s:g} s" if every_s else ""
             hists.border_title = f"layers at epoch {view.hist_epoch}{sampling}"
+        else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
+            hists.border_title = "layers"
         if hists.compact != compact:
             hists.compact = compact
             hists.refresh(layout=True)

@@ -74,7 +74,7 @@ def top_bar_markup(
         parts.append(f"[$primary]■ {escape(state.ended.reason)}[/]")
     elif controls.log_ended:
         parts.append("[$primary]■ end of log[/]")
-    elif state.paused:
+    elif state.paused and not state.finished:  # nothing left to pause once every run is done
         parts.append("[$warning]❚❚ paused[/]")
     if controls.low_bandwidth:
         parts.append("[dim]low-bw[/]")
