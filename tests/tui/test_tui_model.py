@@ -145,3 +145,13 @@ def test_finished_runs_keep_their_activation_and_are_not_shown_paused() -> None:
     assert state.activation == "tanh"  # what `r` will train with
     assert {run.activation for run in state.runs.values()} == {"relu"}  # what they trained with
     assert "paused" not in top_bar_markup(state, Controls(), 0)
+
+
+def test_only_relu_units_are_called_dead_and_flagged() -> None:
+    from normtui.engine.events import LayerStats
+    from normtui.tui.screens.activation_picker import _hint
+    from normtui.tui.widgets.histograms import _alarming
+
+    layer = LayerStats(1, 64, -3.0, 3.0, 0.0, 1.0, 0.6, None, 1.0, 0.01)
+    assert _alarming(layer, "relu") and not _alarming(layer, "leaky_relu")
+    assert _hint("relu") == "can die" and "off" in _hint("elu") and _hint("tanh") == "saturates"

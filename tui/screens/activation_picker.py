@@ -16,8 +16,10 @@ from normtui.engine.config import RELU_FAMILY, SATURATING
 def _hint(name: str) -> str:
     if name in SATURATING:
         return "saturates"
-    if name in RELU_FAMILY:
+    if name == "relu":
         return "can die"
+    if name in RELU_FAMILY:  # a unit that is never positive still passes a gradient
+        return "units can switch off"
     return ""
 
 

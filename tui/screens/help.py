@@ -19,7 +19,8 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 • Loss: [$raw-color]━[/] [$normalized-color]━[/] validation, [$train-color]━[/] training;\
  [$marker-color]│[/] marks an activation switch. [b]l[/b] toggles the log axis.
 • Histograms: both runs on the same bins (an asinh axis), log counts. [b]dead[/b] = units\
- never positive on the validation set (ReLU family), [b]=0[/b] = outputs exactly zero,\
+ never positive on the validation set (ReLU; [b]off[/b] for leaky/PReLU/ELU/SELU, which still\
+ pass a gradient), [b]=0[/b] = outputs exactly zero,\
  [b]sat[/b] = share of tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
 • Inputs: each feature's standard deviation before → after the scaler."""
 

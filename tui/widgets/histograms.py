@@ -83,7 +83,9 @@ class LayerHistograms(Widget):
         for layer in self._layers:
             sampled = hists.get(layer.layer)
             if relu:
-                share = f"dead {fmt_pct(layer.dead_fraction, 0)}"
+                # never positive: dead for ReLU (zero gradient); merely off for its cousins
+                word = "dead" if self._activation == "relu" else "off"
+                share = f"{word} {fmt_pct(layer.dead_fraction, 0)}"
             elif self._activation in SATURATING:
                 share = f"sat {fmt_pct(layer.saturated_fraction, 0)}"
             else:
@@ -96,7 +98,7 @@ class LayerHistograms(Widget):
                 zero = f" [dim]=0[/] {fmt_pct(exact_zero, 0)}" if show_zero else ""
             else:
                 line, zero = " " * cells, ""
-            warn = "$error" if _alarming(layer) else "$text"
+            warn = "$error" if _alarming(layer, self._activation) else "$text"
             rows.append(f"L{layer.layer} post {line} [{warn}]{share}[/]{zero}")
             if self.compact:
                 continue
@@ -107,5 +109,6 @@ class LayerHistograms(Widget):
         return "\n".join(rows)
 
 
-def _alarming(layer: LayerStats) -> bool:
-    return (layer.dead_fraction or 0.0) >= 0.25 or (layer.saturated_fraction or 0.0) >= 0.25
+def _alarming(layer: LayerStats, activation: str) -> bool:
+    dead = (layer.dead_fraction or 0.0) if activation == "relu" else 0.0
+    return dead >= 0.25 or (layer.saturated_fraction or 0.0) >= 0.25
