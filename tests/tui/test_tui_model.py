@@ -155,3 +155,16 @@ def test_only_relu_units_are_called_dead_and_flagged() -> None:
     layer = LayerStats(1, 64, -3.0, 3.0, 0.0, 1.0, 0.6, None, 1.0, 0.01)
     assert _alarming(layer, "relu") and not _alarming(layer, "leaky_relu")
     assert _hint("relu") == "can die" and "off" in _hint("elu") and _hint("tanh") == "saturates"
+
+
+def test_the_top_bar_says_paused_before_anything_long_can_push_it_off_screen() -> None:
+    from normtui.engine.events import Paused
+    from normtui.tui.widgets.top_bar import Controls, top_bar_markup
+
+    state = DashboardState(CONFIG)
+    for event in list(scripted_session(CONFIG, 5, {}))[:3]:
+        state.apply(event)
+    state.apply(Paused(1.0, 1))
+    markup = top_bar_markup(state, Controls(), 0)
+    assert "paused" in markup
+    assert markup.index("paused") < markup.index(state.started.dataset)

@@ -60,8 +60,15 @@ def top_bar_markup(
     swap = "keep weights" if controls.keep_weights else "restart"
     if compact:
         swap = "keep" if controls.keep_weights else "restart"
-    parts = [
-        "[b $primary]normtui[/]",
+    parts = ["[b $primary]normtui[/]"]
+    # the session's state first: a long dataset name or shape must not push it off the screen
+    if state.ended is not None:
+        parts.append(f"[$primary]■ {escape(state.ended.reason)}[/]")
+    elif controls.log_ended:
+        parts.append("[$primary]■ end of log[/]")
+    elif state.paused and not state.finished:  # nothing left to pause once every run is done
+        parts.append("[$warning]❚❚ paused[/]")
+    parts += [
         data,
         f"act [b]{activation}[/b] [dim]({'' if compact else 'swap: '}{swap})[/]",
         f"lr [b]{fmt_lr(state.learning_rate)}[/b]",
@@ -70,12 +77,6 @@ def top_bar_markup(
         parts.append(f"pace [b]{fmt_pace(state.pace)}[/b]")
     if state.restarts:
         parts.append(f"[dim]restarts {state.restarts}[/]")
-    if state.ended is not None:
-        parts.append(f"[$primary]■ {escape(state.ended.reason)}[/]")
-    elif controls.log_ended:
-        parts.append("[$primary]■ end of log[/]")
-    elif state.paused and not state.finished:  # nothing left to pause once every run is done
-        parts.append("[$warning]❚❚ paused[/]")
     if controls.low_bandwidth:
         parts.append("[dim]low-bw[/]")
     if controls.replay_speed is not None:
