@@ -6,6 +6,7 @@ This module imports neither torch nor textual, so `replay` and `watch` stay ligh
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -203,11 +204,16 @@ def strict_json(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _float_fields(cls: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in dataclasses.fields(cls) if spec.type == "float")
+
+
 def _non_finite_back(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     """A `float` field written as null (a NaN or an infinity) reads back as NaN."""
-    for spec in dataclasses.fields(cls):
-        if spec.type == "float" and spec.name in values and values[spec.name] is None:
-            values[spec.name] = math.nan
+    for name in _float_fields(cls):
+        if name in values and values[name] is None:
+            values[name] = math.nan
     return values
 
 
