@@ -26,19 +26,17 @@ def zero_bin(hist: Histogram) -> int | None:
     return None
 
 
-def hist_markup(hist: Histogram, width: int, colour: str, *, dim_zero: bool) -> tuple[str, float]:
-    """Sparkline markup of `hist` in `width` cells, and the share of the zero bin."""
+def hist_markup(hist: Histogram, width: int, colour: str, *, dim_zero: bool) -> str:
+    """Sparkline markup of `hist` in `width` cells, the zero bin dimmed when `dim_zero`."""
     counts = list(hist.counts)
-    total = sum(counts) or 1
     zero = zero_bin(hist) if dim_zero else None
-    zero_share = counts[zero] / total if zero is not None else 0.0
     cells = resample(counts, width)
     line = sparkline(cells)
     if zero is None:
-        return f"[{colour}]{line}[/]", zero_share
+        return f"[{colour}]{line}[/]"
     zero_cell = zero * len(cells) // len(counts)
     before, cell, after = line[:zero_cell], line[zero_cell], line[zero_cell + 1 :]
-    return f"[{colour}]{before}[/][dim]{cell}[/][{colour}]{after}[/]", zero_share
+    return f"[{colour}]{before}[/][dim]{cell}[/][{colour}]{after}[/]"
 
 
 class LayerHistograms(Widget):
@@ -92,7 +90,7 @@ class LayerHistograms(Widget):
                 share = ""
             post = sampled.post_hist if sampled is not None else None
             if post is not None:
-                line = hist_markup(post, cells, colour, dim_zero=relu)[0]
+                line = hist_markup(post, cells, colour, dim_zero=relu)
                 exact_zero = layer.zero_fraction  # activations exactly 0, not the zero bin's share
                 show_zero = relu and width >= 60 and exact_zero is not None
                 zero = f" [dim]=0[/] {fmt_pct(exact_zero, 0)}" if show_zero else ""
@@ -103,7 +101,7 @@ class LayerHistograms(Widget):
             if self.compact:
                 continue
             pre = sampled.pre_hist if sampled is not None else None
-            pre_line = hist_markup(pre, cells, colour, dim_zero=False)[0] if pre else " " * cells
+            pre_line = hist_markup(pre, cells, colour, dim_zero=False) if pre else " " * cells
             spread = f"{fmt_num(layer.pre_min)} … {fmt_num(layer.pre_max)}"
             rows.append(f"   [dim]pre[/]  {pre_line} [dim]{spread}[/]")
         return "\n".join(rows)
