@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine.config import SessionConfig
-from ..engine.events import RUN_NAMES, Event
+from ..engine.events import RUN_NAMES, Event, strict_json
 from ..engine.log import LogWriter
 from ..engine.session import Session
 from ..engine.summary import Summarizer
@@ -113,17 +113,6 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
     return "\n".join([title, *lines, verdict]) + "\n"
 
 
-def _json_safe(value: Any) -> Any:
-    """JSON has no NaN or infinity: a diverged run's last losses become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    return value
-
-
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
     """The `--json` object: {"config", "runs": {"raw", "normalized"}}, dataset, end reason.
 
@@ -142,7 +131,7 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     report["ended"] = reason
-    return _json_safe(report)
+    return strict_json(report)
 
 
 class Progress:
