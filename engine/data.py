@@ -1,7 +1,9 @@
 """Datasets for the paired runs: offline presets or a user CSV, split once and scaled once.
 
-Imports no torch and no textual: the CLI and tests can load and check data cheaply. Every problem
-a user can cause surfaces as a one-line `DataError`, never a traceback.
+Imports no torch and no textual, and scikit-learn (~1 s) only inside the functions that use it:
+the CLI and tests can load and check data cheaply, and a process whose data is prepared elsewhere
+(see `prefetch`) never loads it. Every problem a user can cause surfaces as a one-line
+`DataError`, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,15 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn import datasets as sk_datasets
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import (
-    MaxAbsScaler,
-    MinMaxScaler,
-    QuantileTransformer,
-    RobustScaler,
-    StandardScaler,
-)
 
 from .config import DATASETS, SCALERS, ConfigError, SessionConfig, check_model_size
 
@@ -97,9 +90,16 @@ def _from_arrays(name: str, X: np.ndarray, y: np.ndarray) -> Dataset:
     )
 
 
+def _sk_datasets() -> Any:
+    """scikit-learn's datasets module, imported on first use."""
+    from sklearn import datasets
+
+    return datasets
+
+
 def _seed_arrays() -> tuple[np.ndarray, np.ndarray]:
     """Exactly the origin post's data."""
-    return sk_datasets.make_classification(n_samples=1000, n_features=20, random_state=42)
+    return _sk_datasets().make_classification(n_samples=1000, n_features=20, random_state=42)
 
 
 def _scales_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -114,19 +114,19 @@ def _scales_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 _PRESETS: dict[str, tuple[Callable[[], Dataset], str]] = {
     "wine": (
-        lambda: _from_bunch("wine", sk_datasets.load_wine()),
+        lambda: _from_bunch("wine", _sk_datasets().load_wine()),
         "178 wines, 13 chemical features whose stds span ~3.4 orders of magnitude (0.12 to 314)",
     ),
     "breast_cancer": (
-        lambda: _from_bunch("breast_cancer", sk_datasets.load_breast_cancer()),
+        lambda: _from_bunch("breast_cancer", _sk_datasets().load_breast_cancer()),
         "569 tumours, 30 cell measurements with stds from 0.003 to 569 (5 orders of magnitude)",
     ),
     "digits": (
-        lambda: _from_bunch("digits", sk_datasets.load_digits()),
+        lambda: _from_bunch("digits", _sk_datasets().load_digits()),
         "1797 8x8 handwritten digits, 64 pixels on one 0..16 scale (3 border pixels always 0)",
     ),
     "iris": (
-        lambda: _from_bunch("iris", sk_datasets.load_iris()),
+        lambda: _from_bunch("iris", _sk_datasets().load_iris()),
         "150 irises, 4 measurements in cm on similar scales: normalization should matter little",
     ),
     "seed": (
@@ -139,14 +139,14 @@ _PRESETS: dict[str, tuple[Callable[[], Dataset], str]] = {
     ),
     "moons": (
         lambda: _from_arrays(
-            "moons", *sk_datasets.make_moons(n_samples=1000, noise=0.2, random_state=42)
+            "moons", *_sk_datasets().make_moons(n_samples=1000, noise=0.2, random_state=42)
         ),
         "1000 points on two interleaved half-moons (noise 0.2), 2 features near unit scale",
     ),
     "circles": (
         lambda: _from_arrays(
             "circles",
-            *sk_datasets.make_circles(n_samples=1000, noise=0.1, factor=0.5, random_state=42),
+            *_sk_datasets().make_circles(n_samples=1000, noise=0.1, factor=0.5, random_state=42),
         ),
         "1000 points on two concentric circles (noise 0.1), 2 features centred on zero",
     ),
@@ -425,6 +425,14 @@ def load_dataset(config: SessionConfig) -> Dataset:
 
 def make_scaler(name: str, seed: int, n_train: int) -> Any:
     """An unfitted scikit-learn transformer for the normalized run."""
+    from sklearn.preprocessing import (
+        MaxAbsScaler,
+        MinMaxScaler,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
+
     if name == "standard":
         return StandardScaler()
     if name == "minmax":
@@ -464,6 +472,8 @@ def _check_splittable(dataset: Dataset, val_split: float) -> None:
 
 def split_indices(dataset: Dataset, val_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Stratified (train, validation) row indices; reproducible for a seed."""
+    from sklearn.model_selection import train_test_split
+
     _check_splittable(dataset, val_split)
     rows = np.arange(len(dataset.y))
     try:

@@ -2,7 +2,9 @@
 
 Both runs start from identical weights and see the same batch order; commands are applied at
 epoch boundaries, to both runs at the same epoch. torch and scikit-learn are imported inside
-the trainer thread, so creating a Session (and drawing a first UI frame) costs nothing.
+the trainer thread, so creating a Session (and drawing a first UI frame) costs nothing. With
+`prefetch=True` the data is prepared in a child process (scikit-learn loads there) while the
+trainer thread imports torch.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .events import (
     SessionEnded,
     SessionStarted,
 )
+from .prefetch import DataPrefetch, worth_prefetching
 from .source_thread import Sink, SourceThread
 
 if TYPE_CHECKING:
@@ -52,9 +55,18 @@ class Session(SourceThread):
     live = True
     thread_name = "normtui-trainer"
 
-    def __init__(self, config: SessionConfig, *, linger: bool = False, paused: bool = False):
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        linger: bool = False,
+        paused: bool = False,
+        prefetch: bool = False,
+    ):
         super().__init__()
         self.config = config
+        # Started now, not in start(): the child's import overlaps the UI's start-up too.
+        self._prefetch = DataPrefetch.start(config) if prefetch and worth_prefetching() else None
         self.linger = linger  # UI: when training is done, wait for commands instead of ending
         self._t0 = 0.0
         self.paused = paused
@@ -71,6 +83,11 @@ class Session(SourceThread):
         self._t0 = time.perf_counter()
         super().start(sink)
 
+    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
+        super().stop(reason, timeout)
+        if self._prefetch is not None:  # a session stopped before it started
+            self._prefetch.close()
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -86,16 +103,17 @@ class Session(SourceThread):
         trainer: PairTrainer | None = None
         reason = "completed"
         try:
-            # torch, then scikit-learn, one after the other in this thread. Importing them in
-            # two threads at once was measured slower on 2 cores (2.1 s vs 1.7 s): both
-            # imports are mostly Python bytecode, so they take turns on the GIL.
-            from .trainer import PairTrainer  # heavy: torch and scikit-learn
+            # torch here; scikit-learn in the prefetch child, or after torch in this thread
+            # (importing both in two threads at once was measured slower on 2 cores, 2.1 s vs
+            # 1.7 s: both imports are mostly Python bytecode, so they take turns on the GIL).
+            from .trainer import PairTrainer  # heavy: torch
 
+            data = self._prefetch.result(self._stopping) if self._prefetch else None
             # A signal during the imports (the first ~1.5 s) ends the session here, without
             # loading data or building models, so the process exits soon after the imports.
             reason = self._stop_reason_if_cancelled()
             if reason is None:
-                trainer = PairTrainer(self.config, self._stopping)
+                trainer = PairTrainer(self.config, self._stopping, data=data)
                 self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
                 reason = self._stop_reason_if_cancelled() or self._loop(trainer)
         except ConfigError as error:
@@ -104,6 +122,8 @@ class Session(SourceThread):
             reason, self.error = "error", _one_line(error)
             self._debug_trace = traceback.format_exc()
         finally:
+            if self._prefetch is not None:
+                self._prefetch.close()
             if trainer is not None:
                 trainer.close()
             self.ended_reason = reason

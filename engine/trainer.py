@@ -74,11 +74,17 @@ def _one_line(error: BaseException) -> str:
 class PairTrainer:
     """Owns the two runs, their shared initialisation and their shared batch order."""
 
-    def __init__(self, config: SessionConfig, cancel: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        config: SessionConfig,
+        cancel: threading.Event | None = None,
+        data: PreparedData | None = None,
+    ) -> None:
+        """`data`: `prepare(config)` done elsewhere (see `prefetch`); None prepares it here."""
         self.config = config
         self.cancel = cancel or threading.Event()
         self.device = resolve_device(config.device)
-        self.data: PreparedData = prepare(config)
+        self.data: PreparedData = data if data is not None else prepare(config)
         self.batch_size = config.batch_size or len(self.data.y_train)
         self.step_macs = step_macs(
             len(self.data.feature_names), config.hidden, self.data.n_classes, self.batch_size

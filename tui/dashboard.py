@@ -51,27 +51,28 @@ def run_dashboard(
     """
     from normtui.engine.session import Session  # cheap: torch loads inside the trainer thread
 
-    from .app import make_app
-    from .themes import DEFAULT_THEME, ThemeError, load_theme
-
-    try:
-        load_theme(theme)
-    except ThemeError as exc:  # also shown inside the app; here it survives the screen clear
-        print(f"normtui: {exc}; using the {DEFAULT_THEME} theme", file=sys.stderr)
-
-    session = Session(config, linger=True)
-    source: EventSource = session
-    writer = None
-    if log_path:
-        from normtui.engine.log import LogWriter
-
-        writer = LogWriter(log_path, config.to_dict())
-        source = LoggedSource(session, writer)
-    app = make_app(
-        source, config=config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth
-    )
+    # Before the UI's imports: the data-prefetch child starts loading scikit-learn at once.
+    session = Session(config, linger=True, prefetch=True)
     reason = "stopped"
+    writer = None
     try:
+        from .app import make_app
+        from .themes import DEFAULT_THEME, ThemeError, load_theme
+
+        try:
+            load_theme(theme)
+        except ThemeError as exc:  # also shown inside the app; here it survives the screen clear
+            print(f"normtui: {exc}; using the {DEFAULT_THEME} theme", file=sys.stderr)
+
+        source: EventSource = session
+        if log_path:
+            from normtui.engine.log import LogWriter
+
+            writer = LogWriter(log_path, config.to_dict())
+            source = LoggedSource(session, writer)
+        app = make_app(
+            source, config=config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth
+        )
         app.run()
         reason = app.exit_reason
     except KeyboardInterrupt:

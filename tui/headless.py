@@ -165,7 +165,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
     """Train to completion (or until a signal), print the summary, return the exit code."""
     summary = Summarizer(config.goal_accuracy)
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
-    session = Session(config)
+    session = Session(config, prefetch=True)
     signalled: list[str] = []
 
     def on_signal(name: str) -> None:

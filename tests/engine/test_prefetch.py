@@ -1,0 +1,114 @@
+"""Data prepared in a child process (while torch imports) is exactly what `prepare` gives here."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from normtui.engine import prefetch
+from normtui.engine.config import SessionConfig
+from normtui.engine.data import DataError, prepare
+from normtui.engine.prefetch import DataPrefetch
+
+
+def _fetch(config: SessionConfig):
+    handle = DataPrefetch.start(config)
+    assert handle is not None
+    try:
+        return handle.result(threading.Event())
+    finally:
+        handle.close()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [SessionConfig(dataset="wine"), SessionConfig(dataset="digits", scaler="quantile", seed=3)],
+    ids=["wine-standard", "digits-quantile"],
+)
+def test_prefetched_data_equals_data_prepared_in_process(config: SessionConfig) -> None:
+    fetched = _fetch(config)
+    local = prepare(config)
+    assert fetched is not None
+    for field in dataclasses.fields(local):
+        mine, theirs = getattr(local, field.name), getattr(fetched, field.name)
+        if isinstance(mine, np.ndarray):
+            assert mine.dtype == theirs.dtype
+            np.testing.assert_array_equal(mine, theirs, err_msg=field.name)
+        else:
+            assert mine == theirs, field.name
+
+
+def test_a_user_error_in_the_child_is_raised_here_with_the_same_message(tmp_path) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("a,b,label\n" + "".join(f"{i},x{i},{i % 2}\n" for i in range(20)))
+    config = SessionConfig(csv_path=str(csv), target="label")
+    with pytest.raises(DataError) as in_process:
+        prepare(config)
+    with pytest.raises(DataError) as in_child:
+        _fetch(config)
+    assert str(in_child.value) == str(in_process.value)
+
+
+def test_a_child_that_fails_means_prepare_in_process(monkeypatch) -> None:
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import sys; sys.exit(3)")
+    assert _fetch(SessionConfig(dataset="iris")) is None
+
+
+def test_a_child_that_prints_garbage_means_prepare_in_process(monkeypatch) -> None:
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "print('hello')")
+    assert _fetch(SessionConfig(dataset="iris")) is None
+
+
+def test_a_stop_while_waiting_kills_the_child_at_once(monkeypatch) -> None:
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import time; time.sleep(60)")
+    handle = DataPrefetch.start(SessionConfig(dataset="iris"))
+    assert handle is not None
+    cancel = threading.Event()
+    threading.Timer(0.2, cancel.set).start()
+    started = time.perf_counter()
+    assert handle.result(cancel) is None
+    assert time.perf_counter() - started < 2.0
+    assert handle._process.poll() is not None  # killed, not left to finish
+
+
+def test_a_process_that_prefetches_never_imports_scikit_learn() -> None:
+    """The point of the child: `normtui train` here loads torch only, and trains as usual."""
+    code = (
+        "import sys, json\n"
+        "from normtui.tui import cli\n"
+        "try:\n"
+        "    cli.main(['train', '--dataset', 'wine', '--epochs', '5', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps({'sklearn': 'sklearn' in sys.modules}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CI": "true"},
+    )
+    assert result.returncode == 0, result.stderr
+    report, loaded = (json.loads(line) for line in result.stdout.splitlines()[-2:])
+    assert loaded == {"sklearn": False}
+
+    # the same five epochs trained in this process, on data prepared here, agree to the bit
+    from normtui.engine.session import Session
+    from normtui.engine.summary import Summarizer
+
+    summary = Summarizer(0.95)
+    session = Session(SessionConfig(dataset="wine", epochs=5))
+    session.start(summary)
+    assert session.join(timeout=60)
+    for name in ("raw", "normalized"):
+        assert report["runs"][name]["val_loss"] == summary.runs[name].val_loss
+        assert report["runs"][name]["epochs"] == 5
