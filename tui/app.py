@@ -25,7 +25,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from normtui.engine import commands
 from normtui.engine.config import ACTIVATIONS, SessionConfig
@@ -50,6 +50,7 @@ from .themes import DEFAULT_THEME, RUN_VARIABLES, ThemeError, list_themes, load_
 from .widgets.comparison import ComparisonStrip
 from .widgets.format import RUN_TITLES, fmt_lr, fmt_pace
 from .widgets.inputs import InputsPane
+from .widgets.key_footer import KeyFooter
 from .widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
 from .widgets.run_pane import RunPane
 from .widgets.top_bar import Controls, TopBar, waiting_message
@@ -317,7 +318,7 @@ class NormtuiApp(App[None]):
             inputs.border_title = "inputs: feature std before → after scaling"
             yield inputs
         yield Static(id="too-small")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
@@ -441,15 +442,18 @@ class NormtuiApp(App[None]):
     def ingest(self, events: list[Event]) -> bool:
         """Fold events into the state and note what must be redrawn.
 
-        Returns True when a control event arrived (swap, pause, lr, ...): those are rare and
-        the user is waiting for them, so they are drawn at once instead of at the throttled rate.
+        Returns True when a control event or a run's first epoch (after a start or restart)
+        arrived: those are rare and the user is waiting for them, so they are drawn at once,
+        plots included, instead of at the throttled rate.
         """
         changed = Changed.NONE
         state = self._state
         urgent = False
         for event in events:
+            is_epoch = isinstance(event, EpochEnd)
+            first_epoch = is_epoch and state.runs[event.run].last is None
             changed |= state.apply(event)
-            urgent = urgent or not isinstance(event, EpochEnd)
+            urgent = urgent or first_epoch or not is_epoch
             if isinstance(event, SessionEnded):
                 self._session_ended(event)
             if (
@@ -611,7 +615,7 @@ class NormtuiApp(App[None]):
         compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         if compact != self._compact:
             self._compact = compact
-            self._main_screen.query_one(Footer).compact = compact
+            self._main_screen.query_one(KeyFooter).compact = compact
             self._main_screen.query_one(InputsPane).max_rows = 2 if compact else 5
             self._dirty |= Changed.ALL
         self._apply_panes()

@@ -27,3 +27,53 @@ async def test_logged_source_writes_the_session_log(tmp_path: Path) -> None:
     assert header["config"]["dataset"] == "wine"
     assert sum(isinstance(e, EpochEnd) for e in events) >= 10
     assert isinstance(events[-1], SessionEnded) and events[-1].reason == "quit"
+
+
+class HandFedSource:
+    """A live source whose events the test pushes one by one."""
+
+    live = True
+
+    def __init__(self) -> None:
+        self.sink = None
+
+    def start(self, sink) -> None:
+        self.sink = sink
+
+    def send(self, command) -> None:
+        pass
+
+    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> bool:
+        return True
+
+
+async def test_the_first_epoch_is_plotted_at_once_not_at_the_plot_refresh_rate() -> None:
+    """The session start draws everything; the epoch right after it used to wait for the next
+    plot refresh (1 s later), so the first curve appeared a second after the numbers."""
+    from conftest import FIXTURE
+    from fake_source import read_events
+
+    from normtui.engine.events import SessionStarted
+    from normtui.tui.widgets.loss_plot import LossPlot
+
+    header, events = read_events(FIXTURE)
+    started = next(e for e in events if isinstance(e, SessionStarted))
+    first_epochs = [e for e in events if isinstance(e, EpochEnd) and e.epoch == 1][:2]
+    source = HandFedSource()
+    config = SessionConfig.from_dict(header["config"])
+    app = make_app(source, config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: source.sink is not None)
+        source.sink(started)
+        await wait_until(pilot, lambda: app.state.started is not None)
+        app._tick()  # the start is drawn now: the plot refresh clock restarts here
+
+        for event in first_epochs:
+            source.sink(event)
+        app._tick()  # well within a second of the start
+
+        plot = app.screen.query_one("#pane-raw LossPlot", LossPlot)
+        assert plot._data is not None and any(line.ys for line in plot._data.lines)
