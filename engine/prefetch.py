@@ -37,6 +37,7 @@ class DataPrefetch:
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
+        self._closed = False
 
     @classmethod
     def start(cls, config: SessionConfig) -> DataPrefetch | None:
@@ -70,6 +71,8 @@ class DataPrefetch:
         from .data import PreparedData  # numpy: not before the UI's first frame
 
         while True:
+            if self._closed:  # stopped from another thread
+                return None
             try:
                 output, _ = self._process.communicate(timeout=POLL_S)
                 break
@@ -77,6 +80,8 @@ class DataPrefetch:
                 if cancel.is_set():
                     self.close()
                     return None
+            except (OSError, ValueError):  # closed under us
+                return None
         if self._process.returncode != 0:
             return None
         try:
@@ -89,6 +94,7 @@ class DataPrefetch:
 
     def close(self) -> None:
         """Kill the child if it still runs (idempotent)."""
+        self._closed = True
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()

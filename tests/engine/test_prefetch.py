@@ -58,12 +58,12 @@ def test_a_user_error_in_the_child_is_raised_here_with_the_same_message(tmp_path
 
 
 def test_a_child_that_fails_means_prepare_in_process(monkeypatch) -> None:
-    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import sys; sys.exit(3)")
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import sys; sys.stdin.buffer.read(); sys.exit(3)")
     assert _fetch(SessionConfig(dataset="iris")) is None
 
 
 def test_a_child_that_prints_garbage_means_prepare_in_process(monkeypatch) -> None:
-    monkeypatch.setattr(prefetch, "_CHILD_CODE", "print('hello')")
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import sys; sys.stdin.buffer.read(); print('hello')")
     assert _fetch(SessionConfig(dataset="iris")) is None
 
 
@@ -112,3 +112,12 @@ def test_a_process_that_prefetches_never_imports_scikit_learn() -> None:
     for name in ("raw", "normalized"):
         assert report["runs"][name]["val_loss"] == summary.runs[name].val_loss
         assert report["runs"][name]["epochs"] == 5
+
+
+def test_a_prefetch_closed_before_its_result_is_asked_for_gives_none() -> None:
+    """A session stopped while torch still imports closes the child first; no error follows."""
+    handle = DataPrefetch.start(SessionConfig(dataset="iris"))
+    assert handle is not None
+    handle.close()
+    assert handle._process.poll() is not None
+    assert handle.result(threading.Event()) is None
