@@ -84,9 +84,10 @@ class Session(SourceThread):
         super().start(sink)
 
     def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
-        super().stop(reason, timeout)
-        if self._prefetch is not None:  # a session stopped before it started
+        self.request_stop(reason)
+        if self._prefetch is not None:  # now, not after the join: torch may still be importing
             self._prefetch.close()
+        self.join(timeout)
 
     @property
     def running(self) -> bool:

@@ -17,6 +17,7 @@ from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import DataError, prepare
 from normtui.engine.prefetch import DataPrefetch
+from normtui.engine.session import Session
 
 
 def _fetch(config: SessionConfig):
@@ -63,7 +64,8 @@ def test_a_child_that_fails_means_prepare_in_process(monkeypatch) -> None:
 
 
 def test_a_child_that_prints_garbage_means_prepare_in_process(monkeypatch) -> None:
-    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import sys; sys.stdin.buffer.read(); print('hello')")
+    garbage = "import sys; sys.stdin.buffer.read(); print('hello')"
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", garbage)
     assert _fetch(SessionConfig(dataset="iris")) is None
 
 
@@ -121,3 +123,34 @@ def test_a_prefetch_closed_before_its_result_is_asked_for_gives_none() -> None:
     handle.close()
     assert handle._process.poll() is not None
     assert handle.result(threading.Event()) is None
+
+
+def _slow_child_session(monkeypatch) -> Session:
+    from normtui.engine import session as session_module
+
+    monkeypatch.setattr(session_module, "worth_prefetching", lambda: True)
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import time; time.sleep(60)")
+    return Session(SessionConfig(dataset="iris", epochs=3), prefetch=True)
+
+
+def test_stopping_a_session_that_never_started_kills_its_child(monkeypatch) -> None:
+    session = _slow_child_session(monkeypatch)
+    child = session._prefetch._process
+    session.stop("quit")
+    assert child.poll() is not None
+
+
+def test_a_session_stopped_while_its_data_is_being_prepared_ends_with_the_stop_reason(
+    monkeypatch,
+) -> None:
+    session = _slow_child_session(monkeypatch)
+    child = session._prefetch._process
+    events = []
+    session.start(events.append)
+    time.sleep(0.3)  # the trainer thread now waits for the child
+    started = time.perf_counter()
+    session.stop("quit")
+    assert time.perf_counter() - started < 2.0
+    assert child.poll() is not None
+    assert session.ended_reason == "quit" and session.error is None
+    assert [type(e).__name__ for e in events] == ["SessionEnded"]
