@@ -6,7 +6,9 @@ only take turns on the GIL; a child process runs on another core. The child load
 splits it and fits the scaler with the same `data.prepare` the trainer would call, and sends the
 arrays back pickled; this process then never imports scikit-learn at all.
 
-The child has its own session (no terminal signals reach it) and is killed on stop. Anything
+The child has its own session (no terminal signals reach it), is killed on stop, and exits by
+itself within 0.1 s of its parent's death (a parent killed before it could stop the child: a
+signal before the UI installed its handlers, or `os._exit`). Anything
 unexpected (no interpreter, a crash, garbled output) makes `result` return None and the caller
 prepares the data in-process, which gives the same arrays; a user error (`ConfigError`, e.g. a
 bad CSV) is raised as if `prepare` had been called here.
@@ -14,10 +16,12 @@ bad CSV) is raised as if `prepare` had been called here.
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from .config import ConfigError, SessionConfig
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from .data import PreparedData
 
 POLL_S = 0.05  # how often a wait for the child checks for a stop request
+PARENT_POLL_S = 0.1  # how often the child checks that its parent still lives
 _CHILD_CODE = (
     "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
     "from normtui.engine.prefetch import child_main; child_main()"
@@ -54,7 +59,8 @@ class DataPrefetch:
             return None
         try:
             assert process.stdin is not None
-            process.stdin.write(pickle.dumps(list(sys.path)) + pickle.dumps(config))
+            payload = pickle.dumps(list(sys.path)) + pickle.dumps((os.getpid(), config))
+            process.stdin.write(payload)
             process.stdin.flush()  # a few hundred bytes: fits the pipe, never blocks
             # (communicate() closes stdin later; the child reads two pickles, not to EOF)
         except (OSError, pickle.PicklingError):
@@ -102,16 +108,34 @@ class DataPrefetch:
             self._process.stdout.close()
 
 
-def worth_prefetching() -> bool:
-    """With scikit-learn already imported (tests, a notebook), preparing here takes milliseconds."""
-    return "sklearn" not in sys.modules
+def worth_prefetching(config: SessionConfig) -> bool:
+    """Whether a child pays, and can read what this process can.
+
+    With scikit-learn already imported (tests, a notebook), preparing here takes milliseconds.
+    A CSV path that is not a regular file (`<(cmd)`, a pipe) may be readable only here.
+    """
+    if "sklearn" in sys.modules:
+        return False
+    return not config.csv_path or os.path.isfile(config.csv_path)
+
+
+def _exit_with(parent: int) -> None:
+    """Exit as soon as `parent` is gone (it was killed without stopping this process)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="normtui-prefetch-parent", daemon=True).start()
 
 
 def child_main() -> None:
-    """In the child: read a SessionConfig from stdin, write ("ok" | "error", value) to stdout."""
-    from .data import prepare
+    """In the child: read (parent pid, SessionConfig) from stdin, write ("ok" | "error", value)."""
+    parent, config = pickle.load(sys.stdin.buffer)
+    _exit_with(parent)
+    from .data import prepare  # numpy and, when it loads a preset or fits, scikit-learn
 
-    config = pickle.load(sys.stdin.buffer)
     try:
         outcome: tuple[str, object] = ("ok", prepare(config))
     except ConfigError as error:

@@ -66,7 +66,9 @@ class Session(SourceThread):
         super().__init__()
         self.config = config
         # Started now, not in start(): the child's import overlaps the UI's start-up too.
-        self._prefetch = DataPrefetch.start(config) if prefetch and worth_prefetching() else None
+        self._prefetch = (
+            DataPrefetch.start(config) if prefetch and worth_prefetching(config) else None
+        )
         self.linger = linger  # UI: when training is done, wait for commands instead of ending
         self._t0 = 0.0
         self.paused = paused
@@ -107,8 +109,10 @@ class Session(SourceThread):
             # torch here; scikit-learn in the prefetch child, or after torch in this thread
             # (importing both in two threads at once was measured slower on 2 cores, 2.1 s vs
             # 1.7 s: both imports are mostly Python bytecode, so they take turns on the GIL).
+            from .models import resolve_device
             from .trainer import PairTrainer  # heavy: torch
 
+            resolve_device(self.config.device)  # no such device: say so now, not after the data
             data = self._prefetch.result(self._stopping) if self._prefetch else None
             # A signal during the imports (the first ~1.5 s) ends the session here, without
             # loading data or building models, so the process exits soon after the imports.

@@ -93,6 +93,10 @@ CONTROL_ACTIONS = frozenset(
 # What a replay (a log played back, `playback = True` on its source) still lets you control.
 PLAYBACK_ACTIONS = frozenset({"toggle_pause", "step", "slower", "faster", "jump_to_end"})
 SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143, "SIGINT": 130}
+# The CLI's deadline for an exit after a signal. Textual's output thread can block for good on a
+# terminal that hung up (seen: SSH dropped ~0.5 s after start, 3 runs in 8), leaving a process
+# that trains on with no one watching; past this, the session is stopped and the process ends.
+SIGNAL_EXIT_DEADLINE_S = 5.0
 # What the keys do to a replay, for the help screen (nothing is trained there).
 PLAYBACK_TOOLTIPS = {
     "toggle_pause": "Pause / resume the replay",
@@ -257,6 +261,8 @@ class NormtuiApp(App[None]):
         self._export_dir = export_dir or Path.cwd()
         self._theme_error = theme_error
         self._handle_signals = handle_signals
+        self.exit_deadline_s: float | None = None  # the CLI sets SIGNAL_EXIT_DEADLINE_S
+        self._run_finished = threading.Event()
         self._themes = [load_theme(name) for name in list_themes()]
         names = [t.name for t in self._themes]
         if theme.name in names:  # a user's edited copy of a bundled theme (name = "dark") wins
@@ -403,7 +409,27 @@ class NormtuiApp(App[None]):
         if self.exit_reason in SIGNAL_EXIT_CODES:  # a second signal: the clean exit is stuck
             os._exit(SIGNAL_EXIT_CODES[name])  # the log is flushed line by line: nothing is lost
         self.exit_reason = name
+        if self.exit_deadline_s is not None:
+            self._force_exit_after(self.exit_deadline_s, SIGNAL_EXIT_CODES[name])
         self.exit(return_code=SIGNAL_EXIT_CODES[name])
+
+    def _force_exit_after(self, seconds: float, code: int) -> None:
+        """Unless `run` has returned within `seconds`, stop the source and end the process."""
+
+        def deadline() -> None:
+            if self._run_finished.wait(seconds):
+                return
+            with contextlib.suppress(Exception):
+                self.stop_source()  # the session log gets its last event
+            os._exit(code)
+
+        threading.Thread(target=deadline, name="normtui-exit-deadline", daemon=True).start()
+
+    def run(self, *args: object, **kwargs: object) -> object:
+        try:
+            return super().run(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            self._run_finished.set()
 
     # -- the timer -------------------------------------------------------------------------
     def _tick(self) -> None:

@@ -216,3 +216,14 @@ def test_train_json_with_a_diverging_learning_rate_prints_one_object(run_main) -
     assert code == 0, err
     report = json.loads(out)
     assert set(report["runs"]) == {"raw", "normalized"} and report["ended"] == "completed"
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-"], ids=["stdout", "stderr"])
+def test_train_with_a_closed_output_stream_neither_crashes_nor_fails(closed: str) -> None:
+    """`>&-` crashed with a traceback from flush(); `2>&-` made the progress line exit 1."""
+    command = f"'{sys.executable}' -m normtui train --dataset iris --epochs 3 --json {closed}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    if closed == "2>&-":
+        assert json.loads(result.stdout)["runs"]["raw"]["epochs"] == 3

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
@@ -125,12 +126,12 @@ def test_a_prefetch_closed_before_its_result_is_asked_for_gives_none() -> None:
     assert handle.result(threading.Event()) is None
 
 
-def _slow_child_session(monkeypatch) -> Session:
+def _slow_child_session(monkeypatch, **options) -> Session:
     from normtui.engine import session as session_module
 
-    monkeypatch.setattr(session_module, "worth_prefetching", lambda: True)
+    monkeypatch.setattr(session_module, "worth_prefetching", lambda config: True)
     monkeypatch.setattr(prefetch, "_CHILD_CODE", "import time; time.sleep(60)")
-    return Session(SessionConfig(dataset="iris", epochs=3), prefetch=True)
+    return Session(SessionConfig(dataset="iris", epochs=3, **options), prefetch=True)
 
 
 def test_stopping_a_session_that_never_started_kills_its_child(monkeypatch) -> None:
@@ -154,3 +155,57 @@ def test_a_session_stopped_while_its_data_is_being_prepared_ends_with_the_stop_r
     assert child.poll() is not None
     assert session.ended_reason == "quit" and session.error is None
     assert [type(e).__name__ for e in events] == ["SessionEnded"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_missing_device_is_reported_without_waiting_for_the_data(monkeypatch) -> None:
+    session = _slow_child_session(monkeypatch, device="cuda")
+    started = time.perf_counter()
+    session.start(lambda event: None)
+    assert session.join(timeout=10)
+    assert time.perf_counter() - started < 5  # the child sleeps for 60 s
+    assert session.usage_error and "no CUDA device" in (session.error or "")
+
+
+def test_the_child_exits_when_its_parent_is_killed(tmp_path) -> None:
+    """A parent that dies without stopping the child (os._exit, an early signal) orphans it."""
+    parent_code = (
+        "import os, sys\n"
+        "from normtui.engine import prefetch\n"
+        "from normtui.engine.config import SessionConfig\n"
+        "prefetch._CHILD_CODE = ('import pickle, sys, time; '\n"
+        "    'sys.path[:] = pickle.load(sys.stdin.buffer); '\n"
+        "    'from normtui.engine import prefetch; '\n"
+        "    'parent, _ = pickle.load(sys.stdin.buffer); '\n"
+        "    'prefetch._exit_with(parent); time.sleep(60)')\n"
+        "handle = prefetch.DataPrefetch.start(SessionConfig(dataset='iris'))\n"
+        "print(handle._process.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", parent_code], capture_output=True, text=True, timeout=60
+    )
+    child = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_only_regular_csv_files_are_read_in_a_child(monkeypatch, tmp_path) -> None:
+    """`--dataset <(cmd)` names a pipe only this process holds open: the child cannot read it."""
+    monkeypatch.delitem(sys.modules, "sklearn")
+    csv, fifo = tmp_path / "data.csv", tmp_path / "fifo"
+    csv.write_text("a,label\n1,0\n")
+    os.mkfifo(fifo)
+    assert prefetch.worth_prefetching(SessionConfig(dataset="wine"))
+    assert prefetch.worth_prefetching(SessionConfig(csv_path=str(csv), target="label"))
+    assert not prefetch.worth_prefetching(SessionConfig(csv_path=str(fifo), target="label"))

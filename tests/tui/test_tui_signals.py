@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 
@@ -27,3 +28,37 @@ async def test_signal_exits_cleanly(signum: int, code: int) -> None:
     assert app.return_code == code
     assert source.stopped
     assert app.exit_reason == signal.Signals(signum).name  # the session ends with this reason
+
+
+async def test_a_signalled_exit_that_hangs_is_forced_after_the_deadline(monkeypatch) -> None:
+    """Textual's output thread can block for good on a terminal that hung up; the process then
+    trained on, orphaned. Past the deadline the session is stopped and the process exits."""
+    from normtui.tui import app as app_module
+
+    exits: list[int] = []
+    monkeypatch.setattr(app_module.os, "_exit", exits.append)
+    config = SessionConfig(dataset="wine", epochs=None, pace=50.0)
+    source = FakeSession(config)
+    app = make_app(source, config=config, handle_signals=False)
+    app.exit_deadline_s = 0.2
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.state.started is not None)
+        monkeypatch.setattr(app, "exit", lambda *args, **kwargs: None)  # the exit hangs
+        app._on_signal("SIGHUP")
+        await wait_until(pilot, lambda: bool(exits), timeout=5)
+        assert exits == [129]
+        assert source.stopped  # its log got the last event before the process ended
+
+
+async def test_no_forced_exit_when_the_app_exits_in_time(monkeypatch) -> None:
+    from normtui.tui import app as app_module
+
+    exits: list[int] = []
+    monkeypatch.setattr(app_module.os, "_exit", exits.append)
+    config = SessionConfig(dataset="wine", epochs=None, pace=50.0)
+    app = make_app(FakeSession(config), config=config, handle_signals=False)
+    app.exit_deadline_s = 0.3
+    app._run_finished.set()  # what App.run's return does
+    app._force_exit_after(0.3, 143)
+    await asyncio.sleep(0.6)
+    assert exits == []
