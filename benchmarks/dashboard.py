@@ -1,7 +1,9 @@
 """The dashboard attached (issue 6: 3, 4, 5, 8): epochs/s, swap latency, memory, terminal output.
 
   epochs/s     the app driven by App.run_test at unlimited pace vs the headless Session, each
-               for --seconds, interleaved; ratio (targets: >= 0.6 tiny, >= 0.9 large)
+               for --seconds, interleaved; ratio (targets: >= 0.6 tiny, >= 0.9 large); the
+               tiny workload also in a real 120x40 pty and under tmux (when installed), rates
+               read back from the dashboard's own session log
   swap         key `a` (next activation) to the first EpochEnd carrying the new activation, at
                the default pace (20 epochs/s) and unlimited (target: one epoch + 100 ms)
   memory       RSS growth over --memory-epochs epochs with the UI attached (target < 20 MB;
@@ -15,6 +17,8 @@ Skips (with a message) what the UI does not provide yet.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -129,17 +133,49 @@ def epochs_per_s(config, seconds: float, repeats: int, warm_s: float = 3.0) -> t
     return median(ui), median(headless)
 
 
-def terminal_epochs_per_s(extra: list[str], seconds: float, warm_s: float = 3.0) -> float:
-    """Epochs/s of `normtui --pace 0` in a real 120x40 pty, read back from its session log."""
-    import json
+def terminal_epochs_per_s(
+    extra: list[str], seconds: float, warm_s: float = 3.0, *, tmux: bool = False
+) -> float:
+    """Epochs/s of `normtui --pace 0` in a real 120x40 pty (or a tmux session of that size),
+    read back from its session log."""
     import tempfile
 
     log = Path(tempfile.mkdtemp(prefix="normtui-bench-pty-")) / "session.jsonl"
-    pty = Pty([*normtui_command(), "--pace", "0", "--log", str(log), *extra])
+    command = [*normtui_command(), "--pace", "0", "--log", str(log), *extra]
+    if tmux:
+        run_in_tmux(command, warm_s + seconds + 2.0)
+    else:
+        pty = Pty(command)
+        try:
+            pty.read_for(warm_s + seconds + 2.0)  # + start-up (imports, data)
+        finally:
+            pty.close()
+    return _log_rate(log, seconds)
+
+
+def run_in_tmux(command: list[str], seconds: float) -> None:
+    """Run `command` in a detached 120x40 tmux session on a private server, then quit it."""
+    import shlex
+    import subprocess
+
+    server = ["tmux", "-L", f"normtui-bench-{os.getpid()}"]
+    subprocess.run(
+        [*server, "new-session", "-d", "-x", "120", "-y", "40", shlex.join(command)], check=True
+    )
     try:
-        pty.read_for(warm_s + seconds + 2.0)  # + start-up (imports, data)
+        time.sleep(seconds)
+        subprocess.run([*server, "send-keys", "q"], check=False)
+        time.sleep(1.0)
     finally:
-        pty.close()
+        subprocess.run([*server, "kill-server"], check=False, stderr=subprocess.DEVNULL)
+
+
+def _log_rate(log: Path, seconds: float) -> float:
+    """Epochs/s of the normalized run over the last `seconds` of a session log."""
+    import json
+
+    if not log.exists():
+        return 0.0
     stamps = []
     for line in log.read_text().splitlines()[1:]:
         event = json.loads(line)
@@ -251,6 +287,23 @@ def main(argv: list[str] | None = None) -> int:
                 ]
             )
             print(table(["measure", "value", "target", "result"], rows[-1:]), flush=True)
+            if shutil.which("tmux"):
+                in_tmux = median(
+                    [
+                        terminal_epochs_per_s(["--dataset", "wine"], args.seconds, tmux=True)
+                        for _ in range(p_repeats)
+                    ]
+                )
+                rows.append(
+                    [
+                        f"{name}: UI under tmux at 120x40 epochs/s / headless "
+                        f"({in_tmux:.3g} / {headless:.3g})",
+                        in_tmux / headless,
+                        f">= {target}",
+                        verdict(in_tmux / headless, target, False),
+                    ]
+                )
+                print(table(["measure", "value", "target", "result"], rows[-1:]), flush=True)
 
     base = tiny("wine", 0).config(args.device, epochs=None)
     for label, pace in (("default pace 20/s", 20.0), ("unlimited pace", None)):
