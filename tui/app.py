@@ -62,6 +62,7 @@ TEXT_INTERVAL_S = {False: 0.24, True: 2.0}  # numbers refresh (4 Hz at TICK_S), 
 PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # plots and histograms refresh, by low_bandwidth
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
+NARROW_FOOTER_BELOW = 80  # columns: below this the footer leaves out keys `?` still lists
 PACE_STEPS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 LR_LIMITS = (1e-7, 10.0)
 PANES: dict[str, tuple[str, str]] = {
@@ -638,6 +639,7 @@ class NormtuiApp(App[None]):
                 f"[b]terminal too small[/b]\n\n{width}×{height} — normtui needs at least "
                 f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window, or press q to quit"
             )
+        self._main_screen.query_one(KeyFooter).narrow = width < NARROW_FOOTER_BELOW
         compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         if compact != self._compact:
             self._compact = compact

@@ -307,3 +307,19 @@ async def test_an_edited_copy_of_a_bundled_theme_is_the_one_shown(tmp_path: Path
         await settle(pilot)
         assert app.theme == "dark"
         assert app.theme_variables["raw-color"].lower() == "#ff0000"
+
+
+@pytest.mark.parametrize(("width", "narrow"), [(72, True), (100, False)])
+async def test_a_narrow_footer_keeps_help_and_quit_and_every_key_still_works(
+    fake_app: NormtuiApp, width: int, narrow: bool
+) -> None:
+    """At 70-79 columns the key line overflowed and cut off "? Help" and "q Quit"."""
+    async with fake_app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        shown = {key.action for key in fake_app.screen.query("FooterKey")}
+        assert {"help", "quit_app", "toggle_pause"} <= shown
+        assert ({"overlay", "export"} <= shown) is not narrow
+        footer = fake_app.screen.query_one("Footer")
+        assert sum(key.outer_size.width for key in footer.query("FooterKey")) <= width
+        await pilot.press("o")  # left out of the footer, not out of the keymap
+        await wait_until(pilot, lambda: fake_app.query_one("#overlay", LossPlot).display)

@@ -1,12 +1,18 @@
-"""KeyFooter: Textual's Footer with its keys in the first frame, not a refresh later."""
+"""KeyFooter: Textual's Footer with its keys in the first frame, and room for `q` when narrow."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.reactive import reactive
 from textual.widgets import Footer
+
+# Left out of a narrow footer (the `?` help lists every key): at 70-79 columns the live key line
+# was ~81 characters, and what it cut off was "? Help" and "q Quit".
+HIDDEN_WHEN_NARROW = frozenset({"overlay", "export"})
 
 
 class KeyFooter(Footer):
-    """Textual's Footer, composed with the screen.
+    """Textual's Footer, composed with the screen, and shorter when `narrow`.
 
     Textual's Footer composes empty and fills in after the screen first signals its bindings,
     one or two refreshes later: a replay drawn whole in its first frame then waited ~60 ms for
@@ -15,6 +21,14 @@ class KeyFooter(Footer):
     Textual's flag for this; were it renamed, the footer would just fill in a refresh later.)
     """
 
+    narrow: reactive[bool] = reactive(False, recompose=True)
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._bindings_ready = True
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if self.narrow and getattr(widget, "action", None) in HIDDEN_WHEN_NARROW:
+                continue
+            yield widget
