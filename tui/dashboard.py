@@ -86,9 +86,9 @@ def run_dashboard(
     if writer is not None:
         print(f"normtui: session log: {log_path} (normtui replay {log_path})", file=sys.stderr)
     if session.error and session.usage_error:
-        print(f"normtui: {session.error}", file=sys.stderr)
+        print(f"normtui: error: {session.error}", file=sys.stderr)
         return 2
     if session.error:
-        print(f"normtui: training failed: {session.error}", file=sys.stderr)
+        print(f"normtui: error: training failed: {session.error}", file=sys.stderr)
         return app.return_code or 1
     return app.return_code or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import signal
 import struct
 import sys
@@ -122,3 +123,22 @@ def test_q_quits_restores_the_terminal_and_names_the_log(tmp_path) -> None:
     assert str(log).encode() in output  # the session log's path is printed on exit
     _, events = read_log(str(log))
     assert isinstance(events[-1], SessionEnded) and events[-1].reason == "quit"
+
+
+def test_a_csv_the_dashboard_cannot_use_is_one_error_line_and_exit_2(tmp_path) -> None:
+    """The error is found by the data-prefetch child while the UI is up; it must still reach the
+    terminal after the screen is restored, worded like `train`'s, with exit code 2."""
+    csv = tmp_path / "bad.csv"
+    csv.write_text("a,label\n" + "".join(f"x{i},{i % 2}\n" for i in range(20)))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    dashboard = Dashboard(["--dataset", str(csv), "--target", "label", "--no-log"], env)
+    try:
+        exit_code = dashboard.wait(timeout=40)
+    finally:
+        dashboard.kill()
+    assert exit_code == 2
+    after_screen = bytes(dashboard.output).rsplit(b"\x1b[?1049l", 1)[-1].decode()
+    after_screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", after_screen)  # mode resets
+    errors = [line for line in after_screen.splitlines() if line.startswith("normtui:")]
+    assert len(errors) == 1 and errors[0].startswith("normtui: error: ")
+    assert "bad.csv" in errors[0] and "Traceback" not in after_screen
