@@ -478,7 +478,8 @@ class NormtuiApp(App[None]):
         urgent = False
         for event in events:
             is_epoch = isinstance(event, EpochEnd)
-            first_epoch = is_epoch and state.runs[event.run].last is None
+            view = state.runs.get(event.run) if is_epoch else None  # a log may name others
+            first_epoch = view is not None and view.last is None
             changed |= state.apply(event)
             urgent = urgent or first_epoch or not is_epoch
             if isinstance(event, SessionEnded):

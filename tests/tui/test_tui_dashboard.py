@@ -77,3 +77,27 @@ async def test_the_first_epoch_is_plotted_at_once_not_at_the_plot_refresh_rate()
 
         plot = app.screen.query_one("#pane-raw LossPlot", LossPlot)
         assert plot._data is not None and any(line.ys for line in plot._data.lines)
+
+
+async def test_an_epoch_of_a_run_the_dashboard_does_not_know_is_ignored() -> None:
+    """A hand-edited or foreign log may name another run; folding it must not crash the UI."""
+    import dataclasses
+
+    from conftest import FIXTURE
+    from fake_source import read_events
+
+    from normtui.engine.events import SessionStarted
+
+    header, events = read_events(FIXTURE)
+    started = next(e for e in events if isinstance(e, SessionStarted))
+    epoch = next(e for e in events if isinstance(e, EpochEnd))
+    source = HandFedSource()
+    app = make_app(source, config=SessionConfig.from_dict(header["config"]), handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: source.sink is not None)
+        source.sink(started)
+        source.sink(dataclasses.replace(epoch, run="other"))
+        source.sink(epoch)
+        app._tick()
+        assert app.state.runs[epoch.run].epoch == epoch.epoch
+        assert set(app.state.runs) == {"raw", "normalized"}
