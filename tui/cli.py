@@ -416,7 +416,7 @@ def run() -> None:
         print(code, file=sys.stderr)
         code = 1
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # terminal gone (SIGHUP)
+        with contextlib.suppress(OSError, ValueError):  # the terminal is gone (SIGHUP)
             stream.flush()
     os._exit(code if isinstance(code, int) else 0)
 
