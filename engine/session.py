@@ -77,6 +77,7 @@ class Session(SourceThread):
         self.activation = config.activation
         self.lr = config.lr
         self.epoch = 0
+        self._next_due = 0.0  # perf_counter time the next paced epoch is due
         self.usage_error = False
         self.ended_reason: str | None = None
 
@@ -167,13 +168,13 @@ class Session(SourceThread):
         return max(0.0, next_due - time.perf_counter())
 
     def _loop(self, trainer: PairTrainer) -> str:
-        next_due = time.perf_counter()
+        self._next_due = time.perf_counter()
         while True:
             if self._done(trainer):
                 self._finish_runs(trainer)
                 if not self.linger:
                     return "completed"
-            command = self._channel.get(self._wait_time(trainer, next_due))
+            command = self._channel.get(self._wait_time(trainer, self._next_due))
             if command is not None:
                 for queued in [command, *self._channel.drain()]:
                     stop_reason = self._apply(trainer, queued)
@@ -185,8 +186,8 @@ class Session(SourceThread):
             self._train_epoch(trainer)
             if self._step_credit:
                 self._step_credit -= 1
-            if self.pace is not None:
-                next_due = max(next_due + 1.0 / self.pace, time.perf_counter() - 1.0)
+            if self.pace is not None:  # up to 1 s of a slow spell is caught up, not more
+                self._next_due = max(self._next_due + 1.0 / self.pace, time.perf_counter() - 1.0)
 
     def _train_epoch(self, trainer: PairTrainer) -> None:
         outcome = trainer.train_epoch()
@@ -232,6 +233,7 @@ class Session(SourceThread):
             self._emit(Paused(time_s=now, epoch=self.epoch))
         elif isinstance(command, Resume) and (self.paused or self._step_credit):
             self.paused, self._step_credit = False, 0
+            self._pace_from_now()  # a pause is not time to catch up on (it burst ~4 epochs)
             self._emit(Resumed(time_s=now, epoch=self.epoch))
         elif isinstance(command, Step):
             if self._done(trainer):  # nothing to step: a credit kept now would train after `r`
@@ -252,6 +254,7 @@ class Session(SourceThread):
             self._emit(LearningRateChanged(time_s=now, epoch=self.epoch, learning_rate=self.lr))
         elif isinstance(command, SetPace):
             self.pace = command.epochs_per_s if command.epochs_per_s else None
+            self._pace_from_now()  # the new pace starts now, not after the old interval
             self._emit(PaceChanged(time_s=now, epochs_per_s=self.pace))
         return None
 
@@ -273,9 +276,13 @@ class Session(SourceThread):
         else:
             self._restart(trainer)
 
+    def _pace_from_now(self) -> None:
+        self._next_due = time.perf_counter()
+
     def _restart(self, trainer: PairTrainer) -> None:
         trainer.restart(self.activation, self.lr)
         self.epoch, self._step_credit = 0, 0  # steps asked of the old runs do not carry over
+        self._pace_from_now()  # the first epoch of the new runs at once, at any pace
         self._emit(Restarted(time_s=self._now(), activation=self.activation, learning_rate=self.lr))
 
 

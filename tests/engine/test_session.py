@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
@@ -253,6 +254,35 @@ def test_pace_limits_epochs_per_second(recorder) -> None:
     run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= count_at_pace + 50)
     session.stop()
     assert count_at_pace <= 14  # ~10/s for one second, plus slack
+
+
+def test_resuming_after_a_pause_keeps_the_pace_instead_of_catching_up(recorder) -> None:
+    """The pacer counted the pause as lag: a resume at 5 epochs/s burst ~4 epochs in 10 ms."""
+    session = Session(TINY.replace(pace=5.0), linger=True)
+    session.start(recorder)
+    run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= 2)
+    session.send(Pause())
+    run_until(recorder, session, lambda: len(recorder.of(Paused)) == 1)
+    time.sleep(1.5)
+    session.send(Resume())
+    resumed_at = len(recorder.epochs("raw"))
+    run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= resumed_at + 3)
+    session.stop()
+    after = [e.time_s for e in recorder.epochs("raw")[resumed_at:]]
+    gaps = [b - a for a, b in itertools.pairwise(after)]
+    assert min(gaps) > 0.1, gaps  # 0.2 s apart at 5 epochs/s; a burst is ~1 ms apart
+
+
+def test_a_restart_trains_its_first_epoch_at_once_even_at_a_slow_pace(recorder) -> None:
+    session = Session(TINY.replace(pace=0.5), linger=True)  # one epoch every 2 s
+    session.start(recorder)
+    run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= 1)
+    session.send(Restart())
+    run_until(recorder, session, lambda: len(recorder.of(Restarted)) == 1)
+    restarted = recorder.of(Restarted)[0].time_s
+    run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= 2, timeout=10)
+    session.stop()
+    assert recorder.epochs("raw")[1].time_s - restarted < 1.0  # not the 2 s interval
 
 
 def test_restart_starts_both_runs_again_from_the_shared_init(recorder) -> None:
