@@ -302,7 +302,9 @@ class NormtuiApp(App[None]):
 
     # -- layout ----------------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return dict(RUN_VARIABLES)
+        # Textual's own themes (the palette can pick them) lack normtui's variables; a mid grey
+        # rule reads on dark and light backgrounds alike. normtui themes set their own.
+        return {**RUN_VARIABLES, "rule-color": "#808080"}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dashboard"):

@@ -22,6 +22,7 @@ except ModuleNotFoundError:  # Python 3.10
 DEFAULT_THEME = "dark"
 THEME_PACKAGE = "normtui.themes"
 # Variables every normtui theme defines (the CSS and plots use them); defaults if a file omits one.
+# `rule-color` (pane borders and rules) is one too; its default depends on the theme's colours.
 RUN_VARIABLES: dict[str, str] = {
     "raw-color": "#ff8a65",
     "normalized-color": "#4fc3f7",
@@ -112,7 +113,20 @@ def theme_from_toml(text: str, *, default_name: str, origin: str) -> Theme:
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise ThemeError(f"{origin}: 'dark' must be true or false")
-    return Theme(name=name.strip(), dark=dark, variables=merged, **colours, **extra)
+    theme = Theme(name=name.strip(), dark=dark, variables=merged, **colours, **extra)
+    if "rule-color" not in variables:
+        theme.variables["rule-color"] = default_rule_color(theme)
+    return theme
+
+
+def default_rule_color(theme: Theme) -> str:
+    """Pane borders and rules: a step off the panel colour, away from the background.
+
+    `$panel-lighten-2` is ~2:1 against a dark background but pure white on a light one (1.04:1
+    on light's #fafafa: invisible); a light theme darkens instead (~2.3:1).
+    """
+    shades = theme.to_color_system().generate()
+    return shades["panel-lighten-2" if theme.dark else "panel-darken-3"]
 
 
 def _colour(origin: str, key: str, value: Any) -> str:

@@ -168,3 +168,43 @@ def test_the_top_bar_says_paused_before_anything_long_can_push_it_off_screen() -
     markup = top_bar_markup(state, Controls(), 0)
     assert "paused" in markup
     assert markup.index("paused") < markup.index(state.started.dataset)
+
+
+@pytest.mark.parametrize("name", ["dark", "light", "high-contrast", "colour-blind-safe"])
+def test_pane_borders_stand_out_from_the_background_in_every_bundled_theme(name: str) -> None:
+    """Light drew its borders and rules in `$panel-lighten-2`: white on #fafafa, invisible."""
+    from textual.color import Color
+
+    from normtui.tui.themes import load_theme
+
+    theme = load_theme(name)
+    shades = theme.to_color_system().generate()
+    rule = Color.parse(theme.variables["rule-color"])
+    for backdrop in ("background", "surface"):
+        assert _contrast(rule, Color.parse(shades[backdrop])) >= 1.8, backdrop
+
+
+def _contrast(a, b) -> float:
+    def luminance(colour) -> float:
+        def channel(value: int) -> float:
+            x = value / 255
+            return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(colour.r) + 0.7152 * channel(colour.g) + 0.0722 * channel(colour.b)
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_the_light_theme_draws_pane_borders_in_its_rule_colour() -> None:
+    from conftest import recorded_app
+    from textual.color import Color
+
+    app = recorded_app(theme="light")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        background = app.screen.styles.background
+        for selector in ("#comparison", "#inputs"):
+            _, colour = app.query_one(selector).styles.border_top
+            assert colour == Color.parse(app.current_theme.variables["rule-color"])
+            assert _contrast(colour, background) >= 1.8, selector
