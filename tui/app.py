@@ -62,7 +62,7 @@ TEXT_INTERVAL_S = {False: 0.24, True: 2.0}  # numbers refresh (4 Hz at TICK_S), 
 PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # plots and histograms refresh, by low_bandwidth
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
-NARROW_FOOTER_BELOW = 80  # columns: below this the footer leaves out keys `?` still lists
+NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
 PACE_STEPS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 LR_LIMITS = (1e-7, 10.0)
 PANES: dict[str, tuple[str, str]] = {
@@ -642,7 +642,9 @@ class NormtuiApp(App[None]):
                 f"[b]terminal too small[/b]\n\n{width}×{height} — normtui needs at least "
                 f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window, or press q to quit"
             )
-        self._main_screen.query_one(KeyFooter).narrow = width < NARROW_FOOTER_BELOW
+        # only the live key line is too long; a replay's and watch's fit in 70 columns
+        narrow = width < NARROW_FOOTER_BELOW and self._source.live
+        self._main_screen.query_one(KeyFooter).narrow = narrow
         compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         if compact != self._compact:
             self._compact = compact
@@ -844,6 +846,8 @@ class NormtuiApp(App[None]):
             description = binding.tooltip or binding.description
             if self._playback:
                 description = PLAYBACK_TOOLTIPS.get(binding.action, description)
+            elif not self._source.live and binding.action == "quit_app":
+                description = "Quit (the training process, if any, goes on)"  # watch
             rows.append((" / ".join(keys), description))
         rows.append(("ctrl+p", "Command palette"))
         return rows

@@ -323,3 +323,12 @@ async def test_a_narrow_footer_keeps_help_and_quit_and_every_key_still_works(
         assert sum(key.outer_size.width for key in footer.query("FooterKey")) <= width
         await pilot.press("o")  # left out of the footer, not out of the keymap
         await wait_until(pilot, lambda: fake_app.query_one("#overlay", LossPlot).display)
+
+
+async def test_a_replay_footer_fits_at_70_columns_with_every_key() -> None:
+    app = recorded_app(live=False)
+    async with app.run_test(size=(70, 24)) as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query("FooterKey"))
+        assert {"overlay", "export", "help", "quit_app"} <= {key.action for key in keys}
+        assert sum(key.outer_size.width for key in keys) <= 70

@@ -131,6 +131,20 @@ async def test_help_in_a_replay_describes_the_replay_not_training() -> None:
         assert not any("training" in text for text in table.values())
 
 
+async def test_help_in_watch_does_not_claim_quitting_stops_training(tmp_path) -> None:
+    """`watch` follows another process's log: `q` leaves that training running."""
+    from normtui.engine.replay import FollowSource
+
+    log = tmp_path / "live.jsonl"
+    log.write_text(FIXTURE.read_text())
+    config = SessionConfig.from_dict(read_events(FIXTURE)[0]["config"])
+    app = make_app(FollowSource(str(log)), config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        quit_text = dict(app.key_table())["q"]
+        assert "stops training" not in quit_text and "goes on" in quit_text
+
+
 async def test_a_log_with_only_its_header_says_so_in_replay_and_waits_in_watch(tmp_path) -> None:
     from normtui.engine.replay import FollowSource
     from normtui.engine.replay import ReplaySource as LogReplay

@@ -208,3 +208,21 @@ async def test_the_light_theme_draws_pane_borders_in_its_rule_colour() -> None:
             _, colour = app.query_one(selector).styles.border_top
             assert colour == Color.parse(app.current_theme.variables["rule-color"])
             assert _contrast(colour, background) >= 1.8, selector
+
+
+def test_the_goal_line_says_not_reached_once_a_run_can_no_longer_reach_it() -> None:
+    """A finished replay said "raw not yet (e300)", as if it were still training."""
+    from fake_source import read_events
+
+    from normtui.engine.events import EpochEnd, RunFinished
+    from normtui.tui.widgets.comparison import comparison_markup
+
+    header, events = read_events(Path(__file__).parent / "fixtures" / "wine_relu_tanh.jsonl")
+    state = DashboardState(SessionConfig.from_dict(header["config"]))
+    for event in events:
+        state.apply(event)
+    last = max(e.epoch for e in events if isinstance(e, EpochEnd))
+    assert state.runs["raw"].goal_epoch is None  # raw wine never gets to 95% here
+    assert f"raw[/] [dim]not yet (e{last})" in comparison_markup(state)
+    state.apply(RunFinished(time_s=99.0, run="raw", epoch=last))
+    assert f"raw[/] [dim]not reached in {last} epochs" in comparison_markup(state)

@@ -27,7 +27,12 @@ def comparison_markup(state: DashboardState) -> str:
     goals = []
     for name in RUN_NAMES:
         run = runs[name]
-        reached = f"epoch {run.goal_epoch}" if run.goal_epoch else f"[dim]not yet (e{run.epoch})[/]"
+        if run.goal_epoch:
+            reached = f"epoch {run.goal_epoch}"
+        elif run.status in ("running", "paused", "loading"):
+            reached = f"[dim]not yet (e{run.epoch})[/]"
+        else:  # finished, diverged, failed or stopped: it will not get there any more
+            reached = f"[dim]not reached in {run.epoch} epochs[/]"
         goals.append(f"[${name}-color]{name}[/] {reached}")
     goal = f"to {state.goal_accuracy * 100:g}% val: " + " · ".join(goals)
     diverged = [
