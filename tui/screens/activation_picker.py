@@ -19,7 +19,7 @@ def _hint(name: str) -> str:
     if name == "relu":
         return "can die"
     if name in RELU_FAMILY:  # a unit that is never positive still passes a gradient
-        return "units can switch off"
+        return "can go off, not dead"
     return ""
 
 
@@ -40,9 +40,9 @@ class ActivationPicker(ModalScreen[str | None]):
         options = []
         for name in self._activations:
             hint = _hint(name)
-            label = f"{name:<12}[dim]{hint}[/]" if hint else name
             if name == self._current:
-                label = f"{name:<12}[dim]current[/]"
+                hint = f"current · {hint}" if hint else "current"
+            label = f"{name:<12}[dim]{hint}[/]" if hint else name
             options.append(Option(label, id=name))
         picker = OptionList(*options, id="activation-list")
         mode = "keeping weights" if self._keep_weights else "restarting both runs"
