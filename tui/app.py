@@ -573,6 +573,7 @@ class NormtuiApp(App[None]):
             keep_weights=self._keep_weights,
             pending_activation=self._pending_activation,
             low_bandwidth=self._low_bandwidth,
+            plot_every_s=PLOT_INTERVAL_S[self._low_bandwidth],
             live=self._source.live,
             log_ended=self._log_ended,
         )

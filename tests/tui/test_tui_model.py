@@ -170,6 +170,16 @@ def test_the_top_bar_says_paused_before_anything_long_can_push_it_off_screen() -
     assert markup.index("paused") < markup.index(state.started.dataset)
 
 
+async def test_low_bandwidth_says_how_often_the_plots_are_redrawn() -> None:
+    """The plots sat on their first point for 10 s with nothing saying they redraw that rarely."""
+    from conftest import recorded_app
+
+    app = recorded_app(low_bandwidth=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "low-bw: plots every 10 s" in str(app.query_one("#top-bar").render())
+
+
 @pytest.mark.parametrize("name", ["dark", "light", "high-contrast", "colour-blind-safe"])
 def test_pane_borders_stand_out_from_the_background_in_every_bundled_theme(name: str) -> None:
     """Light drew its borders and rules in `$panel-lighten-2`: white on #fafafa, invisible."""

@@ -18,6 +18,7 @@ class Controls:
     keep_weights: bool = True
     pending_activation: str | None = None
     low_bandwidth: bool = False
+    plot_every_s: float = 1.0  # how often plots and histograms are redrawn
     live: bool = True
     replay_speed: tuple[float | None] | None = None  # (epochs/s or None = all at once,)
     log_ended: bool = False  # a replay played every event and the log has no session end
@@ -77,8 +78,9 @@ def top_bar_markup(
         parts.append(f"pace [b]{fmt_pace(state.pace)}[/b]")
     if state.restarts:
         parts.append(f"[dim]restarts {state.restarts}[/]")
-    if controls.low_bandwidth:
-        parts.append("[dim]low-bw[/]")
+    if controls.low_bandwidth:  # plots lag the numbers by up to this: say so, or they look stuck
+        every = "" if compact else f": plots every {controls.plot_every_s:g} s"
+        parts.append(f"[dim]low-bw{every}[/]")
     if controls.replay_speed is not None:
         speed = controls.replay_speed[0]
         parts.append(f"[dim]replay[/] [b]{'all at once' if speed is None else fmt_pace(speed)}[/b]")
