@@ -580,6 +580,7 @@ class NormtuiApp(App[None]):
 
     def _show_text(self, dirty: Changed) -> None:
         state = self._state
+        self._main_screen.query_one(KeyFooter).paused = state.paused
         self._main_screen.query_one(TopBar).show(
             state, self._controls(), self._frame, compact=self._compact
         )

@@ -332,3 +332,17 @@ async def test_a_replay_footer_fits_at_70_columns_with_every_key() -> None:
         keys = list(app.screen.query("FooterKey"))
         assert {"overlay", "export", "help", "quit_app"} <= {key.action for key in keys}
         assert sum(key.outer_size.width for key in keys) <= 70
+
+
+async def test_while_paused_the_footer_offers_resume(fake_app: NormtuiApp) -> None:
+    def label() -> str:
+        (key,) = [k for k in fake_app.screen.query("FooterKey") if k.action == "toggle_pause"]
+        return key.description
+
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: fake_app.state.started is not None)
+        assert label() == "Pause"
+        await pilot.press("space")
+        await wait_until(pilot, lambda: label() == "Resume")
+        await pilot.press("space")
+        await wait_until(pilot, lambda: label() == "Pause")

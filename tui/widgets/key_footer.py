@@ -1,4 +1,5 @@
-"""KeyFooter: Textual's Footer with its keys in the first frame, and room for `q` when narrow."""
+"""KeyFooter: Textual's Footer with its keys in the first frame, room for `q` when narrow, and
+`space Resume` while paused."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class KeyFooter(Footer):
     """
 
     narrow: reactive[bool] = reactive(False, recompose=True)
+    paused: reactive[bool] = reactive(False, recompose=True)  # space says what it will do
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -29,6 +31,9 @@ class KeyFooter(Footer):
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            if self.narrow and getattr(widget, "action", None) in HIDDEN_WHEN_NARROW:
+            action = getattr(widget, "action", None)
+            if self.narrow and action in HIDDEN_WHEN_NARROW:
                 continue
+            if self.paused and action == "toggle_pause":
+                widget.description = "Resume"  # type: ignore[attr-defined]  # FooterKey's label
             yield widget
