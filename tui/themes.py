@@ -100,7 +100,8 @@ def theme_from_toml(text: str, *, default_name: str, origin: str) -> Theme:
     for key, value in variables.items():
         if not isinstance(value, str):
             raise ThemeError(f"{origin}: variable {key!r} must be a string")
-        merged[key] = _colour(origin, key, value) if key in RUN_VARIABLES else value
+        is_colour = key in RUN_VARIABLES or key == "rule-color"
+        merged[key] = _colour(origin, key, value) if is_colour else value
     name = data.get("name", default_name)
     if not isinstance(name, str) or not name.strip():
         raise ThemeError(f"{origin}: 'name' must be a non-empty string")

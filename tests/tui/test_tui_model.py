@@ -103,6 +103,7 @@ def test_bundled_themes_load_and_name_the_run_colours() -> None:
         ("secondary = '#fff'", "missing required colour 'primary'"),
         ("primary = '#fff'\ncolour = 1", "unknown key(s) colour"),
         ("primary = '#fff'\n[variables]\nraw-color = 'bad'", "'raw-color' is not a colour"),
+        ("primary = '#fff'\n[variables]\nrule-color = 'x'", "'rule-color' is not a colour"),
     ],
 )
 def test_broken_theme_files_give_one_line_messages(tmp_path: Path, text: str, message: str) -> None:
@@ -126,6 +127,7 @@ def test_user_theme_file_loads(tmp_path: Path) -> None:
     theme = load_theme(str(path))
     assert theme.name == "ocean" and theme.variables["raw-color"] == "#ff0000"
     assert theme.variables["normalized-color"], "missing run colours fall back to defaults"
+    assert theme.variables["rule-color"], "and the border colour to one made from the panel"
 
 
 def test_finished_runs_keep_their_activation_and_are_not_shown_paused() -> None:
