@@ -94,9 +94,10 @@ CONTROL_ACTIONS = frozenset(
 # What a replay (a log played back, `playback = True` on its source) still lets you control.
 PLAYBACK_ACTIONS = frozenset({"toggle_pause", "step", "slower", "faster", "jump_to_end"})
 SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143, "SIGINT": 130}
-# The CLI's deadline for an exit after a signal. Textual's output thread can block for good on a
-# terminal that hung up (seen: SSH dropped ~0.5 s after start, 3 runs in 8), leaving a process
-# that trains on with no one watching; past this, the session is stopped and the process ends.
+# The deadline for an exit after a signal, armed by `NormtuiApp.run` (a real terminal). Textual's
+# output thread can block for good on a terminal that hung up (seen: SSH dropped ~0.5 s after
+# start, 3 runs in 8), leaving a process that trains on with no one watching; past this, the
+# session is stopped and the process ends.
 SIGNAL_EXIT_DEADLINE_S = 5.0
 # What the keys do to a replay, for the help screen (nothing is trained there).
 PLAYBACK_TOOLTIPS = {
@@ -262,7 +263,7 @@ class NormtuiApp(App[None]):
         self._export_dir = export_dir or Path.cwd()
         self._theme_error = theme_error
         self._handle_signals = handle_signals
-        self.exit_deadline_s: float | None = None  # the CLI sets SIGNAL_EXIT_DEADLINE_S
+        self.exit_deadline_s: float | None = None  # run() sets SIGNAL_EXIT_DEADLINE_S
         self._run_finished = threading.Event()
         self._themes = [load_theme(name) for name in list_themes()]
         names = [t.name for t in self._themes]
@@ -429,6 +430,8 @@ class NormtuiApp(App[None]):
         threading.Thread(target=deadline, name="normtui-exit-deadline", daemon=True).start()
 
     def run(self, *args: object, **kwargs: object) -> object:
+        if self.exit_deadline_s is None:  # a real terminal (tests use run_test): bound the exit
+            self.exit_deadline_s = SIGNAL_EXIT_DEADLINE_S
         try:
             return super().run(*args, **kwargs)  # type: ignore[arg-type]
         finally:

@@ -56,7 +56,7 @@ def run_dashboard(
     reason = "stopped"
     writer = None
     try:
-        from .app import SIGNAL_EXIT_DEADLINE_S, make_app
+        from .app import make_app
         from .themes import DEFAULT_THEME, ThemeError, load_theme
 
         try:
@@ -73,7 +73,6 @@ def run_dashboard(
         app = make_app(
             source, config=config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth
         )
-        app.exit_deadline_s = SIGNAL_EXIT_DEADLINE_S
         app.run()
         reason = app.exit_reason
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ def run_viewer(
     source: ReplaySource | FollowSource, *, theme: str, low_bandwidth: bool = False
 ) -> int:
     """Show a log in the dashboard; returns the exit code (0 q, 129/143 signals, 130 Ctrl+C)."""
-    from .app import SIGNAL_EXIT_DEADLINE_S, make_app
+    from .app import make_app
 
     app = make_app(
         source,
@@ -28,7 +28,6 @@ def run_viewer(
         theme=theme,
         low_bandwidth=low_bandwidth,
     )
-    app.exit_deadline_s = SIGNAL_EXIT_DEADLINE_S
     try:
         app.run()
     except KeyboardInterrupt:
