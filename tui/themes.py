@@ -29,6 +29,8 @@ RUN_VARIABLES: dict[str, str] = {
     "train-color": "#7d8590",
     "marker-color": "#e0af68",
 }
+# Theme variables that must parse as colours: the run colours and the border/rule colour.
+_COLOUR_VARIABLES = frozenset({*RUN_VARIABLES, "rule-color"})
 _COLOUR_KEYS = (
     "primary",
     "secondary",
@@ -100,8 +102,7 @@ def theme_from_toml(text: str, *, default_name: str, origin: str) -> Theme:
     for key, value in variables.items():
         if not isinstance(value, str):
             raise ThemeError(f"{origin}: variable {key!r} must be a string")
-        is_colour = key in RUN_VARIABLES or key == "rule-color"
-        merged[key] = _colour(origin, key, value) if is_colour else value
+        merged[key] = _colour(origin, key, value) if key in _COLOUR_VARIABLES else value
     name = data.get("name", default_name)
     if not isinstance(name, str) or not name.strip():
         raise ThemeError(f"{origin}: 'name' must be a non-empty string")
