@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import DATASETS, SCALERS, ConfigError, SessionConfig, check_model_size
+from normtui.engine.config import DATASETS, SCALERS, ConfigError, SessionConfig, check_model_size
 
 MAX_CSV_BYTES = 1 << 30  # the whole file is held in memory as text and as Python floats
 MIN_CSV_ROWS = 10  # below this a train/validation split says nothing useful

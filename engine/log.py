@@ -12,8 +12,8 @@ import threading
 import time
 from typing import IO, Any
 
-from .config import ConfigError
-from .events import SCHEMA_VERSION, Event, event_from_dict, strict_json
+from normtui.engine.config import ConfigError
+from normtui.engine.events import SCHEMA_VERSION, Event, event_from_dict, strict_json
 
 LOG_MARKER = "normtui_log"
 
@@ -23,10 +23,8 @@ class LogError(ConfigError):
 
 
 def _package_version() -> str:
-    try:
-        from normtui import __version__
-    except ImportError:  # pragma: no cover - engine used outside the package
-        return "unknown"
+    from normtui import __version__
+
     return __version__
 
 

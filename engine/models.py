@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .config import ACTIVATIONS, ConfigError
+from normtui.engine.config import ACTIVATIONS, ConfigError
 
 ACTIVATION_FACTORIES: dict[str, Callable[[int], nn.Module]] = {
     "relu": lambda width: nn.ReLU(),

@@ -24,10 +24,10 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, SessionConfig
+from normtui.engine.config import ConfigError, SessionConfig
 
 if TYPE_CHECKING:
-    from .data import PreparedData
+    from normtui.engine.data import PreparedData
 
 POLL_S = 0.05  # how often a wait for the child checks for a stop request
 PARENT_POLL_S = 0.1  # how often the child checks that its parent still lives
@@ -74,7 +74,7 @@ class DataPrefetch:
 
         Raises the child's `ConfigError` (a user error) unchanged.
         """
-        from .data import PreparedData  # numpy: not before the UI's first frame
+        from normtui.engine.data import PreparedData  # numpy: not before the UI's first frame
 
         while True:
             if self._closed:  # stopped from another thread
@@ -134,7 +134,9 @@ def child_main() -> None:
     """In the child: read (parent pid, SessionConfig) from stdin, write ("ok" | "error", value)."""
     parent, config = pickle.load(sys.stdin.buffer)
     _exit_with(parent)
-    from .data import prepare  # numpy and, when it loads a preset or fits, scikit-learn
+    from normtui.engine.data import (
+        prepare,  # numpy and, when it loads a preset or fits, scikit-learn
+    )
 
     try:
         outcome: tuple[str, object] = ("ok", prepare(config))

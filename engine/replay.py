@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from .commands import (
+from normtui.engine.commands import (
     Command,
     JumpToEnd,
     Pause,
@@ -18,9 +18,9 @@ from .commands import (
     Stop,
     TogglePause,
 )
-from .events import EpochEnd, Paused, Resumed
-from .log import LogError, LogFollower, read_log
-from .source_thread import SourceThread
+from normtui.engine.events import EpochEnd, Paused, Resumed
+from normtui.engine.log import LogError, LogFollower, read_log
+from normtui.engine.source_thread import SourceThread
 
 
 class ReplaySource(SourceThread):

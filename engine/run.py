@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .config import RELU_FAMILY
-from .models import MLP, eager_step, make_optimizer, swap_optimizer_params
+from normtui.engine.config import RELU_FAMILY
+from normtui.engine.models import MLP, eager_step, make_optimizer, swap_optimizer_params
 
 RUNNING, DIVERGED, FAILED, FINISHED = "running", "diverged", "failed", "finished"
 

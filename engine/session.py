@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING
 
-from .commands import (
+from normtui.engine.commands import (
     Command,
     Pause,
     Restart,
@@ -25,8 +25,8 @@ from .commands import (
     Stop,
     TogglePause,
 )
-from .config import ACTIVATIONS, ConfigError, SessionConfig
-from .events import (
+from normtui.engine.config import ACTIVATIONS, ConfigError, SessionConfig
+from normtui.engine.events import (
     RUN_NAMES,
     ActivationChanged,
     EpochEnd,
@@ -42,11 +42,11 @@ from .events import (
     SessionEnded,
     SessionStarted,
 )
-from .prefetch import DataPrefetch, worth_prefetching
-from .source_thread import Sink, SourceThread
+from normtui.engine.prefetch import DataPrefetch, worth_prefetching
+from normtui.engine.source_thread import Sink, SourceThread
 
 if TYPE_CHECKING:
-    from .trainer import PairTrainer
+    from normtui.engine.trainer import PairTrainer
 
 
 class Session(SourceThread):
@@ -110,8 +110,8 @@ class Session(SourceThread):
             # torch here; scikit-learn in the prefetch child, or after torch in this thread
             # (importing both in two threads at once was measured slower on 2 cores, 2.1 s vs
             # 1.7 s: both imports are mostly Python bytecode, so they take turns on the GIL).
-            from .models import resolve_device
-            from .trainer import PairTrainer  # heavy: torch
+            from normtui.engine.models import resolve_device
+            from normtui.engine.trainer import PairTrainer  # heavy: torch
 
             resolve_device(self.config.device)  # no such device: say so now, not after the data
             data = self._prefetch.result(self._stopping) if self._prefetch else None

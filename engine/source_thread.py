@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .commands import Command, CommandChannel, Stop
-from .events import Event
+from normtui.engine.commands import Command, CommandChannel, Stop
+from normtui.engine.events import Event
 
 Sink = Callable[[Event], None]
 

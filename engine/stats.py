@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import RELU_FAMILY, SATURATING
-from .events import Histogram, LayerStats
-from .run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
+from normtui.engine.config import RELU_FAMILY, SATURATING
+from normtui.engine.events import Histogram, LayerStats
+from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import (
+from normtui.engine.events import (
     RUN_NAMES,
     EpochEnd,
     Event,

@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import SessionConfig
-from .data import PreparedData, prepare
-from .events import RUN_NAMES
-from .models import MLP, resolve_device
-from .run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
-from .stats import HostEpoch, to_host
+from normtui.engine.config import SessionConfig
+from normtui.engine.data import PreparedData, prepare
+from normtui.engine.events import RUN_NAMES
+from normtui.engine.models import MLP, resolve_device
+from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
+from normtui.engine.stats import HostEpoch, to_host
 
 
 @dataclass

@@ -38,22 +38,27 @@ from normtui.engine.events import (
     PaceChanged,
     SessionEnded,
 )
-
-from .model.buffer import EventBuffer
-from .model.export import write_metrics_csv
-from .model.source import EventSource
-from .model.state import Changed, DashboardState
-from .screens.activation_picker import ActivationPicker
-from .screens.help import HelpScreen
-from .screens.palette import DashboardCommands
-from .themes import DEFAULT_THEME, RUN_VARIABLES, ThemeError, list_themes, load_theme
-from .widgets.comparison import ComparisonStrip
-from .widgets.format import RUN_TITLES, fmt_lr, fmt_pace
-from .widgets.inputs import InputsPane
-from .widgets.key_footer import KeyFooter
-from .widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
-from .widgets.run_pane import RunPane
-from .widgets.top_bar import Controls, TopBar, waiting_message
+from normtui.tui.screens.activation_picker import ActivationPicker
+from normtui.tui.screens.help import HelpScreen
+from normtui.tui.screens.palette import DashboardCommands
+from normtui.tui.theme_loader import (
+    DEFAULT_THEME,
+    RUN_VARIABLES,
+    ThemeError,
+    list_themes,
+    load_theme,
+)
+from normtui.tui.viewstate.buffer import EventBuffer
+from normtui.tui.viewstate.export import write_metrics_csv
+from normtui.tui.viewstate.source import EventSource
+from normtui.tui.viewstate.state import Changed, DashboardState
+from normtui.tui.widgets.comparison import ComparisonStrip
+from normtui.tui.widgets.format import RUN_TITLES, fmt_lr, fmt_pace
+from normtui.tui.widgets.inputs import InputsPane
+from normtui.tui.widgets.key_footer import KeyFooter
+from normtui.tui.widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
+from normtui.tui.widgets.run_pane import RunPane
+from normtui.tui.widgets.top_bar import Controls, TopBar, waiting_message
 
 TICK_S = 0.05  # drain the event buffer 20 times a second (watch lag, issue 6)
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
@@ -439,6 +444,8 @@ class NormtuiApp(App[None]):
 
     # -- the timer -------------------------------------------------------------------------
     def _tick(self) -> None:
+        if not self.screen_stack or self._exit:  # quitting: the widgets are being torn down
+            return
         self._frame += 1
         events = self._buffer.drain()
         urgent = self.ingest(events)

@@ -16,8 +16,7 @@ from typing import Any
 import click
 
 from normtui import __version__
-
-from ..engine.config import (
+from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
     DEVICES,
@@ -105,7 +104,7 @@ def default_log_path(config: SessionConfig) -> str | None:
 
 def check_theme(theme: str) -> None:
     """A theme must be a bundled name or an existing file (a broken file falls back later)."""
-    from .themes import list_themes
+    from normtui.tui.theme_loader import list_themes
 
     names = list_themes()
     if theme in names or os.path.isfile(theme):
@@ -274,7 +273,7 @@ def cli(
     require_terminal("the dashboard")
     if log_path is None and not no_log:
         log_path = default_log_path(config)
-    from .dashboard import run_dashboard
+    from normtui.tui.dashboard import run_dashboard
 
     ctx.exit(run_dashboard(config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth))
 
@@ -292,7 +291,7 @@ def cli(
 )
 def train(as_json: bool, log_path: str | None, hist_interval: float, **options: Any) -> None:
     """Train the pair to completion without the dashboard and print a side-by-side summary."""
-    from .headless import run_headless
+    from normtui.tui.headless import run_headless
 
     check_log_path(log_path)
     config = build_config(options, epochs_default=100, hist_interval_s=hist_interval)
@@ -302,7 +301,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
 @cli.command()
 def datasets() -> None:
     """List the bundled datasets and the spread of their feature scales."""
-    from ..engine.data import describe_presets
+    from normtui.engine.data import describe_presets
 
     rows = describe_presets()
     header = f"{'name':<14}{'rows':>6}{'features':>10}{'classes':>9}{'min std':>11}{'max std':>11}"
@@ -319,7 +318,7 @@ def datasets() -> None:
 @cli.command()
 def themes() -> None:
     """List the bundled themes (use with --theme NAME, or --theme path/to/theme.toml)."""
-    from .themes import list_themes
+    from normtui.tui.theme_loader import list_themes
 
     for name in list_themes():
         click.echo(name)
@@ -338,8 +337,8 @@ def themes() -> None:
 @click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
 def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
     """Play a recorded session log back in the dashboard (space pause, ] faster, G to the end)."""
-    from ..engine.replay import ReplaySource
-    from .viewer import run_viewer
+    from normtui.engine.replay import ReplaySource
+    from normtui.tui.viewer import run_viewer
 
     check_theme(theme)
     if not speed >= 0:  # also refuses nan
@@ -355,8 +354,8 @@ def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
 @click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
 def watch(log: str, theme: str, low_bandwidth: bool) -> None:
     """Follow a log that `normtui train --log` is still writing (e.g. on a remote GPU box)."""
-    from ..engine.replay import FollowSource
-    from .viewer import run_viewer
+    from normtui.engine.replay import FollowSource
+    from normtui.tui.viewer import run_viewer
 
     check_theme(theme)
     source = FollowSource(log)

@@ -7,8 +7,7 @@ import sys
 from normtui.engine.commands import Command
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import Event
-
-from .model.source import EventSource, Sink
+from normtui.tui.viewstate.source import EventSource, Sink
 
 
 class LoggedSource:
@@ -56,8 +55,8 @@ def run_dashboard(
     reason = "stopped"
     writer = None
     try:
-        from .app import make_app
-        from .themes import DEFAULT_THEME, ThemeError, load_theme
+        from normtui.tui.app import make_app
+        from normtui.tui.theme_loader import DEFAULT_THEME, ThemeError, load_theme
 
         try:
             load_theme(theme)

@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..engine.config import SessionConfig
-from ..engine.events import RUN_NAMES, Event, strict_json
-from ..engine.log import LogWriter
-from ..engine.session import Session
-from ..engine.summary import Summarizer
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import RUN_NAMES, Event, strict_json
+from normtui.engine.log import LogWriter
+from normtui.engine.session import Session
+from normtui.engine.summary import Summarizer
 
 STOP_SIGNALS = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
 

@@ -20,7 +20,7 @@ def run_viewer(
     source: ReplaySource | FollowSource, *, theme: str, low_bandwidth: bool = False
 ) -> int:
     """Show a log in the dashboard; returns the exit code (0 q, 129/143 signals, 130 Ctrl+C)."""
-    from .app import make_app
+    from normtui.tui.app import make_app
 
     app = make_app(
         source,

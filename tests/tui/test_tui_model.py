@@ -11,10 +11,10 @@ from fake_source import fake_epoch, scripted_session, session_started
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import Restarted, RunDiverged, SessionEnded
-from normtui.tui.model.buffer import EventBuffer
-from normtui.tui.model.series import DecimatingSeries
-from normtui.tui.model.state import Changed, DashboardState
-from normtui.tui.themes import ThemeError, list_themes, load_theme
+from normtui.tui.theme_loader import ThemeError, list_themes, load_theme
+from normtui.tui.viewstate.buffer import EventBuffer
+from normtui.tui.viewstate.series import DecimatingSeries
+from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.format import resample, sparkline
 from normtui.tui.widgets.histograms import zero_bin
 from normtui.tui.widgets.loss_plot import label_positions, sticky_range, sticky_upper
@@ -187,7 +187,7 @@ def test_pane_borders_stand_out_from_the_background_in_every_bundled_theme(name:
     """Light drew its borders and rules in `$panel-lighten-2`: white on #fafafa, invisible."""
     from textual.color import Color
 
-    from normtui.tui.themes import load_theme
+    from normtui.tui.theme_loader import load_theme
 
     theme = load_theme(name)
     shades = theme.to_color_system().generate()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from normtui.engine.events import RUN_NAMES
-
-from ..model.state import DashboardState
-from .format import fmt_pct
-from .text_line import TextLine
+from normtui.tui.viewstate.state import DashboardState
+from normtui.tui.widgets.format import fmt_pct
+from normtui.tui.widgets.text_line import TextLine
 
 
 def comparison_markup(state: DashboardState) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import RenderResult
 from textual.widget import Widget
 
-from ..model.state import RunView
-from .format import bar, fmt_pct
+from normtui.tui.viewstate.state import RunView
+from normtui.tui.widgets.format import bar, fmt_pct
 
 
 class AccuracyGauges(Widget):

@@ -12,9 +12,8 @@ from textual.widget import Widget
 
 from normtui.engine.config import RELU_FAMILY, SATURATING
 from normtui.engine.events import Histogram, LayerStats
-
-from ..model.state import RunView
-from .format import fmt_num, fmt_pct, resample, sparkline
+from normtui.tui.viewstate.state import RunView
+from normtui.tui.widgets.format import fmt_num, fmt_pct, resample, sparkline
 
 
 def zero_bin(hist: Histogram) -> int | None:

@@ -9,8 +9,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from normtui.engine.events import SessionStarted
-
-from .format import escape, fmt_num, truncate
+from normtui.tui.widgets.format import escape, fmt_num, truncate
 
 CELL_WIDTH = 32  # minimum width of one feature's cell
 SCALE_CELLS = 6

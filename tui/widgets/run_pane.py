@@ -5,12 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from ..model.state import RunView
-from .format import escape, fmt_num, status_badge
-from .gauges import AccuracyGauges
-from .histograms import LayerHistograms
-from .loss_plot import LossPlot, PlotData, curve_lines, line_glyph
-from .text_line import TextLine
+from normtui.tui.viewstate.state import RunView
+from normtui.tui.widgets.format import escape, fmt_num, status_badge
+from normtui.tui.widgets.gauges import AccuracyGauges
+from normtui.tui.widgets.histograms import LayerHistograms
+from normtui.tui.widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
+from normtui.tui.widgets.text_line import TextLine
 
 
 def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.state import DashboardState
-from .format import escape, fmt_lr, fmt_pace
-from .text_line import TextLine
+from normtui.tui.viewstate.state import DashboardState
+from normtui.tui.widgets.format import escape, fmt_lr, fmt_pace
+from normtui.tui.widgets.text_line import TextLine
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .state import DashboardState
+from normtui.tui.viewstate.state import DashboardState
 
 COLUMNS = ("run", "epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
 

@@ -28,8 +28,7 @@ from normtui.engine.events import (
     SessionEnded,
     SessionStarted,
 )
-
-from .series import DecimatingSeries
+from normtui.tui.viewstate.series import DecimatingSeries
 
 PLOT_POINTS = 200  # at most this many points per plotted line (plotext cost grows with points)
 HISTORY_ROWS = 8192  # rows kept per run for CSV export; older history is thinned evenly
