@@ -6,20 +6,10 @@ a viewer of logs never imports torch or scikit-learn.
 
 from __future__ import annotations
 
-import time
-
-from normtui.engine.commands import (
-    Command,
-    JumpToEnd,
-    Pause,
-    Resume,
-    SetPace,
-    Step,
-    Stop,
-    TogglePause,
-)
-from normtui.engine.events import EpochEnd, Paused, Resumed
+from normtui.engine.commands import Command, JumpToEnd, Stop
+from normtui.engine.events import EpochEnd
 from normtui.engine.log import LogError, LogFollower, read_log
+from normtui.engine.pacer import PACING_COMMANDS, Pacer
 from normtui.engine.source_thread import SourceThread
 
 
@@ -36,51 +26,37 @@ class ReplaySource(SourceThread):
         self.path = path
         self.header, self.events = read_log(path)
         self.config = self.header.get("config", {})
-        self.pace = epochs_per_s  # None = as fast as possible
-        self.paused = False
+        self.pacer = Pacer(epochs_per_s)  # pace None: as fast as possible
         self.position = 0
 
+    @property
+    def pace(self) -> float | None:
+        """The playback speed in epochs per second; None = all at once."""
+        return self.pacer.pace
+
     def _main(self) -> None:
-        step_credit = 0
-        next_due = time.perf_counter()
+        self.pacer.from_now()
         while self.position < len(self.events):
-            waiting = self.paused and not step_credit
-            if waiting:
-                timeout = None
-            elif self.pace is None:
-                timeout = 0.0
-            else:
-                timeout = max(0.0, next_due - time.perf_counter())
-            command = self._channel.get(timeout)
+            command = self._channel.get(self.pacer.wait_s())
             if command is not None:
                 if isinstance(command, Stop):
                     return
-                step_credit = self._apply(command, step_credit)
+                self._apply(command)
                 continue
-            if self.pace is None and not self.paused:
+            if self.pacer.pace is None and not self.pacer.paused:
                 self._emit_all()
                 return
             self._emit_epoch()
-            step_credit = max(0, step_credit - 1)
-            next_due = max(next_due + 1.0 / (self.pace or 1e9), time.perf_counter() - 1.0)
+            self.pacer.epoch_done()
 
-    def _apply(self, command: Command, step_credit: int) -> int:
-        if isinstance(command, TogglePause):
-            command = Resume() if self.paused else Pause()
-        if isinstance(command, Pause) and not self.paused:
-            self.paused = True
-            self._sink(Paused(time_s=0.0, epoch=self._current_epoch()))
-        elif isinstance(command, Resume) and self.paused:
-            self.paused = False
-            self._sink(Resumed(time_s=0.0, epoch=self._current_epoch()))
-        elif isinstance(command, Step):
-            self.paused = True
-            return step_credit + 1
-        elif isinstance(command, SetPace):
-            self.pace = command.epochs_per_s or None
+    def _apply(self, command: Command) -> None:
+        if isinstance(command, PACING_COMMANDS):
+            # time_s 0: a replay's own controls are not part of the recorded session's time
+            event = self.pacer.apply(command, time_s=0.0, epoch=self._current_epoch())
+            if event is not None:
+                self._sink(event)
         elif isinstance(command, JumpToEnd):
             self._emit_all()
-        return step_credit
 
     def _current_epoch(self) -> int:
         for event in reversed(self.events[: self.position]):

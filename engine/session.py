@@ -15,15 +15,11 @@ from typing import TYPE_CHECKING
 
 from normtui.engine.commands import (
     Command,
-    Pause,
     Restart,
-    Resume,
     SetActivation,
     SetLearningRate,
-    SetPace,
     Step,
     Stop,
-    TogglePause,
 )
 from normtui.engine.config import ACTIVATIONS, ConfigError, SessionConfig
 from normtui.engine.events import (
@@ -32,16 +28,14 @@ from normtui.engine.events import (
     EpochEnd,
     Event,
     LearningRateChanged,
-    PaceChanged,
-    Paused,
     Restarted,
-    Resumed,
     RunDiverged,
     RunFailed,
     RunFinished,
     SessionEnded,
     SessionStarted,
 )
+from normtui.engine.pacer import PACING_COMMANDS, Pacer
 from normtui.engine.prefetch import DataPrefetch, worth_prefetching
 from normtui.engine.source_thread import Sink, SourceThread
 
@@ -71,13 +65,10 @@ class Session(SourceThread):
         )
         self.linger = linger  # UI: when training is done, wait for commands instead of ending
         self._t0 = 0.0
-        self.paused = paused
-        self._step_credit = 0
-        self.pace = config.pace
+        self.pacer = Pacer(config.pace, paused=paused)
         self.activation = config.activation
         self.lr = config.lr
         self.epoch = 0
-        self._next_due = 0.0  # perf_counter time the next paced epoch is due
         self.usage_error = False
         self.ended_reason: str | None = None
 
@@ -159,22 +150,15 @@ class Session(SourceThread):
         limit_reached = self.config.epochs is not None and self.epoch >= self.config.epochs
         return limit_reached or not trainer.active_runs()
 
-    def _wait_time(self, trainer: PairTrainer, next_due: float) -> float | None:
-        """How long to wait for a command before training: None = until one comes."""
-        if self._done(trainer) or (self.paused and self._step_credit == 0):
-            return None
-        if self.pace is None or self._step_credit:
-            return 0.0
-        return max(0.0, next_due - time.perf_counter())
-
     def _loop(self, trainer: PairTrainer) -> str:
-        self._next_due = time.perf_counter()
+        self.pacer.from_now()
         while True:
-            if self._done(trainer):
+            done = self._done(trainer)
+            if done:
                 self._finish_runs(trainer)
                 if not self.linger:
                     return "completed"
-            command = self._channel.get(self._wait_time(trainer, self._next_due))
+            command = self._channel.get(None if done else self.pacer.wait_s())
             if command is not None:
                 for queued in [command, *self._channel.drain()]:
                     stop_reason = self._apply(trainer, queued)
@@ -184,10 +168,7 @@ class Session(SourceThread):
             if self._done(trainer):
                 continue
             self._train_epoch(trainer)
-            if self._step_credit:
-                self._step_credit -= 1
-            if self.pace is not None:  # up to 1 s of a slow spell is caught up, not more
-                self._next_due = max(self._next_due + 1.0 / self.pace, time.perf_counter() - 1.0)
+            self.pacer.epoch_done()
 
     def _train_epoch(self, trainer: PairTrainer) -> None:
         outcome = trainer.train_epoch()
@@ -226,22 +207,12 @@ class Session(SourceThread):
         now = self._now()
         if isinstance(command, Stop):
             return command.reason
-        if isinstance(command, TogglePause):
-            command = Resume() if self.paused else Pause()
-        if isinstance(command, Pause) and not self.paused:
-            self.paused = True
-            self._emit(Paused(time_s=now, epoch=self.epoch))
-        elif isinstance(command, Resume) and (self.paused or self._step_credit):
-            self.paused, self._step_credit = False, 0
-            self._pace_from_now()  # a pause is not time to catch up on (it burst ~4 epochs)
-            self._emit(Resumed(time_s=now, epoch=self.epoch))
-        elif isinstance(command, Step):
-            if self._done(trainer):  # nothing to step: a credit kept now would train after `r`
-                return None
-            if not self.paused:
-                self.paused = True
-                self._emit(Paused(time_s=now, epoch=self.epoch))
-            self._step_credit += 1
+        if isinstance(command, Step) and self._done(trainer):
+            return None  # nothing to step: a credit kept now would train after `r`
+        if isinstance(command, PACING_COMMANDS):
+            event = self.pacer.apply(command, time_s=now, epoch=self.epoch)
+            if event is not None:
+                self._emit(event)
         elif isinstance(command, Restart):
             self._restart(trainer)
         elif isinstance(command, SetActivation):
@@ -252,10 +223,6 @@ class Session(SourceThread):
             self.lr = float(command.lr)
             trainer.set_lr(self.lr)
             self._emit(LearningRateChanged(time_s=now, epoch=self.epoch, learning_rate=self.lr))
-        elif isinstance(command, SetPace):
-            self.pace = command.epochs_per_s if command.epochs_per_s else None
-            self._pace_from_now()  # the new pace starts now, not after the old interval
-            self._emit(PaceChanged(time_s=now, epochs_per_s=self.pace))
         return None
 
     def _set_activation(self, trainer: PairTrainer, command: SetActivation) -> None:
@@ -276,13 +243,10 @@ class Session(SourceThread):
         else:
             self._restart(trainer)
 
-    def _pace_from_now(self) -> None:
-        self._next_due = time.perf_counter()
-
     def _restart(self, trainer: PairTrainer) -> None:
         trainer.restart(self.activation, self.lr)
-        self.epoch, self._step_credit = 0, 0  # steps asked of the old runs do not carry over
-        self._pace_from_now()  # the first epoch of the new runs at once, at any pace
+        self.epoch = 0
+        self.pacer.restart()  # the first epoch of the new runs at once, at any pace
         self._emit(Restarted(time_s=self._now(), activation=self.activation, learning_rate=self.lr))
 
 

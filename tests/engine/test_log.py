@@ -13,7 +13,14 @@ import pytest
 
 from normtui.engine.commands import JumpToEnd, Resume, SetPace, Step
 from normtui.engine.config import SessionConfig
-from normtui.engine.events import EpochEnd, SessionEnded, SessionStarted
+from normtui.engine.events import (
+    EpochEnd,
+    PaceChanged,
+    Paused,
+    Resumed,
+    SessionEnded,
+    SessionStarted,
+)
 from normtui.engine.log import LogError, LogFollower, LogWriter, read_log
 from normtui.engine.replay import FollowSource, ReplaySource
 from normtui.engine.session import Session
@@ -118,23 +125,34 @@ def test_replay_shows_the_whole_log_at_once_by_default(recorded_log) -> None:
     assert source.live is False
 
 
-def test_replay_with_a_speed_can_pause_step_and_jump_to_the_end(recorded_log) -> None:
+def test_replay_with_a_speed_can_pause_step_and_jump_to_the_end(recorded_log, recorder) -> None:
+    arrived: list[float] = []  # when each raw epoch reached the sink
+
+    def sink(event) -> None:
+        if isinstance(event, EpochEnd) and event.run == "raw":
+            arrived.append(time.perf_counter())
+        recorder(event)
+
     source = ReplaySource(recorded_log, epochs_per_s=5.0)
-    events = collect(source)
-    time.sleep(0.5)
-    played = len([e for e in events if isinstance(e, EpochEnd)])
-    assert 2 <= played <= 10  # ~5 epochs per second, each epoch being two events
+    started = time.perf_counter()
+    source.start(sink)
+    recorder.wait_for(lambda: len(arrived) >= 2)
     source.send(Step())  # pauses, then one epoch
-    time.sleep(0.4)
-    after_step = len([e for e in events if isinstance(e, EpochEnd)])
-    time.sleep(0.4)
-    assert len([e for e in events if isinstance(e, EpochEnd)]) == after_step
+    recorder.wait_for(lambda: len(recorder.of(Paused)) == 1)
+    at_pause = recorder.of(Paused)[0].epoch  # epochs 1..n, one per raw event
+    recorder.wait_for(lambda: len(arrived) == at_pause + 1)
+    source.send(SetPace(4.0))  # answered by PaceChanged: the player has been round its loop
+    recorder.wait_for(lambda: len(recorder.of(PaceChanged)) == 1)
+    assert len(arrived) == at_pause + 1  # still paused after the one step
+    # ~5 epochs per second: each epoch arrived no sooner than its turn (a load only delays)
+    for k, when in enumerate(arrived[:at_pause]):
+        assert when - started >= k / 5.0 - 1e-3
     source.send(SetPace(1000.0))
     source.send(JumpToEnd())
     assert source.join(5)
-    assert [e for e in events if not e.kind.startswith(("paused", "resumed"))] == read_log(
-        recorded_log
-    )[1]
+    replay_controls = (Paused, Resumed, PaceChanged)
+    played = [e for e in recorder.events if not isinstance(e, replay_controls)]
+    assert played == read_log(recorded_log)[1]
     source.send(Resume())  # harmless after the end
 
 
@@ -167,8 +185,10 @@ def test_watch_follows_a_headless_run_as_it_writes(tmp_path) -> None:
             assert time.monotonic() < deadline, "watch saw no epochs"
             time.sleep(0.05)
         seen = len(events)
-        time.sleep(0.3)
-        assert len(events) > seen  # still following
+        deadline = time.monotonic() + 30
+        while len(events) == seen:  # still following
+            assert time.monotonic() < deadline, "watch stopped following"
+            time.sleep(0.05)
         source.stop()
         assert source.join(2)
     finally:

@@ -11,9 +11,8 @@ import itertools
 import json
 import math
 import random
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from normtui.engine import commands as cmd
@@ -26,17 +25,15 @@ from normtui.engine.events import (
     Histogram,
     LayerStats,
     LearningRateChanged,
-    PaceChanged,
     Paused,
     Restarted,
-    Resumed,
     RunFinished,
     SessionEnded,
     SessionStarted,
     event_from_dict,
 )
-
-Sink = Callable[[Event], None]
+from normtui.engine.pacer import PACING_COMMANDS, Pacer
+from normtui.engine.source_thread import Sink, SourceThread
 
 WINE_FEATURES = (
     "alcohol",
@@ -162,154 +159,100 @@ def session_started(config: SessionConfig, time_s: float = 0.0) -> SessionStarte
     )
 
 
-class FakeSession:
+class FakeSession(SourceThread):
     """Threaded fake trainer. `sent` records every command; `epoch` is the last epoch emitted."""
 
     live = True
+    thread_name = "fake-trainer"
 
     def __init__(self, config: SessionConfig, *, start_delay_s: float = 0.0) -> None:
+        super().__init__()
         self.config = config
         self.sent: list[cmd.Command] = []
         self.epoch = 0
         self.stopped = False
+        self.pacer = Pacer(config.pace)
         self._start_delay_s = start_delay_s
-        self._commands: list[cmd.Command] = []
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._sink: Sink | None = None
         self._t0 = 0.0
-        self._stop_reason: str | None = None
+        self._activation, self._lr = config.activation, config.lr
+        self._elapsed_s = 0.0
 
-    # -- protocol ----------------------------------------------------------------------------
     def start(self, sink: Sink) -> None:
-        self._sink = sink
         self._t0 = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name="fake-trainer", daemon=True)
-        self._thread.start()
+        super().start(sink)
 
     def send(self, command: cmd.Command) -> None:
-        with self._cond:
-            self.sent.append(command)
-            self._commands.append(command)
-            self._cond.notify_all()
-
-    def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
-        with self._cond:
-            if self._stop_reason is None:
-                self._stop_reason = reason
-            self._cond.notify_all()
-        self.join(timeout)
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        self.sent.append(command)
+        super().send(command)
 
     # -- the fake trainer ---------------------------------------------------------------------
-    def _emit(self, event: Event) -> None:
-        assert self._sink is not None
-        self._sink(event)
-
     def _now(self) -> float:
         return time.monotonic() - self._t0
 
-    def _run(self) -> None:
-        config = self.config
-        if self._start_delay_s:
-            time.sleep(self._start_delay_s)
-        self._emit(session_started(config, self._now()))
-        activation, lr, pace = config.activation, config.lr, config.pace
-        paused, steps = False, 0
-        next_due = time.monotonic()
-        elapsed = 0.0
-        while True:
-            with self._cond:
-                while True:
-                    if self._stop_reason is not None:
-                        break
-                    if self._commands:
-                        break
-                    if paused and steps == 0:
-                        self._cond.wait()
-                        continue
-                    wait = next_due - time.monotonic() if pace else 0.0
-                    if wait <= 0:
-                        break
-                    self._cond.wait(wait)
-                pending, self._commands = self._commands, []
-                reason = self._stop_reason
-            if reason is not None:
-                break
-            for command in pending:
-                if isinstance(command, (cmd.Pause, cmd.TogglePause)) and not paused:
-                    paused = True
-                    self._emit(Paused(self._now(), self.epoch))
-                elif isinstance(command, (cmd.Resume, cmd.TogglePause)) and paused:
-                    paused = False
-                    next_due = time.monotonic()
-                    self._emit(Resumed(self._now(), self.epoch))
-                elif isinstance(command, cmd.Step):
-                    steps += 1
-                elif isinstance(command, cmd.SetActivation):
-                    previous, activation = activation, command.name
-                    self._emit(
-                        ActivationChanged(
-                            self._now(), self.epoch, activation, previous, command.keep_weights
-                        )
-                    )
-                    if not command.keep_weights:
-                        self.epoch = 0
-                        self._emit(Restarted(self._now(), activation, lr))
-                elif isinstance(command, cmd.SetLearningRate):
-                    lr = command.lr
-                    self._emit(LearningRateChanged(self._now(), self.epoch, lr))
-                elif isinstance(command, cmd.SetPace):
-                    pace = command.epochs_per_s
-                    next_due = time.monotonic()
-                    self._emit(PaceChanged(self._now(), pace))
-                elif isinstance(command, cmd.Restart):
-                    self.epoch = 0
-                    self._emit(Restarted(self._now(), activation, lr))
-                elif isinstance(command, cmd.Stop):
-                    with self._cond:
-                        self._stop_reason = command.reason
-            if self._stop_reason is not None:
-                break
-            if paused and steps == 0:
-                continue
-            if pace and not steps and time.monotonic() < next_due:
-                continue
-            self.epoch += 1
-            elapsed += 0.002
-            for run in RUN_NAMES:
-                self._emit(
-                    fake_epoch(
-                        run,
-                        self.epoch,
-                        activation,
-                        lr,
-                        config.hidden[0],
-                        len(config.hidden),
-                        self._now(),
-                        elapsed,
-                    )
-                )
-            if steps:
-                steps -= 1
-                if not paused:
-                    paused = True
-                    self._emit(Paused(self._now(), self.epoch))
-            if pace:
-                next_due = max(next_due + 1.0 / pace, time.monotonic() - 1.0)
-            if config.epochs is not None and self.epoch >= config.epochs:
-                for run in RUN_NAMES:
-                    self._emit(RunFinished(self._now(), run, self.epoch))
-                self._emit(SessionEnded(self._now(), "completed", self.epoch))
-                self.stopped = True
-                return
-        self._emit(SessionEnded(self._now(), self._stop_reason or "stopped", self.epoch))
+    def _main(self) -> None:
+        self._stopping.wait(self._start_delay_s)
+        self._sink(session_started(self.config, self._now()))
+        reason = self._loop()
+        self._sink(SessionEnded(self._now(), reason, self.epoch))
         self.stopped = True
+
+    def _loop(self) -> str:
+        self.pacer.from_now()
+        while True:
+            command = self._channel.get(self.pacer.wait_s())
+            if isinstance(command, cmd.Stop):
+                return command.reason
+            if command is not None:
+                self._apply(command)
+                continue
+            self._train_epoch()
+            self.pacer.epoch_done()
+            if self.config.epochs is not None and self.epoch >= self.config.epochs:
+                for run in RUN_NAMES:
+                    self._sink(RunFinished(self._now(), run, self.epoch))
+                return "completed"
+
+    def _apply(self, command: cmd.Command) -> None:
+        if isinstance(command, PACING_COMMANDS):
+            event = self.pacer.apply(command, time_s=self._now(), epoch=self.epoch)
+            if event is not None:
+                self._sink(event)
+        elif isinstance(command, cmd.SetActivation):
+            previous, self._activation = self._activation, command.name
+            self._sink(
+                ActivationChanged(
+                    self._now(), self.epoch, command.name, previous, command.keep_weights
+                )
+            )
+            if not command.keep_weights:
+                self._restart()
+        elif isinstance(command, cmd.SetLearningRate):
+            self._lr = command.lr
+            self._sink(LearningRateChanged(self._now(), self.epoch, self._lr))
+        elif isinstance(command, cmd.Restart):
+            self._restart()
+
+    def _restart(self) -> None:
+        self.epoch = 0
+        self.pacer.restart()
+        self._sink(Restarted(self._now(), self._activation, self._lr))
+
+    def _train_epoch(self) -> None:
+        self.epoch += 1
+        self._elapsed_s += 0.002
+        for run in RUN_NAMES:
+            self._sink(
+                fake_epoch(
+                    run,
+                    self.epoch,
+                    self._activation,
+                    self._lr,
+                    self.config.hidden[0],
+                    len(self.config.hidden),
+                    self._now(),
+                    self._elapsed_s,
+                )
+            )
 
 
 class ReplaySource:
