@@ -1,0 +1,255 @@
+"""DashboardScreen: the two runs side by side. It owns the layout, its widgets, the view toggles
+and pushing the state into the widgets; the app feeds it state and says when to draw.
+
+Numbers refresh at a lower rate than the timer ticks, plots and histograms lower still: `dirty`
+collects what changed since the last draw and `show` draws what is due.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Static
+
+from normtui.engine.events import RUN_NAMES
+from normtui.tui.bindings import PANES
+from normtui.tui.viewstate.state import Changed, DashboardState
+from normtui.tui.widgets.comparison import ComparisonStrip
+from normtui.tui.widgets.format import RUN_TITLES
+from normtui.tui.widgets.inputs import InputsPane
+from normtui.tui.widgets.key_footer import KeyFooter
+from normtui.tui.widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
+from normtui.tui.widgets.run_pane import RunPane
+from normtui.tui.widgets.top_bar import Controls, TopBar, waiting_message
+
+TEXT_INTERVAL_S = {False: 0.24, True: 2.0}  # numbers refresh (~4 Hz), by low_bandwidth
+PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # plots and histograms refresh, by low_bandwidth
+MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
+COMPACT_BELOW = (110, 34)  # below either, the compact layout
+NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
+TEXT_PARTS = Changed.INFO | Changed.STATUS | Changed.SCALARS
+PLOT_PARTS = Changed.PLOTS | Changed.HISTS
+
+
+class DashboardScreen(Screen[None]):
+    """Top bar, the raw and normalized panes, the overlay plot, comparison strip and inputs."""
+
+    # view toggles: each watcher sets the layout's CSS classes and redraws what they change
+    overlay: var[bool] = var(False, init=False)
+    log_y: var[bool] = var(True, init=False)  # the side-by-side plots' axis
+    overlay_log_y: var[bool] = var(True, init=False)
+    smoothing: var[bool] = var(False, init=False)
+    compact: var[bool] = var(False, init=False)
+
+    def __init__(
+        self, state: DashboardState, controls: Controls, *, live: bool, low_bandwidth: bool
+    ) -> None:
+        super().__init__()
+        self._state = state
+        self._live = live
+        self._low_bandwidth = low_bandwidth
+        self._pane_choice: dict[str, bool] = {}
+        self.controls = controls  # the app's control values, as of its last `show`
+        self._frame = 0
+        self.dirty = Changed.ALL
+        self._last_text = 0.0
+        self._last_plot = 0.0
+        self._body = Vertical(id="dashboard")
+        self._top_bar = TopBar(id="top-bar")
+        self._overlay_plot = LossPlot(id="overlay")
+        self._panes = {
+            run: RunPane(
+                run,
+                self._pane_title(run),
+                compact_title=self._pane_title(run, compact=True),
+                id=f"pane-{run}",
+            )
+            for run in RUN_NAMES
+        }
+        self._comparison = ComparisonStrip(id="comparison")
+        self._inputs = InputsPane(id="inputs")
+        self._too_small = Static(id="too-small")
+        self._footer = KeyFooter(show_command_palette=False)
+
+    def compose(self) -> ComposeResult:
+        with self._body:
+            yield self._top_bar
+            self._overlay_plot.border_title = self._overlay_title()
+            yield self._overlay_plot
+            with Horizontal(id="runs"):
+                yield from self._panes.values()
+            self._comparison.border_title = "comparison"
+            yield self._comparison
+            self._inputs.border_title = "inputs: feature std before → after scaling"
+            yield self._inputs
+        yield self._too_small
+        yield self._footer
+
+    def _pane_title(self, run: str, *, compact: bool = False) -> str:
+        name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
+        if run == RUN_NAMES[0]:
+            return f"[b]{name}[/b] · no scaler"
+        return f"[b]{name}[/b] · {self._state.config.scaler} scaler"
+
+    def on_mount(self) -> None:
+        """The first frame: whatever the app has folded in by now (a whole replay, maybe)."""
+        self._apply_size(self.size.width, self.size.height)
+        self.redraw()
+
+    # -- pushing state into widgets ----------------------------------------------------------
+    def show(
+        self,
+        controls: Controls,
+        *,
+        frame: int | None = None,
+        now: float | None = None,
+        force: bool = False,
+    ) -> None:
+        """Draw what changed and is due (`force`: now, whatever the throttle says)."""
+        self.controls = controls
+        if not self.is_mounted:  # the app folds events in before the first frame: drawn then
+            return
+        if frame is not None:
+            self._frame = frame
+        now = time.monotonic() if now is None else now
+        dirty = self.dirty
+        if dirty & TEXT_PARTS and (
+            force or now - self._last_text >= TEXT_INTERVAL_S[self._low_bandwidth]
+        ):
+            self._last_text = now
+            self._show_text(dirty)
+            dirty &= ~TEXT_PARTS
+        if dirty & PLOT_PARTS and (
+            force or now - self._last_plot >= PLOT_INTERVAL_S[self._low_bandwidth]
+        ):
+            self._last_plot = now
+            self._show_plots()
+            dirty &= ~PLOT_PARTS
+        self.dirty = dirty
+
+    def redraw(self) -> None:
+        """Everything, now (a view toggle, a theme, a test skipping the throttle)."""
+        self.dirty |= Changed.ALL
+        self.show(self.controls, force=True)
+
+    def _show_text(self, dirty: Changed) -> None:
+        state, controls = self._state, self.controls
+        self._footer.paused = state.paused
+        self._top_bar.show(state, controls, self._frame, compact=self.compact)
+        if state.started is None:
+            message = f"[dim]◌ {waiting_message(controls)}[/]"
+            for pane in self._panes.values():
+                pane.show_header(message)
+            return
+        for run, pane in self._panes.items():
+            view = state.runs[run]
+            pane.show_scalars(view, compact=self.compact, log_ended=controls.log_ended)
+            pane.show_gauges(view, state.goal_accuracy)
+        self._comparison.show(state)
+        if dirty & Changed.INFO:
+            self._inputs.show(state.started)
+
+    def _show_plots(self) -> None:
+        state = self._state
+        if self.overlay:
+            self._overlay_plot.border_title = self._overlay_title()
+            self._overlay_plot.set_data(self._overlay_data())
+        show_loss = not self.overlay and self.pane_visible("loss")
+        for run, pane in self._panes.items():
+            if show_loss:
+                pane.show_plot(state.runs[run], log_y=self.log_y, smoothing=self.smoothing)
+            if self.pane_visible("hists"):
+                pane.show_histograms(
+                    state.runs[run], compact=self.compact, every_s=state.config.hist_interval_s
+                )
+
+    def _overlay_title(self) -> str:
+        mode = ("log" if self.overlay_log_y else "linear") + (
+            ", smoothed" if self.smoothing else ""
+        )
+        return (
+            f"validation loss, both runs [dim]({mode})[/]  "
+            f"[$raw-color]━ raw[/]  "
+            f"[$normalized-color]{line_glyph('normalized-color', self.app.no_color)} normalized[/]"
+        )
+
+    def _overlay_data(self) -> PlotData:
+        lines = []
+        for run in RUN_NAMES:
+            rows = self._state.runs[run].plot.rows()
+            xs, ys = [row[0] for row in rows], [row[2] for row in rows]
+            lines += curve_lines(xs, ys, f"{run}-color", smoothing=self.smoothing)
+        markers = tuple(self._state.runs[RUN_NAMES[1]].markers)
+        return PlotData(tuple(lines), markers, log_y=self.overlay_log_y)
+
+    # -- view toggles ------------------------------------------------------------------------
+    def toggle_log_scale(self) -> None:
+        """`l`: the axis of whichever loss view is on screen."""
+        if self.overlay:
+            self.overlay_log_y = not self.overlay_log_y
+        else:
+            self.log_y = not self.log_y
+
+    def toggle_pane(self, pane: str) -> None:
+        self._pane_choice[pane] = not self.pane_visible(pane)
+        self.relayout()
+
+    def pane_visible(self, pane: str) -> bool:
+        if pane in self._pane_choice:
+            return self._pane_choice[pane]
+        return not (self.compact and pane == "inputs")
+
+    def watch_overlay(self) -> None:
+        self.relayout()
+
+    def watch_log_y(self) -> None:
+        self.redraw()
+
+    def watch_overlay_log_y(self) -> None:
+        self.redraw()
+
+    def watch_smoothing(self) -> None:
+        self.redraw()
+
+    def watch_compact(self, compact: bool) -> None:
+        self._footer.compact = compact
+        self._inputs.max_rows = 2 if compact else 5
+        self.dirty |= Changed.ALL  # drawn on the next tick, like any resize
+
+    def relayout(self) -> None:
+        """Classes and legends for the current toggles and size, then everything redrawn."""
+        self._apply_panes()
+        self.redraw()
+
+    # -- size and panes ----------------------------------------------------------------------
+    def on_resize(self, event: Resize) -> None:
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(too_small, "-too-small")
+        if too_small:
+            self._too_small.update(
+                f"[b]terminal too small[/b]\n\n{width}×{height} — normtui needs at least "
+                f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window, or press q to quit"
+            )
+        # only the live key line is too long; a replay's and watch's fit in 70 columns
+        self._footer.narrow = width < NARROW_FOOTER_BELOW and self._live
+        self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+        self._apply_panes()
+
+    def _apply_panes(self) -> None:
+        body = self._body
+        body.set_class(self.compact, "-compact")
+        body.set_class(self.overlay, "-overlay")
+        for pane, _label in PANES.values():
+            body.set_class(not self.pane_visible(pane), f"-hide-{pane}")
+        # compact plots have no title row: their legend goes on the pane's bottom border
+        legend = self.compact and not self.overlay and self.pane_visible("loss")
+        for pane in self._panes.values():
+            pane.set_layout(compact=self.compact, legend_on_border=legend)
