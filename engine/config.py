@@ -19,6 +19,8 @@ DATASETS: tuple[str, ...] = (
     "scales",
     "moons",
     "circles",
+    "diabetes",
+    "scales_regression",
 )
 SCALERS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "quantile")
 ACTIVATIONS: tuple[str, ...] = (
@@ -39,6 +41,10 @@ ACTIVATIONS: tuple[str, ...] = (
 RELU_FAMILY: frozenset[str] = frozenset({"relu", "leaky_relu", "prelu", "elu", "selu"})
 SATURATING: frozenset[str] = frozenset({"tanh", "sigmoid"})
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd", "rmsprop")
+TASKS: tuple[str, ...] = ("auto", "classification", "regression")
+# Affine target scalers only: a loss on the scaled target converts back to the target's own units.
+TARGET_SCALERS: tuple[str, ...] = ("none", "standard", "minmax", "robust", "maxabs")
+MISSING: tuple[str, ...] = ("impute", "drop", "error")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 
 MAX_EPOCHS = 10_000_000
@@ -76,6 +82,13 @@ class SessionConfig:
     val_split: float = 0.2
     device: str = "auto"
     goal_accuracy: float = 0.95
+    goal_r2: float = 0.9  # regression's goal, as goal_accuracy is classification's
+    task: str = "auto"  # auto: a numeric target with fractions or many values is regression
+    target_scaler: str = "standard"  # regression: applied to the target of both runs alike
+    missing: str = "impute"  # empty/NA/?-cells: impute (train-split median / mode), drop, error
+    categorical: tuple[str, ...] = ()  # CSV columns to one-hot even if their values are numbers
+    ignore: tuple[str, ...] = ()  # CSV columns left out (ids, free text)
+    max_categories: int = 50  # more levels than this in a text column is refused, by name
     pace: float | None = None  # max epochs per second; None = unlimited
     hist_interval_s: float = 0.1  # sample histograms at most this often; 0 = every epoch
     hist_bins: int = 32
@@ -93,15 +106,17 @@ class SessionConfig:
 
     def to_dict(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)
-        values["hidden"] = list(self.hidden)
+        for key in ("hidden", "categorical", "ignore"):
+            values[key] = list(values[key])
         return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SessionConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in values.items() if k in known}
-        if "hidden" in kwargs:
-            kwargs["hidden"] = tuple(kwargs["hidden"])
+        for key in ("hidden", "categorical", "ignore"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
         return cls(**kwargs)
 
 
@@ -138,6 +153,15 @@ def validate(config: SessionConfig) -> None:
         raise ConfigError(f"val split {config.val_split} out of range 0.05..0.9")
     if not 0.0 < config.goal_accuracy <= 1.0:
         raise ConfigError(f"goal accuracy {config.goal_accuracy} out of range: (0, 1]")
+    if not 0.0 < config.goal_r2 <= 1.0:  # also refuses nan
+        raise ConfigError(f"goal R² {config.goal_r2} out of range: (0, 1]")
+    _choice("task", config.task, TASKS)
+    _choice("target scaler", config.target_scaler, TARGET_SCALERS)
+    _choice("missing-value policy", config.missing, MISSING)
+    if not 2 <= config.max_categories <= 10_000:
+        raise ConfigError(f"max categories {config.max_categories} out of range 2..10000")
+    if config.csv_path is None and (config.categorical or config.ignore):
+        raise ConfigError("--categorical and --ignore apply to CSV files only")
     if config.pace is not None and not config.pace > 0:
         raise ConfigError(f"pace {config.pace} out of range: epochs per second must be > 0")
     if config.seed < 0 or config.seed > 2**32 - 1:
@@ -179,6 +203,11 @@ def check_model_size(
             f" activation values; at most {_count(MAX_ACTIVATIONS)} fit in memory:"
             " use narrower layers, a smaller --batch-size or a smaller --val-split"
         )
+
+
+def parse_columns(text: str | None) -> tuple[str, ...]:
+    """Parse 'a,b' into column names (None or '' is none)."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:

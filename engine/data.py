@@ -8,62 +8,85 @@ the CLI and tests can load and check data cheaply, and a process whose data is p
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import math
-import os
-import stat
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from normtui.engine.config import DATASETS, SCALERS, ConfigError, SessionConfig, check_model_size
+from normtui.engine.config import (
+    DATASETS,
+    SCALERS,
+    TARGET_SCALERS,
+    SessionConfig,
+    check_model_size,
+)
+from normtui.engine.table import (
+    MIN_ROWS,
+    DataError,
+    ProgressCallback,
+    Table,
+    read_table,
+    show,
+)
 
-MAX_CSV_BYTES = 1 << 30  # the whole file is held in memory as text and as Python floats
-MIN_CSV_ROWS = 10  # below this a train/validation split says nothing useful
-FLOAT32_MAX = float(np.finfo(np.float32).max)  # training runs in float32
-_SHOW_CHARS = 30  # longest value or name quoted in a message
-_SHOW_COLUMNS = 12  # most column names listed in a message
+MIN_CSV_ROWS = MIN_ROWS
+MAX_AUTO_CLASSES = 20  # an integer target with more distinct values is taken as regression
+SPREAD_FLOOR = 1e-9  # a feature whose std is below this share of the largest counts as constant
 
-
-class DataError(ConfigError):
-    """A user-facing data problem; its message is one line and the CLI exits 2."""
-
-    def __init__(self, message: str) -> None:
-        # Safety net: names and values are quoted with repr, but a message must never wrap.
-        super().__init__(" ".join(str(message).splitlines()))
+__all__ = ["DataError", "Dataset", "PreparedData", "load_dataset", "prepare"]
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded dataset, not yet split: float64 finite features, int64 labels 0..k-1."""
+    """A loaded dataset, not yet split.
+
+    `X` holds the numeric features (float64, NaN where a cell is missing), `categories` the
+    text ones (str, None where missing). `y` is int64 class codes 0..k-1 with `class_names`,
+    or, for regression, float64 values and no class names.
+    """
 
     name: str
     X: np.ndarray
     y: np.ndarray
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
+    categories: np.ndarray | None = None
+    categorical_names: tuple[str, ...] = ()
+    dropped_rows: int = 0  # rows left out for a missing cell (--missing drop)
+
+    @property
+    def task(self) -> str:
+        return "regression" if self.y.dtype.kind == "f" else "classification"
 
 
 @dataclass(frozen=True)
 class PreparedData:
-    """One split of a dataset, raw and scaled, ready for training (features float32)."""
+    """One split of a dataset, raw and scaled, ready for training (features float32).
+
+    Both runs see the same encoded columns: imputed numbers first (`n_numeric` of them), then
+    the one-hot columns of each text feature. Only the numeric columns are scaled.
+    """
 
     name: str
     feature_names: tuple[str, ...]
-    n_classes: int
+    n_classes: int  # 0 for regression
     X_train_raw: np.ndarray
     X_val_raw: np.ndarray
     X_train_scaled: np.ndarray
     X_val_scaled: np.ndarray
-    y_train: np.ndarray
+    y_train: np.ndarray  # int64 codes, or float32 targets after the target scaler
     y_val: np.ndarray
-    raw_feature_std: tuple[float, ...]  # per feature, training split, before scaling
-    scaled_feature_std: tuple[float, ...]  # per feature, training split, after scaling
+    raw_feature_std: tuple[float, ...]  # per column, training split, before scaling
+    scaled_feature_std: tuple[float, ...]  # per column, training split, after scaling
+    task: str = "classification"
+    n_numeric: int | None = None  # None: every column is numeric
+    imputed_cells: int = 0
+    dropped_rows: int = 0
+    target_unit: float = 1.0  # one scaled target unit in the target's own units
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,22 +94,24 @@ class PreparedData:
 
 
 def _from_bunch(name: str, bunch: Any) -> Dataset:
+    names = getattr(bunch, "target_names", None)
     return Dataset(
         name=name,
         X=np.asarray(bunch.data, dtype=np.float64),
-        y=np.asarray(bunch.target, dtype=np.int64),
+        y=np.asarray(bunch.target, dtype=np.int64 if names is not None else np.float64),
         feature_names=tuple(str(f) for f in bunch.feature_names),
-        class_names=tuple(str(c) for c in bunch.target_names),
+        class_names=tuple(str(c) for c in names) if names is not None else (),
     )
 
 
 def _from_arrays(name: str, X: np.ndarray, y: np.ndarray) -> Dataset:
+    regression = np.asarray(y).dtype.kind == "f"
     return Dataset(
         name=name,
         X=np.asarray(X, dtype=np.float64),
-        y=np.asarray(y, dtype=np.int64),
+        y=np.asarray(y, dtype=np.float64 if regression else np.int64),
         feature_names=tuple(f"x{i}" for i in range(X.shape[1])),
-        class_names=tuple(str(c) for c in np.unique(y)),
+        class_names=() if regression else tuple(str(c) for c in np.unique(y)),
     )
 
 
@@ -105,6 +130,18 @@ def _seed_arrays() -> tuple[np.ndarray, np.ndarray]:
 def _scales_arrays() -> tuple[np.ndarray, np.ndarray]:
     """The post's data with per-feature scales 1e-2..1e3 and offsets of hundreds to thousands."""
     X, y = _seed_arrays()
+    rng = np.random.default_rng(42)
+    n_features = X.shape[1]
+    scales = np.logspace(-2, 3, n_features)
+    offsets = rng.uniform(300.0, 3000.0, n_features) * rng.choice([-1.0, 1.0], n_features)
+    return X * scales + offsets, y
+
+
+def _scales_regression_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """make_regression's linear target, features stretched like `scales` (1e-2..1e3, offsets)."""
+    X, y = _sk_datasets().make_regression(
+        n_samples=1000, n_features=20, n_informative=10, noise=10.0, random_state=42
+    )
     rng = np.random.default_rng(42)
     n_features = X.shape[1]
     scales = np.logspace(-2, 3, n_features)
@@ -150,6 +187,14 @@ _PRESETS: dict[str, tuple[Callable[[], Dataset], str]] = {
         ),
         "1000 points on two concentric circles (noise 0.1), 2 features centred on zero",
     ),
+    "diabetes": (
+        lambda: _from_bunch("diabetes", _sk_datasets().load_diabetes(scaled=False)),
+        "regression: 442 patients' disease progression from 10 measurements in their own units",
+    ),
+    "scales_regression": (
+        lambda: _from_arrays("scales_regression", *_scales_regression_arrays()),
+        "regression: make_regression (1000 rows, 20 features) with scales 1e-2..1e3 and offsets",
+    ),
 }
 assert tuple(_PRESETS) == DATASETS, "every preset in config.DATASETS needs a loader here"
 
@@ -170,26 +215,41 @@ def load_preset(name: str) -> Dataset:
     return _readonly(loader())
 
 
-def describe_presets() -> list[dict[str, Any]]:
-    """One summary per preset, for --list-datasets and the help screen.
+def feature_spread(stds: Sequence[float]) -> tuple[float, float, int]:
+    """(smallest, largest, constant count) of per-feature stds: one definition everywhere.
 
-    `min_feature_std` is the smallest std among non-constant features (digits has 3 constant
-    pixels, counted in `constant_features`), so the max/min ratio measures the scale spread.
+    A feature whose std is below SPREAD_FLOOR of the largest is constant (digits' blank border
+    pixels; a scaler leaves float noise of ~1e-13 on them), so it does not make the spread.
     """
+    top = max(stds, default=0.0)
+    varying = [s for s in stds if s > SPREAD_FLOOR * top]
+    if not varying:
+        return 0.0, 0.0, len(stds)
+    return min(varying), max(varying), len(stds) - len(varying)
+
+
+def describe_presets() -> list[dict[str, Any]]:
+    """One summary per preset, for `normtui datasets`.
+
+    The feature stds are the training split's at the defaults (seed 0, 20% validation): the
+    same numbers the inputs pane shows for that session, and what the scaler is fitted on.
+    """
+    defaults = SessionConfig()
     summaries = []
     for name, (_, description) in _PRESETS.items():
         dataset = load_preset(name)
-        stds = dataset.X.std(axis=0)
-        varying = stds[stds > 0]
+        train, _ = split_indices(dataset, defaults.val_split, defaults.seed)
+        low, high, constant = feature_spread(dataset.X[train].std(axis=0).tolist())
         summaries.append(
             {
                 "name": name,
                 "rows": int(dataset.X.shape[0]),
                 "features": int(dataset.X.shape[1]),
+                "task": dataset.task,
                 "classes": len(dataset.class_names),
-                "min_feature_std": float(varying.min()),
-                "max_feature_std": float(varying.max()),
-                "constant_features": int((stds == 0).sum()),
+                "min_feature_std": low,
+                "max_feature_std": high,
+                "constant_features": constant,
                 "description": description,
             }
         )
@@ -197,226 +257,111 @@ def describe_presets() -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV
+# User tables: the target decides the task
 
 
-def _show(text: str) -> str:
-    """Quote a user-supplied name or value on one line, truncated."""
-    if len(text) > _SHOW_CHARS:
-        text = text[: _SHOW_CHARS - 1] + "…"
-    return repr(text)
+def _class_name(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _show_columns(names: Sequence[str]) -> str:
-    shown = ", ".join(_show(n) for n in names[:_SHOW_COLUMNS])
-    extra = len(names) - _SHOW_COLUMNS
-    return f"{shown}, … (+{extra} more)" if extra > 0 else shown
-
-
-def _show_path(path: str) -> str:
-    """Quote a path on one line, keeping its end (the file name) when it is long."""
-    return repr(path if len(path) <= 80 else "…" + path[-79:])
-
-
-def _read_text(path: str) -> str:
-    """Read a regular file as UTF-8 text (BOM stripped); DataError for anything else."""
-    label = _show_path(path)
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise DataError(f"CSV path {label} is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise DataError(f"CSV path {label} is not a regular file")
-        if info.st_size > MAX_CSV_BYTES:
-            size_gb = info.st_size / 1e9
-            raise DataError(f"CSV file {label} is {size_gb:.1f} GB; at most 1 GB can be loaded")
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CSV_BYTES + 1)
-    except DataError:
-        raise
-    except FileNotFoundError:
-        raise DataError(f"CSV file {label} not found") from None
-    except PermissionError:
-        raise DataError(f"CSV file {label} cannot be read: permission denied") from None
-    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
-        reason = getattr(error, "strerror", None) or str(error)
-        raise DataError(f"CSV file {label} cannot be read: {reason}") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's "Unicode text"
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DataError(f"CSV file {label} starts like UTF-16 text but is not") from None
-    if b"\x00" in raw:
-        raise DataError(f"CSV file {label} looks binary (it contains NUL bytes), not CSV text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        bad = raw[error.start : error.start + 1].hex()
-        raise DataError(
-            f"CSV file {label} is not UTF-8 text (byte 0x{bad} at offset {error.start})"
-        ) from None
-
-
-def _delimiter(text: str) -> str:
-    """Comma, unless the header line has none but has semicolons (or tabs): then those."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    if "," in header:
-        return ","
-    for candidate in (";", "\t"):
-        if candidate in header:
-            return candidate
-    return ","
-
-
-def _records(text: str, label: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, cells) for each non-blank record; line numbers start at 1."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise DataError(f"CSV file {label}, line {reader.line_num}: {error}") from None
-        if any(cell.strip() for cell in cells):
-            yield reader.line_num, cells
-
-
-def _header(cells: list[str], label: str) -> list[str]:
-    names = [cell.strip() for cell in cells]
-    for index, name in enumerate(names, start=1):
-        if not name:
-            raise DataError(
-                f"CSV file {label}: header column {index} has no name"
-                " (an index column? save it without the index)"
-            )
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise DataError(f"CSV file {label}: duplicate column name {_show(name)} in the header")
-        seen.add(name)
-    return names
-
-
-def _feature_value(cell: str, line: int, column: str, label: str) -> float:
-    where = f"CSV file {label}, line {line}, column {_show(column)}"
-    text = cell.strip()
-    if not text:
-        raise DataError(f"{where} is empty; missing values are not supported, fill or drop them")
-    try:
-        value = float(text)
-    except ValueError:
-        hint = ""
-        if "," in text:
-            try:
-                float(text.replace(",", "."))
-                hint = " (a decimal comma? write decimals with a point)"
-            except ValueError:
-                pass
-        raise DataError(f"{where}: {_show(text)} is not a number{hint}") from None
-    if not math.isfinite(value):
-        raise DataError(f"{where}: {_show(text)} is not a finite number")
-    if abs(value) > FLOAT32_MAX:
-        raise DataError(f"{where}: {_show(text)} is too large for float32 training")
-    return value
-
-
-def _encode_target(
-    values: list[str], target: str, label: str
-) -> tuple[np.ndarray, tuple[str, ...]]:
+def _classes(values: np.ndarray, target: str, label: str) -> tuple[np.ndarray, tuple[str, ...]]:
     """Map sorted unique labels to 0..k-1; numbers sort (and merge: 1 == 1.0) numerically."""
-    try:
-        numbers = [float(v) for v in values]
-        numeric = all(math.isfinite(n) for n in numbers)
-    except ValueError:
-        numeric = False
-    if numeric:
-        first_text: dict[float, str] = {}
-        for number, text in zip(numbers, values, strict=True):
-            first_text.setdefault(number, text)
-        keys: list[Any] = sorted(first_text)
-        names = tuple(first_text[k] for k in keys)
-        index = {k: i for i, k in enumerate(keys)}
-        codes = [index[n] for n in numbers]
-    else:
-        names = tuple(sorted(set(values)))
-        index = {k: i for i, k in enumerate(names)}
-        codes = [index[v] for v in values]
+    keys, codes = np.unique(values, return_inverse=True)
+    names = tuple(_class_name(k) if values.dtype.kind == "f" else str(k) for k in keys)
     if len(names) < 2:
         raise DataError(
-            f"CSV file {label}: target column {_show(target)} has only one class"
-            f" ({_show(names[0])}); classification needs at least 2"
+            f"CSV file {label}: target column {show(target)} has only one class"
+            f" ({show(names[0])}); classification needs at least 2"
         )
+    return codes.astype(np.int64), names
+
+
+def detect_task(values: np.ndarray) -> str:
+    """ "regression" for a numeric target with fractions or more than MAX_AUTO_CLASSES values.
+
+    scikit-learn's `type_of_target` calls any integer-valued target multiclass; load_diabetes'
+    disease progression (integers 25..346, 214 distinct values) is not 214 classes.
+    """
+    if values.dtype.kind != "f":
+        return "classification"
+    if not np.all(np.mod(values, 1) == 0):
+        return "regression"
+    return "regression" if len(np.unique(values)) > MAX_AUTO_CLASSES else "classification"
+
+
+def _target(table: Table, task: str, label: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The target as class codes and names, or as float64 values (no names) for regression."""
+    values, name = table.target, table.target_name
+    detected = detect_task(values) if task == "auto" else task
+    if detected == "regression":
+        if values.dtype.kind != "f":
+            example = next(v for v in values if v is not None)
+            raise DataError(
+                f"CSV file {label}: target column {show(name)} has text ({show(example)});"
+                " regression needs numbers (--task classification treats it as classes)"
+            )
+        if np.ptp(values) == 0:
+            raise DataError(
+                f"CSV file {label}: target column {show(name)} is constant ({values[0]:g});"
+                " there is nothing to predict"
+            )
+        return values.astype(np.float64), ()
+    codes, names = _classes(values, name, label)
     if len(names) > len(values) // 2:
         raise DataError(
-            f"CSV file {label}: target column {_show(target)} has {len(names)} distinct values in"
-            f" {len(values)} rows; it looks continuous, but normtui needs class labels"
+            f"CSV file {label}: target column {show(name)} has {len(names)} distinct values in"
+            f" {len(values)} rows; it looks continuous: use --task regression (or auto)"
         )
-    return np.asarray(codes, dtype=np.int64), names
+    return codes, names
 
 
-def load_csv(path: str, target: str) -> Dataset:
-    """Load a CSV file with a header row; `target` names the label column.
-
-    Fields are separated by commas, or by semicolons or tabs when the header has no comma.
-    """
-    label = _show(os.path.basename(path) or path)
-    text = _read_text(path)
-    records = _records(text, label, _delimiter(text))
-    first = next(records, None)
-    if first is None:
-        raise DataError(f"CSV file {label} is empty")
-    header_cells = first[1]
-    # A comma at the end of every line (some spreadsheet exports): an unnamed, empty last column.
-    trailing = len(header_cells) > 1 and not header_cells[-1].strip()
-    columns = _header(header_cells[:-1] if trailing else header_cells, label)
-    target = target.strip()
-    if target not in columns:
-        raise DataError(
-            f"CSV file {label} has no column {_show(target)}; columns: {_show_columns(columns)}"
-        )
-    target_index = columns.index(target)
-    features = [(i, name) for i, name in enumerate(columns) if i != target_index]
-    if not features:
-        raise DataError(f"CSV file {label} has no feature columns besides the target")
-    rows: list[list[float]] = []
-    labels: list[str] = []
-    for line, cells in records:
-        if trailing and len(cells) == len(columns) + 1 and not cells[-1].strip():
-            cells = cells[:-1]
-        if len(cells) != len(columns):
-            raise DataError(
-                f"CSV file {label}, line {line} has {len(cells)} fields; the header has"
-                f" {len(columns)}"
-            )
-        label_text = cells[target_index].strip()
-        if not label_text:
-            raise DataError(f"CSV file {label}, line {line}: the target {_show(target)} is empty")
-        labels.append(label_text)
-        rows.append([_feature_value(cells[i], line, name, label) for i, name in features])
-    if not rows:
-        raise DataError(f"CSV file {label} has a header but no data rows")
-    if len(rows) < MIN_CSV_ROWS:
-        raise DataError(
-            f"CSV file {label} has {len(rows)} data rows; at least {MIN_CSV_ROWS} are needed"
-        )
-    y, class_names = _encode_target(labels, target, label)
+def load_csv(
+    path: str,
+    target: str,
+    *,
+    task: str = "auto",
+    categorical: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    missing: str = "impute",
+    progress: ProgressCallback | None = None,
+) -> Dataset:
+    """Load a CSV (or Parquet) file with a header row; `target` names the column to predict."""
+    table = read_table(
+        path, target, categorical=categorical, ignore=ignore, missing=missing, progress=progress
+    )
+    y, class_names = _target(table, task, show(table.name))
     return Dataset(
-        name=os.path.basename(path),
-        X=np.asarray(rows, dtype=np.float64),
+        name=table.name,
+        X=table.numeric,
         y=y,
-        feature_names=tuple(name for _, name in features),
+        feature_names=table.numeric_names,
         class_names=class_names,
+        categories=table.text,
+        categorical_names=table.text_names,
+        dropped_rows=table.dropped_rows,
     )
 
 
-def load_dataset(config: SessionConfig) -> Dataset:
+def load_dataset(config: SessionConfig, progress: ProgressCallback | None = None) -> Dataset:
     """The session's dataset: the CSV when one is given, else the named preset."""
     if config.csv_path:
         if not config.target:
-            raise DataError("a CSV dataset needs --target COLUMN naming the label column")
-        return load_csv(config.csv_path, config.target)
-    return load_preset(config.dataset)
+            raise DataError("a CSV dataset needs --target COLUMN naming the column to predict")
+        return load_csv(
+            config.csv_path,
+            config.target,
+            task=config.task,
+            categorical=config.categorical,
+            ignore=config.ignore,
+            missing=config.missing,
+            progress=progress,
+        )
+    dataset = load_preset(config.dataset)
+    if config.task not in ("auto", dataset.task):
+        raise DataError(
+            f"{dataset.name} is a {dataset.task} dataset; --task {config.task} does not apply"
+        )
+    return dataset
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,17 +397,30 @@ def make_scaler(name: str, seed: int, n_train: int) -> Any:
     raise DataError(f"unknown scaler {name!r}; choose from: {', '.join(SCALERS)}")
 
 
+def make_target_scaler(name: str) -> Any:
+    """An unfitted affine scaler for a regression target, or None for `none`."""
+    if name == "none":
+        return None
+    if name not in TARGET_SCALERS:
+        raise DataError(f"unknown target scaler {name!r}; choose from: {', '.join(TARGET_SCALERS)}")
+    return make_scaler(name, 0, 0)
+
+
 def _check_splittable(dataset: Dataset, val_split: float) -> None:
-    """Raise DataError where a stratified split would fail (sklearn's conditions, in words)."""
+    """Raise DataError where a (stratified) split would fail (sklearn's conditions, in words)."""
     n_rows = len(dataset.y)
-    n_classes = len(dataset.class_names)
     n_val = math.ceil(val_split * n_rows)
     n_train = n_rows - n_val
+    prefix = f"{dataset.name} is too small for a {val_split:.0%} validation split:"
+    if dataset.task == "regression":
+        if min(n_val, n_train) < 2:
+            raise DataError(f"{prefix} {n_train} training and {n_val} validation rows")
+        return
+    n_classes = len(dataset.class_names)
     counts = np.bincount(dataset.y, minlength=n_classes)
     smallest = int(np.argmin(counts))
-    prefix = f"{dataset.name} is too small for a {val_split:.0%} validation split:"
     if counts[smallest] < 2:
-        name = _show(dataset.class_names[smallest])
+        name = show(dataset.class_names[smallest])
         raise DataError(f"{prefix} class {name} has {counts[smallest]} row(s), need at least 2")
     if n_val < n_classes:
         raise DataError(f"{prefix} {n_val} validation rows cannot hold all {n_classes} classes")
@@ -471,19 +429,25 @@ def _check_splittable(dataset: Dataset, val_split: float) -> None:
 
 
 def split_indices(dataset: Dataset, val_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified (train, validation) row indices; reproducible for a seed."""
+    """(train, validation) row indices, stratified for classes; reproducible for a seed."""
     from sklearn.model_selection import train_test_split
 
     _check_splittable(dataset, val_split)
     rows = np.arange(len(dataset.y))
+    stratify = dataset.y if dataset.task == "classification" else None
     try:
         train, val = train_test_split(
-            rows, test_size=val_split, random_state=seed, stratify=dataset.y
+            rows, test_size=val_split, random_state=seed, stratify=stratify
         )
     except ValueError as error:  # a condition _check_splittable missed: still one line
         raise DataError(
             f"{dataset.name} is too small for a {val_split:.0%} validation split: {error}"
         ) from None
+    if stratify is None and np.ptp(dataset.y[val]) == 0:
+        raise DataError(
+            f"{dataset.name}: the {len(val)} validation rows all have the same target, so R² is"
+            " undefined; use a larger --val-split or another --seed"
+        )
     return np.asarray(train), np.asarray(val)
 
 
@@ -503,38 +467,147 @@ def _transform(scaler: Any, X: np.ndarray) -> np.ndarray:
 
 def _float32(X: np.ndarray, what: str, dataset: Dataset) -> np.ndarray:
     with np.errstate(all="ignore"):
-        out = X.astype(np.float32)
+        out = np.ascontiguousarray(X, dtype=np.float32)
     if not np.isfinite(out).all():
         raise DataError(f"{dataset.name}: {what} has values that are not finite in float32")
     return out
 
 
-def prepare(config: SessionConfig, dataset: Dataset | None = None) -> PreparedData:
-    """Split the data (stratified, seeded), fit the scaler on the training split, scale both."""
-    dataset = dataset if dataset is not None else load_dataset(config)
+def _check_levels(dataset: Dataset, max_categories: int) -> None:
+    """A text column with too many levels (an id, free text) would one-hot into noise."""
+    if dataset.categories is None:
+        return
+    for index, name in enumerate(dataset.categorical_names):
+        levels = len({v for v in dataset.categories[:, index] if v is not None})
+        if levels > max_categories:
+            raise DataError(
+                f"{dataset.name}: text column {show(name)} has {levels:,} distinct values, too"
+                f" many to one-hot encode (at most {max_categories}); --ignore {name} leaves it"
+                f" out, --max-categories {levels} encodes it anyway"
+            )
+
+
+def _encoder_input(dataset: Dataset, rows: np.ndarray) -> Any:
+    """The rows as ColumnTransformer input: the numeric array, or a frame with the text too."""
+    if not dataset.categorical_names:
+        return dataset.X[rows]
+    import pandas as pd
+
+    columns: dict[int, Any] = {i: dataset.X[rows, i] for i in range(dataset.X.shape[1])}
+    assert dataset.categories is not None
+    offset = dataset.X.shape[1]
+    for i in range(len(dataset.categorical_names)):
+        columns[offset + i] = pd.Series(dataset.categories[rows, i], dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _encoder(dataset: Dataset) -> Any:
+    """Imputer for the numbers, imputer + one-hot for the text: one transform for both runs."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    n_numeric, n_text = dataset.X.shape[1], len(dataset.categorical_names)
+    numeric: Any = SimpleImputer(strategy="median") if np.isnan(dataset.X).any() else "passthrough"
+    parts: list[tuple[str, Any, list[int]]] = [("numeric", numeric, list(range(n_numeric)))]
+    if n_text:
+        text = make_pipeline(
+            SimpleImputer(strategy="most_frequent", missing_values=None),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
+        )
+        parts.append(("categorical", text, list(range(n_numeric, n_numeric + n_text))))
+    return ColumnTransformer(parts, sparse_threshold=0.0)
+
+
+def _encoded_names(dataset: Dataset, encoder: Any) -> tuple[str, ...]:
+    names = list(dataset.feature_names)
+    if dataset.categorical_names:
+        one_hot = encoder.named_transformers_["categorical"][-1]
+        for name, levels in zip(dataset.categorical_names, one_hot.categories_, strict=True):
+            names += [f"{name}={level}" for level in levels]
+    return tuple(names)
+
+
+def _missing_cells(dataset: Dataset) -> int:
+    count = int(np.isnan(dataset.X).sum())
+    if dataset.categories is not None and dataset.categories.size:
+        count += int(sum(v is None for v in dataset.categories.ravel()))
+    return count
+
+
+def _target_arrays(
+    config: SessionConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(y_train, y_val, target unit): class codes, or the scaled regression target."""
+    if dataset.task == "classification":
+        return (
+            np.ascontiguousarray(dataset.y[train], dtype=np.int64),
+            np.ascontiguousarray(dataset.y[val], dtype=np.int64),
+            1.0,
+        )
+    y_train, y_val = dataset.y[train].reshape(-1, 1), dataset.y[val].reshape(-1, 1)
+    scaler = make_target_scaler(config.target_scaler)
+    unit = 1.0
+    if scaler is not None:
+        scaler = fit_scaler(config.target_scaler, config.seed, y_train)
+        y_train, y_val = _transform(scaler, y_train), _transform(scaler, y_val)
+        ends = scaler.inverse_transform(np.array([[0.0], [1.0]]))
+        unit = float(abs(ends[1, 0] - ends[0, 0]))
+    return (
+        _float32(y_train.ravel(), "the target", dataset),
+        _float32(y_val.ravel(), "the target", dataset),
+        unit,
+    )
+
+
+def prepare(
+    config: SessionConfig,
+    dataset: Dataset | None = None,
+    progress: ProgressCallback | None = None,
+) -> PreparedData:
+    """Split (seeded; stratified for classes), then fit on the training split only: the imputer
+    and one-hot encoder both runs share, the scaler of the normalized run (numeric columns
+    only) and the target scaler both runs share."""
+    dataset = dataset if dataset is not None else load_dataset(config, progress)
+    _check_levels(dataset, config.max_categories)
     train, val = split_indices(dataset, config.val_split, config.seed)
+    encoder = _encoder(dataset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an unseen level in validation: all-zero one-hot
+        X_train = np.asarray(encoder.fit_transform(_encoder_input(dataset, train)), np.float64)
+        X_val = np.asarray(encoder.transform(_encoder_input(dataset, val)), np.float64)
+    feature_names = _encoded_names(dataset, encoder)
+    n_numeric = dataset.X.shape[1]
     batch = min(config.batch_size or len(train), len(train))
     check_model_size(
         config.hidden,
-        n_features=dataset.X.shape[1],
-        n_classes=len(dataset.class_names),
+        n_features=len(feature_names),
+        n_classes=len(dataset.class_names) or 1,
         rows_per_pass=max(batch, len(val)),
     )
-    X_train, X_val = dataset.X[train], dataset.X[val]
-    scaler = fit_scaler(config.scaler, config.seed, X_train)
-    train_scaled = _transform(scaler, X_train)
-    val_scaled = _transform(scaler, X_val)
+    train_scaled, val_scaled = X_train.copy(), X_val.copy()
+    if n_numeric:
+        scaler = fit_scaler(config.scaler, config.seed, X_train[:, :n_numeric])
+        train_scaled[:, :n_numeric] = _transform(scaler, X_train[:, :n_numeric])
+        val_scaled[:, :n_numeric] = _transform(scaler, X_val[:, :n_numeric])
+    y_train, y_val, target_unit = _target_arrays(config, dataset, train, val)
     scaled = f"the {config.scaler}-scaled data"
     return PreparedData(
         name=dataset.name,
-        feature_names=dataset.feature_names,
+        feature_names=feature_names,
         n_classes=len(dataset.class_names),
         X_train_raw=_float32(X_train, "the raw data", dataset),
         X_val_raw=_float32(X_val, "the raw data", dataset),
         X_train_scaled=_float32(train_scaled, scaled, dataset),
         X_val_scaled=_float32(val_scaled, scaled, dataset),
-        y_train=np.ascontiguousarray(dataset.y[train], dtype=np.int64),
-        y_val=np.ascontiguousarray(dataset.y[val], dtype=np.int64),
+        y_train=y_train,
+        y_val=y_val,
         raw_feature_std=tuple(float(s) for s in X_train.std(axis=0)),
         scaled_feature_std=tuple(float(s) for s in train_scaled.std(axis=0)),
+        task=dataset.task,
+        n_numeric=n_numeric if dataset.categorical_names else None,
+        imputed_cells=_missing_cells(dataset),
+        dropped_rows=dataset.dropped_rows,
+        target_unit=target_unit,
     )

@@ -20,10 +20,14 @@ from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
     DEVICES,
+    MISSING,
     OPTIMIZERS,
     SCALERS,
+    TARGET_SCALERS,
+    TASKS,
     ConfigError,
     SessionConfig,
+    parse_columns,
     parse_hidden,
 )
 
@@ -50,6 +54,9 @@ def build_config(
         csv_path = dataset
     elif options["target"]:
         raise ConfigError(f"--target applies to CSV files only; {dataset!r} is a bundled dataset")
+    categorical, ignore = parse_columns(options["categorical"]), parse_columns(options["ignore"])
+    if csv_path is None and (categorical or ignore):
+        raise ConfigError("--categorical and --ignore apply to CSV files only")
     batch = options["batch_size"]
     full = batch is None or batch.strip().lower() == "full"
     batch_size = None if full else _int_option("batch size", batch)
@@ -68,6 +75,13 @@ def build_config(
         val_split=options["val_split"],
         device=_normal_name(options["device"]),
         goal_accuracy=options["goal_accuracy"],
+        goal_r2=options["goal_r2"],
+        task=_normal_name(options["task"]),
+        target_scaler=_normal_name(options["target_scaler"]),
+        missing=_normal_name(options["missing"]),
+        categorical=categorical,
+        ignore=ignore,
+        max_categories=options["max_categories"],
         **extra,
     )
 
@@ -155,7 +169,43 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help=f"Preset ({', '.join(DATASETS)}) or a CSV file path.",
         ),
-        click.option("--target", default=None, help="Label column when --dataset is a CSV file."),
+        click.option(
+            "--target", default=None, help="Column to predict when --dataset is a CSV file."
+        ),
+        click.option(
+            "--task",
+            default="auto",
+            show_default=True,
+            help=f"{', '.join(TASKS)}: auto takes a numeric target with fractions or more than"
+            " 20 values as regression.",
+        ),
+        click.option(
+            "--target-scaler",
+            default="standard",
+            show_default=True,
+            help=f"Regression: scaler of the target, the same for both runs"
+            f" ({', '.join(TARGET_SCALERS)}); losses are reported in the target's units.",
+        ),
+        click.option(
+            "--missing",
+            default="impute",
+            show_default=True,
+            help=f"Empty, NA, NaN or ? cells: {', '.join(MISSING)} (median / most frequent"
+            " value of the training split).",
+        ),
+        click.option(
+            "--categorical",
+            default=None,
+            help="CSV columns to one-hot encode though their values are numbers, e.g. zip,floor.",
+        ),
+        click.option("--ignore", default=None, help="CSV columns to leave out, e.g. id,notes."),
+        click.option(
+            "--max-categories",
+            type=int,
+            default=50,
+            show_default=True,
+            help="Most distinct values a text column may have to be one-hot encoded.",
+        ),
         click.option(
             "--scaler",
             default="standard",
@@ -205,7 +255,7 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=float,
             default=0.2,
             show_default=True,
-            help="Validation share (stratified).",
+            help="Validation share (stratified for classes).",
         ),
         click.option(
             "--device",
@@ -219,6 +269,13 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=0.95,
             show_default=True,
             help="Validation accuracy that counts as 'reached' (epochs to goal).",
+        ),
+        click.option(
+            "--goal-r2",
+            type=float,
+            default=0.9,
+            show_default=True,
+            help="Regression: validation R² that counts as 'reached' (epochs to goal).",
         ),
     ]
     for option in reversed(options):
@@ -304,15 +361,20 @@ def datasets() -> None:
     from normtui.engine.data import describe_presets
 
     rows = describe_presets()
-    header = f"{'name':<14}{'rows':>6}{'features':>10}{'classes':>9}{'min std':>11}{'max std':>11}"
+    header = f"{'name':<19}{'rows':>6}{'features':>10}  {'task':<16}{'min std':>9}{'max std':>9}"
     click.echo(header + "  spread")
     for row in rows:
         spread = row["max_feature_std"] / max(row["min_feature_std"], 1e-300)
+        task = f"{row['classes']} classes" if row["task"] == "classification" else "regression"
         click.echo(
-            f"{row['name']:<14}{row['rows']:>6}{row['features']:>10}{row['classes']:>9}"
-            f"{row['min_feature_std']:>11.3g}{row['max_feature_std']:>11.3g}  {spread:,.0f}x"
+            f"{row['name']:<19}{row['rows']:>6}{row['features']:>10}  {task:<16}"
+            f"{row['min_feature_std']:>9.3g}{row['max_feature_std']:>9.3g}  {spread:,.0f}x"
         )
-    click.echo("\nAny CSV works too: normtui train --dataset FILE.csv --target COLUMN")
+    click.echo(
+        "\nFeature stds are the training split's (seed 0, 20% validation), as the dashboard's"
+        " inputs pane shows them."
+        "\nAny table works too: normtui train --dataset FILE.csv --target COLUMN"
+    )
 
 
 @cli.command()

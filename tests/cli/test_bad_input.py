@@ -56,7 +56,23 @@ def good_rows(n: int = 30) -> str:
             "label",
             ("line 7", "'y'", "oops"),
         ),
-        ("x,y,label\n" + good_rows(5) + "1,nan,a\n" + good_rows(20), "label", ("line 7", "'y'")),
+        # the new paths of issue 14: gaps in the target, empty columns, mixed types, levels
+        (
+            "x,y,label\n" + good_rows(5) + "1,2,\n" + good_rows(20),
+            "label",
+            ("target 'label' is empty", "line 7", "--missing drop"),
+        ),
+        ("x,y,label\n" + "".join(f"{i},,{i % 2}\n" for i in range(20)), "label", ("'y' has no",)),
+        (
+            "x,y,price\n" + "".join(f"{i},{i * 2},99.5\n" for i in range(30)),
+            "price",
+            ("target column 'price' is constant",),
+        ),
+        (
+            "x,id,label\n" + "".join(f"{i},u{i},{i % 2}\n" for i in range(80)),
+            "label",
+            ("'id' has 80 distinct values", "--ignore id"),
+        ),
         ("x,y,label\n" + good_rows(5) + "inf,2,a\n" + good_rows(20), "label", ("line 7", "'x'")),
         ("x,y,label\n" + "".join(f"{i},{i},a\n" for i in range(30)), "label", ("one class",)),
         ("x,y,label\n1,2,a\n3,4,b\n", "label", ("2 data rows", "at least 10")),
@@ -66,6 +82,23 @@ def good_rows(n: int = 30) -> str:
 def test_bad_csv_files(run_main, tmp_path, content, target, fragments) -> None:
     path = write(tmp_path, "data.csv", content)
     result = run_main(["train", "--dataset", path, "--target", target, "--epochs", "2"])
+    assert_usage_error(result, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragments"),
+    [
+        (["--missing", "error"], ("line 2", "column 'y' is empty")),
+        (["--task", "regression"], ("'label' has text", "regression needs numbers")),
+        (["--categorical", "nosuch"], ("--categorical names no column 'nosuch'",)),
+        (["--ignore", "label"], ("--ignore names the target",)),
+        (["--missing", "sometimes"], ("unknown missing-value policy",)),
+        (["--target-scaler", "quantile"], ("unknown target scaler",)),
+    ],
+)
+def test_bad_table_options(run_main, tmp_path, options, fragments) -> None:
+    path = write(tmp_path, "data.csv", "x,y,label\n1,,a\n" + good_rows(20))
+    result = run_main(["train", "--dataset", path, "--target", "label", *options])
     assert_usage_error(result, *fragments)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from normtui.engine import data as data_module
+from normtui.engine import table as table_module
 from normtui.engine.config import DATASETS, SCALERS, ConfigError, SessionConfig
 from normtui.engine.data import (
     MIN_CSV_ROWS,
@@ -36,6 +36,8 @@ EXPECTED_SHAPES = {
     "scales": (1000, 20, 2),
     "moons": (1000, 2, 2),
     "circles": (1000, 2, 2),
+    "diabetes": (442, 10, 0),
+    "scales_regression": (1000, 20, 0),
 }
 
 
@@ -48,11 +50,15 @@ def test_every_preset_loads_with_its_shape_and_classes(name: str) -> None:
     rows, features, classes = EXPECTED_SHAPES[name]
     assert dataset.name == name
     assert dataset.X.shape == (rows, features) and dataset.X.dtype == np.float64
-    assert dataset.y.shape == (rows,) and dataset.y.dtype == np.int64
+    assert dataset.y.shape == (rows,)
     assert np.isfinite(dataset.X).all()
     assert len(dataset.feature_names) == features
     assert len(dataset.class_names) == classes
-    assert sorted(np.unique(dataset.y)) == list(range(classes))
+    if classes:
+        assert dataset.task == "classification" and dataset.y.dtype == np.int64
+        assert sorted(np.unique(dataset.y)) == list(range(classes))
+    else:
+        assert dataset.task == "regression" and dataset.y.dtype == np.float64
 
 
 def test_seed_preset_is_exactly_the_origin_posts_data() -> None:
@@ -98,7 +104,7 @@ def test_wine_raw_stds_span_three_orders_of_magnitude_and_standard_scaling_evens
     np.testing.assert_allclose(data.X_train_scaled.std(axis=0), 1.0, atol=1e-5)
 
 
-def test_describe_presets_lists_all_eight_with_a_scale_spread() -> None:
+def test_describe_presets_lists_every_preset_with_a_scale_spread() -> None:
     summaries = {s["name"]: s for s in describe_presets()}
     assert tuple(summaries) == DATASETS
     for name, summary in summaries.items():
@@ -112,7 +118,8 @@ def test_describe_presets_lists_all_eight_with_a_scale_spread() -> None:
         assert summary["description"] and "\n" not in summary["description"]
     wine = summaries["wine"]
     assert wine["max_feature_std"] / wine["min_feature_std"] > 1000
-    assert summaries["digits"]["constant_features"] == 3
+    # the training split's: 3 border pixels are 0 everywhere, one more in every training row
+    assert summaries["digits"]["constant_features"] == 4
 
 
 # --- split and scale --------------------------------------------------------------------------
@@ -267,7 +274,7 @@ def test_a_good_csv_with_string_targets_loads(tmp_path: Path) -> None:
 def test_numeric_targets_sort_as_numbers(tmp_path: Path) -> None:
     rows = "".join(f"{i},{[10, 2, 1.0][i % 3]}\n" for i in range(12))
     dataset = load_csv(_write(tmp_path, "x,label\n" + rows), "label")
-    assert dataset.class_names == ("1.0", "2", "10")
+    assert dataset.class_names == ("1", "2", "10")
     np.testing.assert_array_equal(dataset.y[:3], [2, 1, 0])
 
 
@@ -300,7 +307,7 @@ def test_a_permission_error_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(data_module, "open", refuse, raising=False)
+    monkeypatch.setattr(table_module, "open", refuse, raising=False)
     assert "permission denied" in _csv_error(_write(tmp_path, "a,label\n1,x\n"))
 
 
@@ -322,9 +329,15 @@ def test_header_only(tmp_path: Path) -> None:
     assert "no data rows" in _csv_error(_write(tmp_path, "a,b,label\n"))
 
 
-def test_a_ragged_row_names_its_line(tmp_path: Path) -> None:
-    text = "a,b,label\n1,2,x\n3,4,y\n5,x\n"
-    assert "line 4 has 2 fields; the header has 3" in _csv_error(_write(tmp_path, text))
+def test_a_row_with_too_many_fields_names_its_line(tmp_path: Path) -> None:
+    text = "a,b,label\n1,2,x\n3,4,y\n5,6,x,7\n"
+    assert "line 4 has 4 fields; the header has 3" in _csv_error(_write(tmp_path, text))
+
+
+def test_a_short_row_has_missing_cells_and_an_empty_target_is_named(tmp_path: Path) -> None:
+    text = "a,b,label\n" + _good_rows(12) + "5,x\n"
+    message = _csv_error(_write(tmp_path, text))
+    assert "line 14" in message and "target 'label' is empty" in message
 
 
 def test_a_missing_target_lists_the_columns(tmp_path: Path) -> None:
@@ -351,17 +364,19 @@ def test_a_value_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
     assert "column 'b'" in message and "\\n" in message
 
 
-@pytest.mark.parametrize(("cell", "reason"), [("nan", "not a finite"), ("-inf", "not a finite")])
-def test_nan_and_inf_features_name_line_and_column(tmp_path: Path, cell: str, reason: str) -> None:
+@pytest.mark.parametrize("cell", ["inf", "-inf", "1e400"])
+def test_infinite_features_name_line_and_column(tmp_path: Path, cell: str) -> None:
     text = "a,b,label\n" + _good_rows(3) + f"1,{cell},x\n"
     message = _csv_error(_write(tmp_path, text))
-    assert "line 5" in message and "column 'b'" in message and reason in message
+    assert "line 5" in message and "column 'b'" in message and "not a finite" in message
 
 
-def test_an_empty_feature_names_line_and_column(tmp_path: Path) -> None:
-    text = "a,b,label\n" + _good_rows(2) + " ,3,x\n"
-    message = _csv_error(_write(tmp_path, text))
-    assert "line 4" in message and "column 'a'" in message and "empty" in message
+def test_an_empty_feature_under_missing_error_names_line_and_column(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a,b,label\n" + _good_rows(12) + " ,3,x\n")
+    with pytest.raises(DataError) as caught:
+        load_csv(path, "label", missing="error")
+    message = str(caught.value)
+    assert "line 14" in message and "column 'a'" in message and "empty" in message
 
 
 def test_a_value_too_large_for_float32(tmp_path: Path) -> None:
@@ -370,7 +385,8 @@ def test_a_value_too_large_for_float32(tmp_path: Path) -> None:
 
 
 def test_an_empty_target_cell(tmp_path: Path) -> None:
-    message = _csv_error(_write(tmp_path, "a,label\n1,x\n2, \n"))
+    rows = "".join(f"{i},{'xy'[i % 2]}\n" for i in range(12))
+    message = _csv_error(_write(tmp_path, "a,label\n1,x\n2, \n" + rows))
     assert "line 3" in message and "target 'label' is empty" in message
 
 
@@ -379,9 +395,10 @@ def test_a_single_class(tmp_path: Path) -> None:
     assert "only one class ('only')" in _csv_error(_write(tmp_path, "a,label\n" + rows))
 
 
-def test_a_continuous_target(tmp_path: Path) -> None:
+def test_a_continuous_target_as_classes_is_refused(tmp_path: Path) -> None:
     rows = "".join(f"{i},{i * 1.5}\n" for i in range(20))
-    assert "looks continuous" in _csv_error(_write(tmp_path, "a,label\n" + rows))
+    with pytest.raises(DataError, match="looks continuous: use --task regression"):
+        load_csv(_write(tmp_path, "a,label\n" + rows), "label", task="classification")
 
 
 def test_too_few_rows(tmp_path: Path) -> None:
@@ -478,4 +495,4 @@ def test_a_comma_at_the_end_of_every_line_is_ignored(tmp_path: Path) -> None:
 
 def test_an_unnamed_last_column_with_values_is_still_refused(tmp_path: Path) -> None:
     text = "a,b,label,\n" + "".join(f"{i},{i},{i % 2},{i}\n" for i in range(12))
-    assert "line 2 has 4 fields" in _csv_error(_write(tmp_path, text))
+    assert "header column 4 has no name" in _csv_error(_write(tmp_path, text))
