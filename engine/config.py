@@ -47,6 +47,7 @@ TARGET_SCALERS: tuple[str, ...] = ("none", "standard", "minmax", "robust", "maxa
 MISSING: tuple[str, ...] = ("impute", "drop", "error")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 
+SPREAD_FLOOR = 1e-9  # a feature whose std is below this share of the largest counts as constant
 MAX_EPOCHS = 10_000_000
 MAX_HIDDEN_WIDTH = 65_536
 MAX_HIDDEN_LAYERS = 16

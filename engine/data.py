@@ -20,6 +20,7 @@ import numpy as np
 from normtui.engine.config import (
     DATASETS,
     SCALERS,
+    SPREAD_FLOOR,
     TARGET_SCALERS,
     SessionConfig,
     check_model_size,
@@ -35,7 +36,6 @@ from normtui.engine.table import (
 
 MIN_CSV_ROWS = MIN_ROWS
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values is taken as regression
-SPREAD_FLOOR = 1e-9  # a feature whose std is below this share of the largest counts as constant
 
 __all__ = ["DataError", "Dataset", "PreparedData", "load_dataset", "prepare"]
 

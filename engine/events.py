@@ -69,6 +69,10 @@ class SessionStarted(Event):
     scaled_feature_std: tuple[float, ...]
     device: str
     parameters: int
+    task: str = "classification"  # or "regression": then n_classes is 0, one output
+    n_numeric: int | None = None  # numeric columns come first; None: every column is numeric
+    imputed_cells: int = 0  # missing cells filled from the training split (--missing impute)
+    dropped_rows: int = 0  # rows left out for a missing cell (--missing drop)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,18 @@ class EpochEnd(Event):
     # Per hidden layer; sampled at most every `hist_interval_s` (plus the first epoch after a
     # start, restart or swap, and the last epoch): empty on the epochs in between.
     layers: tuple[LayerStats, ...] = field(default_factory=tuple)
+    # Regression: R² (the accuracies are then NaN, null in JSON); losses in the target's units.
+    train_r2: float | None = None
+    val_r2: float | None = None
+
+    @property
+    def val_score(self) -> float:
+        """The headline metric: validation R² for regression, else validation accuracy."""
+        return self.val_accuracy if self.val_r2 is None else self.val_r2
+
+    @property
+    def train_score(self) -> float:
+        return self.train_accuracy if self.train_r2 is None else self.train_r2
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from torch import nn
 
 from normtui.engine.config import RELU_FAMILY
 from normtui.engine.models import MLP, eager_step, make_optimizer, swap_optimizer_params
+from normtui.engine.task import Task
 
 RUNNING, DIVERGED, FAILED, FINISHED = "running", "diverged", "failed", "finished"
 
@@ -72,6 +73,7 @@ class Run:
         optimizer_name: str,
         lr: float,
         tensors: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+        task: Task,
     ) -> None:
         self.name = name
         self.model = model
@@ -79,7 +81,8 @@ class Run:
         self.optimizer = make_optimizer(optimizer_name, list(model.parameters()), lr)
         self._step = eager_step(self.optimizer)  # no torch._dynamo import, no profiler hooks
         self.X_train, self.y_train, self.X_val, self.y_val = tensors
-        self.criterion = nn.CrossEntropyLoss()
+        self.task = task  # issue 14 hook: the loss and the hit count come from the task
+        self.criterion = task.loss
         self.status = RUNNING
         self.elapsed_s = 0.0
         self._zero = torch.zeros((), device=self.X_train.device)
@@ -148,7 +151,7 @@ class Run:
             loss.backward()
             self._step()
             losses.append(loss.detach())
-            corrects.append((outputs.detach().argmax(dim=1) == targets).sum())
+            corrects.append(self.task.hits(outputs.detach(), targets))
         if len(losses) == 1:
             train_loss, train_correct = losses[0], corrects[0]
         else:
@@ -172,7 +175,7 @@ class Run:
             train_loss,
             train_correct,
             self.criterion(logits, self.y_val),
-            (logits.argmax(dim=1) == self.y_val).sum(),
+            self.task.hits(logits, self.y_val),
         ]
         return RunEpoch(
             values=torch.stack(values),
@@ -198,7 +201,7 @@ class Run:
             train_loss,
             train_correct,
             self.criterion(logits, self.y_val),
-            (logits.argmax(dim=1) == self.y_val).sum(),
+            self.task.hits(logits, self.y_val),
         ]
         activation = model.activation_name
         linears = list(model.linears)

@@ -190,6 +190,8 @@ class Session(SourceThread):
                     activation=self.activation,
                     elapsed_s=round(run.elapsed_s, 6),
                     layers=host.layers,
+                    train_r2=host.train_r2,
+                    val_r2=host.val_r2,
                 )
             )
         for name, loss in outcome.diverged.items():

@@ -15,6 +15,7 @@ import torch
 from normtui.engine.config import RELU_FAMILY, SATURATING
 from normtui.engine.events import Histogram, LayerStats
 from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
+from normtui.engine.task import Task
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class HostEpoch:
     val_loss: float
     val_accuracy: float
     layers: tuple[LayerStats, ...]
+    train_r2: float | None = None  # regression (then the accuracies are NaN)
+    val_r2: float | None = None
 
 
 # Histograms bin at most this many validation rows per layer: 32 bins need no more, and on a
@@ -82,7 +85,9 @@ def _share(count: float, total: int, applies: bool) -> float | None:
     return count / total if applies and total else None
 
 
-def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[HostEpoch]:
+def to_host(
+    results: list[RunEpoch], with_histograms: bool, bins: int, task: Task
+) -> list[HostEpoch]:
     """Sync everything to the host in one transfer and build per-run results.
 
     Per epoch that is one small vector per run (losses, correct counts, per-layer numbers);
@@ -156,13 +161,8 @@ def to_host(results: list[RunEpoch], with_histograms: bool, bins: int) -> list[H
                     post_hist=post_hist,
                 )
             )
-        host.append(
-            HostEpoch(
-                train_loss=train_loss,
-                train_accuracy=train_correct / result.n_train,
-                val_loss=val_loss,
-                val_accuracy=val_correct / result.n_val,
-                layers=tuple(layers),
-            )
+        metrics = task.metrics(
+            train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
         )
+        host.append(HostEpoch(layers=tuple(layers), **metrics))  # type: ignore[arg-type]
     return host

@@ -39,16 +39,31 @@ class RunSummary:
     activation: str | None = None
     dead_fraction: list[float | None] = field(default_factory=list)
     saturated_fraction: list[float | None] = field(default_factory=list)
+    # regression (issue 14): R² and the best R²; the accuracies stay None
+    val_r2: float | None = None
+    train_r2: float | None = None
+    best_val_r2: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        values = dict(self.__dict__)
+        regression = self.val_r2 is not None
+        hidden = ("val_accuracy", "train_accuracy", "best_val_accuracy")
+        if not regression:
+            hidden = ("val_r2", "train_r2", "best_val_r2")
+        return {key: value for key, value in values.items() if key not in hidden}
+
+    @property
+    def score(self) -> float | None:
+        """The headline metric: validation R² for regression, else validation accuracy."""
+        return self.val_r2 if self.val_r2 is not None else self.val_accuracy
 
 
 class Summarizer:
     """Keeps a RunSummary per run up to date from events."""
 
-    def __init__(self, goal_accuracy: float = 0.95) -> None:
+    def __init__(self, goal_accuracy: float = 0.95, goal_r2: float = 0.9) -> None:
         self.goal_accuracy = goal_accuracy
+        self.goal_r2 = goal_r2
         self.runs: dict[str, RunSummary] = {name: RunSummary() for name in RUN_NAMES}
         self.started: SessionStarted | None = None
         self.ended: SessionEnded | None = None
@@ -70,20 +85,28 @@ class Summarizer:
 
     def _epoch(self, event: EpochEnd) -> None:
         run = self.runs[event.run]
-        run.val_accuracy, run.val_loss = event.val_accuracy, event.val_loss
-        run.train_loss, run.train_accuracy = event.train_loss, event.train_accuracy
+        run.val_loss, run.train_loss = event.val_loss, event.train_loss
         run.epochs, run.seconds, run.activation = event.epoch, event.elapsed_s, event.activation
-        if run.best_val_accuracy is None or event.val_accuracy > run.best_val_accuracy:
-            run.best_val_accuracy, run.best_epoch = event.val_accuracy, event.epoch
-        if run.epochs_to_goal is None and event.val_accuracy >= self.goal_accuracy:
+        if event.val_r2 is None:
+            run.val_accuracy, run.train_accuracy = event.val_accuracy, event.train_accuracy
+            if run.best_val_accuracy is None or event.val_accuracy > run.best_val_accuracy:
+                run.best_val_accuracy, run.best_epoch = event.val_accuracy, event.epoch
+            goal = self.goal_accuracy
+        else:  # regression (issue 14 hook)
+            run.val_r2, run.train_r2 = event.val_r2, event.train_r2
+            if run.best_val_r2 is None or event.val_r2 > run.best_val_r2:
+                run.best_val_r2, run.best_epoch = event.val_r2, event.epoch
+            goal = self.goal_r2
+        if run.epochs_to_goal is None and event.val_score >= goal:
             run.epochs_to_goal = event.epoch
         if event.layers:  # per-layer stats are sampled; keep the latest sample
             run.dead_fraction = [layer.dead_fraction for layer in event.layers]
             run.saturated_fraction = [layer.saturated_fraction for layer in event.layers]
 
     def leader(self) -> tuple[str | None, float]:
-        """The run ahead on validation accuracy and by how much (None when tied or unknown)."""
-        raw, norm = self.runs["raw"].val_accuracy, self.runs["normalized"].val_accuracy
+        """The run ahead on validation accuracy (R² for regression) and by how much (None when
+        tied or unknown)."""
+        raw, norm = self.runs["raw"].score, self.runs["normalized"].score
         if raw is None or norm is None or raw == norm:
             return None, 0.0
         return ("normalized", norm - raw) if norm > raw else ("raw", raw - norm)

@@ -27,6 +27,7 @@ from normtui.engine.events import RUN_NAMES
 from normtui.engine.models import MLP, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
 from normtui.engine.stats import HostEpoch, to_host
+from normtui.engine.task import Task
 
 
 @dataclass
@@ -85,9 +86,10 @@ class PairTrainer:
         self.cancel = cancel or threading.Event()
         self.device = resolve_device(config.device)
         self.data: PreparedData = data if data is not None else prepare(config)
+        self.task = Task.of(self.data)
         self.batch_size = config.batch_size or len(self.data.y_train)
         self.step_macs = step_macs(
-            len(self.data.feature_names), config.hidden, self.data.n_classes, self.batch_size
+            len(self.data.feature_names), config.hidden, self.task.n_outputs, self.batch_size
         )
         self.uses_threads, self.threads = plan_threads(
             config.parallel, self.step_macs, self.device.type
@@ -121,9 +123,9 @@ class PairTrainer:
 
         return (
             put(x_train, torch.float32),
-            put(self.data.y_train, torch.long),
+            put(self.data.y_train, self.task.target_dtype),
             put(x_val, torch.float32),
-            put(self.data.y_val, torch.long),
+            put(self.data.y_val, self.task.target_dtype),
         )
 
     # -- set-up ------------------------------------------------------------------------------
@@ -133,14 +135,19 @@ class PairTrainer:
         base = MLP(
             len(self.data.feature_names),
             self.config.hidden,
-            self.data.n_classes,
+            self.task.n_outputs,
             activation,
         ).to(self.device)
         twin = copy.deepcopy(base)
         self.runs = {
-            "raw": Run("raw", base, self.config.optimizer, lr, self._tensors["raw"]),
+            "raw": Run("raw", base, self.config.optimizer, lr, self._tensors["raw"], self.task),
             "normalized": Run(
-                "normalized", twin, self.config.optimizer, lr, self._tensors["normalized"]
+                "normalized",
+                twin,
+                self.config.optimizer,
+                lr,
+                self._tensors["normalized"],
+                self.task,
             ),
         }
         self._order_generator = torch.Generator().manual_seed(self.config.seed)
@@ -159,6 +166,10 @@ class PairTrainer:
             "raw_feature_std": tuple(float(s) for s in data.raw_feature_std),
             "scaled_feature_std": tuple(float(s) for s in data.scaled_feature_std),
             "device": str(self.device),
+            "task": data.task,
+            "n_numeric": data.n_numeric,
+            "imputed_cells": data.imputed_cells,
+            "dropped_rows": data.dropped_rows,
             "parameters": sum(p.numel() for p in self.runs["raw"].model.parameters()),
         }
 
@@ -237,7 +248,7 @@ class PairTrainer:
         if not trained:
             return outcome
         try:
-            hosts = to_host(list(trained.values()), detailed, self.config.hist_bins)
+            hosts = to_host(list(trained.values()), detailed, self.config.hist_bins, self.task)
         except Exception as error:  # e.g. the device was lost during the sync
             for name in trained:
                 self.runs[name].status = FAILED

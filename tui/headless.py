@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from normtui.engine.config import SessionConfig
-from normtui.engine.events import RUN_NAMES, Event, strict_json
+from normtui.engine.events import RUN_NAMES, Event, SessionStarted, strict_json
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.summary import Summarizer
@@ -71,16 +71,40 @@ def _share(values: list[float | None]) -> str:
     return "/".join(shown) if shown else "-"
 
 
-def format_table(summary: Summarizer, config: SessionConfig) -> str:
-    """The side-by-side result table printed at the end of `normtui train`."""
+def _regression(summary: Summarizer) -> bool:
+    return summary.started is not None and summary.started.task == "regression"
+
+
+def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:
+    """The headline rows: accuracy for classes; R² and MSE in the target's units for regression."""
     raw, norm = summary.runs["raw"], summary.runs["normalized"]
-    goal = f"epochs to {config.goal_accuracy:.0%}"
-    rows: list[tuple[str, str, str]] = [
-        ("", "raw", f"normalized ({config.scaler})"),
+    if _regression(summary):
+        return [
+            ("val R²", _number(raw.val_r2), _number(norm.val_r2)),
+            ("val loss (MSE)", _number(raw.val_loss), _number(norm.val_loss)),
+            ("train loss (MSE)", _number(raw.train_loss), _number(norm.train_loss)),
+            ("best val R²", _number(raw.best_val_r2), _number(norm.best_val_r2)),
+        ]
+    return [
         ("val accuracy", _percent(raw.val_accuracy), _percent(norm.val_accuracy)),
         ("val loss", _number(raw.val_loss), _number(norm.val_loss)),
         ("train loss", _number(raw.train_loss), _number(norm.train_loss)),
         ("best val accuracy", _percent(raw.best_val_accuracy), _percent(norm.best_val_accuracy)),
+    ]
+
+
+def format_table(summary: Summarizer, config: SessionConfig) -> str:
+    """The side-by-side result table printed at the end of `normtui train`."""
+    raw, norm = summary.runs["raw"], summary.runs["normalized"]
+    regression = _regression(summary)
+    goal = (
+        f"epochs to R² {config.goal_r2:g}"
+        if regression
+        else f"epochs to {config.goal_accuracy:.0%}"
+    )
+    rows: list[tuple[str, str, str]] = [
+        ("", "raw", f"normalized ({config.scaler})"),
+        *_metric_rows(summary, config),
         ("best epoch", str(raw.best_epoch or "-"), str(norm.best_epoch or "-")),
         (goal, str(raw.epochs_to_goal or "never"), str(norm.epochs_to_goal or "never")),
         ("epochs", str(raw.epochs), str(norm.epochs)),
@@ -104,13 +128,37 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         if started
         else config.source_name
     )
+    if started is not None:
+        title += "".join(_data_notes(started, config))
     leader, margin = summary.leader()
-    verdict = (
-        f"{leader} run ahead by {margin * 100:.1f} points of validation accuracy"
-        if leader
-        else "both runs at the same validation accuracy"
-    )
+    if regression:
+        verdict = (
+            f"{leader} run ahead by {margin:.3f} in validation R²"
+            if leader
+            else "both runs at the same validation R²"
+        )
+    else:
+        verdict = (
+            f"{leader} run ahead by {margin * 100:.1f} points of validation accuracy"
+            if leader
+            else "both runs at the same validation accuracy"
+        )
     return "\n".join([title, *lines, verdict]) + "\n"
+
+
+def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
+    """What was done to the table before training: a second title line, when anything was."""
+    notes = []
+    if started.task == "regression":
+        notes.append(f"regression, target scaler {config.target_scaler}, losses in target units²")
+    if started.n_numeric is not None:
+        encoded = started.n_features - started.n_numeric
+        notes.append(f"{started.n_numeric} numeric + {encoded} one-hot columns")
+    if started.imputed_cells:
+        notes.append(f"{started.imputed_cells:,} missing cells imputed")
+    if started.dropped_rows:
+        notes.append(f"{started.dropped_rows:,} rows with missing cells dropped")
+    return ["\n" + "; ".join(notes)] if notes else []
 
 
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
@@ -128,6 +176,10 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "n_features": started.n_features,
             "n_classes": started.n_classes,
             "device": started.device,
+            "task": started.task,
+            "n_numeric": started.n_numeric,
+            "imputed_cells": started.imputed_cells,
+            "dropped_rows": started.dropped_rows,
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     report["ended"] = reason
@@ -150,10 +202,16 @@ class Progress:
         raw, norm = self.summary.runs["raw"], self.summary.runs["normalized"]
         epoch = max(raw.epochs, norm.epochs)
         total = f"/{self.total}" if self.total else ""
-        line = (
-            f"epoch {epoch}{total}  val acc raw {_percent(raw.val_accuracy)}"
-            f"  normalized {_percent(norm.val_accuracy)}"
-        )
+        if raw.val_r2 is not None or norm.val_r2 is not None:
+            line = (
+                f"epoch {epoch}{total}  val R² raw {_number(raw.val_r2, 3)}"
+                f"  normalized {_number(norm.val_r2, 3)}"
+            )
+        else:
+            line = (
+                f"epoch {epoch}{total}  val acc raw {_percent(raw.val_accuracy)}"
+                f"  normalized {_percent(norm.val_accuracy)}"
+            )
         _safe_write(sys.stderr, f"\r\x1b[2K{line}")
 
     def clear(self) -> None:
@@ -163,7 +221,7 @@ class Progress:
 
 def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) -> int:
     """Train to completion (or until a signal), print the summary, return the exit code."""
-    summary = Summarizer(config.goal_accuracy)
+    summary = Summarizer(config.goal_accuracy, config.goal_r2)
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
     session = Session(config, prefetch=True)
     signalled: list[str] = []

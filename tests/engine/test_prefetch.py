@@ -50,7 +50,9 @@ def test_prefetched_data_equals_data_prepared_in_process(config: SessionConfig) 
 
 def test_a_user_error_in_the_child_is_raised_here_with_the_same_message(tmp_path) -> None:
     csv = tmp_path / "bad.csv"
-    csv.write_text("a,b,label\n" + "".join(f"{i},{i if i % 3 else 'x'},{i % 2}\n" for i in range(20)))
+    csv.write_text(
+        "a,b,label\n" + "".join(f"{i},{i if i % 3 else 'x'},{i % 2}\n" for i in range(20))
+    )
     config = SessionConfig(csv_path=str(csv), target="label")
     with pytest.raises(DataError) as in_process:
         prepare(config)

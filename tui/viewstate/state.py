@@ -198,7 +198,9 @@ class DashboardState:
 
     def _started(self, event: SessionStarted) -> Changed:
         self.started = event
-        self.goal_accuracy = float(event.config.get("goal_accuracy", self.goal_accuracy))
+        # the goal of the headline metric: R² for regression (issue 14), else accuracy
+        goal_key = "goal_r2" if self.regression_of(event) else "goal_accuracy"
+        self.goal_accuracy = float(event.config.get(goal_key, self.goal_accuracy))
         self.activation = str(event.config.get("activation", self.activation))
         self.learning_rate = float(event.config.get("lr", self.learning_rate))
         if "pace" in event.config:
@@ -209,6 +211,15 @@ class DashboardState:
             if run.status == "loading":
                 run.status = "paused" if self.paused else "running"
         return Changed.ALL
+
+    @staticmethod
+    def regression_of(event: SessionStarted | None) -> bool:
+        return event is not None and event.task == "regression"
+
+    @property
+    def regression(self) -> bool:
+        """Scores are R² (can be negative), not accuracies; losses are MSE in target units²."""
+        return self.regression_of(self.started)
 
     def _activation(self, event: ActivationChanged) -> Changed:
         self.activation = event.activation
@@ -247,12 +258,13 @@ class DashboardState:
                 event.learning_rate,
             )
         )
-        if run.best_val_accuracy is None or event.val_accuracy > run.best_val_accuracy:
-            run.best_val_accuracy = event.val_accuracy
+        # the headline score: accuracy, or R² for regression
+        if run.best_val_accuracy is None or event.val_score > run.best_val_accuracy:
+            run.best_val_accuracy = event.val_score
             run.best_val_epoch = event.epoch
-        if run.best_train_accuracy is None or event.train_accuracy > run.best_train_accuracy:
-            run.best_train_accuracy = event.train_accuracy
-        if run.goal_epoch is None and event.val_accuracy >= self.goal_accuracy:
+        if run.best_train_accuracy is None or event.train_score > run.best_train_accuracy:
+            run.best_train_accuracy = event.train_score
+        if run.goal_epoch is None and event.val_score >= self.goal_accuracy:
             run.goal_epoch = event.epoch
         if event.layers:
             run.layers = event.layers
@@ -273,11 +285,12 @@ class DashboardState:
         return all(not run.active for run in self.runs.values())
 
     def leader(self) -> tuple[str | None, float]:
-        """Run ahead on validation accuracy and by how many percentage points."""
+        """Run ahead on validation accuracy and by how many percentage points (R² x 100 for
+        regression)."""
         raw, norm = self.runs[RUN_NAMES[0]].last, self.runs[RUN_NAMES[1]].last
         if raw is None or norm is None:
             return None, 0.0
-        gap = (norm.val_accuracy - raw.val_accuracy) * 100.0
+        gap = (norm.val_score - raw.val_score) * 100.0
         if abs(gap) < 0.05:
             return None, 0.0
         return (RUN_NAMES[1] if gap > 0 else RUN_NAMES[0]), abs(gap)

@@ -121,3 +121,10 @@ __all__ = [
     "status_badge",
     "truncate",
 ]
+
+
+def fmt_r2(value: float | None) -> str:
+    """R² with three decimals (it can be negative, far below zero for a bad fit)."""
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value:.3f}" if value > -1000 else fmt_num(value)

@@ -8,6 +8,7 @@ from textual.app import RenderResult
 from textual.geometry import Size
 from textual.widget import Widget
 
+from normtui.engine.config import SPREAD_FLOOR
 from normtui.engine.events import SessionStarted
 from normtui.tui.widgets.format import escape, fmt_num, truncate
 
@@ -30,10 +31,10 @@ def _fixed(value: float) -> str:
 
 
 def varying_features(raw_std: tuple[float, ...] | list[float]) -> list[int]:
-    """Features that vary: a constant column (digits' blank border pixels) has no scale, and
-    the float noise a scaler leaves on it (1e-13) would make any spread meaningless."""
+    """Features that vary, by engine.data.feature_spread's rule (one definition everywhere):
+    a constant column (digits' blank border pixels) has no scale."""
     top = max(raw_std, default=0.0)
-    return [i for i, std in enumerate(raw_std) if std > 1e-9 * top]
+    return [i for i, std in enumerate(raw_std) if std > SPREAD_FLOOR * top]
 
 
 def _range(values: list[float]) -> tuple[float, float]:
@@ -74,18 +75,25 @@ class InputsPane(Widget):
         scaler = started.config.get("scaler", "scaler")
         columns = self._columns(width)
         capacity = columns * self.max_rows
-        order = list(range(len(names)))
+        # one-hot columns (issue 14) are 0/1 for both runs: listed apart, not in the spread
+        n_numeric = len(names) if started.n_numeric is None else started.n_numeric
+        order = list(range(n_numeric))
         if len(order) > capacity:
             order = sorted(order, key=lambda i: -raw[i])[: capacity - 1]
-        varying = varying_features(raw)
+        varying = varying_features(raw[:n_numeric])
         lo, hi = _range([raw[i] for i in varying])
         spread = f"×{hi / lo:,.0f}" if lo > 0 else "—"
         scaled_lo, scaled_hi = _range([scaled[i] for i in varying])
         scaled_spread = f"×{scaled_hi / scaled_lo:,.1f}" if scaled_lo > 0 else "—"
-        constant = len(raw) - len(varying)
-        note = f" [dim]({constant} constant)[/]" if constant else ""
+        constant = n_numeric - len(varying)
+        notes = [f"{constant} constant"] if constant else []
+        if n_numeric < len(names):
+            notes.append(f"+{len(names) - n_numeric} one-hot, not scaled")
+        if started.imputed_cells:
+            notes.append(f"{started.imputed_cells:,} missing cells imputed")
+        note = f" [dim]({'; '.join(notes)})[/]" if notes else ""
         header = (
-            f"[b]{len(names)} features[/b]{note}  std on raw inputs spans "
+            f"[b]{n_numeric} features[/b]{note}  training-split std on raw inputs spans "
             f"[$raw-color]{fmt_num(lo)} … {fmt_num(hi)} ({spread})[/];  after {escape(scaler)}: "
             f"[$normalized-color]{_fixed(scaled_lo)} … {_fixed(scaled_hi)} ({scaled_spread})[/]"
         )
@@ -98,8 +106,8 @@ class InputsPane(Widget):
                 f"{name:<{name_w}} [$raw-color]{_scale_bar(raw[index], hi)}"
                 f"{fmt_num(raw[index]):>6}[/] → [$normalized-color]{_fixed(scaled[index]):<5}[/]"
             )
-        if len(names) > len(order):
-            cells.append(f"[dim]… {len(names) - len(order)} more[/]")
+        if n_numeric > len(order):
+            cells.append(f"[dim]… {n_numeric - len(order)} more[/]")
         rows = [header]
         for start in range(0, len(cells), columns):
             rows.append("  ".join(cells[start : start + columns]))

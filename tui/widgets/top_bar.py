@@ -47,7 +47,7 @@ def top_bar_markup(
             f"[dim]{escape(config.source_name)} · {config.scaler} scaler · {config.activation}[/]"
         )
     hidden = "→".join(str(width) for width in config.hidden)
-    shape = f"{started.n_features}→{hidden}→{started.n_classes}"
+    shape = f"{started.n_features}→{hidden}→{started.n_classes or 1}"  # 0 classes: regression
     if compact:
         data = f"{escape(started.dataset)} [dim]{shape}[/]"
     else:
