@@ -10,6 +10,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from normtui.engine.errors import UsageError
+
 DATASETS: tuple[str, ...] = (
     "wine",
     "breast_cancer",
@@ -59,8 +61,8 @@ MAX_WEIGHTS = 50_000_000  # per model
 MAX_ACTIVATIONS = 200_000_000  # per layer stack and pass: rows in one pass x sum of widths
 
 
-class ConfigError(ValueError):
-    """A user-facing configuration problem; its message is one line meant for the terminal."""
+class ConfigError(UsageError):
+    """A configuration the engine cannot train: an option out of range, an unknown name."""
 
 
 @dataclass(frozen=True)

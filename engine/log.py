@@ -12,13 +12,13 @@ import threading
 import time
 from typing import IO, Any
 
-from normtui.engine.config import ConfigError
+from normtui.engine.errors import UsageError
 from normtui.engine.events import SCHEMA_VERSION, Event, event_from_dict, strict_json
 
 LOG_MARKER = "normtui_log"
 
 
-class LogError(ConfigError):
+class LogError(UsageError):
     """A log that cannot be written or is not a normtui log; one line for the terminal."""
 
 

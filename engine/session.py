@@ -21,7 +21,8 @@ from normtui.engine.commands import (
     Step,
     Stop,
 )
-from normtui.engine.config import ACTIVATIONS, ConfigError, SessionConfig
+from normtui.engine.config import ACTIVATIONS, SessionConfig
+from normtui.engine.errors import UsageError, one_line
 from normtui.engine.events import (
     RUN_NAMES,
     ActivationChanged,
@@ -113,10 +114,10 @@ class Session(SourceThread):
                 trainer = PairTrainer(self.config, self._stopping, data=data)
                 self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
                 reason = self._stop_reason_if_cancelled() or self._loop(trainer)
-        except ConfigError as error:
+        except UsageError as error:
             reason, self.error, self.usage_error = "error", str(error), True
         except Exception as error:
-            reason, self.error = "error", _one_line(error)
+            reason, self.error = "error", one_line(error)
             self._debug_trace = traceback.format_exc()
         finally:
             if self._prefetch is not None:
@@ -135,7 +136,7 @@ class Session(SourceThread):
                     )
                 )
             except Exception as error:  # the sink itself failed (e.g. disk full): keep the cause
-                self.error = self.error or _one_line(error)
+                self.error = self.error or one_line(error)
 
     def _stop_reason_if_cancelled(self) -> str | None:
         """The reason of a stop requested before training began, or None."""
@@ -250,11 +251,6 @@ class Session(SourceThread):
         self.epoch = 0
         self.pacer.restart()  # the first epoch of the new runs at once, at any pace
         self._emit(Restarted(time_s=self._now(), activation=self.activation, learning_rate=self.lr))
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return f"{type(error).__name__}: {text}"[:300]
 
 
 __all__ = ["RUN_NAMES", "Session", "Sink"]

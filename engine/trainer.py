@@ -23,6 +23,7 @@ import torch
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData, prepare
+from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.models import MLP, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
@@ -66,10 +67,8 @@ def plan_threads(parallel: bool, macs: int, device_type: str) -> tuple[bool, int
 
 
 def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    if isinstance(error, torch.cuda.OutOfMemoryError):
-        return f"device out of memory: {text}"[:300]
-    return f"{type(error).__name__}: {text}"[:300]
+    out_of_memory = isinstance(error, torch.cuda.OutOfMemoryError)
+    return one_line(error, "device out of memory" if out_of_memory else None)
 
 
 class PairTrainer:

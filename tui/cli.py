@@ -30,6 +30,7 @@ from normtui.engine.config import (
     parse_columns,
     parse_hidden,
 )
+from normtui.engine.errors import UsageError
 
 UI_DEFAULT_PACE = 20.0  # epochs per second: curves form slowly enough to watch; `]` speeds up
 
@@ -429,7 +430,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every user error into one line and exit code 2."""
     try:
         code = cli.main(args=argv, prog_name="normtui", standalone_mode=False)
-    except ConfigError as error:
+    except UsageError as error:
         _fail(str(error), 2)
     except click.exceptions.NoArgsIsHelpError as error:
         click.echo(error.ctx.get_help() if error.ctx else str(error))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from normtui.engine.config import ConfigError, SessionConfig
+from normtui.engine.config import SessionConfig
 from normtui.engine.replay import FollowSource, ReplaySource
 
 
@@ -12,7 +12,7 @@ def config_from_header(header: dict) -> SessionConfig:
     """The recorded config, or the defaults when a log's config is unreadable."""
     try:
         return SessionConfig.from_dict(header.get("config") or {})
-    except (ConfigError, TypeError, ValueError):
+    except (TypeError, ValueError):  # ConfigError is a ValueError
         return SessionConfig()
 
 
