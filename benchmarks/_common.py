@@ -195,6 +195,7 @@ def engine_epoch_s(config, sink: Callable | None = None) -> float:
     from normtui.engine.session import Session
 
     stamps: list[float] = []
+    errors: list[str] = []
 
     def record(event: object) -> None:
         if isinstance(event, EpochEnd) and event.run == "normalized":
@@ -202,13 +203,13 @@ def engine_epoch_s(config, sink: Callable | None = None) -> float:
         if sink is not None:
             sink(event)
         if isinstance(event, SessionEnded) and event.error:
-            raise RuntimeError(event.error)
+            errors.append(event.error)
 
     session = Session(config)
     session.start(record)
     session.join()
-    if session.error:
-        raise RuntimeError(session.error)
+    if errors:
+        raise RuntimeError(errors[0])
     if len(stamps) < 2:
         raise RuntimeError(f"only {len(stamps)} epochs ran (a run diverged?)")
     return (stamps[-1] - stamps[0]) / (len(stamps) - 1)

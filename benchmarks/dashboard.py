@@ -42,7 +42,7 @@ class CountingSource:
 
     def __init__(self, session) -> None:
         self.session = session
-        self.live = True
+        self.live, self.playback, self.pace, self.events = True, False, None, ()
         self.epochs: list[tuple[float, str]] = []  # (perf_counter, activation)
         self.pressed: list[float] = []  # when the benchmark pressed its keys
         self.ended = 0.0

@@ -6,8 +6,10 @@ a viewer of logs never imports torch or scikit-learn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from normtui.engine.commands import Command, JumpToEnd, Stop
-from normtui.engine.events import EpochEnd
+from normtui.engine.events import EpochEnd, Event
 from normtui.engine.log import LogError, LogFollower, read_log
 from normtui.engine.pacer import PACING_COMMANDS, Pacer
 from normtui.engine.source_thread import SourceThread
@@ -24,8 +26,7 @@ class ReplaySource(SourceThread):
     def __init__(self, path: str, epochs_per_s: float | None = None) -> None:
         super().__init__()
         self.path = path
-        self.header, self.events = read_log(path)
-        self.config = self.header.get("config", {})
+        self.header, self._recording = read_log(path)
         self.pacer = Pacer(epochs_per_s)  # pace None: as fast as possible
         self.position = 0
 
@@ -34,9 +35,13 @@ class ReplaySource(SourceThread):
         """The playback speed in epochs per second; None = all at once."""
         return self.pacer.pace
 
+    @property
+    def events(self) -> Sequence[Event]:
+        return self._recording
+
     def _main(self) -> None:
         self.pacer.from_now()
-        while self.position < len(self.events):
+        while self.position < len(self._recording):
             command = self._channel.get(self.pacer.wait_s())
             if command is not None:
                 if isinstance(command, Stop):
@@ -59,21 +64,21 @@ class ReplaySource(SourceThread):
             self._emit_all()
 
     def _current_epoch(self) -> int:
-        for event in reversed(self.events[: self.position]):
+        for event in reversed(self._recording[: self.position]):
             if isinstance(event, EpochEnd):
                 return event.epoch
         return 0
 
     def _emit_all(self) -> None:
-        for event in self.events[self.position :]:
+        for event in self._recording[self.position :]:
             self._sink(event)
-        self.position = len(self.events)
+        self.position = len(self._recording)
 
     def _emit_epoch(self) -> None:
         """Emit events up to and including the next epoch of the last run to report it."""
         target: int | None = None
-        while self.position < len(self.events):
-            event = self.events[self.position]
+        while self.position < len(self._recording):
+            event = self._recording[self.position]
             if isinstance(event, EpochEnd):
                 if target is None:
                     target = event.epoch
@@ -94,7 +99,7 @@ class FollowSource(SourceThread):
         self._follower = LogFollower(path)
         self._follower.poll_header()
         self.header = self._follower.header or {}
-        self.config = self.header.get("config", {})
+        self.error: str | None = None  # following failed: the viewer's own error, not the session's
 
     def _main(self) -> None:
         try:
@@ -104,7 +109,7 @@ class FollowSource(SourceThread):
                 command = self._channel.get(self.poll_interval_s)
                 if isinstance(command, Stop):
                     return
-        except LogError as error:
+        except (LogError, OSError) as error:  # e.g. the disk under the log went away
             self.error = str(error)
         finally:
             self._follower.close()

@@ -9,8 +9,8 @@ trainer thread imports torch.
 
 from __future__ import annotations
 
+import contextlib
 import time
-import traceback
 from typing import TYPE_CHECKING
 
 from normtui.engine.commands import (
@@ -24,7 +24,6 @@ from normtui.engine.commands import (
 from normtui.engine.config import ACTIVATIONS, SessionConfig
 from normtui.engine.errors import UsageError, one_line
 from normtui.engine.events import (
-    RUN_NAMES,
     ActivationChanged,
     EpochEnd,
     Event,
@@ -38,7 +37,8 @@ from normtui.engine.events import (
 )
 from normtui.engine.pacer import PACING_COMMANDS, Pacer
 from normtui.engine.prefetch import DataPrefetch, worth_prefetching
-from normtui.engine.source_thread import Sink, SourceThread
+from normtui.engine.sinks import Sink
+from normtui.engine.source_thread import SourceThread
 
 if TYPE_CHECKING:
     from normtui.engine.trainer import PairTrainer
@@ -70,8 +70,6 @@ class Session(SourceThread):
         self.activation = config.activation
         self.lr = config.lr
         self.epoch = 0
-        self.usage_error = False
-        self.ended_reason: str | None = None
 
     # -- public API, any thread -------------------------------------------------------------
     def start(self, sink: Sink) -> None:
@@ -83,6 +81,10 @@ class Session(SourceThread):
         if self._prefetch is not None:  # now, not after the join: torch may still be importing
             self._prefetch.close()
         self.join(timeout)
+
+    @property
+    def pace(self) -> float | None:
+        return self.pacer.pace
 
     @property
     def running(self) -> bool:
@@ -97,7 +99,9 @@ class Session(SourceThread):
 
     def _main(self) -> None:
         trainer: PairTrainer | None = None
-        reason = "completed"
+        reason: str | None = "completed"
+        error: str | None = None
+        usage_error = False
         try:
             # torch here; scikit-learn in the prefetch child, or after torch in this thread
             # (importing both in two threads at once was measured slower on 2 cores, 2.1 s vs
@@ -114,29 +118,25 @@ class Session(SourceThread):
                 trainer = PairTrainer(self.config, self._stopping, data=data)
                 self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
                 reason = self._stop_reason_if_cancelled() or self._loop(trainer)
-        except UsageError as error:
-            reason, self.error, self.usage_error = "error", str(error), True
-        except Exception as error:
-            reason, self.error = "error", one_line(error)
-            self._debug_trace = traceback.format_exc()
+        except UsageError as failure:
+            reason, error, usage_error = "error", str(failure), True
+        except Exception as failure:
+            reason, error = "error", one_line(failure)
         finally:
             if self._prefetch is not None:
                 self._prefetch.close()
             if trainer is not None:
                 trainer.close()
-            self.ended_reason = reason
-            try:
-                self._emit(
-                    SessionEnded(
-                        time_s=self._now(),
-                        reason=reason,
-                        epoch=self.epoch,
-                        error=self.error,
-                        usage_error=self.usage_error,
-                    )
-                )
-            except Exception as error:  # the sink itself failed (e.g. disk full): keep the cause
-                self.error = self.error or one_line(error)
+            ended = SessionEnded(
+                time_s=self._now(),
+                reason=reason or "stopped",
+                epoch=self.epoch,
+                error=error,
+                usage_error=usage_error,
+            )
+            # A sink that fails on the last event (a log on a full disk) keeps its own error.
+            with contextlib.suppress(Exception):
+                self._emit(ended)
 
     def _stop_reason_if_cancelled(self) -> str | None:
         """The reason of a stop requested before training began, or None."""
@@ -251,6 +251,3 @@ class Session(SourceThread):
         self.epoch = 0
         self.pacer.restart()  # the first epoch of the new runs at once, at any pace
         self._emit(Restarted(time_s=self._now(), activation=self.activation, learning_rate=self.lr))
-
-
-__all__ = ["RUN_NAMES", "Session", "Sink"]

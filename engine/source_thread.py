@@ -6,18 +6,18 @@ Pure stdlib, so that log viewers (replay, watch) never import torch or scikit-le
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from normtui.engine.commands import Command, CommandChannel, Stop
 from normtui.engine.events import Event
-
-Sink = Callable[[Event], None]
+from normtui.engine.sinks import Sink
 
 
 class SourceThread:
     """start(sink) / send / request_stop / stop / join around one daemon thread running `_main`."""
 
-    live = False
+    live = False  # False: a log; training commands (swap, lr, restart) do not apply
+    playback = False  # a log played back: pause, step, speed and jump-to-end apply
     thread_name: str | None = None  # None: the class name
 
     def __init__(self) -> None:
@@ -25,7 +25,16 @@ class SourceThread:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._sink: Sink = lambda event: None
-        self.error: str | None = None
+
+    @property
+    def pace(self) -> float | None:
+        """Epochs per second the source plays at; None = unlimited (a replay: all at once)."""
+        return None
+
+    @property
+    def events(self) -> Sequence[Event]:
+        """The whole recording when it is known before `start` (a replay), else empty."""
+        return ()
 
     def start(self, sink: Sink) -> None:
         self._sink = sink

@@ -32,19 +32,16 @@ from normtui.engine.events import (
     PaceChanged,
     SessionEnded,
 )
+from normtui.themes import DEFAULT_THEME
 from normtui.tui.bindings import BINDINGS, CONTROL_ACTIONS, PLAYBACK_ACTIONS, key_rows
+from normtui.tui.files import unused_stem
 from normtui.tui.pump import EventPump
 from normtui.tui.screens.activation_picker import ActivationPicker
 from normtui.tui.screens.dashboard import PLOT_INTERVAL_S, DashboardScreen
 from normtui.tui.screens.help import HelpScreen
 from normtui.tui.screens.palette import DashboardCommands
-from normtui.tui.theme_loader import (
-    DEFAULT_THEME,
-    RUN_VARIABLES,
-    ThemeError,
-    list_themes,
-    load_theme,
-)
+from normtui.tui.signals import SIGNAL_EXIT_CODES
+from normtui.tui.theme_loader import RUN_VARIABLES, resolve_theme, themes_with
 from normtui.tui.viewstate.export import write_metrics_csv
 from normtui.tui.viewstate.source import EventSource
 from normtui.tui.viewstate.state import Changed, DashboardState
@@ -54,7 +51,6 @@ from normtui.tui.widgets.top_bar import Controls
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
 PACE_STEPS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 LR_LIMITS = (1e-7, 10.0)
-SIGNAL_EXIT_CODES = {"SIGHUP": 129, "SIGTERM": 143, "SIGINT": 130}
 # The deadline for an exit after a signal, armed by `NormtuiApp.run` (a real terminal). Textual's
 # output thread can block for good on a terminal that hung up (seen: SSH dropped ~0.5 s after
 # start, 3 runs in 8), leaving a process that trains on with no one watching; past this, the
@@ -106,7 +102,7 @@ class NormtuiApp(App[None]):
         self._keep_weights = True
         self._pending_activation: str | None = None
         self._pending_lr: float | None = None
-        self._pending_pace: tuple[float | None] | None = None  # (pace,): None pace = unlimited
+        self._pending_pace_step: int | None = None  # index into PACE_STEPS
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._started_source = False
         self._stopped_source = False
@@ -121,12 +117,7 @@ class NormtuiApp(App[None]):
 
     def _register_themes(self, chosen: Theme) -> list[Theme]:
         """The bundled themes, with `chosen` in its place (a user's edited copy of one wins)."""
-        themes = [load_theme(name) for name in list_themes()]
-        names = [t.name for t in themes]
-        if chosen.name in names:
-            themes[names.index(chosen.name)] = chosen
-        else:
-            themes.append(chosen)
+        themes = themes_with(chosen)
         for each in themes:
             self.register_theme(each)
         self.theme = chosen.name
@@ -165,12 +156,10 @@ class NormtuiApp(App[None]):
 
     def _replay_all_at_once(self) -> bool:
         """A replay without a speed, of a log small enough to fold in before the first frame."""
-        events = getattr(self._source, "events", None)
         return (
             self._playback
-            and getattr(self._source, "pace", 0) is None
-            and events is not None
-            and len(events) <= PRELOAD_MAX_EVENTS
+            and self._source.pace is None
+            and len(self._source.events) <= PRELOAD_MAX_EVENTS
         )
 
     def _start_source(self) -> None:
@@ -300,7 +289,7 @@ class NormtuiApp(App[None]):
             elif isinstance(event, LearningRateChanged):
                 self._pending_lr = None
             elif isinstance(event, PaceChanged):
-                self._pending_pace = None
+                self._pending_pace_step = None
         self._dashboard.dirty |= changed
         return urgent
 
@@ -329,11 +318,12 @@ class NormtuiApp(App[None]):
     @property
     def _playback(self) -> bool:
         """A recorded log played back (`normtui replay`), with its own speed."""
-        return bool(getattr(self._source, "playback", False))
+        return self._source.playback
 
     def _controls(self) -> Controls:
         return Controls(
-            replay_speed=(getattr(self._source, "pace", None),) if self._playback else None,
+            playback=self._playback,
+            replay_speed=self._source.pace if self._playback else None,
             keep_weights=self._keep_weights,
             pending_activation=self._pending_activation,
             low_bandwidth=self._low_bandwidth,
@@ -426,17 +416,14 @@ class NormtuiApp(App[None]):
         self._change_lr(0.5)
 
     def _change_pace(self, step: int) -> None:
-        if self._playback:  # a replay's speed, not the pace the log was recorded at
-            current = getattr(self._source, "pace", None)
-        else:
-            current = self._pending_pace[0] if self._pending_pace else self._state.pace
-        if current is None:
-            index = len(PACE_STEPS) - 1
-        else:
-            index = min(range(len(PACE_STEPS) - 1), key=lambda i: abs(PACE_STEPS[i] - current))
+        index = self._pending_pace_step
+        if index is None:
+            # a replay's speed, not the pace the log was recorded at
+            current = self._source.pace if self._playback else self._state.pace
+            index = _nearest_pace_step(current)
         index = min(max(index + step, 0), len(PACE_STEPS) - 1)
         pace = PACE_STEPS[index]
-        self._pending_pace = None if self._playback else (pace,)
+        self._pending_pace_step = index
         self._send(commands.SetPace(pace))
         what = "replay speed" if self._playback else "pace"
         self.notify(f"{what} {fmt_pace(pace)}", timeout=1.5)
@@ -473,7 +460,8 @@ class NormtuiApp(App[None]):
         directory = self._export_dir
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            stem = _unused_stem(directory, f"normtui-{time.strftime('%Y%m%d-%H%M%S')}")
+            stem = f"normtui-{time.strftime('%Y%m%d-%H%M%S')}"
+            stem = unused_stem(directory, stem, (".svg", ".csv"))  # two in one second
             svg = self.save_screenshot(filename=f"{stem}.svg", path=str(directory))
             csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
@@ -526,13 +514,11 @@ class NormtuiApp(App[None]):
         return self._dashboard
 
 
-def _unused_stem(directory: Path, stem: str) -> str:
-    """`stem`, or `stem-2`, `stem-3`...: two exports in one second must not overwrite."""
-    candidate, suffix = stem, 1
-    while any((directory / f"{candidate}{ext}").exists() for ext in (".svg", ".csv")):
-        suffix += 1
-        candidate = f"{stem}-{suffix}"
-    return candidate
+def _nearest_pace_step(pace: float | None) -> int:
+    """The index in PACE_STEPS closest to `pace` (None, unlimited, is the last)."""
+    if pace is None:
+        return len(PACE_STEPS) - 1
+    return min(range(len(PACE_STEPS) - 1), key=lambda i: abs(PACE_STEPS[i] - pace))
 
 
 def make_app(
@@ -549,12 +535,7 @@ def make_app(
 
     A theme that cannot be loaded falls back to the default, and the app says why on screen.
     """
-    try:
-        chosen = load_theme(theme)
-        error = None
-    except ThemeError as exc:
-        chosen = load_theme(DEFAULT_THEME)
-        error = f"{exc}; using the {DEFAULT_THEME} theme"
+    chosen, error = resolve_theme(theme)
     return NormtuiApp(
         source,
         config=config,

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -31,8 +32,11 @@ from normtui.engine.config import (
     parse_hidden,
 )
 from normtui.engine.errors import UsageError
+from normtui.themes import DEFAULT_THEME
+from normtui.tui.files import unused_stem
 
 UI_DEFAULT_PACE = 20.0  # epochs per second: curves form slowly enough to watch; `]` speeds up
+DEFAULTS = SessionConfig()  # the options' defaults are the config's, stated once
 
 
 def _normal_name(value: str) -> str:
@@ -108,13 +112,8 @@ def default_log_path(config: SessionConfig) -> str | None:
         )
         return None
     name = os.path.splitext(os.path.basename(config.source_name))[0]
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(directory, f"{stamp}-{name}.jsonl")
-    suffix = 1
-    while os.path.exists(path):
-        suffix += 1
-        path = os.path.join(directory, f"{stamp}-{name}-{suffix}.jsonl")
-    return path
+    stem = unused_stem(Path(directory), f"{time.strftime('%Y%m%d-%H%M%S')}-{name}", (".jsonl",))
+    return os.path.join(directory, f"{stem}.jsonl")
 
 
 def check_theme(theme: str) -> None:
@@ -126,10 +125,7 @@ def check_theme(theme: str) -> None:
         return
     if theme.lower().endswith(".toml") or os.sep in theme:
         raise ConfigError(f"theme file {theme!r} not found; bundled themes: {', '.join(names)}")
-    if theme not in names:
-        raise ConfigError(
-            f"unknown theme {theme!r}; choose from: {', '.join(names)}, or a .toml path"
-        )
+    raise ConfigError(f"unknown theme {theme!r}; choose from: {', '.join(names)}, or a .toml path")
 
 
 def check_log_path(log_path: str | None) -> None:
@@ -166,7 +162,7 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
             "--dataset",
-            default="wine",
+            default=DEFAULTS.dataset,
             show_default=True,
             help=f"Preset ({', '.join(DATASETS)}) or a CSV file path.",
         ),
@@ -209,32 +205,34 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--scaler",
-            default="standard",
+            default=DEFAULTS.scaler,
             show_default=True,
             help=f"Scaler of the normalized run: {', '.join(SCALERS)}.",
         ),
         click.option(
             "--activation",
-            default="relu",
+            default=DEFAULTS.activation,
             show_default=True,
             help=f"Hidden activation: {', '.join(ACTIVATIONS)}.",
         ),
         click.option(
             "--hidden",
-            default="64",
+            default=",".join(str(width) for width in DEFAULTS.hidden),
             show_default=True,
             help="Hidden layer widths, e.g. 64 or 128,64.",
         ),
         click.option(
             "--optimizer",
-            default="adam",
+            default=DEFAULTS.optimizer,
             show_default=True,
             help=f"Optimizer: {', '.join(OPTIMIZERS)}.",
         ),
-        click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate."),
+        click.option(
+            "--lr", type=float, default=DEFAULTS.lr, show_default=True, help="Learning rate."
+        ),
         click.option(
             "--batch-size",
-            default="full",
+            default="full" if DEFAULTS.batch_size is None else str(DEFAULTS.batch_size),
             show_default=True,
             help="Mini-batch size, or 'full' for full batch (the origin post).",
         ),
@@ -242,32 +240,32 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--epochs",
             type=int,
             default=None,
-            help="Epochs to train [train: 100; dashboard: until you stop it].",
+            help=f"Epochs to train [train: {DEFAULTS.epochs}; dashboard: until you stop it].",
         ),
         click.option(
             "--seed",
             type=int,
-            default=0,
+            default=DEFAULTS.seed,
             show_default=True,
             help="Seed for the split, the shared init and the batch order.",
         ),
         click.option(
             "--val-split",
             type=float,
-            default=0.2,
+            default=DEFAULTS.val_split,
             show_default=True,
             help="Validation share (stratified for classes).",
         ),
         click.option(
             "--device",
-            default="auto",
+            default=DEFAULTS.device,
             show_default=True,
             help=f"Torch device: {', '.join(DEVICES)}.",
         ),
         click.option(
             "--goal-accuracy",
             type=float,
-            default=0.95,
+            default=DEFAULTS.goal_accuracy,
             show_default=True,
             help="Validation accuracy that counts as 'reached' (epochs to goal).",
         ),
@@ -294,7 +292,7 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option(
     "--theme",
-    default="dark",
+    default=DEFAULT_THEME,
     show_default=True,
     help="Theme name (see `normtui themes`) or path to a theme TOML file.",
 )
@@ -343,7 +341,7 @@ def cli(
 @click.option(
     "--hist-interval",
     type=float,
-    default=0.1,
+    default=DEFAULTS.hist_interval_s,
     show_default=True,
     help="Seconds between histogram samples (0 = every epoch).",
 )
@@ -352,7 +350,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
     from normtui.tui.headless import run_headless
 
     check_log_path(log_path)
-    config = build_config(options, epochs_default=100, hist_interval_s=hist_interval)
+    config = build_config(options, epochs_default=DEFAULTS.epochs, hist_interval_s=hist_interval)
     sys.exit(run_headless(config, as_json=as_json, log_path=log_path))
 
 
@@ -396,7 +394,7 @@ def themes() -> None:
     show_default=True,
     help="Epochs per second to play back; 0 = show the whole log at once.",
 )
-@click.option("--theme", default="dark", show_default=True, help="Theme name or TOML path.")
+@click.option("--theme", default=DEFAULT_THEME, show_default=True, help="Theme name or TOML path.")
 @click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
 def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
     """Play a recorded session log back in the dashboard (space pause, ] faster, G to the end)."""
@@ -413,7 +411,7 @@ def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
 
 @cli.command()
 @click.argument("log")
-@click.option("--theme", default="dark", show_default=True, help="Theme name or TOML path.")
+@click.option("--theme", default=DEFAULT_THEME, show_default=True, help="Theme name or TOML path.")
 @click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
 def watch(log: str, theme: str, low_bandwidth: bool) -> None:
     """Follow a log that `normtui train --log` is still writing (e.g. on a remote GPU box)."""

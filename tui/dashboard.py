@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from normtui.engine.commands import Command
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import Event
-from normtui.tui.viewstate.source import EventSource, Sink
+from normtui.engine.sinks import EndWatcher, Sink, fan_out
+from normtui.tui.viewstate.source import EventSource
 
 
-class LoggedSource:
-    """Wraps a source so every event is also written to a JSONL log (same thread, same order)."""
+class TeeSource:
+    """Wraps a source so every event also reaches other sinks first (same thread, same order):
+    the JSONL log, and the launcher's watcher of the session's end."""
 
-    def __init__(self, source: EventSource, log: Sink) -> None:
+    def __init__(self, source: EventSource, *sinks: Sink) -> None:
         self._source = source
-        self._log = log
+        self._sinks = sinks
         self.live = source.live
+        self.playback = source.playback
+
+    @property
+    def pace(self) -> float | None:
+        return self._source.pace
+
+    @property
+    def events(self) -> Sequence[Event]:
+        return self._source.events
 
     def start(self, sink: Sink) -> None:
-        log = self._log
-
-        def tee(event: Event) -> None:
-            log(event)
-            sink(event)
-
-        self._source.start(tee)
+        self._source.start(fan_out(*self._sinks, sink))
 
     def send(self, command: Command) -> None:
         self._source.send(command)
@@ -52,25 +58,27 @@ def run_dashboard(
 
     # Before the UI's imports: the data-prefetch child starts loading scikit-learn at once.
     session = Session(config, linger=True, prefetch=True)
+    outcome = EndWatcher()  # also told of the end when the session stops after the app is gone
     reason = "stopped"
     writer = None
     try:
         from normtui.tui.app import make_app
-        from normtui.tui.theme_loader import DEFAULT_THEME, ThemeError, load_theme
+        from normtui.tui.theme_loader import resolve_theme
 
-        try:
-            load_theme(theme)
-        except ThemeError as exc:  # also shown inside the app; here it survives the screen clear
-            print(f"normtui: {exc}; using the {DEFAULT_THEME} theme", file=sys.stderr)
-
-        source: EventSource = session
+        warning = resolve_theme(theme)[1]
+        if warning:  # also shown inside the app; here it survives the screen clear
+            print(f"normtui: {warning}", file=sys.stderr)
         if log_path:
             from normtui.engine.log import LogWriter
 
             writer = LogWriter(log_path, config.to_dict())
-            source = LoggedSource(session, writer)
+        sinks = (outcome,) if writer is None else (writer, outcome)
         app = make_app(
-            source, config=config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth
+            TeeSource(session, *sinks),
+            config=config,
+            theme=theme,
+            log_path=log_path,
+            low_bandwidth=low_bandwidth,
         )
         app.run()
         reason = app.exit_reason
@@ -83,10 +91,15 @@ def run_dashboard(
             writer.close()
     if writer is not None:
         print(f"normtui: session log: {log_path} (normtui replay {log_path})", file=sys.stderr)
-    if session.error and session.usage_error:
-        print(f"normtui: error: {session.error}", file=sys.stderr)
+    return _exit_code(outcome, app.return_code)
+
+
+def _exit_code(outcome: EndWatcher, app_code: int | None) -> int:
+    """The app's exit code, unless the session ended on an error (said on the terminal)."""
+    if outcome.usage_error:
+        print(f"normtui: error: {outcome.error}", file=sys.stderr)
         return 2
-    if session.error:
-        print(f"normtui: error: training failed: {session.error}", file=sys.stderr)
-        return app.return_code or 1
-    return app.return_code or 0
+    if outcome.error:
+        print(f"normtui: error: training failed: {outcome.error}", file=sys.stderr)
+        return app_code or 1
+    return app_code or 0

@@ -4,47 +4,17 @@ from __future__ import annotations
 
 import json
 import math
-import signal
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 from normtui.engine.config import SessionConfig
-from normtui.engine.events import RUN_NAMES, Event, SessionStarted, strict_json
+from normtui.engine.events import RUN_NAMES, SessionStarted, strict_json
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
+from normtui.engine.sinks import EndWatcher, fan_out
 from normtui.engine.summary import Summarizer
-
-STOP_SIGNALS = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
-
-
-def fan_out(*sinks: Callable[[Event], None]) -> Callable[[Event], None]:
-    def sink(event: Event) -> None:
-        for each in sinks:
-            each(event)
-
-    return sink
-
-
-def install_stop_handlers(on_signal: Callable[[str], None]) -> dict[int, Any]:
-    """Route SIGINT/SIGTERM/SIGHUP to `on_signal(name)`; returns the previous handlers.
-
-    A signal the parent set to be ignored stays ignored: `nohup normtui train` must survive the
-    SSH connection dropping (nohup ignores SIGHUP), and `cmd &` in a script ignores SIGINT.
-    """
-    previous: dict[int, Any] = {}
-    for name in STOP_SIGNALS:
-        number = getattr(signal, name, None)
-        if number is None or signal.getsignal(number) == signal.SIG_IGN:
-            continue
-        previous[number] = signal.signal(number, lambda signum, frame, n=name: on_signal(n))
-    return previous
-
-
-def restore_handlers(previous: dict[int, Any]) -> None:
-    for number, handler in previous.items():
-        signal.signal(number, handler)
+from normtui.tui.signals import SIGNAL_EXIT_CODES, install_stop_handlers, restore_handlers
 
 
 def _safe_write(stream: Any, text: str) -> None:
@@ -77,7 +47,7 @@ def _regression(summary: Summarizer) -> bool:
 
 def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:
     """The headline rows: accuracy for classes; R² and MSE in the target's units for regression."""
-    raw, norm = summary.runs["raw"], summary.runs["normalized"]
+    raw, norm = (summary.runs[name] for name in RUN_NAMES)
     if _regression(summary):
         return [
             ("val R²", _number(raw.val_r2), _number(norm.val_r2)),
@@ -95,7 +65,7 @@ def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, 
 
 def format_table(summary: Summarizer, config: SessionConfig) -> str:
     """The side-by-side result table printed at the end of `normtui train`."""
-    raw, norm = summary.runs["raw"], summary.runs["normalized"]
+    raw, norm = (summary.runs[name] for name in RUN_NAMES)
     regression = _regression(summary)
     goal = (
         f"epochs to R² {config.goal_r2:g}"
@@ -103,7 +73,7 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         else f"epochs to {config.goal_accuracy:.0%}"
     )
     rows: list[tuple[str, str, str]] = [
-        ("", "raw", f"normalized ({config.scaler})"),
+        ("", RUN_NAMES[0], f"{RUN_NAMES[1]} ({config.scaler})"),
         *_metric_rows(summary, config),
         ("best epoch", str(raw.best_epoch or "-"), str(norm.best_epoch or "-")),
         (goal, str(raw.epochs_to_goal or "never"), str(norm.epochs_to_goal or "never")),
@@ -199,7 +169,7 @@ class Progress:
         if not self.enabled or (not force and now - self._last < 0.2):
             return
         self._last = now
-        raw, norm = self.summary.runs["raw"], self.summary.runs["normalized"]
+        raw, norm = (self.summary.runs[name] for name in RUN_NAMES)
         epoch = max(raw.epochs, norm.epochs)
         total = f"/{self.total}" if self.total else ""
         if raw.val_r2 is not None or norm.val_r2 is not None:
@@ -222,6 +192,7 @@ class Progress:
 def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) -> int:
     """Train to completion (or until a signal), print the summary, return the exit code."""
     summary = Summarizer(config.goal_accuracy, config.goal_r2)
+    outcome = EndWatcher()
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
     session = Session(config, prefetch=True)
     signalled: list[str] = []
@@ -232,7 +203,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
 
     previous = install_stop_handlers(on_signal)
     progress = Progress(summary, config.epochs)
-    sinks = [summary] if writer is None else [writer, summary]
+    sinks = (summary, outcome) if writer is None else (writer, summary, outcome)
     try:
         session.start(fan_out(*sinks))
         while not session.join(timeout=0.1):
@@ -244,25 +215,33 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
             writer.close()
     progress.clear()
 
-    if session.error and session.usage_error:
-        _safe_write(sys.stderr, f"normtui: error: {session.error}\n")
+    if outcome.usage_error:
+        _safe_write(sys.stderr, f"normtui: error: {outcome.error}\n")
         return 2
     if summary.started is not None:
         if as_json:
-            report = json_report(summary, config, session.ended_reason)
+            report = json_report(summary, config, outcome.reason)
             _safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
             _safe_write(sys.stdout, format_table(summary, config))
     if log_path:
         _safe_write(sys.stderr, f"log: {log_path} ({writer.lines if writer else 0} lines)\n")
     if signalled:
-        return STOP_SIGNALS[signalled[0]]
-    if session.error:
-        _safe_write(sys.stderr, f"normtui: error: {session.error}\n")
-        return 1
+        return SIGNAL_EXIT_CODES[signalled[0]]
+    return _failure_code(outcome, summary, writer)
+
+
+def _failure_code(outcome: EndWatcher, summary: Summarizer, writer: LogWriter | None) -> int:
+    """1 (said in one line) when the session, a run or the log failed; else 0."""
     failures = [(n, r.error) for n, r in summary.runs.items() if r.error]
-    if failures:
+    if outcome.error:
+        message = outcome.error
+    elif failures:
         name, error = failures[0]
-        _safe_write(sys.stderr, f"normtui: error: the {name} run failed: {error}\n")
-        return 1
-    return 0
+        message = f"the {name} run failed: {error}"
+    elif writer is not None and writer.error:  # the very last line could not be written
+        message = writer.error
+    else:
+        return 0
+    _safe_write(sys.stderr, f"normtui: error: {message}\n")
+    return 1

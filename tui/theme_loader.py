@@ -1,12 +1,14 @@
 """Colour themes: TOML data files in normtui/themes loaded into Textual `Theme` objects.
 
 `list_themes()` names the bundled ones; `load_theme(name_or_path)` loads one of them or a user's
-own file and raises `ThemeError` (a one-line, user-facing message) when it cannot.
+own file and raises `ThemeError` (a one-line, user-facing message) when it cannot;
+`resolve_theme` falls back to the default instead, and `themes_with` is what the app registers.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,8 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from normtui.themes import DEFAULT_THEME
 
-DEFAULT_THEME = "dark"
 THEME_PACKAGE = "normtui.themes"
 # Variables every normtui theme defines (the CSS and plots use them); defaults if a file omits one.
 # `rule-color` (pane borders and rules) is one too; its default depends on the theme's colours.
@@ -62,6 +60,26 @@ def list_themes() -> list[str]:
         names.remove(DEFAULT_THEME)
         names.insert(0, DEFAULT_THEME)
     return names
+
+
+def resolve_theme(name_or_path: str) -> tuple[Theme, str | None]:
+    """The theme asked for, or the default one and a line saying why (a broken file)."""
+    try:
+        return load_theme(name_or_path), None
+    except ThemeError as error:
+        return load_theme(DEFAULT_THEME), f"{error}; using the {DEFAULT_THEME} theme"
+
+
+def themes_with(chosen: Theme) -> list[Theme]:
+    """Every bundled theme, `chosen` in place of the bundled one of its name (a user's edited
+    copy of `dark` wins) or after them, so `t` cycles through all of them."""
+    bundled = [load_theme(name) for name in list_themes()]
+    names = [theme.name for theme in bundled]
+    if chosen.name in names:
+        bundled[names.index(chosen.name)] = chosen
+    else:
+        bundled.append(chosen)
+    return bundled
 
 
 def load_theme(name_or_path: str) -> Theme:

@@ -34,7 +34,9 @@ def run_viewer(
         return 130
     finally:
         source.stop()
-    if source.error:
+    # A follower that could not read on is the viewer's own failure; a failure of the recorded
+    # session is in its events, on screen.
+    if isinstance(source, FollowSource) and source.error:
         print(f"normtui: error: {source.error}", file=sys.stderr)
         return 1
     return app.return_code or 0

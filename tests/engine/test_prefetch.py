@@ -150,23 +150,23 @@ def test_a_session_stopped_while_its_data_is_being_prepared_ends_with_the_stop_r
     child = session._prefetch._process
     events = []
     session.start(events.append)
-    time.sleep(0.3)  # the trainer thread now waits for the child
+    time.sleep(0.3)  # the trainer thread now waits for the child (or soon will: same outcome)
     started = time.perf_counter()
     session.stop("quit")
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 30.0  # not the child's 60 s
     assert child.poll() is not None
-    assert session.ended_reason == "quit" and session.error is None
     assert [type(e).__name__ for e in events] == ["SessionEnded"]
+    assert events[0].reason == "quit" and events[0].error is None
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_a_missing_device_is_reported_without_waiting_for_the_data(monkeypatch) -> None:
     session = _slow_child_session(monkeypatch, device="cuda")
-    started = time.perf_counter()
-    session.start(lambda event: None)
-    assert session.join(timeout=10)
-    assert time.perf_counter() - started < 5  # the child sleeps for 60 s
-    assert session.usage_error and "no CUDA device" in (session.error or "")
+    events = []
+    session.start(events.append)
+    assert session.join(timeout=30)  # the child sleeps for 60 s
+    ended = events[-1]
+    assert ended.usage_error and "no CUDA device" in (ended.error or "")
 
 
 def test_the_child_exits_when_its_parent_is_killed(tmp_path) -> None:

@@ -177,6 +177,10 @@ class FakeSession(SourceThread):
         self._activation, self._lr = config.activation, config.lr
         self._elapsed_s = 0.0
 
+    @property
+    def pace(self) -> float | None:
+        return self.pacer.pace
+
     def start(self, sink: Sink) -> None:
         self._t0 = time.monotonic()
         super().start(sink)
@@ -261,6 +265,9 @@ class ReplaySource:
     With `live=True` it poses as a live session frozen mid-run: commands are recorded, not obeyed
     (the snapshots use this to show the live footer deterministically).
     """
+
+    playback = False  # a subclass poses as `normtui replay`
+    pace: float | None = None  # all at once
 
     def __init__(self, events: Iterable[Event], *, live: bool = False) -> None:
         self.events = list(events)

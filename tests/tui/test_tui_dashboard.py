@@ -10,7 +10,7 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.events import EpochEnd, SessionEnded
 from normtui.engine.log import LogWriter, read_log
 from normtui.tui.app import make_app
-from normtui.tui.dashboard import LoggedSource
+from normtui.tui.dashboard import TeeSource
 
 
 async def test_logged_source_writes_the_session_log(tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ async def test_logged_source_writes_the_session_log(tmp_path: Path) -> None:
     path = tmp_path / "session.jsonl"
     writer = LogWriter(str(path), config.to_dict())
     session = FakeSession(config)
-    app = make_app(LoggedSource(session, writer), config=config, handle_signals=False)
+    app = make_app(TeeSource(session, writer), config=config, handle_signals=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.state.runs["raw"].epoch >= 5)
         await pilot.press("q")
@@ -33,6 +33,9 @@ class HandFedSource:
     """A live source whose events the test pushes one by one."""
 
     live = True
+    playback = False
+    pace = None
+    events = ()
 
     def __init__(self) -> None:
         self.sink = None

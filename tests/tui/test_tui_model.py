@@ -68,6 +68,22 @@ def test_reducer_tracks_best_goal_restart_and_divergence() -> None:
     assert state.finished
 
 
+def test_the_state_takes_the_engines_config_from_session_started() -> None:
+    """What was asked for is shown while loading; the session's own config replaces it whole."""
+    state = DashboardState(CONFIG)
+    assert state.pace == 20.0 and state.runs["raw"].activation == "relu"
+    engine = CONFIG.replace(activation="tanh", lr=0.01, pace=None, goal_accuracy=0.5, hidden=(8,))
+    state.apply(session_started(engine))
+    assert state.config == engine
+    assert (state.activation, state.learning_rate, state.pace, state.goal_accuracy) == (
+        "tanh",
+        0.01,
+        None,
+        0.5,
+    )
+    assert {run.activation for run in state.runs.values()} == {"tanh"}
+
+
 def test_sparkline_keeps_small_bins_visible_next_to_a_huge_one() -> None:
     line = sparkline([10_000, 3, 0, 40])
     assert line[0] == "█" and line[1] != " " and line[2] == " " and line[3] != " "

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -115,26 +116,27 @@ class DashboardState:
     """The whole session as seen by the UI; fold events in with `apply`."""
 
     def __init__(self, config: SessionConfig) -> None:
-        self.config = config
+        """`config` is what was asked for, shown while loading; `SessionStarted` brings the
+        engine's own."""
         self.started: SessionStarted | None = None
-        self.runs: dict[str, RunView] = {
-            name: RunView(name, activation=config.activation, learning_rate=config.lr)
-            for name in RUN_NAMES
-        }
+        self.runs: dict[str, RunView] = {name: RunView(name) for name in RUN_NAMES}
         self.paused = False
+        self.restarts = 0
+        self.ended: SessionEnded | None = None
+        self._adopt(config)
+
+    def _adopt(self, config: SessionConfig, *, regression: bool = False) -> None:
+        self.config = config
         self.pace: float | None = config.pace
         self.activation = config.activation
         self.learning_rate = config.lr
-        self.goal_accuracy = config.goal_accuracy
-        self.restarts = 0
-        self.ended: SessionEnded | None = None
-        self.last_time_s = 0.0
-        self.events_seen = 0
+        # the goal of the headline metric: R² for regression (issue 14), else accuracy
+        self.goal_accuracy = config.goal_r2 if regression else config.goal_accuracy
+        for run in self.runs.values():
+            run.activation, run.learning_rate = config.activation, config.lr
 
     # -- reducer ---------------------------------------------------------------------------
     def apply(self, event: Event) -> Changed:
-        self.events_seen += 1
-        self.last_time_s = max(self.last_time_s, event.time_s)
         if isinstance(event, EpochEnd):
             return self._epoch(event)
         if isinstance(event, SessionStarted):
@@ -198,16 +200,10 @@ class DashboardState:
 
     def _started(self, event: SessionStarted) -> Changed:
         self.started = event
-        # the goal of the headline metric: R² for regression (issue 14), else accuracy
-        goal_key = "goal_r2" if self.regression_of(event) else "goal_accuracy"
-        self.goal_accuracy = float(event.config.get(goal_key, self.goal_accuracy))
-        self.activation = str(event.config.get("activation", self.activation))
-        self.learning_rate = float(event.config.get("lr", self.learning_rate))
-        if "pace" in event.config:
-            self.pace = event.config["pace"]
+        with contextlib.suppress(TypeError, ValueError):  # a damaged log keeps the header's
+            engine = SessionConfig.from_dict(event.config)
+            self._adopt(engine, regression=self.regression_of(event))
         for run in self.runs.values():
-            run.activation = self.activation
-            run.learning_rate = self.learning_rate
             if run.status == "loading":
                 run.status = "paused" if self.paused else "running"
         return Changed.ALL

@@ -20,7 +20,8 @@ class Controls:
     low_bandwidth: bool = False
     plot_every_s: float = 1.0  # how often plots and histograms are redrawn
     live: bool = True
-    replay_speed: tuple[float | None] | None = None  # (epochs/s or None = all at once,)
+    playback: bool = False  # a replay: it shows its own speed instead of the recorded pace
+    replay_speed: float | None = None  # epochs/s; None = all at once
     log_ended: bool = False  # a replay played every event and the log has no session end
 
 
@@ -30,7 +31,7 @@ def waiting_message(controls: Controls) -> str:
         return "loading torch and scikit-learn…"
     if controls.log_ended:
         return "this log has no events after its header"
-    if controls.replay_speed is not None:
+    if controls.playback:
         return "reading the log…"
     return "waiting for the first event in the log…"
 
@@ -74,15 +75,15 @@ def top_bar_markup(
         f"act [b]{activation}[/b] [dim]({'' if compact else 'swap: '}{swap})[/]",
         f"lr [b]{fmt_lr(state.learning_rate)}[/b]",
     ]
-    if controls.replay_speed is None:  # a replay shows its own speed instead (below)
+    if not controls.playback:  # a replay shows its own speed instead (below)
         parts.append(f"pace [b]{fmt_pace(state.pace)}[/b]")
     if state.restarts:
         parts.append(f"[dim]restarts {state.restarts}[/]")
     if controls.low_bandwidth:  # plots lag the numbers by up to this: say so, or they look stuck
         every = "" if compact else f": plots every {controls.plot_every_s:g} s"
         parts.append(f"[dim]low-bw{every}[/]")
-    if controls.replay_speed is not None:
-        speed = controls.replay_speed[0]
+    if controls.playback:
+        speed = controls.replay_speed
         parts.append(f"[dim]replay[/] [b]{'all at once' if speed is None else fmt_pace(speed)}[/b]")
     elif not controls.live:
         parts.append("[dim]watching log[/]")  # `normtui watch`: following another process
