@@ -9,10 +9,27 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 SCHEMA_VERSION = 1
 RUN_NAMES: tuple[str, str] = ("raw", "normalized")
+
+
+class RunStatus(StrEnum):
+    """Where a run stands. A trainer's run is running, finished, diverged or failed; a viewer
+    adds loading (before the first event), paused, and stopped (the session ended early)."""
+
+    LOADING = "loading"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+
+ACTIVE_STATUSES = frozenset({RunStatus.LOADING, RunStatus.RUNNING, RunStatus.PAUSED})
 
 
 @dataclass(frozen=True)

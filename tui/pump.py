@@ -46,7 +46,7 @@ class EventPump:
 
     def close(self) -> None:
         """The loop is closing: never wake it again."""
-        self.buffer.sleep(lambda: None)
+        self.buffer.wake_on_append(lambda: None)
 
     def drain(self) -> list[Event]:
         return self.buffer.drain()
@@ -73,7 +73,7 @@ class EventPump:
     def _sleep(self) -> None:
         if self._timer is None or self._sleeping:
             return
-        if self.buffer.sleep(self._wake_threadsafe):
+        if self.buffer.wake_on_append(self._wake_threadsafe):
             self._sleeping = True
             self._timer.pause()
 

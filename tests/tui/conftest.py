@@ -22,7 +22,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "wine_relu_tanh.jsonl"
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` holds (the UI drains events on a 10 Hz timer)."""
+    """Let the app run until `condition()` holds (the UI drains events at 20 Hz)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

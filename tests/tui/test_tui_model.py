@@ -36,7 +36,7 @@ def test_history_stays_bounded_and_evenly_spaced_over_100k_epochs() -> None:
 def test_buffer_wakes_a_sleeping_ui_once() -> None:
     buffer = EventBuffer()
     wakes: list[int] = []
-    assert buffer.sleep(lambda: wakes.append(1))
+    assert buffer.wake_on_append(lambda: wakes.append(1))
     thread = threading.Thread(
         target=lambda: [buffer.append(session_started(CONFIG)) for _ in range(5)]
     )
@@ -45,7 +45,7 @@ def test_buffer_wakes_a_sleeping_ui_once() -> None:
     assert wakes == [1]
     assert len(buffer.drain()) == 5
     buffer.append(session_started(CONFIG))
-    assert not buffer.sleep(lambda: None), "no sleeping while events wait"
+    assert not buffer.wake_on_append(lambda: None), "no sleeping while events wait"
 
 
 def test_reducer_tracks_best_goal_restart_and_divergence() -> None:

@@ -20,20 +20,16 @@ class EventBuffer:
         self._events: list[Event] = []
         self._sleeping = False
         self._wake: Callable[[], None] | None = None
-        self.received = 0
 
     def append(self, event: Event) -> None:
         wake = None
         with self._lock:
             self._events.append(event)
-            self.received += 1
             if self._sleeping:
                 self._sleeping = False
                 wake = self._wake
         if wake is not None:
             wake()
-
-    __call__ = append
 
     @property
     def pending(self) -> bool:
@@ -46,15 +42,14 @@ class EventBuffer:
             events, self._events = self._events, []
         return events
 
-    def sleep(self, wake: Callable[[], None]) -> bool:
-        """Ask to be woken by the next append; False (stay awake) if events are already waiting."""
+    def wake_on_append(self, wake: Callable[[], None]) -> bool:
+        """Have the next append call `wake` (once): the UI's timer can pause until then.
+
+        False, and nothing registered, when events are already waiting (stay awake for them).
+        """
         with self._lock:
             if self._events:
                 return False
             self._sleeping = True
             self._wake = wake
             return True
-
-    def awake(self) -> None:
-        with self._lock:
-            self._sleeping = False

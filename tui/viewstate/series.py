@@ -47,9 +47,6 @@ class DecimatingSeries:
             return [*self._rows, self._latest]
         return list(self._rows)
 
-    def column(self, index: int) -> list[float]:
-        return [row[index] for row in self.rows()]
-
     def __len__(self) -> int:
         return len(self._rows) + (
             1

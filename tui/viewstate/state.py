@@ -13,6 +13,7 @@ from enum import Flag, auto
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import (
+    ACTIVE_STATUSES,
     RUN_NAMES,
     ActivationChanged,
     EpochEnd,
@@ -26,6 +27,7 @@ from normtui.engine.events import (
     RunDiverged,
     RunFailed,
     RunFinished,
+    RunStatus,
     SessionEnded,
     SessionStarted,
 )
@@ -54,7 +56,7 @@ class RunView:
     """One run (raw or normalized) as the UI sees it."""
 
     name: str
-    status: str = "loading"  # loading, running, paused, finished, diverged, failed, stopped
+    status: RunStatus = RunStatus.LOADING
     activation: str = ""
     learning_rate: float = 0.0
     epoch: int = 0
@@ -105,7 +107,7 @@ class RunView:
 
     @property
     def active(self) -> bool:
-        return self.status in ("running", "paused", "loading")
+        return self.status in ACTIVE_STATUSES
 
 
 def _finite(value: float) -> bool:
@@ -143,11 +145,11 @@ class DashboardState:
             return self._started(event)
         if isinstance(event, Paused):
             self.paused = True
-            self._set_status("paused")
+            self._set_status(RunStatus.PAUSED)
             return Changed.STATUS
         if isinstance(event, Resumed):
             self.paused = False
-            self._set_status("running")
+            self._set_status(RunStatus.RUNNING)
             return Changed.STATUS
         if isinstance(event, ActivationChanged):
             return self._activation(event)
@@ -167,35 +169,37 @@ class DashboardState:
                 run.reset()
                 run.activation = event.activation
                 run.learning_rate = event.learning_rate
-                run.status = "paused" if self.paused else "running"
+                run.status = RunStatus.PAUSED if self.paused else RunStatus.RUNNING
             return Changed.ALL
         if isinstance(event, RunDiverged):
             run = self.runs[event.run]
-            run.status = "diverged"
+            run.status = RunStatus.DIVERGED
             run.diverged_epoch = event.epoch
             run.diverged_loss = event.loss
             return Changed.STATUS | Changed.SCALARS
         if isinstance(event, RunFailed):
             run = self.runs[event.run]
-            run.status = "failed"
+            run.status = RunStatus.FAILED
             run.error = event.error
             return Changed.STATUS
         if isinstance(event, RunFinished):
             run = self.runs[event.run]
             if run.active:
-                run.status = "finished"
+                run.status = RunStatus.FINISHED
             return Changed.STATUS
         if isinstance(event, SessionEnded):
             self.ended = event
             for run in self.runs.values():
                 if run.active:
-                    run.status = "finished" if event.reason == "completed" else "stopped"
+                    run.status = (
+                        RunStatus.FINISHED if event.reason == "completed" else RunStatus.STOPPED
+                    )
             return Changed.STATUS
         return Changed.NONE
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: RunStatus) -> None:
         for run in self.runs.values():
-            if run.status in ("running", "paused", "loading"):
+            if run.active:
                 run.status = status
 
     def _started(self, event: SessionStarted) -> Changed:
@@ -204,8 +208,8 @@ class DashboardState:
             engine = SessionConfig.from_dict(event.config)
             self._adopt(engine, regression=self.regression_of(event))
         for run in self.runs.values():
-            if run.status == "loading":
-                run.status = "paused" if self.paused else "running"
+            if run.status == RunStatus.LOADING:
+                run.status = RunStatus.PAUSED if self.paused else RunStatus.RUNNING
         return Changed.ALL
 
     @staticmethod
@@ -232,8 +236,8 @@ class DashboardState:
         if run is None:
             return Changed.NONE
         changed = Changed.SCALARS | Changed.PLOTS
-        if run.status == "loading":
-            run.status = "running"
+        if run.status == RunStatus.LOADING:
+            run.status = RunStatus.RUNNING
             changed |= Changed.STATUS
         run.epoch = event.epoch
         run.last = event

@@ -31,7 +31,7 @@ def comparison_markup(state: DashboardState) -> str:
         run = runs[name]
         if run.goal_epoch:
             reached = f"epoch {run.goal_epoch}"
-        elif run.status in ("running", "paused", "loading"):
+        elif run.active:
             reached = f"[dim]not yet (e{run.epoch})[/]"
         else:  # finished, diverged, failed or stopped: it will not get there any more
             reached = f"[dim]not reached in {run.epoch} epochs[/]"

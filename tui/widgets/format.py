@@ -22,11 +22,6 @@ STATUS_STYLE = {
 }
 
 
-def run_colour(run: str) -> str:
-    """CSS variable holding a run's colour in the current theme."""
-    return f"${run}-color"
-
-
 def fmt_num(value: float | None, digits: int = 3) -> str:
     """Compact number: 3 significant digits, no exponent for everyday magnitudes."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -116,7 +111,6 @@ __all__ = [
     "fmt_pace",
     "fmt_pct",
     "resample",
-    "run_colour",
     "sparkline",
     "status_badge",
     "truncate",

@@ -179,7 +179,6 @@ class LossPlot(PlotextPlot):
         self._lines: list[str] = []
         self._text: Text | None = None
         self.builds = 0  # plot rebuilds, for tests and benchmarks
-        self.lines_repainted = 0
 
     def set_data(self, data: PlotData) -> None:
         if data == self._data:
@@ -196,10 +195,8 @@ class LossPlot(PlotextPlot):
         ]
         self._lines, self._text = lines, text
         if len(changed) > height // 2:
-            self.lines_repainted += height
             self.refresh()
             return
-        self.lines_repainted += len(changed)
         for y in changed:
             self.refresh(Region(0, y, width, 1))
 
