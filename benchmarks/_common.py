@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from normtui.engine.events import RUN_NAMES  # stdlib only: importing it costs nothing here
+
 REPO = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------------------------------------
@@ -281,6 +283,15 @@ class Pair:
             self.torch.cuda.synchronize()
 
 
+def post_setup(pair: Pair, fused: bool = False) -> tuple:
+    """(model, loss, Adam at 1e-3, batch-order generator) as the post builds them, seeded 0."""
+    torch = pair.torch
+    torch.manual_seed(0)
+    model = pair.model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused or None)
+    return model, torch.nn.CrossEntropyLoss(), optimizer, torch.Generator().manual_seed(0)
+
+
 def bare_epoch_s(pair: Pair, epochs: int, fused: bool = False) -> float:
     """The origin post's loop for both runs, one after the other: loss.item() every 20 epochs.
 
@@ -289,13 +300,9 @@ def bare_epoch_s(pair: Pair, epochs: int, fused: bool = False) -> float:
     torch = pair.torch
     torch.set_num_threads(os.cpu_count() or 1)
     total = 0.0
-    for name in ("raw", "normalized"):
+    for name in RUN_NAMES:
         X, y, _, _ = pair.data[name]
-        torch.manual_seed(0)
-        model = pair.model()
-        criterion = torch.nn.CrossEntropyLoss()
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused or None)
-        generator = torch.Generator().manual_seed(0)
+        model, criterion, optimizer, generator = post_setup(pair, fused)
         model.train()
         started = 0.0
         for epoch in range(epochs + 1):
@@ -326,13 +333,9 @@ def tensorboard_epoch_s(pair: Pair, epochs: int, logdir: str) -> float:
     torch = pair.torch
     torch.set_num_threads(os.cpu_count() or 1)
     total = 0.0
-    for name in ("raw", "normalized"):
+    for name in RUN_NAMES:
         X, y, X_val, y_val = pair.data[name]
-        torch.manual_seed(0)
-        model = pair.model()
-        criterion = torch.nn.CrossEntropyLoss()
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        generator = torch.Generator().manual_seed(0)
+        model, criterion, optimizer, generator = post_setup(pair)
         writer = SummaryWriter(log_dir=os.path.join(logdir, name))
         captured: dict[str, object] = {}
         for index, module in enumerate(model):

@@ -187,9 +187,11 @@ class WatchRun:
 
 # `normtui` with the refresh constants set first (to compare them interleaved in real processes)
 WITH_CONSTANTS = (
-    "import sys; from normtui.tui import app; from normtui.engine.replay import FollowSource; "
-    "text, tick, poll = map(float, sys.argv.pop(1).split(',')); app.TEXT_INTERVAL_S[False] = text; "
-    "app.TICK_S = tick; FollowSource.poll_interval_s = poll; sys.argv[0] = 'normtui'; "
+    "import sys; from normtui.tui import pump; from normtui.tui.screens import dashboard; "
+    "from normtui.engine.replay import FollowSource; "
+    "text, tick, poll = map(float, sys.argv.pop(1).split(',')); "
+    "dashboard.TEXT_INTERVAL_S[False] = text; pump.TICK_S = tick; "
+    "FollowSource.poll_interval_s = poll; sys.argv[0] = 'normtui'; "
     "from normtui.tui.cli import main; main()"
 )
 
@@ -227,15 +229,17 @@ def watch_in_pty(
 def constants(text_s: float, tick_s: float, poll_s: float) -> Iterator[None]:
     """Temporarily set the app's refresh constants (in this process only)."""
     from normtui.engine.replay import FollowSource
-    from normtui.tui import app
+    from normtui.tui import pump
+    from normtui.tui.screens import dashboard
 
-    saved = (dict(app.TEXT_INTERVAL_S), app.TICK_S, FollowSource.poll_interval_s)
-    app.TEXT_INTERVAL_S[False], app.TICK_S, FollowSource.poll_interval_s = text_s, tick_s, poll_s
+    saved = (dict(dashboard.TEXT_INTERVAL_S), pump.TICK_S, FollowSource.poll_interval_s)
+    dashboard.TEXT_INTERVAL_S[False] = text_s
+    pump.TICK_S, FollowSource.poll_interval_s = tick_s, poll_s
     try:
         yield
     finally:
-        app.TEXT_INTERVAL_S.update(saved[0])
-        app.TICK_S, FollowSource.poll_interval_s = saved[1], saved[2]
+        dashboard.TEXT_INTERVAL_S.update(saved[0])
+        pump.TICK_S, FollowSource.poll_interval_s = saved[1], saved[2]
 
 
 async def watch_in_process(writer: Writer) -> dict[str, list[tuple[float, int]]]:
@@ -323,6 +327,93 @@ def replay_memory(log: Path, seconds: float) -> tuple[list[float], bool]:
     return samples, torch
 
 
+def current_constants() -> Constants:
+    from normtui.engine.replay import FollowSource
+    from normtui.tui import pump
+    from normtui.tui.screens import dashboard
+
+    return dashboard.TEXT_INTERVAL_S[False], pump.TICK_S, FollowSource.poll_interval_s
+
+
+def interleaved(variants: list[Constants], repeats: int) -> Iterator[tuple[int, Constants]]:
+    """(round, variant) pairs, each round starting one variant later: drift hits all alike."""
+    for round_index in range(repeats):
+        shift = round_index % len(variants)
+        for variant in variants[shift:] + variants[:shift]:
+            yield round_index + 1, variant
+
+
+def lag_rows_in_process(source: Path, work: Path, args, variants: list[Constants]) -> list[list]:
+    """Per stage (read, ingested, drawn) and variant: the app driven by run_test."""
+    per_stage: dict[Constants, dict[str, list[float]]] = {
+        v: {"read": [], "ingested": [], "drawn": []} for v in variants
+    }
+    for round_number, variant in interleaved(variants, args.repeats):
+        writer = start_writer(source, work, "inproc", args.rate, args.seconds)
+        with constants(*variant):
+            stages = asyncio.run(watch_in_process(writer))
+        written = writer.written()
+        for stage, shown in stages.items():
+            per_stage[variant][stage] += lags(written, shown)
+        drawn = per_stage[variant]["drawn"]
+        print(
+            f"  round {round_number}: text/tick/poll {variant}: drawn median "
+            f"{median(drawn):.3f} s, worst {max(drawn):.3f} s",
+            flush=True,
+        )
+    rows = []
+    for variant, stage_lags in per_stage.items():
+        label = "current" if variant == variants[0] else "variant"
+        for stage, values in stage_lags.items():
+            rows.append(lag_row(f"in process {stage}, {label} text/tick/poll {variant}", values))
+    return rows
+
+
+def lag_rows_in_pty(source: Path, work: Path, args, variants: list[Constants]) -> list[list]:
+    """Per variant: real `normtui watch` processes in a terminal."""
+    pty_lags: dict[Constants, list[float]] = {v: [] for v in variants}
+    for round_number, variant in interleaved(variants, args.repeats):
+        current = variant == variants[0]
+        run = watch_in_pty(source, work, args.rate, args.seconds, None if current else variant)
+        pty_lags[variant] += run.lags
+        print(f"  round {round_number}: pty {variant}: median {median(run.lags):.3f} s")
+    rows = []
+    for variant, values in pty_lags.items():
+        label = "current" if variant == variants[0] else "variant"
+        rows.append(
+            lag_row(f"on screen (pty), {label} text/tick/poll {variant}, {args.rate:g}/s", values)
+        )
+    return rows
+
+
+def rss_row(what: str, values: list[float]) -> list:
+    return [what, max(values), f"<= {RSS_TARGET_MB:g}, flat", verdict(max(values), RSS_TARGET_MB)]
+
+
+def memory_rows(source: Path, work: Path, args) -> list[list]:
+    """watch following a growing log, and a replay of 2 x 3000 epochs: RSS, torch, lag."""
+    follow = watch_in_pty(source, work, args.memory_rate, args.memory_seconds)
+    values = [mb for _, mb in follow.rss]
+    early = [mb for t, mb in follow.rss if t <= 10.0] or values[:1]
+    fast = lag_row(f"watch lag s at {args.memory_rate:g} epochs/s: median, worst", follow.lags)
+    samples, torch = replay_memory(source_log(work, 3000), 10.0)
+    return [
+        rss_row(
+            f"watch RSS MB following {follow.epochs} epochs over {args.memory_seconds:g} s "
+            f"(at 10 s {early[-1]:.1f}, end {values[-1]:.1f}, "
+            f"growth {values[-1] - early[-1]:+.1f})",
+            values,
+        ),
+        ["watch loads torch", follow.torch, "False", "FAIL" if follow.torch else "pass"],
+        [fast[0], f"{fast[1]:.3f}, {fast[3]:.3f}", "<= 0.2, 0.5", fast[4]],
+        rss_row(
+            f"replay 2x3000 RSS MB, max over 10 s (first {samples[0]:.1f}, last {samples[-1]:.1f})",
+            samples,
+        ),
+        ["replay loads torch", torch, "False", "FAIL" if torch else "pass"],
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--writer":
         src, dst, stamps, go, rate, seconds = sys.argv[2:8]
@@ -339,95 +430,14 @@ def main(argv: list[str] | None = None) -> int:
         help="extra in-process refresh constants to compare, 'text,tick,poll;...' (seconds)",
     )
     args = p.parse_args(argv)
-    from normtui.engine.replay import FollowSource
-    from normtui.tui import app as app_module
-
-    current = (
-        app_module.TEXT_INTERVAL_S[False],
-        app_module.TICK_S,
-        FollowSource.poll_interval_s,
-    )
-    variants = [current] + [
-        tuple(float(x) for x in v.split(",")) for v in args.variants.split(";") if v
-    ]
+    extra = [tuple(float(x) for x in v.split(",")) for v in args.variants.split(";") if v]
+    variants: list[Constants] = [current_constants(), *extra]  # type: ignore[list-item]
     work = Path(tempfile.mkdtemp(prefix="normtui-bench-watch-"))
     source = source_log(work, 400)
-    lag_rows: list[list] = []
-
-    # in process, variants interleaved, each repeated
-    per_stage: dict[tuple, dict[str, list[float]]] = {
-        v: {"read": [], "ingested": [], "drawn": []} for v in variants
-    }
-    for round_index in range(args.repeats):
-        shift = round_index % len(variants)
-        for variant in variants[shift:] + variants[:shift]:
-            writer = start_writer(source, work, "inproc", args.rate, args.seconds)
-            with constants(*variant):
-                stages = asyncio.run(watch_in_process(writer))
-            written = writer.written()
-            for stage, shown in stages.items():
-                per_stage[variant][stage] += lags(written, shown)
-            drawn = per_stage[variant]["drawn"]
-            print(
-                f"  round {round_index + 1}: text/tick/poll {variant}: drawn median "
-                f"{median(drawn):.3f} s, worst {max(drawn):.3f} s",
-                flush=True,
-            )
-    for variant, stage_lags in per_stage.items():
-        label = "current" if variant == current else "variant"
-        for stage, values in stage_lags.items():
-            lag_rows.append(
-                lag_row(f"in process {stage}, {label} text/tick/poll {variant}", values)
-            )
-
-    # real `normtui watch` processes in a terminal, variants interleaved
-    pty_lags: dict[Constants, list[float]] = {v: [] for v in variants}
-    for round_index in range(args.repeats):
-        shift = round_index % len(variants)
-        for variant in variants[shift:] + variants[:shift]:
-            run = watch_in_pty(
-                source, work, args.rate, args.seconds, None if variant == current else variant
-            )
-            pty_lags[variant] += run.lags
-            print(f"  round {round_index + 1}: pty {variant}: median {median(run.lags):.3f} s")
-    for variant, values in pty_lags.items():
-        label = "current" if variant == current else "variant"
-        lag_rows.append(
-            lag_row(f"on screen (pty), {label} text/tick/poll {variant}, {args.rate:g}/s", values)
-        )
+    lag_rows = lag_rows_in_process(source, work, args, variants)
+    lag_rows += lag_rows_in_pty(source, work, args, variants)
     print(table(["lag s", "median", "p95", "worst", "result"], lag_rows), flush=True)
-
-    # memory and torch: watch following a growing log, replay of 2 x 3000 epochs
-    mem_rows: list[list] = []
-    follow = watch_in_pty(source, work, args.memory_rate, args.memory_seconds)
-    values = [mb for _, mb in follow.rss]
-    early = [mb for t, mb in follow.rss if t <= 10.0] or values[:1]
-    mem_rows.append(
-        [
-            f"watch RSS MB following {follow.epochs} epochs over {args.memory_seconds:g} s "
-            f"(at 10 s {early[-1]:.1f}, end {values[-1]:.1f}, "
-            f"growth {values[-1] - early[-1]:+.1f})",
-            max(values),
-            f"<= {RSS_TARGET_MB:g}, flat",
-            verdict(max(values), RSS_TARGET_MB),
-        ]
-    )
-    mem_rows.append(
-        ["watch loads torch", follow.torch, "False", "FAIL" if follow.torch else "pass"]
-    )
-    fast = lag_row(f"watch lag s at {args.memory_rate:g} epochs/s: median, worst", follow.lags)
-    mem_rows.append([fast[0], f"{fast[1]:.3f}, {fast[3]:.3f}", "<= 0.2, 0.5", fast[4]])
-    replay_log = source_log(work, 3000)
-    samples, torch = replay_memory(replay_log, 10.0)
-    mem_rows.append(
-        [
-            f"replay 2x3000 RSS MB, max over 10 s (first {samples[0]:.1f}, last {samples[-1]:.1f})",
-            max(samples),
-            f"<= {RSS_TARGET_MB:g}, flat",
-            verdict(max(samples), RSS_TARGET_MB),
-        ]
-    )
-    mem_rows.append(["replay loads torch", torch, "False", "FAIL" if torch else "pass"])
+    mem_rows = memory_rows(source, work, args)
     print(f"\nsummary ({versions()}; {args.repeats} rounds)")
     print(table(["lag s", "median", "p95", "worst", "result"], lag_rows))
     print(table(["measure", "value", "target", "result"], mem_rows))

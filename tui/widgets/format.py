@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 from textual.markup import escape
 
+from normtui.engine.events import RUN_NAMES
+
 SPARK = " ▁▂▃▄▅▆▇█"
 EIGHTHS = " ▏▎▍▌▋▊▉█"
-RUN_TITLES = {"raw": "raw inputs", "normalized": "normalized inputs"}
+RUN_TITLES = {name: f"{name} inputs" for name in RUN_NAMES}
 STATUS_STYLE = {
     "loading": ("◌", "$text-muted"),
     "running": ("●", "$success"),
