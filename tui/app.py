@@ -49,6 +49,7 @@ from normtui.tui.widgets.format import fmt_lr, fmt_pace
 from normtui.tui.widgets.top_bar import Controls
 
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
+PRELOAD_JOIN_S = 10.0  # a ceiling, not a wait: ~0.1 s of work, seconds on a loaded machine
 PACE_STEPS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 LR_LIMITS = (1e-7, 10.0)
 # The deadline for an exit after a signal, armed by `NormtuiApp.run` (a real terminal). Textual's
@@ -149,7 +150,7 @@ class NormtuiApp(App[None]):
             # The log is already in memory: fold it in now, so the first frame is the whole
             # replay instead of a loading screen followed by a second full-screen draw.
             self._start_source()
-            self._source.join(1.0)
+            self._source.join(PRELOAD_JOIN_S)
             self.sync()
         else:
             self.call_after_refresh(self._start_source)
