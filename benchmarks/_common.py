@@ -292,6 +292,16 @@ def post_setup(pair: Pair, fused: bool = False) -> tuple:
     return model, torch.nn.CrossEntropyLoss(), optimizer, torch.Generator().manual_seed(0)
 
 
+def post_step(model, criterion, optimizer, inputs, targets) -> tuple:
+    """One optimizer step of the post's loop: (outputs, loss)."""
+    optimizer.zero_grad()
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    loss.backward()
+    optimizer.step()
+    return outputs, loss
+
+
 def bare_epoch_s(pair: Pair, epochs: int, fused: bool = False) -> float:
     """The origin post's loop for both runs, one after the other: loss.item() every 20 epochs.
 
@@ -310,11 +320,7 @@ def bare_epoch_s(pair: Pair, epochs: int, fused: bool = False) -> float:
                 pair.sync()
                 started = time.perf_counter()
             for inputs, targets in pair.batches(X, y, generator):
-                optimizer.zero_grad()
-                outputs = model(inputs)
-                loss = criterion(outputs, targets)
-                loss.backward()
-                optimizer.step()
+                _, loss = post_step(model, criterion, optimizer, inputs, targets)
             if (epoch + 1) % 20 == 0:
                 loss.item()
         pair.sync()
@@ -353,11 +359,7 @@ def tensorboard_epoch_s(pair: Pair, epochs: int, logdir: str) -> float:
             model.train()
             loss_sum, correct = 0.0, 0
             for inputs, targets in pair.batches(X, y, generator):
-                optimizer.zero_grad()
-                outputs = model(inputs)
-                loss = criterion(outputs, targets)
-                loss.backward()
-                optimizer.step()
+                outputs, loss = post_step(model, criterion, optimizer, inputs, targets)
                 loss_sum += loss.item() * len(targets)
                 correct += (outputs.argmax(1) == targets).sum().item()
             model.eval()

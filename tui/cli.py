@@ -157,37 +157,33 @@ def _int_option(name: str, value: str) -> int:
         raise ConfigError(f"{name} {value!r} is not an integer (or 'full')") from None
 
 
+def _defaulted(flag: str, help: str, **kwargs: Any) -> Callable[..., Any]:
+    """An option whose default is SessionConfig's (the type follows it), shown in --help."""
+    value = getattr(DEFAULTS, flag.lstrip("-").replace("-", "_"))
+    kwargs.setdefault("default", value)
+    return click.option(flag, show_default=True, help=help, **kwargs)
+
+
 def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The options `normtui` (dashboard) and `normtui train` share."""
     options = [
-        click.option(
-            "--dataset",
-            default=DEFAULTS.dataset,
-            show_default=True,
-            help=f"Preset ({', '.join(DATASETS)}) or a CSV file path.",
-        ),
+        _defaulted("--dataset", f"Preset ({', '.join(DATASETS)}) or a CSV file path."),
         click.option(
             "--target", default=None, help="Column to predict when --dataset is a CSV file."
         ),
-        click.option(
+        _defaulted(
             "--task",
-            default="auto",
-            show_default=True,
-            help=f"{', '.join(TASKS)}: auto takes a numeric target with fractions or more than"
+            f"{', '.join(TASKS)}: auto takes a numeric target with fractions or more than"
             " 20 values as regression.",
         ),
-        click.option(
+        _defaulted(
             "--target-scaler",
-            default="standard",
-            show_default=True,
-            help=f"Regression: scaler of the target, the same for both runs"
+            f"Regression: scaler of the target, the same for both runs"
             f" ({', '.join(TARGET_SCALERS)}); losses are reported in the target's units.",
         ),
-        click.option(
+        _defaulted(
             "--missing",
-            default="impute",
-            show_default=True,
-            help=f"Empty, NA, NaN or ? cells: {', '.join(MISSING)} (median / most frequent"
+            f"Empty, NA, NaN or ? cells: {', '.join(MISSING)} (median / most frequent"
             " value of the training split).",
         ),
         click.option(
@@ -196,45 +192,22 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="CSV columns to one-hot encode though their values are numbers, e.g. zip,floor.",
         ),
         click.option("--ignore", default=None, help="CSV columns to leave out, e.g. id,notes."),
-        click.option(
-            "--max-categories",
-            type=int,
-            default=50,
-            show_default=True,
-            help="Most distinct values a text column may have to be one-hot encoded.",
+        _defaulted(
+            "--max-categories", "Most distinct values a text column may have to be one-hot encoded."
         ),
-        click.option(
-            "--scaler",
-            default=DEFAULTS.scaler,
-            show_default=True,
-            help=f"Scaler of the normalized run: {', '.join(SCALERS)}.",
-        ),
-        click.option(
-            "--activation",
-            default=DEFAULTS.activation,
-            show_default=True,
-            help=f"Hidden activation: {', '.join(ACTIVATIONS)}.",
-        ),
-        click.option(
+        _defaulted("--scaler", f"Scaler of the normalized run: {', '.join(SCALERS)}."),
+        _defaulted("--activation", f"Hidden activation: {', '.join(ACTIVATIONS)}."),
+        _defaulted(
             "--hidden",
+            "Hidden layer widths, e.g. 64 or 128,64.",
             default=",".join(str(width) for width in DEFAULTS.hidden),
-            show_default=True,
-            help="Hidden layer widths, e.g. 64 or 128,64.",
         ),
-        click.option(
-            "--optimizer",
-            default=DEFAULTS.optimizer,
-            show_default=True,
-            help=f"Optimizer: {', '.join(OPTIMIZERS)}.",
-        ),
-        click.option(
-            "--lr", type=float, default=DEFAULTS.lr, show_default=True, help="Learning rate."
-        ),
-        click.option(
+        _defaulted("--optimizer", f"Optimizer: {', '.join(OPTIMIZERS)}."),
+        _defaulted("--lr", "Learning rate."),
+        _defaulted(
             "--batch-size",
+            "Mini-batch size, or 'full' for full batch (the origin post).",
             default="full" if DEFAULTS.batch_size is None else str(DEFAULTS.batch_size),
-            show_default=True,
-            help="Mini-batch size, or 'full' for full batch (the origin post).",
         ),
         click.option(
             "--epochs",
@@ -242,39 +215,14 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help=f"Epochs to train [train: {DEFAULTS.epochs}; dashboard: until you stop it].",
         ),
-        click.option(
-            "--seed",
-            type=int,
-            default=DEFAULTS.seed,
-            show_default=True,
-            help="Seed for the split, the shared init and the batch order.",
+        _defaulted("--seed", "Seed for the split, the shared init and the batch order."),
+        _defaulted("--val-split", "Validation share (stratified for classes)."),
+        _defaulted("--device", f"Torch device: {', '.join(DEVICES)}."),
+        _defaulted(
+            "--goal-accuracy", "Validation accuracy that counts as 'reached' (epochs to goal)."
         ),
-        click.option(
-            "--val-split",
-            type=float,
-            default=DEFAULTS.val_split,
-            show_default=True,
-            help="Validation share (stratified for classes).",
-        ),
-        click.option(
-            "--device",
-            default=DEFAULTS.device,
-            show_default=True,
-            help=f"Torch device: {', '.join(DEVICES)}.",
-        ),
-        click.option(
-            "--goal-accuracy",
-            type=float,
-            default=DEFAULTS.goal_accuracy,
-            show_default=True,
-            help="Validation accuracy that counts as 'reached' (epochs to goal).",
-        ),
-        click.option(
-            "--goal-r2",
-            type=float,
-            default=0.9,
-            show_default=True,
-            help="Regression: validation R² that counts as 'reached' (epochs to goal).",
+        _defaulted(
+            "--goal-r2", "Regression: validation R² that counts as 'reached' (epochs to goal)."
         ),
     ]
     for option in reversed(options):

@@ -133,6 +133,14 @@ def run_until(recorder, session: Session, condition, timeout: float = 30.0) -> N
         raise
 
 
+def step(recorder, session: Session, epochs: int) -> None:
+    """Train a paused session `epochs` more epochs and wait for both runs to report them."""
+    target = len(recorder.epochs()) + 2 * epochs
+    for _ in range(epochs):
+        session.send(Step())
+    run_until(recorder, session, lambda: len(recorder.epochs()) == target)
+
+
 def test_a_session_emits_started_epochs_finished_and_ended(recorder) -> None:
     session = Session(SessionConfig(dataset="iris", epochs=5))
     session.start(recorder)
@@ -162,12 +170,9 @@ def test_swapping_activation_keeps_linear_weights_and_hits_both_runs_at_the_same
 ) -> None:
     session = Session(TINY, linger=True, paused=True)
     session.start(recorder)
-    for _ in range(3):
-        session.send(Step())
-    run_until(recorder, session, lambda: len(recorder.epochs()) == 6)
+    step(recorder, session, 3)
     session.send(SetActivation("tanh", keep_weights=True))
-    session.send(Step())
-    run_until(recorder, session, lambda: len(recorder.epochs()) == 8)
+    step(recorder, session, 1)
     session.stop()
     (change,) = recorder.of(ActivationChanged)
     assert change.epoch == 3 and change.activation == "tanh" and change.previous == "relu"
@@ -332,12 +337,9 @@ def test_steps_asked_after_the_end_do_not_train_the_restarted_runs(recorder) -> 
 def test_swap_with_restart_resets_epochs(recorder) -> None:
     session = Session(TINY, linger=True, paused=True)
     session.start(recorder)
-    session.send(Step())
-    session.send(Step())
-    run_until(recorder, session, lambda: len(recorder.epochs()) == 4)
+    step(recorder, session, 2)
     session.send(SetActivation("sigmoid", keep_weights=False))
-    session.send(Step())
-    run_until(recorder, session, lambda: len(recorder.epochs()) == 6)
+    step(recorder, session, 1)
     session.stop()
     assert recorder.of(ActivationChanged)[0].keep_weights is False
     assert len(recorder.of(Restarted)) == 1
