@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per-member values (Members, *_range, RunDiverged.member)
+READABLE_SCHEMAS: tuple[int, ...] = (1, 2)  # a version-1 log reads as one-seed runs
 RUN_NAMES: tuple[str, str] = ("raw", "normalized")
 
 
@@ -57,6 +58,21 @@ class LayerStats:
     pre_hist: Histogram | None = None
     post_hist: Histogram | None = None
     zero_fraction: float | None = None  # share of activations exactly 0 (ReLU family), else None
+    # With several members: dead/saturated_fraction are the member mean, these the min..max.
+    dead_range: tuple[float, float] | None = None
+    saturated_range: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Members:
+    """Per-member values of one run at one epoch, member k trained with seed `seeds[k]`."""
+
+    seeds: tuple[int, ...]
+    train_loss: tuple[float, ...]
+    val_loss: tuple[float, ...]
+    train_score: tuple[float, ...]  # accuracy, or R² for regression
+    val_score: tuple[float, ...]
+    diverged: tuple[bool, ...]  # a diverged member is left out of means, bands, statistics
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,9 @@ class EpochEnd(Event):
     # Regression: R² (the accuracies are then NaN, null in JSON); losses in the target's units.
     train_r2: float | None = None
     val_r2: float | None = None
+    # Several seeds: each member's values; the scalar fields above are then the mean over the
+    # members that have not diverged (NaN when all have). None: a one-seed run, a schema-1 log.
+    members: Members | None = None
 
     @property
     def val_score(self) -> float:
@@ -174,6 +193,7 @@ class RunDiverged(Event):
     run: str
     epoch: int
     loss: str  # "nan", "inf" or "-inf": JSON has no spelling for them
+    member: int | None = None  # which member diverged; None: the whole (one-seed) run
 
 
 @dataclass(frozen=True)
@@ -256,11 +276,38 @@ def _histogram(data: dict[str, Any] | None) -> Histogram | None:
     return Histogram(edges=tuple(data["edges"]), counts=tuple(data["counts"]))
 
 
+def _floats(values: Any) -> tuple[float, ...]:
+    """A JSON list of numbers back as floats; null (a NaN or an infinity) reads as NaN."""
+    return tuple(math.nan if value is None else float(value) for value in values)
+
+
+def _range(values: Any) -> tuple[float, float] | None:
+    if values is None:
+        return None
+    low, high = _floats(values)
+    return (low, high)
+
+
 def _layer(data: dict[str, Any]) -> LayerStats:
     values = _non_finite_back(LayerStats, dict(data))
     values["pre_hist"] = _histogram(values.get("pre_hist"))
     values["post_hist"] = _histogram(values.get("post_hist"))
+    for key in ("dead_range", "saturated_range"):
+        values[key] = _range(values.get(key))
     return LayerStats(**values)
+
+
+def _members(data: dict[str, Any] | None) -> Members | None:
+    if data is None:
+        return None
+    return Members(
+        seeds=tuple(int(seed) for seed in data["seeds"]),
+        train_loss=_floats(data["train_loss"]),
+        val_loss=_floats(data["val_loss"]),
+        train_score=_floats(data["train_score"]),
+        val_score=_floats(data["val_score"]),
+        diverged=tuple(bool(flag) for flag in data["diverged"]),
+    )
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
@@ -273,6 +320,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     _non_finite_back(cls, values)
     if cls is EpochEnd:
         values["layers"] = tuple(_layer(layer) for layer in values.get("layers", ()))
+        values["members"] = _members(values.get("members"))
     elif cls is SessionStarted:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
             values[key] = tuple(values[key])

@@ -13,7 +13,13 @@ import time
 from typing import IO, Any
 
 from normtui.engine.errors import UsageError
-from normtui.engine.events import SCHEMA_VERSION, Event, event_from_dict, strict_json
+from normtui.engine.events import (
+    READABLE_SCHEMAS,
+    SCHEMA_VERSION,
+    Event,
+    event_from_dict,
+    strict_json,
+)
 
 LOG_MARKER = "normtui_log"
 
@@ -89,14 +95,14 @@ def parse_header(line: str, path: str) -> dict[str, Any]:
     if not isinstance(header, dict) or LOG_MARKER not in header:
         raise LogError(f"{path} is not a normtui log (its first line is not a normtui header)")
     schema = header[LOG_MARKER]
-    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+    if schema not in READABLE_SCHEMAS or not isinstance(schema, int) or isinstance(schema, bool):
         newer = isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION
         writer = header.get("version")
         by = f" (written by normtui {writer[:30]})" if isinstance(writer, str) and writer else ""
         advice = ": upgrade normtui to read it" if newer else ""
         raise LogError(
             f"{path} uses log schema {schema!r}{by}; this normtui {_package_version()}"
-            f" reads schema {SCHEMA_VERSION}{advice}"
+            f" reads schema {' and '.join(map(str, READABLE_SCHEMAS))}{advice}"
         )
     return header
 

@@ -94,7 +94,7 @@ def test_train_log_writes_a_header_and_every_event(run_main, tmp_path) -> None:
     code, _, err = run_main(["train", "--dataset", "iris", "--epochs", "4", "--log", str(path)])
     assert code == 0
     header, events = read_log(str(path))
-    assert header["normtui_log"] == 1 and header["version"] == __version__
+    assert header["normtui_log"] == 2 and header["version"] == __version__
     assert header["config"]["dataset"] == "iris"
     kinds = [e.kind for e in events]
     assert kinds[0] == "session_started" and kinds[-1] == "session_ended"

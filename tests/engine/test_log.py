@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -14,12 +15,18 @@ import pytest
 from normtui.engine.commands import JumpToEnd, Resume, SetPace, Step
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import (
+    SCHEMA_VERSION,
     EpochEnd,
+    Histogram,
+    LayerStats,
+    Members,
     PaceChanged,
     Paused,
     Resumed,
+    RunDiverged,
     SessionEnded,
     SessionStarted,
+    strict_json,
 )
 from normtui.engine.log import LogError, LogFollower, LogWriter, read_log
 from normtui.engine.replay import FollowSource, ReplaySource
@@ -41,7 +48,7 @@ def recorded_log(tmp_path_factory) -> str:
 
 def test_a_log_round_trips_every_event(recorded_log) -> None:
     header, events = read_log(recorded_log)
-    assert header["normtui_log"] == 1 and header["config"]["dataset"] == "wine"
+    assert header["normtui_log"] == 2 and header["config"]["dataset"] == "wine"
     assert isinstance(events[0], SessionStarted) and isinstance(events[-1], SessionEnded)
     epochs = [e for e in events if isinstance(e, EpochEnd)]
     assert len(epochs) == 24
@@ -254,3 +261,80 @@ def test_a_diverging_session_logs_strict_json_that_reads_back_as_nan(tmp_path) -
     _, events = read_log(path)
     raw = [e for e in events if isinstance(e, EpochEnd) and e.run == "raw"]
     assert math.isnan(raw[-1].val_loss) and math.isfinite(raw[-1].train_loss)
+
+
+def _members_epoch() -> EpochEnd:
+    """A two-member epoch: member 1 diverged, so its values are NaN and the scalars its mate's."""
+    nan = math.nan
+    layer = LayerStats(
+        layer=1, width=4, pre_min=-1.0, pre_max=2.0, pre_mean=0.1, pre_std=0.5,
+        dead_fraction=0.25, saturated_fraction=None, grad_norm=0.3, update_ratio=0.01,
+        pre_hist=Histogram(edges=(0.0, 1.0), counts=(3,)), post_hist=None, zero_fraction=0.5,
+        dead_range=(0.0, 0.5), saturated_range=None,
+    )  # fmt: skip
+    return EpochEnd(
+        time_s=1.5, run="raw", epoch=3, train_loss=0.5, val_loss=0.6, train_accuracy=0.8,
+        val_accuracy=0.75, learning_rate=1e-3, activation="relu", elapsed_s=1.0, layers=(layer,),
+        members=Members(
+            seeds=(4, 5), train_loss=(0.5, nan), val_loss=(0.6, nan),
+            train_score=(0.8, nan), val_score=(0.75, nan), diverged=(False, True),
+        ),
+    )  # fmt: skip
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, with NaN equal to NaN (dataclass == says NaN != NaN)."""
+    return json.dumps(strict_json(dataclasses.asdict(a))) == json.dumps(
+        strict_json(dataclasses.asdict(b))
+    )
+
+
+def test_per_member_values_round_trip_through_a_schema_2_log(tmp_path) -> None:
+    path = str(tmp_path / "members.jsonl")
+    writer = LogWriter(path, {"seeds": 2, "seed": 4})
+    epoch = _members_epoch()
+    diverged = RunDiverged(time_s=1.6, run="raw", epoch=3, loss="nan", member=1)
+    writer(epoch)
+    writer(diverged)
+    writer.close()
+    with open(path) as file:
+        lines = file.read().splitlines()
+    for line in lines:  # NaN members are written as null: strict JSON
+        json.loads(line, parse_constant=_refuse_non_standard)
+    header, (back, back_diverged) = read_log(path)
+    assert header["normtui_log"] == SCHEMA_VERSION == 2
+    assert isinstance(back, EpochEnd) and back.members is not None
+    assert back.members.seeds == (4, 5) and back.members.diverged == (False, True)
+    assert math.isnan(back.members.val_loss[1]) and back.members.val_loss[0] == 0.6
+    assert back.layers[0].dead_range == (0.0, 0.5) and back.layers[0].saturated_range is None
+    assert _same(back, epoch)
+    assert back_diverged == diverged and back_diverged.member == 1
+
+
+def test_a_version_1_log_still_reads_as_one_seed_runs(tmp_path) -> None:
+    """A log written before seeds: no members, no ranges, no member on a divergence."""
+    header = {"normtui_log": 1, "version": "0.1.0", "config": {"dataset": "wine", "seed": 0}}
+    epoch = {
+        "event": "epoch", "time_s": 0.1, "run": "raw", "epoch": 1, "train_loss": 1.0,
+        "val_loss": None, "train_accuracy": 0.5, "val_accuracy": 0.4, "learning_rate": 0.001,
+        "activation": "relu", "elapsed_s": 0.1, "train_r2": None, "val_r2": None,
+        "layers": [{
+            "layer": 1, "width": 2, "pre_min": 0.0, "pre_max": 1.0, "pre_mean": 0.5,
+            "pre_std": 0.1, "dead_fraction": 0.5, "saturated_fraction": None,
+            "grad_norm": 0.1, "update_ratio": 0.2, "pre_hist": None, "post_hist": None,
+            "zero_fraction": 0.5,
+        }],
+    }  # fmt: skip
+    diverged = {"event": "diverged", "time_s": 0.2, "run": "raw", "epoch": 1, "loss": "nan"}
+    path = tmp_path / "v1.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in (header, epoch, diverged)) + "\n")
+    header_back, (epoch_back, diverged_back) = read_log(str(path))
+    assert header_back["normtui_log"] == 1
+    assert isinstance(epoch_back, EpochEnd) and epoch_back.members is None
+    assert math.isnan(epoch_back.val_loss)
+    assert epoch_back.layers[0].dead_range is None and epoch_back.layers[0].dead_fraction == 0.5
+    assert isinstance(diverged_back, RunDiverged) and diverged_back.member is None
+    source = ReplaySource(str(path))  # replay reads it through the same path
+    events = collect(source)
+    assert source.join(5)
+    assert [e.kind for e in events] == ["epoch", "diverged"]
