@@ -182,17 +182,17 @@ def test_watch_follows_a_headless_run_as_it_writes(tmp_path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while not (path.exists() and path.stat().st_size > 0) and time.monotonic() < deadline:
             time.sleep(0.05)
         source = FollowSource(str(path))
         events = collect(source)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while len([e for e in events if isinstance(e, EpochEnd)]) < 20:
             assert time.monotonic() < deadline, "watch saw no epochs"
             time.sleep(0.05)
         seen = len(events)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while len(events) == seen:  # still following
             assert time.monotonic() < deadline, "watch stopped following"
             time.sleep(0.05)

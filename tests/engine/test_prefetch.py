@@ -80,7 +80,7 @@ def test_a_stop_while_waiting_kills_the_child_at_once(monkeypatch) -> None:
     threading.Timer(0.2, cancel.set).start()
     started = time.perf_counter()
     assert handle.result(cancel) is None
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 30.0  # not the child's 60 s: killed, not waited for
     assert handle._process.poll() is not None  # killed, not left to finish
 
 
@@ -188,7 +188,7 @@ def test_the_child_exits_when_its_parent_is_killed(tmp_path) -> None:
         [sys.executable, "-c", parent_code], capture_output=True, text=True, timeout=60
     )
     child = int(result.stdout.split()[0])
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and _alive(child):
         time.sleep(0.05)
     assert not _alive(child)

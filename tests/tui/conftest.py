@@ -21,7 +21,7 @@ from fake_source import FakeSession, ReplaySource, read_events
 FIXTURE = Path(__file__).parent / "fixtures" / "wine_relu_tanh.jsonl"
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 120.0) -> None:
     """Let the app run until `condition()` holds (the UI drains events at 20 Hz)."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -64,7 +64,7 @@ def _no_leaked_threads():
     yield
     import threading
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         alive = [t for t in threading.enumerate() if t.name in ("fake-trainer", "normtui-trainer")]
         if not alive:

@@ -95,7 +95,7 @@ async def test_paused_dashboard_stops_its_timer_and_wakes_on_the_next_event(
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: min(epochs(fake_app)) >= 2)
         await pilot.press("space")
-        await wait_until(pilot, lambda: not fake_app.ticking, timeout=5)
+        await wait_until(pilot, lambda: not fake_app.ticking, timeout=120)
         await pilot.press("space")
         await wait_until(pilot, lambda: fake_app.ticking and not fake_app.state.paused)
 

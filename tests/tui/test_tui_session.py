@@ -15,7 +15,7 @@ async def test_real_session_swap_pause_step_and_lr() -> None:
     app = make_app(session, config=config, handle_signals=False)
     runs = app.state.runs.values()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: min(run.epoch for run in runs) >= 3, timeout=30)
+        await wait_until(pilot, lambda: min(run.epoch for run in runs) >= 3, timeout=120)
         await pilot.press("a")
         await wait_until(
             pilot, lambda: all(run.activation == "tanh" and run.markers for run in runs)

@@ -24,7 +24,7 @@ async def test_signal_exits_cleanly(signum: int, code: int) -> None:
         await wait_until(pilot, lambda: app.state.started is not None)
         assert signal.getsignal(signum) not in (signal.SIG_DFL, signal.SIG_IGN), "handler installed"
         os.kill(os.getpid(), signum)
-        await wait_until(pilot, lambda: app.return_code is not None, timeout=5)
+        await wait_until(pilot, lambda: app.return_code is not None, timeout=120)
     assert app.return_code == code
     assert source.stopped
     assert app.exit_reason == signal.Signals(signum).name  # the session ends with this reason
@@ -45,7 +45,7 @@ async def test_a_signalled_exit_that_hangs_is_forced_after_the_deadline(monkeypa
         await wait_until(pilot, lambda: app.state.started is not None)
         monkeypatch.setattr(app, "exit", lambda *args, **kwargs: None)  # the exit hangs
         app._on_signal("SIGHUP")
-        await wait_until(pilot, lambda: bool(exits), timeout=5)
+        await wait_until(pilot, lambda: bool(exits), timeout=120)
         assert exits == [129]
         assert source.stopped  # its log got the last event before the process ended
 
