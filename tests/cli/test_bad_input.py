@@ -11,18 +11,6 @@ import pytest
 import torch
 
 from normtui.engine.log import read_log
-from normtui.tui.cli import main
-
-
-@pytest.fixture
-def run_main(capsys):
-    def run(args: list[str]) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(args)
-        captured = capsys.readouterr()
-        return exit_info.value.code, captured.out, captured.err
-
-    return run
 
 
 def assert_usage_error(result: tuple[int, str, str], *fragments: str) -> None:

@@ -10,7 +10,6 @@ import struct
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -63,15 +62,6 @@ class Dashboard:
         os.close(self.fd)
 
 
-def wait_for_epochs(log: Path, count: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and log.read_text().count('"event":"epoch"') >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the dashboard trained no epochs")
-
-
 @pytest.mark.parametrize(
     ("signum", "name", "code"),
     [
@@ -81,7 +71,7 @@ def wait_for_epochs(log: Path, count: int, timeout: float = 120.0) -> None:
     ],
 )
 def test_the_dashboard_survives_a_dropped_connection_with_its_log_intact(
-    tmp_path, signum, name, code
+    wait_for_epochs, tmp_path, signum, name, code
 ) -> None:
     log = tmp_path / "ui.jsonl"
     env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(tmp_path)}

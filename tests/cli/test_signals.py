@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -39,15 +38,6 @@ def start_training(log: Path, *extra: str, ignore_hangup: bool = False) -> subpr
     )
 
 
-def wait_for_epochs(log: Path, count: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and log.read_text().count('"event":"epoch"') >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError("training produced no epochs")
-
-
 @pytest.mark.parametrize(
     ("signum", "name", "code"),
     [
@@ -57,7 +47,7 @@ def wait_for_epochs(log: Path, count: int, timeout: float = 120.0) -> None:
     ],
 )
 def test_a_signal_stops_training_and_the_log_ends_with_a_final_event(
-    tmp_path, signum, name, code
+    wait_for_epochs, tmp_path, signum, name, code
 ) -> None:
     log = tmp_path / "session.jsonl"
     process = start_training(log)
@@ -105,7 +95,7 @@ def test_a_crash_in_a_worker_is_a_one_line_error_with_exit_code_1(tmp_path) -> N
     assert "normalized" in result.stdout  # the other run finished and was reported
 
 
-def test_under_nohup_a_dropped_connection_does_not_stop_training(tmp_path) -> None:
+def test_under_nohup_a_dropped_connection_does_not_stop_training(wait_for_epochs, tmp_path) -> None:
     log = tmp_path / "session.jsonl"
     process = start_training(log, ignore_hangup=True)
     try:

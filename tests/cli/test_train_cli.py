@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from normtui import __version__
 from normtui.engine.log import read_log
-from normtui.tui.cli import cli, main
+from normtui.tui.cli import cli
 
 RUN_KEYS = {
     "val_accuracy",
@@ -26,17 +26,6 @@ RUN_KEYS = {
     "dead_fraction",
     "saturated_fraction",
 }
-
-
-@pytest.fixture
-def run_main(capsys):
-    def run(args: list[str]) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(args)
-        captured = capsys.readouterr()
-        return exit_info.value.code, captured.out, captured.err
-
-    return run
 
 
 def test_train_json_prints_one_object_with_both_runs(run_main) -> None:
