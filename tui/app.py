@@ -20,6 +20,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.notifications import Notification, SeverityLevel
 from textual.theme import Theme
 
 from normtui.engine import commands
@@ -30,6 +31,7 @@ from normtui.engine.events import (
     Event,
     LearningRateChanged,
     PaceChanged,
+    RunStatus,
     SessionEnded,
 )
 from normtui.themes import DEFAULT_THEME
@@ -52,6 +54,7 @@ PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~
 PRELOAD_JOIN_S = 10.0  # a ceiling, not a wait: ~0.1 s of work, seconds on a loaded machine
 PACE_STEPS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 LR_LIMITS = (1e-7, 10.0)
+MAX_NOTICES = 3  # notifications on screen at once, one per kind (the newest kinds)
 # The deadline for an exit after a signal, armed by `NormtuiApp.run` (a real terminal). Textual's
 # output thread can block for good on a terminal that hung up (seen: SSH dropped ~0.5 s after
 # start, 3 runs in 8), leaving a process that trains on with no one watching; past this, the
@@ -105,6 +108,7 @@ class NormtuiApp(App[None]):
         self._pending_lr: float | None = None
         self._pending_pace_step: int | None = None  # index into PACE_STEPS
         self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._notices: dict[str, Notification] = {}  # the one notification on screen per kind
         self._started_source = False
         self._stopped_source = False
         self._log_ended = False
@@ -123,6 +127,39 @@ class NormtuiApp(App[None]):
             self.register_theme(each)
         self.theme = chosen.name
         return themes
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+        kind: str | None = None,
+    ) -> None:
+        """Textual's notify, but one notification per `kind` (default: its title, or "info"),
+        replaced in place: pressing `+` at the limit eight times, or `[` ten times, showed eight
+        or ten toasts stacked up over the plots and header. At most MAX_NOTICES kinds at once.
+        """
+        kind = kind or title or "info"
+        previous = self._notices.pop(kind, None)
+        if previous is not None and previous in self._notifications:
+            self._unnotify(previous, refresh=False)
+        alive = [k for k, n in self._notices.items() if n in self._notifications]
+        for old in alive[: max(0, len(alive) - MAX_NOTICES + 1)]:
+            self._unnotify(self._notices.pop(old), refresh=False)
+        notification = Notification(
+            message,
+            title,
+            severity,
+            self.NOTIFICATION_TIMEOUT if timeout is None else timeout,
+            markup=markup,
+        )
+        self._notices[kind] = notification
+        # at once, not by message: presses queued in one burst must not all get in
+        self._notifications.add(notification)
+        self._refresh_notifications()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Textual's own themes (the palette can pick them) lack normtui's variables; a mid grey
@@ -349,11 +386,44 @@ class NormtuiApp(App[None]):
     def action_jump_to_end(self) -> None:
         self._source.send(commands.JumpToEnd())
 
-    def _send(self, command: commands.Command) -> None:
+    def _send(self, command: commands.Command) -> bool:
+        """Send `command` to the engine; False (and a word on screen) when it has nothing to do."""
         if self._state.ended is not None and not isinstance(command, commands.Restart):
-            self.notify("the session has ended; press q to quit", severity="warning")
-            return
+            self.notify("the session has ended; press q to quit", severity="warning", kind="over")
+            return False
+        if self._training_over() and not isinstance(command, (commands.Restart, commands.SetPace)):
+            # Every run has stopped and the session waits for `r`: a pause, a step or a new
+            # learning rate would act on nothing, and a kept-weights swap would relabel the top
+            # bar while both panes still show what the runs trained with.
+            if isinstance(command, commands.SetActivation) and not command.keep_weights:
+                self._source.send(command)  # restart mode: the swap trains both runs anew
+                return True
+            self.notify(self._over_message(command), severity="warning", timeout=4, kind="over")
+            return False
         self._source.send(command)
+        return True
+
+    def _training_over(self) -> bool:
+        """A live session whose runs have all stopped (finished, diverged or failed)."""
+        state = self._state
+        return (
+            self._source.live
+            and not self._playback
+            and state.started is not None
+            and state.ended is None
+            and state.finished
+        )
+
+    def _over_message(self, command: commands.Command) -> str:
+        runs = self._state.runs.values()
+        epoch = max(run.epoch for run in runs)
+        if all(run.status == RunStatus.FINISHED for run in runs):
+            what = f"training finished at epoch {epoch}"
+        else:
+            what = f"both runs stopped (epoch {epoch})"
+        if isinstance(command, commands.SetActivation):
+            return f"{what}: r trains both runs again; k, then a, swaps with a restart"
+        return f"{what}: r trains both runs again from the start"
 
     def action_toggle_pause(self) -> None:
         self._send(commands.TogglePause())
@@ -362,8 +432,9 @@ class NormtuiApp(App[None]):
         self._send(commands.Step())
 
     def action_restart(self) -> None:
-        self._send(commands.Restart())
-        self.notify("restarting both runs from the same initial weights", timeout=2)
+        if not self._send(commands.Restart()):
+            return
+        self.notify("restarting both runs from the same initial weights", timeout=2, kind="run")
 
     def _current_activation(self) -> str:
         return self._pending_activation or self._state.activation
@@ -383,8 +454,9 @@ class NormtuiApp(App[None]):
     def action_set_activation(self, name: str) -> None:
         if name not in ACTIVATIONS or name == self._current_activation():
             return
+        if not self._send(commands.SetActivation(name, keep_weights=self._keep_weights)):
+            return
         self._pending_activation = name
-        self._send(commands.SetActivation(name, keep_weights=self._keep_weights))
         self._show_controls()
 
     def action_pick_activation(self) -> None:
@@ -398,17 +470,24 @@ class NormtuiApp(App[None]):
     def action_toggle_keep(self) -> None:
         self._keep_weights = not self._keep_weights
         mode = "keep the trained weights" if self._keep_weights else "restart both runs"
-        self.notify(f"activation swaps now {mode}", timeout=3)
+        self.notify(f"activation swaps now {mode}", timeout=3, kind="activation")
         self._show_controls()
 
     def _change_lr(self, factor: float) -> None:
         current = self._pending_lr or self._state.learning_rate
         lr = min(max(current * factor, LR_LIMITS[0]), LR_LIMITS[1])
         if lr == current:
-            self.notify(f"learning rate already at its limit ({fmt_lr(lr)})", severity="warning")
+            self.notify(
+                f"learning rate already at its limit ({fmt_lr(lr)})", severity="warning", kind="lr"
+            )
             return
-        self._pending_lr = lr
-        self._send(commands.SetLearningRate(lr))
+        if self._send(commands.SetLearningRate(lr)):
+            self._pending_lr = lr
+            self.notify(
+                f"learning rate {fmt_lr(current)} → {fmt_lr(lr)}, both runs from the next epoch",
+                timeout=3,
+                kind="lr",
+            )
 
     def action_lr_up(self) -> None:
         self._change_lr(2.0)
@@ -424,10 +503,11 @@ class NormtuiApp(App[None]):
             index = _nearest_pace_step(current)
         index = min(max(index + step, 0), len(PACE_STEPS) - 1)
         pace = PACE_STEPS[index]
+        if not self._send(commands.SetPace(pace)):
+            return
         self._pending_pace_step = index
-        self._send(commands.SetPace(pace))
         what = "replay speed" if self._playback else "pace"
-        self.notify(f"{what} {fmt_pace(pace)}", timeout=1.5)
+        self.notify(f"{what} {fmt_pace(pace)}", timeout=1.5, kind="pace")
         self._dashboard.dirty |= Changed.STATUS
 
     def action_slower(self) -> None:
@@ -442,7 +522,8 @@ class NormtuiApp(App[None]):
 
     def action_smoothing(self) -> None:
         smoothing = self._dashboard.smoothing = not self._dashboard.smoothing
-        self.notify(f"smoothing {'on (raw line kept, faded)' if smoothing else 'off'}", timeout=2)
+        smooth = "on (raw line kept, faded)" if smoothing else "off"
+        self.notify(f"smoothing {smooth}", timeout=2, kind="view")
 
     def action_overlay(self) -> None:
         self._dashboard.overlay = not self._dashboard.overlay
@@ -454,7 +535,7 @@ class NormtuiApp(App[None]):
         names = [t.name for t in self._themes]
         index = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(index + 1) % len(names)]
-        self.notify(f"theme: {self.theme}", timeout=2)
+        self.notify(f"theme: {self.theme}", timeout=2, kind="theme")
         self._dashboard.relayout()
 
     def action_export(self) -> None:
@@ -467,14 +548,17 @@ class NormtuiApp(App[None]):
             csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
         except OSError as exc:
-            self.notify(f"export failed: {exc}", severity="error", timeout=8)
+            self.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
             return
         stride = max(run.history.stride for run in self._state.runs.values())
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
         if self._log_path:
             note += f"\nfull event log: {self._log_path}"
         self.notify(
-            f"screenshot {svg}\nmetrics {csv_path} ({rows} rows){note}", title="exported", timeout=8
+            f"screenshot {svg}\nmetrics {csv_path} ({rows} rows){note}",
+            title="exported",
+            timeout=8,
+            kind="export",
         )
 
     def action_help(self) -> None:

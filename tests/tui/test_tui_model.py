@@ -97,9 +97,13 @@ def test_zero_bin_and_plot_axes() -> None:
     assert zero_bin(Histogram((-2.0, -1.0, 1.0), (5, 1))) == 1
     assert sticky_upper(101) == 150 and sticky_upper(10) == 10
     assert sticky_range(0.02, 3.0, log=True) == pytest.approx((10**-2, 10**0.5))
-    assert [
-        label for _x, label, _a in label_positions([(10, "tanh"), (11, "sigmoid")], 0, 100, 50)
-    ] == ["sigmoid"]
+    close = [(10, "tanh"), (11, "sigmoid")]
+    assert [label for _x, label, _a, _r in label_positions(close, 0, 100, 50)] == ["sigmoid"]
+    # with room for a second text row, the older label drops below the newer one
+    assert [(label, row) for _x, label, _a, row in label_positions(close, 0, 100, 50, rows=2)] == [
+        ("sigmoid", 0),
+        ("tanh", 1),
+    ]
 
 
 def test_bundled_themes_load_and_name_the_run_colours() -> None:

@@ -49,9 +49,9 @@ async def test_a_switch_just_made_at_the_right_edge_is_labelled() -> None:
 
 
 def test_labels_start_right_of_their_marker_or_end_left_of_it_at_the_edge() -> None:
-    ((x, label, alignment),) = label_positions([(50, "tanh")], 0, 6000, 50)
+    ((x, label, alignment, _row),) = label_positions([(50, "tanh")], 0, 6000, 50)
     assert (label, alignment) == ("tanh", "left") and x > 50
-    ((x, label, alignment),) = label_positions([(5990, "sigmoid")], 0, 6000, 50)
+    ((x, label, alignment, _row),) = label_positions([(5990, "sigmoid")], 0, 6000, 50)
     assert (label, alignment) == ("sigmoid", "right") and x < 5990
 
 

@@ -90,6 +90,15 @@ class DashboardScreen(Screen[None]):
         yield self._too_small
         yield self._footer
 
+    def _training_over(self) -> str:
+        """The footer's `over`: a live session whose runs have all stopped."""
+        state = self._state
+        if not self._live or self.controls.playback or state.started is None:
+            return ""
+        if state.ended is not None:
+            return "ended"
+        return "restart" if state.finished else ""
+
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
         if run == RUN_NAMES[0]:
@@ -140,6 +149,7 @@ class DashboardScreen(Screen[None]):
     def _show_text(self, dirty: Changed) -> None:
         state, controls = self._state, self.controls
         self._footer.paused = state.paused
+        self._footer.over = self._training_over()
         self._top_bar.show(state, controls, self._frame, compact=self.compact)
         if state.started is None:
             message = f"[dim]◌ {waiting_message(controls)}[/]"

@@ -95,6 +95,15 @@ class RunView:
         self.markers.clear()
         self._recent.clear()
 
+    def mark(self, epoch: int, label: str) -> None:
+        """A marker on the loss plots; a second change of the same kind at the same epoch (`+`
+        pressed three times while paused) replaces the first instead of stacking labels."""
+        if self.markers:
+            last_epoch, last_label = self.markers[-1]
+            if last_epoch == epoch and last_label.startswith("lr ") == label.startswith("lr "):
+                self.markers.pop()
+        self.markers.append((epoch, label))
+
     @property
     def epochs_per_s(self) -> float | None:
         """Recent training speed from event timestamps (deterministic in replays)."""
@@ -108,6 +117,11 @@ class RunView:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+def lr_label(lr: float) -> str:
+    """A learning-rate change's marker on the loss plots: "lr 2e-3", "lr 0.02"."""
+    return "lr " + (f"{lr:.0e}".replace("e-0", "e-") if lr < 0.01 else f"{lr:g}")
 
 
 def _finite(value: float) -> bool:
@@ -156,8 +170,12 @@ class DashboardState:
         if isinstance(event, LearningRateChanged):
             self.learning_rate = event.learning_rate
             for run in self.runs.values():
+                if not run.active:  # a stopped run keeps the rate it trained with
+                    continue
+                if event.epoch > 0 and event.learning_rate != run.learning_rate:
+                    run.mark(event.epoch, lr_label(event.learning_rate))
                 run.learning_rate = event.learning_rate
-            return Changed.STATUS
+            return Changed.STATUS | Changed.PLOTS
         if isinstance(event, PaceChanged):
             self.pace = event.epochs_per_s
             return Changed.STATUS
@@ -228,7 +246,7 @@ class DashboardState:
                 continue
             run.activation = event.activation
             if event.keep_weights:
-                run.markers.append((event.epoch, event.activation))
+                run.mark(event.epoch, event.activation)
         return Changed.STATUS | Changed.PLOTS
 
     def _epoch(self, event: EpochEnd) -> Changed:

@@ -1,11 +1,12 @@
-"""KeyFooter: Textual's Footer with its keys in the first frame, room for `q` when narrow, and
-`space Resume` while paused."""
+"""KeyFooter: Textual's Footer with its keys in the first frame, room for `q` when narrow,
+`space Resume` while paused, and `r Train again` instead of pause and step once training is over."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 # Left out of a narrow footer (the `?` help lists every key): at 70-79 columns the live key line
 # was ~81 characters, and what it cut off was "? Help" and "q Quit".
@@ -24,6 +25,9 @@ class KeyFooter(Footer):
 
     narrow: reactive[bool] = reactive(False, recompose=True)
     paused: reactive[bool] = reactive(False, recompose=True)  # space says what it will do
+    # Every run of a live session has stopped: "restart" (it waits for `r`), "ended" (gone).
+    # Pause and step have nothing left to act on, so the footer stops offering them.
+    over: reactive[str] = reactive("", recompose=True)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -33,6 +37,12 @@ class KeyFooter(Footer):
         for widget in super().compose():
             action = getattr(widget, "action", None)
             if self.narrow and action in HIDDEN_WHEN_NARROW:
+                continue
+            if self.over and action in ("toggle_pause", "step"):
+                if self.over == "restart" and action == "toggle_pause":
+                    yield FooterKey("r", "r", "Train again", "restart").data_bind(
+                        compact=Footer.compact
+                    )
                 continue
             if self.paused and action == "toggle_pause":
                 widget.description = "Resume"  # type: ignore[attr-defined]  # FooterKey's label

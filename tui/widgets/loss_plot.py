@@ -106,27 +106,41 @@ def tick_label(value: float) -> str:
 
 
 def label_positions(
-    markers: Sequence[tuple[int, str]], x_lo: float, x_hi: float, columns: int
-) -> list[tuple[float, str, str]]:
-    """(x, label, alignment) for marker labels that fit without overlapping, newest first wins.
+    markers: Sequence[tuple[int, str]], x_lo: float, x_hi: float, columns: int, rows: int = 1
+) -> list[tuple[float, str, str, int]]:
+    """(x, label, alignment, row) for marker labels that fit without overlapping.
 
     A label starts one column right of its marker; near the right edge it ends one column left
     of it instead, so it is never clipped (a label centred on a marker at the edge lost letters).
+    A label that would overlap a newer one drops to the next of `rows` text rows, so markers a
+    few epochs apart (a swap, then a learning-rate change) both stay readable; past the last
+    row the older label is left out (its line stays).
     """
     span = max(x_hi - x_lo, 1e-9)
     column = span / columns
-    placed: list[tuple[float, float]] = []
+    placed: list[tuple[float, float, int]] = []
     kept = []
     for epoch, label in reversed(markers):
         at = (epoch - x_lo) / span * columns
         start, end, x, alignment = at + 1, at + 1 + len(label), epoch + column, "left"
         if end > columns:
             start, end, x, alignment = at - len(label), at, epoch - column, "right"
-        if start < 0 or any(start < b + 1 and a < end + 1 for a, b in placed):
+        if start < 0:
             continue
-        placed.append((start, end))
-        kept.append((x, label, alignment))
+        for row in range(max(1, rows)):
+            if not any(r == row and start < b + 1 and a < end + 1 for a, b, r in placed):
+                placed.append((start, end, row))
+                kept.append((x, label, alignment, row))
+                break
     return kept
+
+
+def row_value(lo: float, hi: float, row: int, rows: int, *, log: bool) -> float:
+    """The y value of text row `row` counted down from the top of a canvas `rows` high."""
+    fraction = row / max(1, rows - 1)
+    if log:
+        return 10 ** (math.log10(hi) - fraction * (math.log10(hi) - math.log10(lo)))
+    return hi - fraction * (hi - lo)
 
 
 def sticky_upper(value: float) -> float:
@@ -247,8 +261,12 @@ class LossPlot(PlotextPlot):
         visible = [(epoch, label) for epoch, label in data.markers if x_lo <= epoch <= x_hi]
         for epoch, _label in visible:
             plt.vline(epoch, marker_rgb)
-        for x, label, alignment in label_positions(visible, x_lo, x_hi, canvas_columns):
-            plt.text(label, x, y_hi, color=marker_rgb, alignment=alignment)
+        canvas_rows = max(1, height - 3)  # less the frame's two sides and the x tick labels
+        label_rows = 3 if canvas_rows >= 9 else 2 if canvas_rows >= 5 else 1
+        placed = label_positions(visible, x_lo, x_hi, canvas_columns, label_rows)
+        for x, label, alignment, row in placed:
+            y = row_value(y_lo, y_hi, row, canvas_rows, log=log_y)
+            plt.text(label, x, y, color=marker_rgb, alignment=alignment)
         for line in data.lines:
             pairs = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if y > 0 or not log_y]
             if pairs:

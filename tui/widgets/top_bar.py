@@ -68,7 +68,10 @@ def top_bar_markup(
         parts.append(f"[$primary]■ {escape(state.ended.reason)}[/]")
     elif controls.log_ended:
         parts.append("[$primary]■ end of log[/]")
-    elif state.paused and not state.finished:  # nothing left to pause once every run is done
+    elif state.finished:  # a live session waiting for `r` once every run has stopped
+        done = all(run.status == "finished" for run in state.runs.values())
+        parts.append(f"[$primary]■ {'finished' if done else 'stopped'}[/]")
+    elif state.paused:  # nothing left to pause once every run is done
         parts.append("[$warning]❚❚ paused[/]")
     parts += [
         data,

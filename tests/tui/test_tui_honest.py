@@ -1,0 +1,98 @@
+"""Issue 10, items 8-16: what the screen says must not mislead (Pilot stories)."""
+
+from __future__ import annotations
+
+from conftest import settle
+from fake_source import ReplaySource, fake_epoch, session_started
+
+from normtui.engine import commands as cmd
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import RUN_NAMES, Event, RunFinished
+from normtui.tui.app import NormtuiApp, make_app
+
+
+def finished_session(config: SessionConfig, epochs: int) -> list[Event]:
+    """A live session whose runs reached --epochs and which waits for `r` (it lingers)."""
+    events: list[Event] = [session_started(config, 0.0)]
+    for epoch in range(1, epochs + 1):
+        for run in RUN_NAMES:
+            t = epoch * 0.05
+            events.append(fake_epoch(run, epoch, config.activation, config.lr, 64, 1, t, t))
+    events += [RunFinished(epochs * 0.05, run, epochs) for run in RUN_NAMES]
+    return events
+
+
+def live_app(events: list[Event], config: SessionConfig) -> NormtuiApp:
+    return make_app(ReplaySource(events, live=True), config=config, handle_signals=False)
+
+
+def footer_text(app: NormtuiApp) -> str:
+    from normtui.tui.widgets.key_footer import KeyFooter
+
+    footer = app.screen.query_one(KeyFooter)
+    return " ".join(f"{key.key_display} {key.description}" for key in footer.query("FooterKey"))
+
+
+def notices(app: NormtuiApp) -> list[str]:
+    return [str(notification.message) for notification in app._notifications]
+
+
+async def test_after_the_last_epoch_pause_step_and_swap_say_training_is_over() -> None:
+    config = SessionConfig(dataset="wine", epochs=3)
+    app = live_app(finished_session(config, 3), config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        source = app.source
+        assert "Pause" not in footer_text(app) and "Step" not in footer_text(app)
+        assert "Train again" in footer_text(app)
+        assert "■ finished" in str(app.screen.query_one("#top-bar").render())
+        for key in ("space", "n", "a", "plus"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert source.sent == [], "nothing is sent to runs that have stopped"
+        assert any("training finished at epoch 3" in text for text in notices(app))
+        assert app.state.activation == "relu"
+        assert "act relu" in str(app.screen.query_one("#top-bar").render())
+        await pilot.press("r")
+        assert source.sent == [cmd.Restart()]
+
+
+def running_session(config: SessionConfig, epochs: int) -> list[Event]:
+    """A live session frozen mid-run (the source records commands without obeying them)."""
+    return finished_session(config, epochs)[: -len(RUN_NAMES)]
+
+
+async def test_repeated_presses_keep_one_notification_per_kind_below_the_plots() -> None:
+    config = SessionConfig(dataset="wine", lr=10.0)
+    app = live_app(running_session(config, 5), config)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press(*["plus"] * 8)
+        await pilot.pause()
+        assert notices(app) == ["learning rate already at its limit (10)"]
+        await pilot.press(*["left_square_bracket"] * 10, "minus")
+        await pilot.pause()
+        texts = notices(app)
+        assert len(texts) == 2, texts  # the lr kind replaced in place, one pace notice
+        assert texts[-1] == "learning rate 10 → 5, both runs from the next epoch"
+        await pilot.pause(0.2)
+        toasts = list(app.screen.query("Toast"))
+        assert len(toasts) == 2
+        plots_bottom = max(
+            plot.region.bottom for plot in app.screen.query("LossPlot") if plot.display
+        )
+        for toast in toasts:
+            assert toast.region.y >= plots_bottom, "a notification covers the plots or header"
+
+
+def test_a_learning_rate_change_marks_both_plots_like_a_swap() -> None:
+    from normtui.engine.events import LearningRateChanged
+    from normtui.tui.viewstate.state import DashboardState
+
+    config = SessionConfig(dataset="wine")
+    state = DashboardState(config)
+    for event in running_session(config, 4):
+        state.apply(event)
+    state.apply(LearningRateChanged(1.0, 4, 2e-3))
+    state.apply(LearningRateChanged(1.1, 4, 4e-3))  # pressed twice at one epoch: one marker
+    assert [list(run.markers) for run in state.runs.values()] == [[(4, "lr 4e-3")]] * 2
