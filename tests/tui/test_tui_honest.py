@@ -96,3 +96,59 @@ def test_a_learning_rate_change_marks_both_plots_like_a_swap() -> None:
     state.apply(LearningRateChanged(1.0, 4, 2e-3))
     state.apply(LearningRateChanged(1.1, 4, 4e-3))  # pressed twice at one epoch: one marker
     assert [list(run.markers) for run in state.runs.values()] == [[(4, "lr 4e-3")]] * 2
+
+
+async def test_a_swap_while_paused_keeps_the_histograms_labelled_with_their_activation() -> None:
+    from normtui.engine.events import ActivationChanged, Paused
+
+    config = SessionConfig(dataset="wine")
+    app = live_app([*running_session(config, 4), Paused(0.3, 4)], config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.ingest([ActivationChanged(0.4, 4, "tanh", "relu", True)])
+        app.sync()
+        await pilot.pause()
+        for run in RUN_NAMES:
+            hists = app.screen.query_one(f"#{run}-hists")
+            text = str(hists.render())
+            assert "dead" in text and "sat" not in text, "relu's numbers under relu's name"
+            assert "relu, before the swap" in str(hists.border_title)
+        # the next epoch brings tanh's own stats: the note goes
+        app.ingest([fake_epoch(run, 5, "tanh", config.lr, 64, 1, 0.5, 0.5) for run in RUN_NAMES])
+        app.sync()
+        await pilot.pause()
+        for run in RUN_NAMES:
+            hists = app.screen.query_one(f"#{run}-hists")
+            assert "sat" in str(hists.render())
+            assert "before the swap" not in str(hists.border_title)
+
+
+async def test_export_after_a_restart_holds_every_epoch_with_segment_activation_and_lr(
+    tmp_path,
+) -> None:
+    import csv
+
+    from normtui.engine.events import ActivationChanged, Restarted
+
+    config = SessionConfig(dataset="wine")
+    events = running_session(config, 3)
+    events += [ActivationChanged(0.2, 3, "tanh", "relu", False), Restarted(0.2, "tanh", 2e-3)]
+    events += [
+        fake_epoch(run, e, "tanh", 2e-3, 64, 1, 0.3, 0.3) for e in (1, 2) for run in RUN_NAMES
+    ]
+    app = make_app(
+        ReplaySource(events, live=True), config=config, handle_signals=False, export_dir=tmp_path
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        (path,) = tmp_path.glob("*.csv")
+    rows = list(csv.DictReader(path.open()))
+    raw = [(r["segment"], r["epoch"], r["activation"], r["lr"]) for r in rows if r["run"] == "raw"]
+    assert raw == [
+        ("0", "1", "relu", "0.001"),
+        ("0", "2", "relu", "0.001"),
+        ("0", "3", "relu", "0.001"),
+        ("1", "1", "tanh", "0.002"),
+        ("1", "2", "tanh", "0.002"),
+    ]

@@ -246,7 +246,7 @@ async def test_export_writes_svg_and_csv(fake_app: NormtuiApp, tmp_path: Path) -
         assert len(svgs) == 1 and len(csvs) == 1
         assert "<svg" in svgs[0].read_text()
         lines = csvs[0].read_text().splitlines()
-        assert lines[0].startswith("run,epoch,train_loss")
+        assert lines[0].startswith("run,segment,epoch,train_loss")
         assert {line.split(",")[0] for line in lines[1:]} == {"raw", "normalized"}
         await pilot.press("e")  # a second export in the same second keeps the first
         assert len(list(tmp_path.glob("*.svg"))) == 2 and len(list(tmp_path.glob("*.csv"))) == 2

@@ -1,4 +1,9 @@
-"""Write the metrics kept so far as CSV (one row per kept epoch and run)."""
+"""Write the metrics kept so far as CSV (one row per kept epoch and run).
+
+Every epoch of the session is there, restarts included: `segment` counts the restarts before
+the row (0 until the first `r` or restart-mode swap), and each row says the activation and
+learning rate it trained with, so swaps and lr changes can be lined up with the losses.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,17 @@ from pathlib import Path
 
 from normtui.tui.viewstate.state import DashboardState
 
-COLUMNS = ("run", "epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
+COLUMNS = (
+    "run",
+    "segment",
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "train_accuracy",
+    "val_accuracy",
+    "lr",
+    "activation",
+)
 
 
 def write_metrics_csv(state: DashboardState, path: Path) -> int:
@@ -18,6 +33,8 @@ def write_metrics_csv(state: DashboardState, path: Path) -> int:
         writer.writerow(COLUMNS)
         for name, run in state.runs.items():
             for row in run.history.rows():
-                writer.writerow((name, int(row[0]), *(f"{value:.6g}" for value in row[1:])))
+                _step, segment, epoch, *values, activation = row
+                numbers = (f"{value:.6g}" for value in values)
+                writer.writerow((name, segment, int(epoch), *numbers, activation))
                 rows += 1
     return rows

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-Row = tuple[float, ...]
+from typing import Any
+
+Row = tuple[Any, ...]  # the first value (a number) spaces the rows; the rest are any values
 
 
 class DecimatingSeries:

@@ -69,10 +69,17 @@ class RunView:
     diverged_loss: float | None = None
     error: str | None = None
     layers: tuple[LayerStats, ...] = ()  # latest per-layer stats
+    # the activation `layers` were measured under: a swap while paused changes `activation`
+    # at once, but the stats (and histograms) stay the old activation's until the next epoch
+    layers_activation: str = ""
     hist_layers: tuple[LayerStats, ...] = ()  # latest stats that carried histograms
     hist_epoch: int = 0
     plot: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(PLOT_POINTS))
+    # every epoch of the session, restarts included (for the CSV export): rows of
+    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation)
+    # where step counts epochs across restarts and segment counts restarts before the row
     history: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(HISTORY_ROWS))
+    steps: int = 0
     markers: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=MAX_MARKERS))
     _recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=256))
 
@@ -88,10 +95,10 @@ class RunView:
         self.diverged_loss = None
         self.error = None
         self.layers = ()
+        self.layers_activation = ""
         self.hist_layers = ()
         self.hist_epoch = 0
-        self.plot.clear()
-        self.history.clear()
+        self.plot.clear()  # the export's history is the session's: a restart keeps it
         self.markers.clear()
         self._recent.clear()
 
@@ -266,14 +273,18 @@ class DashboardState:
             run._recent.popleft()
         if _finite(event.train_loss) and _finite(event.val_loss):
             run.plot.append((event.epoch, event.train_loss, event.val_loss))
+        run.steps += 1
         run.history.append(
             (
+                run.steps,
+                self.restarts,
                 event.epoch,
                 event.train_loss,
                 event.val_loss,
                 event.train_accuracy,
                 event.val_accuracy,
                 event.learning_rate,
+                event.activation,
             )
         )
         # the headline score: accuracy, or R² for regression
@@ -286,6 +297,7 @@ class DashboardState:
             run.goal_epoch = event.epoch
         if event.layers:
             run.layers = event.layers
+            run.layers_activation = event.activation
             changed |= Changed.HISTS
             if any(
                 layer.pre_hist is not None or layer.post_hist is not None for layer in event.layers

@@ -54,13 +54,16 @@ class LayerHistograms(Widget):
         self._hist_epoch = 0
 
     def show(self, view: RunView) -> None:
-        key = (id(view.layers), id(view.hist_layers), view.activation)
+        # the activation the stats were measured under, not the one just swapped in: "sat —"
+        # beside a ReLU-shaped histogram read as if tanh had no saturated units
+        activation = view.layers_activation or view.activation
+        key = (id(view.layers), id(view.hist_layers), activation)
         if key == self._key:
             return
         self._key = key
         changed_rows = len(view.layers) != len(self._layers)
         self._layers, self._hist_layers = view.layers, view.hist_layers
-        self._activation, self._hist_epoch = view.activation, view.hist_epoch
+        self._activation, self._hist_epoch = activation, view.hist_epoch
         self.refresh(layout=changed_rows)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:

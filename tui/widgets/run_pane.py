@@ -111,7 +111,13 @@ class RunPane(Vertical):
 
     def show_histograms(self, view: RunView, compact: bool, every_s: float = 0.0) -> None:
         hists = self.query_one(LayerHistograms)
-        if view.hist_epoch:
+        if view.hist_epoch and view.layers_activation not in ("", view.activation):
+            # swapped while paused: these are still the previous activation's layers
+            hists.border_title = (
+                f"layers at epoch {view.hist_epoch} · "
+                f"[$warning]{view.layers_activation}, before the swap[/]"
+            )
+        elif view.hist_epoch:
             sampling = f" · sampled every {every_s:g} s" if every_s else ""
             hists.border_title = f"layers at epoch {view.hist_epoch}{sampling}"
         else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
