@@ -12,6 +12,7 @@ from normtui.engine.commands import Command, JumpToEnd, Stop
 from normtui.engine.events import EpochEnd, Event
 from normtui.engine.log import LogError, LogFollower, read_log
 from normtui.engine.pacer import PACING_COMMANDS, Pacer
+from normtui.engine.sinks import Sink
 from normtui.engine.source_thread import SourceThread
 
 
@@ -38,6 +39,12 @@ class ReplaySource(SourceThread):
     @property
     def events(self) -> Sequence[Event]:
         return self._recording
+
+    def start(self, sink: Sink) -> None:
+        """Play from the first event: started again once played out, the replay starts over."""
+        self.position = 0
+        self.pacer.paused, self.pacer.step_credit = False, 0
+        super().start(sink)
 
     def _main(self) -> None:
         self.pacer.from_now()

@@ -54,6 +54,7 @@ PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~
 PRELOAD_JOIN_S = 10.0  # a ceiling, not a wait: ~0.1 s of work, seconds on a loaded machine
 PACE_STEPS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 LR_LIMITS = (1e-7, 10.0)
+REPLAY_AGAIN_SPEED = 20.0  # epochs/s: a replay shown all at once, played again
 MAX_NOTICES = 3  # notifications on screen at once, one per kind (the newest kinds)
 # The deadline for an exit after a signal, armed by `NormtuiApp.run` (a real terminal). Textual's
 # output thread can block for good on a terminal that hung up (seen: SSH dropped ~0.5 s after
@@ -112,6 +113,7 @@ class NormtuiApp(App[None]):
         self._started_source = False
         self._stopped_source = False
         self._log_ended = False
+        self._played_out = False  # a replay that has shown its last event
         self.exit_reason = "quit"
         self._dashboard = DashboardScreen(
             self._state, self._controls(), live=source.live, low_bandwidth=low_bandwidth
@@ -285,7 +287,22 @@ class NormtuiApp(App[None]):
         except NoMatches:  # the widgets are being torn down (exit)
             return False
         self._check_log_ended()
+        self._check_played_out()
         return waiting or bool(self._dashboard.dirty)
+
+    def _check_played_out(self) -> None:
+        """A replay's thread has emitted its last event: space now plays it again."""
+        if (
+            self._played_out
+            or not self._playback
+            or not self._started_source
+            or not self._source.join(0)
+            or self._pump.pending
+        ):
+            return
+        self._played_out = True
+        self._dashboard.dirty |= Changed.STATUS
+        self._dashboard.show(self._controls(), force=True)
 
     def _check_log_ended(self) -> None:
         """A replay whose log stops without a session end: say so instead of "running"."""
@@ -362,6 +379,7 @@ class NormtuiApp(App[None]):
         return Controls(
             playback=self._playback,
             replay_speed=self._source.pace if self._playback else None,
+            played_out=self._played_out,
             keep_weights=self._keep_weights,
             pending_activation=self._pending_activation,
             low_bandwidth=self._low_bandwidth,
@@ -426,10 +444,31 @@ class NormtuiApp(App[None]):
         return f"{what}: r trains both runs again from the start"
 
     def action_toggle_pause(self) -> None:
+        if self._played_out:
+            self._play_again()
+            return
         self._send(commands.TogglePause())
 
     def action_step(self) -> None:
+        if self._played_out:
+            self.notify("the replay is over: space plays it again", kind="over", timeout=3)
+            return
         self._send(commands.Step())
+
+    def _play_again(self) -> None:
+        """Start a played-out replay over from its first event (animated: a replay shown all
+        at once plays again at REPLAY_AGAIN_SPEED epochs/s, or there would be nothing to see)."""
+        speed = self._source.pace
+        if speed is None:
+            speed = REPLAY_AGAIN_SPEED
+            self._source.send(commands.SetPace(speed))
+        self._played_out = self._log_ended = False
+        self._pump.drain()
+        self._state.start_over()
+        self._started_source = False
+        self._start_source()
+        self.notify(f"replaying from the start at {fmt_pace(speed)}", timeout=2, kind="pace")
+        self._dashboard.redraw()
 
     def action_restart(self) -> None:
         if not self._send(commands.Restart()):

@@ -152,3 +152,62 @@ async def test_export_after_a_restart_holds_every_epoch_with_segment_activation_
         ("1", "1", "tanh", "0.002"),
         ("1", "2", "tanh", "0.002"),
     ]
+
+
+def write_log(path, events: list[Event], config: SessionConfig) -> None:
+    from normtui.engine.log import LogWriter
+
+    writer = LogWriter(str(path), config.to_dict())
+    for event in events:
+        writer(event)
+    writer.close()
+
+
+async def test_a_replay_shows_the_recorded_swap_mode_its_own_speed_and_plays_again(
+    tmp_path,
+) -> None:
+    from conftest import wait_until
+
+    from normtui.engine.events import ActivationChanged, Restarted, SessionEnded
+    from normtui.engine.replay import ReplaySource as LogReplay
+
+    config = SessionConfig(dataset="wine")
+    events = running_session(config, 3)
+    events += [ActivationChanged(0.2, 3, "tanh", "relu", False), Restarted(0.2, "tanh", 1e-3)]
+    events += [fake_epoch(run, e, "tanh", 1e-3, 64, 1, e, e) for e in (1, 2) for run in RUN_NAMES]
+    events.append(SessionEnded(3.0, "completed", 2))
+    log = tmp_path / "restart-swap.jsonl"
+    write_log(log, events, config)
+    source = LogReplay(str(log), epochs_per_s=200)
+    app = make_app(source, config=config, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "Play again" in footer_text(app), timeout=120)
+        app.sync()
+        await pilot.pause()
+        bar = str(app.screen.query_one("#top-bar").render())
+        assert "swap: restart" in bar and "keep weights" not in bar
+        assert "n Step" not in footer_text(app)
+        first_view = app.state.runs["raw"]
+        await pilot.press("space")  # plays again from the first epoch, into a fresh state
+        await wait_until(pilot, lambda: app.state.runs["raw"] is not first_view, timeout=120)
+        await wait_until(pilot, lambda: app.state.ended is not None, timeout=120)
+        await wait_until(pilot, lambda: "Play again" in footer_text(app), timeout=120)
+        assert app.state.restarts == 1 and app.state.runs["raw"].epoch == 2
+
+
+def test_a_replayed_pane_shows_the_replay_speed_not_the_recorded_rate() -> None:
+    from normtui.tui.viewstate.state import DashboardState
+    from normtui.tui.widgets.run_pane import RunPane
+
+    config = SessionConfig(dataset="wine")
+    state = DashboardState(config)
+    for event in running_session(config, 4):
+        state.apply(event)
+    shown: list[str] = []
+    pane = RunPane("raw", "raw")
+    pane.query_one = lambda *a: type("T", (), {"show_markup": shown.append})()  # type: ignore
+    pane._show_subtitle = lambda: None  # type: ignore[method-assign]
+    pane.show_scalars(state.runs["raw"], replay_speed=5.0)
+    assert "5 ep/s" in shown[-1] and "20 ep/s" not in shown[-1]
+    pane.show_scalars(state.runs["raw"])
+    assert "20 ep/s" in shown[-1]

@@ -93,7 +93,9 @@ class DashboardScreen(Screen[None]):
     def _training_over(self) -> str:
         """The footer's `over`: a live session whose runs have all stopped."""
         state = self._state
-        if not self._live or self.controls.playback or state.started is None:
+        if self.controls.playback:
+            return "replay" if self.controls.played_out else ""
+        if not self._live or state.started is None:
             return ""
         if state.ended is not None:
             return "ended"
@@ -158,7 +160,12 @@ class DashboardScreen(Screen[None]):
             return
         for run, pane in self._panes.items():
             view = state.runs[run]
-            pane.show_scalars(view, compact=self.compact, log_ended=controls.log_ended)
+            pane.show_scalars(
+                view,
+                compact=self.compact,
+                log_ended=controls.log_ended,
+                replay_speed=controls.replay_speed if controls.playback else False,
+            )
             pane.show_gauges(view, state.goal_accuracy)
         self._comparison.show(state)
         if dirty & Changed.INFO:

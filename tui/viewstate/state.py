@@ -141,12 +141,19 @@ class DashboardState:
     def __init__(self, config: SessionConfig) -> None:
         """`config` is what was asked for, shown while loading; `SessionStarted` brings the
         engine's own."""
+        self._asked = config
         self.started: SessionStarted | None = None
+        # the recorded swap mode (keep weights or restart) of the latest swap; None: no swap yet
+        self.swap_keeps_weights: bool | None = None
         self.runs: dict[str, RunView] = {name: RunView(name) for name in RUN_NAMES}
         self.paused = False
         self.restarts = 0
         self.ended: SessionEnded | None = None
         self._adopt(config)
+
+    def start_over(self) -> None:
+        """Forget every event: a replay played again folds its events in anew."""
+        self.__init__(self._asked)  # type: ignore[misc]
 
     def _adopt(self, config: SessionConfig, *, regression: bool = False) -> None:
         self.config = config
@@ -248,6 +255,7 @@ class DashboardState:
 
     def _activation(self, event: ActivationChanged) -> Changed:
         self.activation = event.activation
+        self.swap_keeps_weights = event.keep_weights
         for run in self.runs.values():
             if not run.active:  # a finished or diverged run keeps the activation it trained with
                 continue

@@ -25,8 +25,9 @@ class KeyFooter(Footer):
 
     narrow: reactive[bool] = reactive(False, recompose=True)
     paused: reactive[bool] = reactive(False, recompose=True)  # space says what it will do
-    # Every run of a live session has stopped: "restart" (it waits for `r`), "ended" (gone).
-    # Pause and step have nothing left to act on, so the footer stops offering them.
+    # Every run of a live session has stopped: "restart" (it waits for `r`), "ended" (gone);
+    # or a replay has played out ("replay": space plays it again). Pause and step have nothing
+    # left to act on, so the footer stops offering them.
     over: reactive[str] = reactive("", recompose=True)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -37,6 +38,10 @@ class KeyFooter(Footer):
         for widget in super().compose():
             action = getattr(widget, "action", None)
             if self.narrow and action in HIDDEN_WHEN_NARROW:
+                continue
+            if self.over == "replay" and action == "toggle_pause":
+                widget.description = "Play again"  # type: ignore[attr-defined]
+                yield widget
                 continue
             if self.over and action in ("toggle_pause", "step"):
                 if self.over == "restart" and action == "toggle_pause":

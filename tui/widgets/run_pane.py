@@ -73,9 +73,16 @@ class RunPane(Vertical):
         self.query_one(".run-header", TextLine).show_markup(markup)
 
     def show_scalars(
-        self, view: RunView, *, compact: bool = False, log_ended: bool = False
+        self,
+        view: RunView,
+        *,
+        compact: bool = False,
+        log_ended: bool = False,
+        replay_speed: float | bool | None = False,
     ) -> None:
-        """`log_ended`: a replayed log ran out without a session end (cut off, or still written)."""
+        """`log_ended`: a replayed log ran out without a session end (cut off, or still written).
+        `replay_speed`: a replay's own speed in epochs/s (None all at once; False: not a replay),
+        shown instead of the rate the log was recorded at."""
         last = view.last
         status = "end of log" if log_ended and view.status in ("running", "paused") else view.status
         parts = [status_badge(status)]
@@ -87,7 +94,10 @@ class RunPane(Vertical):
             if not stopped_by_fault:  # leave the room to the reason
                 parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
             rate = view.epochs_per_s  # a rate only while it is running: paused trains nothing
-            if rate is not None and status == "running" and not compact:
+            if replay_speed is not False:
+                if replay_speed is not None and status == "running" and not compact:
+                    parts.append(f"[dim]{replay_speed:g} ep/s[/]")  # the replay's, not recorded
+            elif rate is not None and status == "running" and not compact:
                 parts.append(f"[dim]{rate:.0f} ep/s[/]")
         if view.diverged_epoch is not None:
             parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")

@@ -22,6 +22,7 @@ class Controls:
     live: bool = True
     playback: bool = False  # a replay: it shows its own speed instead of the recorded pace
     replay_speed: float | None = None  # epochs/s; None = all at once
+    played_out: bool = False  # a replay that has shown its last event (space plays it again)
     log_ended: bool = False  # a replay played every event and the log has no session end
 
 
@@ -59,9 +60,16 @@ def top_bar_markup(
     activation = state.activation
     if controls.pending_activation and controls.pending_activation != activation:
         activation = f"{activation} [$warning]→ {controls.pending_activation}…[/]"
-    swap = "keep weights" if controls.keep_weights else "restart"
-    if compact:
-        swap = "keep" if controls.keep_weights else "restart"
+    # live: the mode the next swap will use (`k`); a log: the mode its latest swap was recorded
+    # with, or none before any swap (the viewer's own setting says nothing about the recording)
+    keeps = controls.keep_weights if controls.live else state.swap_keeps_weights
+    if keeps is None:
+        swap_note = ""
+    else:
+        swap = "keep weights" if keeps else "restart"
+        if compact:
+            swap = "keep" if keeps else "restart"
+        swap_note = f" [dim]({'' if compact else 'swap: '}{swap})[/]"
     parts = ["[b $primary]normtui[/]"]
     # the session's state first: a long dataset name or shape must not push it off the screen
     if state.ended is not None:
@@ -75,7 +83,7 @@ def top_bar_markup(
         parts.append("[$warning]❚❚ paused[/]")
     parts += [
         data,
-        f"act [b]{activation}[/b] [dim]({'' if compact else 'swap: '}{swap})[/]",
+        f"act [b]{activation}[/b]{swap_note}",
         f"lr [b]{fmt_lr(state.learning_rate)}[/b]",
     ]
     if not controls.playback:  # a replay shows its own speed instead (below)
