@@ -53,6 +53,7 @@ SPREAD_FLOOR = 1e-9  # a feature whose std is below this share of the largest co
 MAX_EPOCHS = 10_000_000
 MAX_HIDDEN_WIDTH = 65_536
 MAX_HIDDEN_LAYERS = 16
+MAX_SEEDS = 256
 # Memory guards, checked before anything is allocated. A weight costs ~40 bytes across both runs
 # (weights, gradients, Adam's two moments, the shared initial copy); an activation value is kept
 # a few times over (pre- and post-activation, autograd). Beyond these a run would be killed by
@@ -82,6 +83,7 @@ class SessionConfig:
     batch_size: int | None = None  # None = full batch, as the origin post
     epochs: int | None = 100  # None = until stopped
     seed: int = 0
+    seeds: int = 1  # members per run: member k trains under seed + k (its init, split, batches)
     val_split: float = 0.2
     device: str = "auto"
     goal_accuracy: float = 0.95
@@ -145,7 +147,7 @@ def validate(config: SessionConfig) -> None:
     for width in config.hidden:
         if not 1 <= width <= MAX_HIDDEN_WIDTH:
             raise ConfigError(f"hidden width {width} out of range 1..{MAX_HIDDEN_WIDTH}")
-    check_model_size(config.hidden)
+    check_model_size(config.hidden, members=config.seeds)
     if not (0.0 < config.lr <= 10.0) or config.lr != config.lr:
         raise ConfigError(f"lr {config.lr} out of range: must be > 0 and <= 10")
     if config.batch_size is not None and config.batch_size < 1:
@@ -169,6 +171,13 @@ def validate(config: SessionConfig) -> None:
         raise ConfigError(f"pace {config.pace} out of range: epochs per second must be > 0")
     if config.seed < 0 or config.seed > 2**32 - 1:
         raise ConfigError(f"seed {config.seed} out of range 0..{2**32 - 1}")
+    if not 1 <= config.seeds <= MAX_SEEDS:
+        raise ConfigError(f"seeds {config.seeds} out of range 1..{MAX_SEEDS}")
+    if config.seed + config.seeds - 1 > 2**32 - 1:
+        raise ConfigError(
+            f"seeds {config.seed}..{config.seed + config.seeds - 1} pass the largest seed"
+            f" {2**32 - 1}; use a smaller --seed"
+        )
     if not 2 <= config.hist_bins <= 256:
         raise ConfigError(f"histogram bins {config.hist_bins} out of range 2..256")
     if not config.hist_interval_s >= 0:  # also refuses nan
@@ -183,7 +192,11 @@ def _count(n: int) -> str:
 
 
 def check_model_size(
-    hidden: tuple[int, ...], n_features: int = 0, n_classes: int = 0, rows_per_pass: int = 0
+    hidden: tuple[int, ...],
+    n_features: int = 0,
+    n_classes: int = 0,
+    rows_per_pass: int = 0,
+    members: int = 1,
 ) -> None:
     """ConfigError when the MLP would not fit in memory; zeros skip what is not known yet.
 
@@ -191,20 +204,23 @@ def check_model_size(
     features, classes and the rows of the largest pass once the data is loaded.
     """
     widths = [w for w in (n_features, *hidden, n_classes) if w]
-    weights = sum(a * b + b for a, b in itertools.pairwise(widths))
+    weights = members * sum(a * b + b for a, b in itertools.pairwise(widths))
     shown = ",".join(str(w) for w in hidden)
+    times = f" x {members} seeds" if members > 1 else ""
+    fewer = " or fewer --seeds" if members > 1 else ""
     if weights > MAX_WEIGHTS:
         where = f" for {n_features} features" if n_features else ""
         raise ConfigError(
-            f"hidden {shown}{where} needs {_count(weights)} weights per model;"
-            f" at most {_count(MAX_WEIGHTS)} fit in memory: use narrower or fewer layers"
+            f"hidden {shown}{where}{times} needs {_count(weights)} weights"
+            f" per {'run' if members > 1 else 'model'};"
+            f" at most {_count(MAX_WEIGHTS)} fit in memory: use narrower or fewer layers{fewer}"
         )
-    activations = rows_per_pass * sum(hidden)
+    activations = members * rows_per_pass * sum(hidden)
     if activations > MAX_ACTIVATIONS:
         raise ConfigError(
-            f"hidden {shown} on {rows_per_pass:,} rows at once needs {_count(activations)}"
-            f" activation values; at most {_count(MAX_ACTIVATIONS)} fit in memory:"
-            " use narrower layers, a smaller --batch-size or a smaller --val-split"
+            f"hidden {shown}{times} on {rows_per_pass:,} rows at once needs"
+            f" {_count(activations)} activation values; at most {_count(MAX_ACTIVATIONS)} fit in"
+            f" memory: use narrower layers, a smaller --batch-size or a smaller --val-split{fewer}"
         )
 
 

@@ -37,7 +37,7 @@ from normtui.engine.table import (
 MIN_CSV_ROWS = MIN_ROWS
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values is taken as regression
 
-__all__ = ["DataError", "Dataset", "PreparedData", "load_dataset", "prepare"]
+__all__ = ["DataError", "Dataset", "PreparedData", "load_dataset", "prepare", "prepare_members"]
 
 
 @dataclass(frozen=True)
@@ -585,6 +585,7 @@ def prepare(
         n_features=len(feature_names),
         n_classes=len(dataset.class_names) or 1,
         rows_per_pass=max(batch, len(val)),
+        members=config.seeds,
     )
     train_scaled, val_scaled = X_train.copy(), X_val.copy()
     if n_numeric:
@@ -610,4 +611,21 @@ def prepare(
         imputed_cells=_missing_cells(dataset),
         dropped_rows=dataset.dropped_rows,
         target_unit=target_unit,
+    )
+
+
+def prepare_members(
+    config: SessionConfig,
+    dataset: Dataset | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[PreparedData, ...]:
+    """One `prepare` per member: member k splits and fits its scalers under seed `seed + k`.
+
+    The dataset is loaded once. Every split has the same sizes (the same validation share of
+    the same rows), so the members' arrays stack into [members, rows, features].
+    """
+    dataset = dataset if dataset is not None else load_dataset(config, progress)
+    return tuple(
+        prepare(config if k == 0 else config.replace(seed=config.seed + k), dataset)
+        for k in range(config.seeds)
     )

@@ -1,12 +1,20 @@
-"""The MLP both runs train, and the activation registry it swaps between."""
+"""The MLP both runs train, the batched ensemble of them, and the activation registry.
+
+A run trains N members (seeds seed..seed+N-1) as one `EnsembleMLP`: each weight carries a
+leading member dimension and one batched matmul serves every member, so N small models cost
+about one where the step is bound by kernel dispatch. Members never mix: each member's output,
+loss and gradient depend on its own slice only, and the optimizers normtui offers update
+elementwise, so one optimizer over the stacked tensors is N independent optimizers.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
+from torch.nn import functional
 
 from normtui.engine.config import ACTIVATIONS, ConfigError
 
@@ -82,6 +90,121 @@ class MLP(nn.Module):
         self.activation_name = name
         added = [p for act in self.activations for p in act.parameters()]
         return removed, added
+
+
+class MemberLinear(nn.Module):
+    """N members' Linear layers as one: weight [N, out, in], bias [N, out], inputs [N, rows, in].
+
+    One member keeps nn.Linear's own 2-D weight and kernel, so a one-seed run is bit for bit
+    the model it always was.
+    """
+
+    def __init__(self, linears: Sequence[nn.Linear]) -> None:
+        super().__init__()
+        self.members = len(linears)
+        self.in_features = linears[0].in_features
+        self.out_features = linears[0].out_features
+        if self.members == 1:
+            weight, bias = linears[0].weight.detach(), linears[0].bias.detach()
+        else:
+            weight = torch.stack([linear.weight.detach() for linear in linears])
+            bias = torch.stack([linear.bias.detach() for linear in linears])
+        self.weight = nn.Parameter(weight.clone())
+        self.bias = nn.Parameter(bias.clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.members == 1:
+            return functional.linear(x, self.weight, self.bias)
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
+
+    def member_weight(self, k: int) -> torch.Tensor:
+        return self.weight if self.members == 1 else self.weight[k]
+
+
+class MemberPReLU(nn.Module):
+    """PReLU with one learnable slope per unit and member: weight [N, width] ([width] for one)."""
+
+    def __init__(self, members: int, width: int) -> None:
+        super().__init__()
+        self.members = members
+        shape = (width,) if members == 1 else (members, width)
+        self.weight = nn.Parameter(torch.full(shape, 0.25))  # nn.PReLU's initial slope
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.members == 1:
+            return functional.prelu(x[0], self.weight).unsqueeze(0)
+        return torch.where(x > 0, x, self.weight.unsqueeze(1) * x)
+
+
+def make_member_activation(name: str, width: int, members: int) -> nn.Module:
+    """The activation for N members: elementwise ones are shared, PReLU has per-member slopes."""
+    if name == "prelu":
+        return MemberPReLU(members, width)
+    return make_activation(name, width)
+
+
+class EnsembleMLP(nn.Module):
+    """N MLPs (member k initialised as `MLP` under seed `seeds[k]`) trained as one model.
+
+    Inputs are [N, rows, features], outputs [N, rows, outputs]: member k sees only its slice.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        hidden: tuple[int, ...],
+        n_outputs: int,
+        activation: str,
+        seeds: Sequence[int],
+    ) -> None:
+        super().__init__()
+        singles = []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            singles.append(MLP(in_features, hidden, n_outputs, activation))
+        self.members = len(singles)
+        self.activation_name = activation
+        self.linears = nn.ModuleList(
+            MemberLinear([single.linears[i] for single in singles]) for i in range(len(hidden))
+        )
+        self.activations = nn.ModuleList(
+            make_member_activation(activation, width, self.members) for width in hidden
+        )
+        self.head = MemberLinear([single.head for single in singles])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for linear, activation in zip(self.linears, self.activations, strict=True):
+            x = activation(linear(x))
+        return self.head(x)
+
+    def forward_recording(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Forward pass that also returns each hidden layer's pre- and post-activation values."""
+        pres: list[torch.Tensor] = []
+        posts: list[torch.Tensor] = []
+        for linear, activation in zip(self.linears, self.activations, strict=True):
+            pre = linear(x)
+            x = activation(pre)
+            pres.append(pre)
+            posts.append(x)
+        return self.head(x), pres, posts
+
+    def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+        """Swap every hidden activation in place; return (removed, added) parameters."""
+        removed = [p for act in self.activations for p in act.parameters()]
+        device = self.head.weight.device
+        for index, linear in enumerate(self.linears):
+            self.activations[index] = make_member_activation(
+                name, linear.out_features, self.members
+            ).to(device)
+        self.activation_name = name
+        added = [p for act in self.activations for p in act.parameters()]
+        return removed, added
+
+    def member_parameters(self) -> int:
+        """Parameters of one member (what one of the N models has)."""
+        return sum(p.numel() for p in self.parameters()) // self.members
 
 
 def swap_optimizer_params(

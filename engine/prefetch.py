@@ -3,8 +3,8 @@
 Importing torch (~1.1 s) and scikit-learn (~1 s) one after the other is most of the time from
 `normtui` to the first plotted epoch. Both imports are mostly Python bytecode, so two threads
 only take turns on the GIL; a child process runs on another core. The child loads the dataset,
-splits it and fits the scaler with the same `data.prepare` the trainer would call, and sends the
-arrays back pickled; this process then never imports scikit-learn at all.
+splits it and fits the scaler per member with the same `data.prepare_members` the trainer would
+call, and sends the arrays back pickled; this process then never imports scikit-learn at all.
 
 The child has its own session (no terminal signals reach it), is killed on stop, and exits by
 itself within 0.1 s of its parent's death (a parent killed before it could stop the child: a
@@ -38,7 +38,7 @@ _CHILD_CODE = (
 
 
 class DataPrefetch:
-    """`prepare(config)` running in a child process; `result` waits for its answer."""
+    """`prepare_members(config)` running in a child process; `result` waits for its answer."""
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
@@ -69,8 +69,8 @@ class DataPrefetch:
             return None
         return cls(process)
 
-    def result(self, cancel: threading.Event) -> PreparedData | None:
-        """The prepared data, or None (stop requested, or prepare in-process instead).
+    def result(self, cancel: threading.Event) -> tuple[PreparedData, ...] | None:
+        """Each member's prepared data, or None (stop requested, or prepare in-process instead).
 
         Raises the child's `ConfigError` (a user error) unchanged.
         """
@@ -96,7 +96,9 @@ class DataPrefetch:
             return None
         if status == "error" and isinstance(value, ConfigError):
             raise value
-        return value if status == "ok" and isinstance(value, PreparedData) else None
+        if status != "ok" or not isinstance(value, tuple):
+            return None
+        return value if all(isinstance(data, PreparedData) for data in value) else None
 
     def close(self) -> None:
         """Kill the child if it still runs (idempotent)."""
@@ -135,11 +137,11 @@ def child_main() -> None:
     parent, config = pickle.load(sys.stdin.buffer)
     _exit_with(parent)
     from normtui.engine.data import (
-        prepare,  # numpy and, when it loads a preset or fits, scikit-learn
+        prepare_members,  # numpy and, when it loads a preset or fits, scikit-learn
     )
 
     try:
-        outcome: tuple[str, object] = ("ok", prepare(config))
+        outcome: tuple[str, object] = ("ok", prepare_members(config))
     except ConfigError as error:
         outcome = ("error", error)
     except Exception as error:  # the parent prepares in-process and reports it properly

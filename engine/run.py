@@ -1,4 +1,5 @@
-"""One run of the pair: a model, its optimizer and its (raw or scaled) data, all on the device."""
+"""One run of the pair: its members' batched model, one optimizer and their (raw or scaled) data,
+all on the device."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import torch
 from torch import nn
 
 from normtui.engine.config import RELU_FAMILY
-from normtui.engine.models import MLP, eager_step, make_optimizer, swap_optimizer_params
+from normtui.engine.models import (
+    EnsembleMLP,
+    eager_step,
+    make_optimizer,
+    swap_optimizer_params,
+)
 from normtui.engine.task import Task
 
 RUNNING, DIVERGED, FAILED, FINISHED = "running", "diverged", "failed", "finished"
@@ -42,19 +48,20 @@ class Cancelled(Exception):
 class RunEpoch:
     """One epoch's results, still on the device: nothing here has been synced to the host.
 
-    `values` is one flat vector (RUN_VALUE_NAMES, then LAYER_VALUE_NAMES per hidden layer) built
-    with a single stack, so the host sync of the epoch copies a handful of numbers per run. On
-    epochs that are not sampled (Run.detailed False) it holds RUN_VALUE_NAMES only and `pres`
-    and `posts` are empty.
+    `values` is [members, n_values] (RUN_VALUE_NAMES, then LAYER_VALUE_NAMES per hidden layer)
+    built with a single stack, so the host sync of the epoch copies a handful of numbers per
+    member. On epochs that are not sampled (Run.detailed False) it holds RUN_VALUE_NAMES only
+    and `pres` and `posts` are empty.
     """
 
     values: torch.Tensor
-    n_train: int
+    n_train: int  # rows per member
     n_val: int
     activation: str
-    pres: list[torch.Tensor]  # validation pre-activations per hidden layer
+    pres: list[torch.Tensor]  # validation pre-activations per hidden layer [members, rows, width]
     posts: list[torch.Tensor]  # validation post-activations per hidden layer
     seconds: float
+    alive: torch.Tensor | None = None  # [members] bool; None: no member has diverged
 
 
 def _has_mode_layers(model: nn.Module) -> bool:
@@ -63,13 +70,24 @@ def _has_mode_layers(model: nn.Module) -> bool:
     return any(isinstance(module, mode_types) for module in model.modules())
 
 
+def _member_norms(tensors: list[torch.Tensor], members: int) -> list[torch.Tensor]:
+    """Each tensor's L2 norm per member, [members] each (one member: the plain norm's kernel)."""
+    if members == 1:
+        return [norm.reshape(1) for norm in torch._foreach_norm(tensors)]
+    return [torch.linalg.vector_norm(t.flatten(1), dim=1) for t in tensors]
+
+
 class Run:
-    """A model trained on one input transform; the session keeps two of these in lockstep."""
+    """N members trained on one input transform; the session keeps two of these in lockstep.
+
+    Tensors carry the member dimension first: X_train [members, rows, features], y_train
+    [members, rows]; member k has its own split (seed + k), all of the same size.
+    """
 
     def __init__(
         self,
         name: str,
-        model: MLP,
+        model: EnsembleMLP,
         optimizer_name: str,
         lr: float,
         tensors: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
@@ -81,13 +99,18 @@ class Run:
         self.optimizer = make_optimizer(optimizer_name, list(model.parameters()), lr)
         self._step = eager_step(self.optimizer)  # no torch._dynamo import, no profiler hooks
         self.X_train, self.y_train, self.X_val, self.y_val = tensors
+        self.members = model.members
         self.task = task  # issue 14 hook: the loss and the hit count come from the task
-        self.criterion = task.loss
         self.status = RUNNING
         self.elapsed_s = 0.0
-        self._zero = torch.zeros((), device=self.X_train.device)
+        device = self.X_train.device
+        self._zero = torch.zeros(self.members, device=device)
+        self._rows = torch.arange(self.members, device=device).unsqueeze(1)
         self._batch_weights: dict[tuple[int, int], torch.Tensor] = {}
         self._mode_layers = _has_mode_layers(model)
+        # Members whose loss left the finite numbers: left out of every mean and pooled value.
+        self.alive = [True] * self.members
+        self._alive_mask: torch.Tensor | None = None
         # Per-layer stats (and the activations histograms are built from) for this epoch? The
         # trainer sets it per epoch: they cost more than the post's whole step on tiny models.
         self.detailed = True
@@ -105,6 +128,11 @@ class Run:
         swap_optimizer_params(self.optimizer, removed, added, self.lr)
         self._mode_layers = _has_mode_layers(self.model)
 
+    def member_diverged(self, k: int) -> None:
+        """Leave member k out from now on (its numbers are no longer reported or pooled)."""
+        self.alive[k] = False
+        self._alive_mask = torch.tensor(self.alive, device=self._zero.device)
+
     def _weights(self, n_train: int, batch_size: int) -> torch.Tensor:
         """Each mini-batch's share of the epoch (the last one may be smaller), cached."""
         key = (n_train, batch_size)
@@ -119,18 +147,18 @@ class Run:
         batch_size: int,
         cancel: threading.Event | None = None,
     ) -> RunEpoch:
-        """One pass over the training data (in `order`, or as stored for full batch).
+        """One pass over the training data (`order` [members, rows], or as stored: full batch).
 
-        Per step it adds only what the epoch's loss and accuracy need (a detached loss and a
-        correct count); everything else is computed once, after the pass, on the device.
+        Per step it adds only what the epoch's loss and accuracy need (detached losses and
+        correct counts per member); everything else is computed once, after the pass.
         """
         started = time.perf_counter()
-        model, optimizer, criterion = self.model, self.optimizer, self.criterion
+        model, optimizer, task = self.model, self.optimizer, self.task
         detailed = self.detailed
         weights_before = (
             [linear.weight.detach().clone() for linear in model.linears] if detailed else []
         )
-        n_train = self.X_train.shape[0]
+        n_train = self.X_train.shape[1]
         losses: list[torch.Tensor] = []
         corrects: list[torch.Tensor] = []
         mode_layers = self._mode_layers
@@ -140,23 +168,26 @@ class Run:
             if cancel is not None and start and cancel.is_set():
                 raise Cancelled
             if order is None:
-                inputs = self.X_train[start : start + batch_size]
-                targets = self.y_train[start : start + batch_size]
+                inputs = self.X_train[:, start : start + batch_size]
+                targets = self.y_train[:, start : start + batch_size]
             else:
-                index = order[start : start + batch_size]
-                inputs, targets = self.X_train[index], self.y_train[index]
+                index = order[:, start : start + batch_size]
+                inputs, targets = self.X_train[self._rows, index], self.y_train[self._rows, index]
             optimizer.zero_grad(set_to_none=True)
             outputs = model(inputs)
-            loss = criterion(outputs, targets)
+            loss, member_losses = task.member_loss(outputs, targets)
             loss.backward()
             self._step()
-            losses.append(loss.detach())
-            corrects.append(self.task.hits(outputs.detach(), targets))
+            losses.append(member_losses.detach())
+            corrects.append(task.member_hits(outputs.detach(), targets))
         if len(losses) == 1:
             train_loss, train_correct = losses[0], corrects[0]
+        elif self.members == 1:  # the one-seed arithmetic, to the bit
+            train_loss = (torch.stack(losses)[:, 0] @ self._weights(n_train, batch_size))[None]
+            train_correct = torch.stack(corrects).sum().reshape(1)
         else:
-            train_loss = torch.stack(losses) @ self._weights(n_train, batch_size)
-            train_correct = torch.stack(corrects).sum()
+            train_loss = self._weights(n_train, batch_size) @ torch.stack(losses)
+            train_correct = torch.stack(corrects).sum(dim=0)
         if mode_layers:
             model.eval()
         if detailed:
@@ -167,6 +198,18 @@ class Run:
         self.elapsed_s += result.seconds
         return result
 
+    def _epoch(self, values: list[torch.Tensor], pres: list, posts: list) -> RunEpoch:
+        return RunEpoch(
+            values=torch.stack(values, dim=1),  # counts are promoted to the loss dtype
+            n_train=self.X_train.shape[1],
+            n_val=self.X_val.shape[1],
+            activation=self.model.activation_name,
+            pres=pres,
+            posts=posts,
+            seconds=0.0,
+            alive=self._alive_mask,
+        )
+
     @torch.no_grad()
     def _evaluate_losses(self, train_loss: torch.Tensor, train_correct: torch.Tensor) -> RunEpoch:
         """Validation loss and accuracy only: what every epoch carries."""
@@ -174,18 +217,10 @@ class Run:
         values = [
             train_loss,
             train_correct,
-            self.criterion(logits, self.y_val),
-            self.task.hits(logits, self.y_val),
+            self.task.member_loss(logits, self.y_val)[1],
+            self.task.member_hits(logits, self.y_val),
         ]
-        return RunEpoch(
-            values=torch.stack(values),
-            n_train=self.X_train.shape[0],
-            n_val=self.X_val.shape[0],
-            activation=self.model.activation_name,
-            pres=[],
-            posts=[],
-            seconds=0.0,
-        )
+        return self._epoch(values, [], [])
 
     @torch.no_grad()
     def _evaluate(
@@ -194,39 +229,48 @@ class Run:
         train_loss: torch.Tensor,
         train_correct: torch.Tensor,
     ) -> RunEpoch:
-        """Validation pass recording activations, and every per-layer number in one vector."""
-        model = self.model
+        """Validation pass recording activations, and every per-layer number per member."""
+        model, members = self.model, self.members
         logits, pres, posts = model.forward_recording(self.X_val)
         values = [
             train_loss,
             train_correct,
-            self.criterion(logits, self.y_val),
-            self.task.hits(logits, self.y_val),
+            self.task.member_loss(logits, self.y_val)[1],
+            self.task.member_hits(logits, self.y_val),
         ]
         activation = model.activation_name
         linears = list(model.linears)
         grads = [linear.weight.grad for linear in linears]
         if all(grad is not None for grad in grads):
-            grad_norms = list(torch._foreach_norm(grads))
+            grad_norms = _member_norms(grads, members)
         else:
-            grad_norms = [self._zero if g is None else g.norm() for g in grads]
+            grad_norms = [
+                self._zero if g is None else _member_norms([g], members)[0] for g in grads
+            ]
         weights_now = [linear.weight.detach() for linear in linears]
-        before_norms = torch._foreach_norm(weights_before)
-        update_norms = torch._foreach_norm(torch._foreach_sub(weights_now, weights_before))
+        before_norms = _member_norms(weights_before, members)
+        update_norms = _member_norms(list(torch._foreach_sub(weights_now, weights_before)), members)
         zero = self._zero
+        relu_family = activation in RELU_FAMILY
         for index, (pre, post) in enumerate(zip(pres, posts, strict=True)):
-            pre_min, pre_max = torch.aminmax(pre)
-            if pre.numel() > 1:
-                pre_std, pre_mean = torch.std_mean(pre)
+            if members == 1:  # the one-seed reductions, to the bit
+                pre_min, pre_max = (v.reshape(1) for v in torch.aminmax(pre[0]))
+                if pre[0].numel() > 1:
+                    pre_std, pre_mean = (v.reshape(1) for v in torch.std_mean(pre[0]))
+                else:
+                    pre_std, pre_mean = zero, pre[0].mean().reshape(1)
             else:
-                pre_std, pre_mean = zero, pre.mean()
-            relu_family = activation in RELU_FAMILY
-            dead = (pre.amax(dim=0) <= 0).sum() if relu_family else zero
-            zeros = (post == 0).sum() if relu_family else zero
+                pre_min, pre_max = pre.amin(dim=(1, 2)), pre.amax(dim=(1, 2))
+                if pre[0].numel() > 1:
+                    pre_std, pre_mean = torch.std_mean(pre, dim=(1, 2))
+                else:
+                    pre_std, pre_mean = zero, pre.mean(dim=(1, 2))
+            dead = (pre.amax(dim=1) <= 0).sum(dim=1) if relu_family else zero
+            zeros = (post == 0).sum(dim=(1, 2)) if relu_family else zero
             if activation == "tanh":
-                saturated = (post.abs() > 0.97).sum()
+                saturated = (post.abs() > 0.97).sum(dim=(1, 2))
             elif activation == "sigmoid":
-                saturated = ((post < 0.03) | (post > 0.97)).sum()
+                saturated = ((post < 0.03) | (post > 0.97)).sum(dim=(1, 2))
             else:
                 saturated = zero
             values += [
@@ -241,12 +285,4 @@ class Run:
                 before_norms[index],
                 update_norms[index],
             ]
-        return RunEpoch(
-            values=torch.stack(values),  # counts are promoted to the loss dtype
-            n_train=self.X_train.shape[0],
-            n_val=self.X_val.shape[0],
-            activation=activation,
-            pres=pres,
-            posts=posts,
-            seconds=0.0,
-        )
+        return self._epoch(values, pres, posts)

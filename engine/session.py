@@ -193,8 +193,17 @@ class Session(SourceThread):
                     layers=host.layers,
                     train_r2=host.train_r2,
                     val_r2=host.val_r2,
+                    members=host.members,
                 )
             )
+        for name, members in outcome.member_diverged.items():
+            for member, loss in members:
+                self._emit(
+                    RunDiverged(
+                        time_s=self._now(), run=name, epoch=self.epoch, loss=loss, member=member
+                    )
+                )
+        # member None: the whole run (its last member, or its only one) has diverged
         for name, loss in outcome.diverged.items():
             self._emit(RunDiverged(time_s=self._now(), run=name, epoch=self.epoch, loss=loss))
         for name, error in outcome.failed.items():

@@ -1,4 +1,5 @@
-"""Turn both runs' on-device epoch results into host numbers with one sync per epoch.
+"""Turn both runs' on-device epoch results into host numbers with one sync per epoch, and fold
+a run's members into its numbers.
 
 Histograms use bin edges shared by both runs so they can be drawn on one axis. Pre- and
 post-activations are binned on an asinh axis: a raw run's range of ±1e3 and a normalized run's
@@ -8,12 +9,13 @@ reported in real units.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
 from normtui.engine.config import RELU_FAMILY, SATURATING
-from normtui.engine.events import Histogram, LayerStats
+from normtui.engine.events import Histogram, LayerStats, Members
 from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
 from normtui.engine.task import Task
 
@@ -27,21 +29,26 @@ class HostEpoch:
     layers: tuple[LayerStats, ...]
     train_r2: float | None = None  # regression (then the accuracies are NaN)
     val_r2: float | None = None
+    members: Members | None = None  # several seeds: each member's numbers (see `fold_members`)
 
 
-# Histograms bin at most this many validation rows per layer: 32 bins need no more, and on a
-# large validation set (10k rows x 512 units) binning every value cost ~30% of an epoch.
+# Histograms bin at most this many validation rows per layer and member: 32 bins need no more,
+# and on a large validation set (10k rows x 512 units) binning every value cost ~30% of an epoch.
 HIST_MAX_ROWS = 512
 
 
 def _shared_counts(
-    values: list[torch.Tensor], bins: int
+    values: list[torch.Tensor], alive: list[torch.Tensor | None], bins: int
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Edges spanning every finite value of every run, and each run's counts on them.
+    """Edges spanning every finite value of every run's live members, and each member's counts
+    on them ([members, bins] per run).
 
     Masks instead of boolean indexing, so nothing here waits for the device.
     """
-    finite = [torch.isfinite(v) for v in values]
+    finite = []
+    for v, mask in zip(values, alive, strict=True):
+        ok = torch.isfinite(v)
+        finite.append(ok if mask is None else ok & mask.view(-1, *([1] * (v.dim() - 1))))
     inf = torch.tensor(float("inf"), device=values[0].device, dtype=values[0].dtype)
     low = torch.stack(
         [torch.where(f, v, inf).amin() for v, f in zip(values, finite, strict=True)]
@@ -55,9 +62,14 @@ def _shared_counts(
     edges = low + span * torch.arange(bins + 1, device=low.device, dtype=low.dtype) / bins
     counts = []
     for v, f in zip(values, finite, strict=True):
+        members = v.shape[0]
         index = torch.nan_to_num((v - low) / span * bins).floor().clamp(0, bins - 1).long()
         index = torch.where(f, index, torch.full_like(index, bins))  # non-finite: a dropped bin
-        counts.append(torch.bincount(index.flatten(), minlength=bins + 1)[:bins])
+        if members > 1:  # one bincount for every member: member k's bins start at k*(bins+1)
+            offsets = torch.arange(members, device=v.device) * (bins + 1)
+            index = index + offsets.view(-1, *([1] * (v.dim() - 1)))
+        flat = torch.bincount(index.flatten(), minlength=members * (bins + 1))
+        counts.append(flat.view(members, bins + 1)[:, :bins])
     return edges, counts
 
 
@@ -71,11 +83,12 @@ def _histograms(
 ) -> list[tuple[torch.Tensor, list[torch.Tensor]]]:
     """Per layer: (pre edges, post edges) and per run (pre counts, post counts), flattened."""
     per_layer = []
+    alive = [r.alive for r in results]
     for layer in range(len(results[0].pres)):
-        pres = [torch.asinh(r.pres[layer][:HIST_MAX_ROWS]) for r in results]
-        posts = [torch.asinh(r.posts[layer][:HIST_MAX_ROWS]) for r in results]
-        pre_edges, pre_counts = _shared_counts(pres, bins)
-        post_edges, post_counts = _shared_counts(posts, bins)
+        pres = [torch.asinh(r.pres[layer][:, :HIST_MAX_ROWS]) for r in results]
+        posts = [torch.asinh(r.posts[layer][:, :HIST_MAX_ROWS]) for r in results]
+        pre_edges, pre_counts = _shared_counts(pres, alive, bins)
+        post_edges, post_counts = _shared_counts(posts, alive, bins)
         edges = torch.sinh(torch.cat([pre_edges, post_edges]))  # back to real units
         per_layer.append((edges, [*pre_counts, *post_counts]))
     return per_layer
@@ -86,14 +99,15 @@ def _share(count: float, total: int, applies: bool) -> float | None:
 
 
 def to_host(
-    results: list[RunEpoch], with_histograms: bool, bins: int, task: Task
-) -> list[HostEpoch]:
-    """Sync everything to the host in one transfer and build per-run results.
+    results: list[RunEpoch], with_histograms: bool, bins: int, tasks: list[Task] | Task
+) -> list[list[HostEpoch]]:
+    """Sync everything to the host in one transfer: per run, one HostEpoch per member.
 
-    Per epoch that is one small vector per run (losses, correct counts, per-layer numbers);
-    histograms, when due, join the same transfer.
+    Per epoch that is one small vector per member (losses, correct counts, per-layer numbers);
+    histograms, when due, join the same transfer. `tasks[k]` turns member k's numbers into
+    metrics (each member has its own split, so its own R² baseline and target unit).
     """
-    parts: list[torch.Tensor] = [result.values for result in results]
+    parts: list[torch.Tensor] = [result.values.flatten() for result in results]
     sampled = bool(results[0].pres)  # per-layer numbers were computed this epoch
     histograms = _histograms(results, bins) if with_histograms and sampled else []
     if histograms:
@@ -101,7 +115,7 @@ def to_host(
         parts = [p.to(wide) for p in parts]
         for edges, counts in histograms:
             parts.append(edges.to(wide))
-            parts.extend(c.to(wide) for c in counts)
+            parts.extend(c.flatten().to(wide) for c in counts)
     flat = (torch.cat(parts) if len(parts) > 1 else parts[0]).tolist()  # the epoch's one sync
 
     cursor = 0
@@ -112,57 +126,156 @@ def to_host(
         cursor += n
         return chunk
 
+    members = [result.values.shape[0] for result in results]
     n_layers = len(results[0].pres)
     n_run, n_layer = len(RUN_VALUE_NAMES), len(LAYER_VALUE_NAMES)
-    per_run = [take(n_run + n_layers * n_layer) for _ in results]
-    # hist[layer][run] = (pre Histogram, post Histogram)
-    hist: list[list[tuple[Histogram, Histogram]]] = []
+    per_member = [[take(n_run + n_layers * n_layer) for _ in range(m)] for m in members]
+    # hist[layer][run][member] = (pre Histogram, post Histogram)
+    hist: list[list[list[tuple[Histogram, Histogram]]]] = []
     for _ in histograms:
         edges = take(2 * (bins + 1))
         pre_edges, post_edges = tuple(edges[: bins + 1]), tuple(edges[bins + 1 :])
-        pre_counts = [tuple(int(c) for c in take(bins)) for _ in results]
-        post_counts = [tuple(int(c) for c in take(bins)) for _ in results]
+        pre_counts = [[tuple(int(c) for c in take(bins)) for _ in range(m)] for m in members]
+        post_counts = [[tuple(int(c) for c in take(bins)) for _ in range(m)] for m in members]
         hist.append(
             [
-                (Histogram(pre_edges, pre_counts[i]), Histogram(post_edges, post_counts[i]))
-                for i in range(len(results))
+                [
+                    (
+                        Histogram(pre_edges, pre_counts[r][k]),
+                        Histogram(post_edges, post_counts[r][k]),
+                    )
+                    for k in range(members[r])
+                ]
+                for r in range(len(results))
             ]
         )
 
-    host: list[HostEpoch] = []
-    for run_index, (result, values) in enumerate(zip(results, per_run, strict=True)):
-        train_loss, train_correct, val_loss, val_correct = values[:n_run]
+    task_of = tasks if isinstance(tasks, list) else [tasks] * max(members)
+    host: list[list[HostEpoch]] = []
+    for run_index, result in enumerate(results):
         relu_family = result.activation in RELU_FAMILY
         saturating = result.activation in SATURATING
-        layers = []
-        for layer in range(n_layers):
-            row = values[n_run + layer * n_layer : n_run + (layer + 1) * n_layer]
-            stats = dict(zip(LAYER_VALUE_NAMES, row, strict=True))
-            width = int(result.pres[layer].shape[1])
-            pre_hist, post_hist = hist[layer][run_index] if hist else (None, None)
-            layers.append(
-                LayerStats(
-                    layer=layer + 1,
-                    width=width,
-                    pre_min=stats["pre_min"],
-                    pre_max=stats["pre_max"],
-                    pre_mean=stats["pre_mean"],
-                    pre_std=stats["pre_std"],
-                    dead_fraction=_share(stats["dead_units"], width, relu_family),
-                    saturated_fraction=_share(
-                        stats["saturated_count"], result.posts[layer].numel(), saturating
-                    ),
-                    zero_fraction=_share(
-                        stats["zero_count"], result.posts[layer].numel(), relu_family
-                    ),
-                    grad_norm=stats["grad_norm"],
-                    update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
-                    pre_hist=pre_hist,
-                    post_hist=post_hist,
+        run_host = []
+        for k, values in enumerate(per_member[run_index]):
+            train_loss, train_correct, val_loss, val_correct = values[:n_run]
+            layers = []
+            for layer in range(n_layers):
+                row = values[n_run + layer * n_layer : n_run + (layer + 1) * n_layer]
+                stats = dict(zip(LAYER_VALUE_NAMES, row, strict=True))
+                width = int(result.pres[layer].shape[-1])
+                cells = result.posts[layer][0].numel()
+                pre_hist, post_hist = hist[layer][run_index][k] if hist else (None, None)
+                layers.append(
+                    LayerStats(
+                        layer=layer + 1,
+                        width=width,
+                        pre_min=stats["pre_min"],
+                        pre_max=stats["pre_max"],
+                        pre_mean=stats["pre_mean"],
+                        pre_std=stats["pre_std"],
+                        dead_fraction=_share(stats["dead_units"], width, relu_family),
+                        saturated_fraction=_share(stats["saturated_count"], cells, saturating),
+                        zero_fraction=_share(stats["zero_count"], cells, relu_family),
+                        grad_norm=stats["grad_norm"],
+                        update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
+                        pre_hist=pre_hist,
+                        post_hist=post_hist,
+                    )
                 )
+            metrics = task_of[k].metrics(
+                train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
             )
-        metrics = task.metrics(
-            train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
-        )
-        host.append(HostEpoch(layers=tuple(layers), **metrics))  # type: ignore[arg-type]
+            run_host.append(HostEpoch(layers=tuple(layers), **metrics))  # type: ignore[arg-type]
+        host.append(run_host)
     return host
+
+
+# -- several members folded into one run's numbers ------------------------------------------------
+
+
+def _mean(values: list[float]) -> float:
+    return math.fsum(values) / len(values) if values else math.nan
+
+
+def _optional_mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return _mean(known) if known else None
+
+
+def _span(values: list[float | None]) -> tuple[float, float] | None:
+    known = [v for v in values if v is not None]
+    return (min(known), max(known)) if known else None
+
+
+def _pooled(histograms: list[Histogram | None]) -> Histogram | None:
+    """Every member's counts summed on the shared edges."""
+    known = [h for h in histograms if h is not None]
+    if not known:
+        return None
+    counts = [sum(column) for column in zip(*(h.counts for h in known), strict=True)]
+    return Histogram(known[0].edges, tuple(counts))
+
+
+def _fold_layer(layers: list[LayerStats]) -> LayerStats:
+    """One layer over the live members: shares are the member mean with their min..max range,
+    histograms and pre_min/pre_max pooled, the pooled std from the members' means and stds (equal
+    sizes), norms and ratios the member mean."""
+    means = [layer.pre_mean for layer in layers]
+    pooled_mean = _mean(means)
+    within = _mean([layer.pre_std**2 for layer in layers])
+    between = _mean([(m - pooled_mean) ** 2 for m in means])
+    return LayerStats(
+        layer=layers[0].layer,
+        width=layers[0].width,
+        pre_min=min(layer.pre_min for layer in layers),
+        pre_max=max(layer.pre_max for layer in layers),
+        pre_mean=pooled_mean,
+        pre_std=math.sqrt(within + between) if math.isfinite(within + between) else math.nan,
+        dead_fraction=_optional_mean([layer.dead_fraction for layer in layers]),
+        saturated_fraction=_optional_mean([layer.saturated_fraction for layer in layers]),
+        zero_fraction=_optional_mean([layer.zero_fraction for layer in layers]),
+        grad_norm=_mean([layer.grad_norm for layer in layers]),
+        update_ratio=_mean([layer.update_ratio for layer in layers]),
+        pre_hist=_pooled([layer.pre_hist for layer in layers]),
+        post_hist=_pooled([layer.post_hist for layer in layers]),
+        dead_range=_span([layer.dead_fraction for layer in layers]),
+        saturated_range=_span([layer.saturated_fraction for layer in layers]),
+    )
+
+
+def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, ...]) -> HostEpoch:
+    """One run's epoch from its members' epochs: the mean over the live members (NaN when none
+    lives), with every member's numbers in `members`; a diverged member's numbers are NaN.
+
+    One member is the one-seed run itself: its own numbers, `members` None.
+    """
+    if len(members) == 1:
+        return members[0]
+    live = [m for m, ok in zip(members, alive, strict=True) if ok]
+    nan = math.nan
+
+    def each(values: list[float]) -> tuple[float, ...]:
+        return tuple(v if ok else nan for v, ok in zip(values, alive, strict=True))
+
+    regression = members[0].val_r2 is not None
+    train_scores = [m.train_r2 if regression else m.train_accuracy for m in members]
+    val_scores = [m.val_r2 if regression else m.val_accuracy for m in members]
+    n_layers = len(members[0].layers)
+    layers = tuple(_fold_layer([m.layers[i] for m in live]) for i in range(n_layers) if live)
+    return HostEpoch(
+        train_loss=_mean([m.train_loss for m in live]),
+        train_accuracy=_mean([m.train_accuracy for m in live]),
+        val_loss=_mean([m.val_loss for m in live]),
+        val_accuracy=_mean([m.val_accuracy for m in live]),
+        layers=layers,
+        train_r2=_mean([m.train_r2 for m in live]) if regression else None,  # type: ignore[misc]
+        val_r2=_mean([m.val_r2 for m in live]) if regression else None,  # type: ignore[misc]
+        members=Members(
+            seeds=seeds,
+            train_loss=each([m.train_loss for m in members]),
+            val_loss=each([m.val_loss for m in members]),
+            train_score=each(train_scores),  # type: ignore[arg-type]
+            val_score=each(val_scores),  # type: ignore[arg-type]
+            diverged=tuple(not ok for ok in alive),
+        ),
+    )

@@ -71,7 +71,7 @@ class Summarizer:
     def __call__(self, event: Event) -> None:
         if isinstance(event, EpochEnd):
             self._epoch(event)
-        elif isinstance(event, RunDiverged):
+        elif isinstance(event, RunDiverged) and event.member is None:  # the whole run
             run = self.runs[event.run]
             run.diverged, run.diverged_epoch = True, event.epoch
         elif isinstance(event, RunFailed):

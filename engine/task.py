@@ -60,6 +60,32 @@ class Task:
             return outputs.new_zeros(())
         return (outputs.argmax(dim=1) == targets).sum()
 
+    def member_loss(
+        self, outputs: torch.Tensor, targets: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(what backward() takes, each member's mean loss [N]) for outputs [N, rows, ...].
+
+        The members' losses are summed for backward: member k's parameters only see the
+        gradient of member k's own loss. One member computes exactly the one-seed loss.
+        """
+        if outputs.shape[0] == 1:
+            loss = self.loss(outputs[0], targets[0])
+            return loss, loss.reshape(1)
+        if self.regression:
+            each = functional.mse_loss(outputs.squeeze(-1), targets, reduction="none")
+        else:
+            each = functional.cross_entropy(
+                outputs.flatten(0, 1), targets.flatten(), reduction="none"
+            ).view(targets.shape)
+        per_member = each.mean(dim=1)
+        return per_member.sum(), per_member
+
+    def member_hits(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Correct predictions per member [N] (classification); regression counts none."""
+        if self.regression:
+            return outputs.new_zeros(outputs.shape[0])
+        return (outputs.argmax(dim=-1) == targets).sum(dim=-1)
+
     def metrics(
         self,
         train_loss: float,

@@ -22,19 +22,21 @@ import numpy as np
 import torch
 
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import PreparedData, prepare
+from normtui.engine.data import PreparedData, prepare_members
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES
-from normtui.engine.models import MLP, resolve_device
+from normtui.engine.models import EnsembleMLP, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
-from normtui.engine.stats import HostEpoch, to_host
+from normtui.engine.stats import HostEpoch, fold_members, to_host
 from normtui.engine.task import Task
 
 
 @dataclass
 class EpochOutcome:
     results: dict[str, HostEpoch] = field(default_factory=dict)
-    diverged: dict[str, str] = field(default_factory=dict)
+    diverged: dict[str, str] = field(default_factory=dict)  # every member has diverged
+    # Several seeds: members that diverged this epoch, as (member, loss), per run.
+    member_diverged: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     cancelled: bool = False
 
@@ -72,22 +74,34 @@ def _one_line(error: BaseException) -> str:
 
 
 class PairTrainer:
-    """Owns the two runs, their shared initialisation and their shared batch order."""
+    """Owns the two runs, their shared initialisation and their shared batch order.
+
+    Each run is `config.seeds` members trained as one batched model; member k of both runs
+    shares seed + k: its initial weights, its split (and the scaler fitted on it) and its batch
+    order.
+    """
 
     def __init__(
         self,
         config: SessionConfig,
         cancel: threading.Event | None = None,
-        data: PreparedData | None = None,
+        data: PreparedData | tuple[PreparedData, ...] | None = None,
     ) -> None:
-        """`data`: `prepare(config)` done elsewhere (see `prefetch`); None prepares it here."""
+        """`data`: `prepare_members(config)` done elsewhere (see `prefetch`); None: done here."""
         self.config = config
         self.cancel = cancel or threading.Event()
         self.device = resolve_device(config.device)
-        self.data: PreparedData = data if data is not None else prepare(config)
+        if data is None:
+            data = prepare_members(config)
+        self.member_data: tuple[PreparedData, ...] = (
+            (data,) if isinstance(data, PreparedData) else tuple(data)
+        )
+        self.seeds = tuple(config.seed + k for k in range(len(self.member_data)))
+        self.data: PreparedData = self.member_data[0]  # member 0 (seed): what describe() shows
         self.task = Task.of(self.data)
+        self.tasks = [Task.of(member) for member in self.member_data]
         self.batch_size = config.batch_size or len(self.data.y_train)
-        self.step_macs = step_macs(
+        self.step_macs = len(self.seeds) * step_macs(
             len(self.data.feature_names), config.hidden, self.task.n_outputs, self.batch_size
         )
         self.uses_threads, self.threads = plan_threads(
@@ -100,9 +114,14 @@ class PairTrainer:
             self._pool = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="normtui-run", initializer=self._init_worker
             )
+        members = self.member_data
         self._tensors = {
-            "raw": self._to_device(self.data.X_train_raw, self.data.X_val_raw),
-            "normalized": self._to_device(self.data.X_train_scaled, self.data.X_val_scaled),
+            "raw": self._to_device(
+                [m.X_train_raw for m in members], [m.X_val_raw for m in members]
+            ),
+            "normalized": self._to_device(
+                [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
+            ),
         }
         self._last_sample_s = -math.inf
         self._sample_next = True  # the first epoch after a (re)start or a swap is sampled
@@ -115,27 +134,30 @@ class PairTrainer:
             torch.set_num_threads(self.threads)
 
     def _to_device(
-        self, x_train: np.ndarray, x_val: np.ndarray
+        self, x_train: list[np.ndarray], x_val: list[np.ndarray]
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        def put(array: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
-            return torch.as_tensor(array, dtype=dtype).to(self.device)
+        """The members' arrays stacked: [members, rows, features] and [members, rows]."""
+
+        def put(arrays: list[np.ndarray], dtype: torch.dtype) -> torch.Tensor:
+            return torch.as_tensor(np.stack(arrays), dtype=dtype).to(self.device)
 
         return (
             put(x_train, torch.float32),
-            put(self.data.y_train, self.task.target_dtype),
+            put([m.y_train for m in self.member_data], self.task.target_dtype),
             put(x_val, torch.float32),
-            put(self.data.y_val, self.task.target_dtype),
+            put([m.y_val for m in self.member_data], self.task.target_dtype),
         )
 
     # -- set-up ------------------------------------------------------------------------------
     def restart(self, activation: str, lr: float) -> None:
-        """Fresh shared initialisation: one model seeded, the other its deep copy."""
-        torch.manual_seed(self.config.seed)
-        base = MLP(
+        """Fresh shared initialisation: one model (member k seeded seed + k), the other its deep
+        copy."""
+        base = EnsembleMLP(
             len(self.data.feature_names),
             self.config.hidden,
             self.task.n_outputs,
             activation,
+            self.seeds,
         ).to(self.device)
         twin = copy.deepcopy(base)
         self.runs = {
@@ -149,7 +171,7 @@ class PairTrainer:
                 self.task,
             ),
         }
-        self._order_generator = torch.Generator().manual_seed(self.config.seed)
+        self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
         self._sample_next, self._epoch = True, 0
 
     def describe(self) -> dict[str, Any]:
@@ -169,7 +191,7 @@ class PairTrainer:
             "n_numeric": data.n_numeric,
             "imputed_cells": data.imputed_cells,
             "dropped_rows": data.dropped_rows,
-            "parameters": sum(p.numel() for p in self.runs["raw"].model.parameters()),
+            "parameters": self.runs["raw"].model.member_parameters(),  # of one member
         }
 
     # -- commands ----------------------------------------------------------------------------
@@ -190,11 +212,13 @@ class PairTrainer:
 
     # -- training ----------------------------------------------------------------------------
     def batch_order(self) -> torch.Tensor | None:
-        """The shuffled order both runs use this epoch; None for full batch (the post's loop)."""
+        """The shuffled order both runs use this epoch, one row per member (member k's from
+        seed + k); None for full batch (the post's loop)."""
         n_train = len(self.data.y_train)
         if self.batch_size >= n_train:
             return None
-        return torch.randperm(n_train, generator=self._order_generator).to(self.device)
+        orders = [torch.randperm(n_train, generator=g) for g in self._order_generators]
+        return torch.stack(orders).to(self.device)
 
     def _sample_due(self) -> bool:
         """Whether this epoch computes per-layer stats and histograms.
@@ -247,18 +271,28 @@ class PairTrainer:
         if not trained:
             return outcome
         try:
-            hosts = to_host(list(trained.values()), detailed, self.config.hist_bins, self.task)
+            hosts = to_host(list(trained.values()), detailed, self.config.hist_bins, self.tasks)
         except Exception as error:  # e.g. the device was lost during the sync
             for name in trained:
                 self.runs[name].status = FAILED
                 outcome.failed[name] = _one_line(error)
             return outcome
-        for name, host in zip(trained, hosts, strict=True):
-            if not math.isfinite(host.train_loss):
-                self.runs[name].status = DIVERGED
-                outcome.diverged[name] = str(host.train_loss)
+        for name, members in zip(trained, hosts, strict=True):
+            run = self.runs[name]
+            newly = [
+                (k, str(member.train_loss))
+                for k, member in enumerate(members)
+                if run.alive[k] and not math.isfinite(member.train_loss)
+            ]
+            for k, _ in newly:
+                run.member_diverged(k)
+            if len(members) > 1 and newly:
+                outcome.member_diverged[name] = newly
+            if not any(run.alive):  # a run diverges when its last member does
+                run.status = DIVERGED
+                outcome.diverged[name] = newly[-1][1]
             else:
-                outcome.results[name] = host
+                outcome.results[name] = fold_members(members, run.alive, self.seeds)
         return outcome
 
     def close(self) -> None:

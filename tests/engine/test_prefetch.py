@@ -16,7 +16,7 @@ import torch
 
 from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import DataError, prepare
+from normtui.engine.data import DataError, prepare, prepare_members
 from normtui.engine.prefetch import DataPrefetch
 from normtui.engine.session import Session
 
@@ -32,20 +32,27 @@ def _fetch(config: SessionConfig):
 
 @pytest.mark.parametrize(
     "config",
-    [SessionConfig(dataset="wine"), SessionConfig(dataset="digits", scaler="quantile", seed=3)],
-    ids=["wine-standard", "digits-quantile"],
+    [
+        SessionConfig(dataset="wine"),
+        SessionConfig(dataset="digits", scaler="quantile", seed=3),
+        SessionConfig(dataset="wine", seed=2, seeds=3),
+    ],
+    ids=["wine-standard", "digits-quantile", "wine-3-seeds"],
 )
 def test_prefetched_data_equals_data_prepared_in_process(config: SessionConfig) -> None:
     fetched = _fetch(config)
-    local = prepare(config)
-    assert fetched is not None
-    for field in dataclasses.fields(local):
-        mine, theirs = getattr(local, field.name), getattr(fetched, field.name)
-        if isinstance(mine, np.ndarray):
-            assert mine.dtype == theirs.dtype
-            np.testing.assert_array_equal(mine, theirs, err_msg=field.name)
-        else:
-            assert mine == theirs, field.name
+    local = prepare_members(config)
+    assert fetched is not None and len(fetched) == len(local) == config.seeds
+    for k, (mine_member, their_member) in enumerate(zip(local, fetched, strict=True)):
+        if k == 0:  # member 0 is the one-seed data
+            np.testing.assert_array_equal(mine_member.X_train_raw, prepare(config).X_train_raw)
+        for field in dataclasses.fields(mine_member):
+            mine, theirs = getattr(mine_member, field.name), getattr(their_member, field.name)
+            if isinstance(mine, np.ndarray):
+                assert mine.dtype == theirs.dtype
+                np.testing.assert_array_equal(mine, theirs, err_msg=field.name)
+            else:
+                assert mine == theirs, field.name
 
 
 def test_a_user_error_in_the_child_is_raised_here_with_the_same_message(tmp_path) -> None:
