@@ -6,10 +6,11 @@ a viewer of logs never imports torch or scikit-learn.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from normtui.engine.commands import Command, JumpToEnd, Stop
-from normtui.engine.events import EpochEnd, Event
+from normtui.engine.events import EpochEnd, Event, SessionEnded
 from normtui.engine.log import LogError, LogFollower, read_log
 from normtui.engine.pacer import PACING_COMMANDS, Pacer
 from normtui.engine.sinks import Sink
@@ -96,27 +97,52 @@ class ReplaySource(SourceThread):
 
 
 class FollowSource(SourceThread):
-    """Follows a log another process is still writing, like `tail -f`, polling every 25 ms."""
+    """Follows a log another process is still writing, like `tail -f`, polling every 25 ms.
+
+    A log that does not exist yet (watch started before `train --log`) is waited for: `missing`
+    says so until it appears. A path that cannot become a log (a directory, no such directory,
+    no permission, a file that is not a log) still fails at once with a LogError.
+    """
 
     poll_interval_s = 0.025
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
-        self._follower = LogFollower(path)
-        self._follower.poll_header()
-        self.header = self._follower.header or {}
+        self.header: dict = {}
         self.error: str | None = None  # following failed: the viewer's own error, not the session's
+        self._follower: LogFollower | None = None
+        if not self._may_appear():
+            self._follower = LogFollower(path)
+            self._follower.poll_header()
+            self.header = self._follower.header or {}
+
+    def _may_appear(self) -> bool:
+        """No file yet, in a directory that exists: the writer has not started."""
+        directory = os.path.dirname(self.path) or "."
+        return not os.path.lexists(self.path) and os.path.isdir(directory)
+
+    @property
+    def missing(self) -> bool:
+        """The log does not exist yet (its first line will be read once it appears)."""
+        return self._follower is None
 
     def _main(self) -> None:
         try:
             while not self._stopping.is_set():
-                for event in self._follower.poll():
-                    self._sink(event)
+                if self._follower is None and not self._may_appear():
+                    self._follower = LogFollower(self.path)
+                if self._follower is not None:
+                    for event in self._follower.poll():
+                        self._sink(event)
                 command = self._channel.get(self.poll_interval_s)
                 if isinstance(command, Stop):
                     return
         except (LogError, OSError) as error:  # e.g. the disk under the log went away
             self.error = str(error)
+            if self._follower is None or self._follower.header is None:
+                # the file that appeared is not a log: end the viewer as a bad file would have
+                self._sink(SessionEnded(0.0, "error", 0, error=self.error, usage_error=True))
         finally:
-            self._follower.close()
+            if self._follower is not None:
+                self._follower.close()

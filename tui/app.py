@@ -90,8 +90,10 @@ class NormtuiApp(App[None]):
         low_bandwidth: bool = False,
         export_dir: Path | None = None,
         handle_signals: bool = True,
+        missing_log: str | None = None,
     ) -> None:
         super().__init__()
+        self._missing_log = missing_log  # `watch` started before its log exists
         self._source = source
         self._state = DashboardState(config)
         self._pump = EventPump(self._on_events)
@@ -380,6 +382,7 @@ class NormtuiApp(App[None]):
             playback=self._playback,
             replay_speed=self._source.pace if self._playback else None,
             played_out=self._played_out,
+            missing_log=self._still_missing(),
             keep_weights=self._keep_weights,
             pending_activation=self._pending_activation,
             low_bandwidth=self._low_bandwidth,
@@ -387,6 +390,12 @@ class NormtuiApp(App[None]):
             live=self._source.live,
             log_ended=self._log_ended,
         )
+
+    def _still_missing(self) -> str | None:
+        """The watched log's path while it does not exist yet (checked only until it does)."""
+        if self._missing_log is not None and os.path.lexists(self._missing_log):
+            self._missing_log = None
+        return self._missing_log
 
     def _show_controls(self) -> None:
         """A control value changed here (not by an event): the top bar shows it at once."""
@@ -654,6 +663,7 @@ def make_app(
     low_bandwidth: bool = False,
     export_dir: Path | None = None,
     handle_signals: bool = True,
+    missing_log: str | None = None,
 ) -> NormtuiApp:
     """Build the dashboard the same way for the CLI, replays and tests.
 
@@ -669,4 +679,5 @@ def make_app(
         low_bandwidth=low_bandwidth,
         export_dir=export_dir,
         handle_signals=handle_signals,
+        missing_log=missing_log,
     )

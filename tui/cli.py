@@ -362,7 +362,10 @@ def replay(log: str, speed: float, theme: str, low_bandwidth: bool) -> None:
 @click.option("--theme", default=DEFAULT_THEME, show_default=True, help="Theme name or TOML path.")
 @click.option("--low-bandwidth", is_flag=True, help="Redraw plots rarely: for slow SSH links.")
 def watch(log: str, theme: str, low_bandwidth: bool) -> None:
-    """Follow a log that `normtui train --log` is still writing (e.g. on a remote GPU box)."""
+    """Follow a log that `normtui train --log` is still writing (e.g. on a remote GPU box).
+
+    A LOG that does not exist yet is waited for (the dashboard says so) until it appears.
+    """
     from normtui.engine.replay import FollowSource
     from normtui.tui.viewer import run_viewer
 

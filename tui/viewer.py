@@ -27,6 +27,7 @@ def run_viewer(
         config=config_from_header(source.header),
         theme=theme,
         low_bandwidth=low_bandwidth,
+        missing_log=source.path if isinstance(source, FollowSource) and source.missing else None,
     )
     try:
         app.run()
@@ -38,5 +39,5 @@ def run_viewer(
     # session is in its events, on screen.
     if isinstance(source, FollowSource) and source.error:
         print(f"normtui: error: {source.error}", file=sys.stderr)
-        return 1
+        return 2 if app.return_code == 2 else 1  # 2: what appeared was not a log
     return app.return_code or 0

@@ -131,7 +131,12 @@ def test_device_mps_without_mps(run_main) -> None:
 def test_replay_and_watch_refuse_files_that_are_not_logs(run_main, tmp_path, command) -> None:
     path = write(tmp_path, "notes.jsonl", "just some notes\n")
     assert_usage_error(run_main([command, path]), "not a normtui log")
-    assert_usage_error(run_main([command, str(tmp_path / "absent.jsonl")]), "cannot read log")
+    assert_usage_error(
+        run_main([command, str(tmp_path / "no-such-dir" / "x.jsonl")]), "cannot read"
+    )
+    assert_usage_error(run_main([command, str(tmp_path)]), "is a directory")
+    if command == "replay":  # watch waits for a missing log to appear instead
+        assert_usage_error(run_main([command, str(tmp_path / "absent.jsonl")]), "cannot read log")
 
 
 def test_unknown_theme_lists_the_themes(run_main) -> None:

@@ -211,3 +211,37 @@ def test_a_replayed_pane_shows_the_replay_speed_not_the_recorded_rate() -> None:
     assert "5 ep/s" in shown[-1] and "20 ep/s" not in shown[-1]
     pane.show_scalars(state.runs["raw"])
     assert "20 ep/s" in shown[-1]
+
+
+async def test_watch_waits_for_a_log_that_does_not_exist_yet_and_says_so(tmp_path) -> None:
+    from conftest import FIXTURE, wait_until
+
+    from normtui.engine.replay import FollowSource
+
+    log = tmp_path / "later.jsonl"
+    source = FollowSource(str(log))
+    assert source.missing
+    app = make_app(source, config=SessionConfig(), handle_signals=False, missing_log=str(log))
+    async with app.run_test(size=(120, 40)) as pilot:
+        bar = app.screen.query_one("#top-bar")
+        await wait_until(pilot, lambda: "to appear" in str(bar.render()))
+        assert str(log) in str(bar.render()) and "wine" not in str(bar.render())
+        log.write_text("\n".join(FIXTURE.read_text().splitlines()[:4]) + "\n")
+        await wait_until(pilot, lambda: app.state.started is not None, timeout=120)
+        await wait_until(pilot, lambda: "to appear" not in str(bar.render()))
+    source.stop()
+
+
+async def test_watch_of_a_file_that_appears_but_is_not_a_log_ends_with_exit_2(tmp_path) -> None:
+    from conftest import wait_until
+
+    from normtui.engine.replay import FollowSource
+
+    log = tmp_path / "later.jsonl"
+    source = FollowSource(str(log))
+    app = make_app(source, config=SessionConfig(), handle_signals=False, missing_log=str(log))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        log.write_text("just some notes\n")
+        await wait_until(pilot, lambda: app.return_code == 2, timeout=120)
+    assert "not a normtui log" in str(source.error)

@@ -22,6 +22,7 @@ class Controls:
     live: bool = True
     playback: bool = False  # a replay: it shows its own speed instead of the recorded pace
     replay_speed: float | None = None  # epochs/s; None = all at once
+    missing_log: str | None = None  # `watch` of a log that does not exist yet: its path
     played_out: bool = False  # a replay that has shown its last event (space plays it again)
     log_ended: bool = False  # a replay played every event and the log has no session end
 
@@ -32,6 +33,8 @@ def waiting_message(controls: Controls) -> str:
         return "loading torch and scikit-learn…"
     if controls.log_ended:
         return "this log has no events after its header"
+    if controls.missing_log:
+        return f"waiting for {escape(controls.missing_log)} to appear…"
     if controls.playback:
         return "reading the log…"
     return "waiting for the first event in the log…"
@@ -44,8 +47,11 @@ def top_bar_markup(
     started = state.started
     if started is None:
         spinner = "■" if controls.log_ended else SPINNER[frame % len(SPINNER)]
+        bar = f"[b $primary]normtui[/]  [$warning]{spinner} {waiting_message(controls)}[/]"
+        if controls.missing_log:  # no header read yet: the config would be the defaults'
+            return bar
         return (
-            f"[b $primary]normtui[/]  [$warning]{spinner} {waiting_message(controls)}[/]  "
+            f"{bar}  "
             f"[dim]{escape(config.source_name)} · {config.scaler} scaler · {config.activation}[/]"
         )
     hidden = "→".join(str(width) for width in config.hidden)
