@@ -12,6 +12,7 @@ import json
 import math
 import random
 import time
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from normtui.engine.events import (
     Histogram,
     LayerStats,
     LearningRateChanged,
+    Members,
     Paused,
     Restarted,
     RunFinished,
@@ -65,6 +67,54 @@ def _bell(edges: tuple[float, ...], centre: float, spread: float, total: int) ->
     return tuple(round(w * scale) for w in weights)
 
 
+def stable_seed(*parts: object) -> int:
+    """The same seed in every process (`hash` of a str changes with PYTHONHASHSEED), so the
+    snapshots of scripted sessions are deterministic."""
+    return zlib.crc32(repr(parts).encode())
+
+
+def _curve(run: str, epoch: int, speed: float, rng: random.Random) -> tuple[float, float]:
+    """(val loss, val accuracy): raw learns slowly from a big loss, normalized converges fast."""
+    if run == "raw":
+        val_loss = 0.45 + 9.0 * math.exp(-epoch * speed / 60) + rng.uniform(0, 0.08)
+        val_acc = min(0.97, 0.38 + 0.6 * (1 - math.exp(-epoch * speed / 220)))
+    else:
+        val_loss = 0.02 + 1.05 * math.exp(-epoch * speed / 14) + rng.uniform(0, 0.01)
+        val_acc = min(1.0, 0.4 + 0.6 * (1 - math.exp(-epoch * speed / 9)))
+    return val_loss, val_acc
+
+
+def member_speeds(seeds: int) -> tuple[float, ...]:
+    """How fast each fake member learns relative to the one-seed curve (0.6x … 1.4x)."""
+    if seeds < 2:
+        return (1.0,)
+    return tuple(0.6 + 0.8 * k / (seeds - 1) for k in range(seeds))
+
+
+def fake_members(
+    run: str, epoch: int, activation: str, lr: float, seeds: int, base_seed: int = 0
+) -> Members:
+    """`seeds` members on the closed-form curves, each at its own speed (deterministic)."""
+    losses, scores = [], []
+    for k, factor in enumerate(member_speeds(seeds)):
+        rng = random.Random(stable_seed(run, epoch, activation, k))
+        val_loss, val_acc = _curve(run, epoch, lr / 1e-3 * factor, rng)
+        losses.append(val_loss)
+        scores.append(val_acc)
+    return Members(
+        seeds=tuple(base_seed + k for k in range(seeds)),
+        train_loss=tuple(loss * 0.9 for loss in losses),
+        val_loss=tuple(losses),
+        train_score=tuple(min(1.0, score + 0.01) for score in scores),
+        val_score=tuple(scores),
+        diverged=(False,) * seeds,
+    )
+
+
+def _mean(values: tuple[float, ...]) -> float:
+    return sum(values) / len(values)
+
+
 def fake_epoch(
     run: str,
     epoch: int,
@@ -75,18 +125,21 @@ def fake_epoch(
     time_s: float,
     elapsed_s: float,
     hist: bool = True,
+    seeds: int = 1,
 ) -> EpochEnd:
-    """Closed-form curves: raw learns slowly from a big loss, normalized converges fast."""
-    rng = random.Random(hash((run, epoch, activation)) & 0xFFFF)
-    speed = lr / 1e-3
-    if run == "raw":
-        val_loss = 0.45 + 9.0 * math.exp(-epoch * speed / 60) + rng.uniform(0, 0.08)
-        val_acc = min(0.97, 0.38 + 0.6 * (1 - math.exp(-epoch * speed / 220)))
-        spread, dead, sat = 240.0, 0.48, 0.97
+    """Closed-form curves: raw learns slowly from a big loss, normalized converges fast.
+
+    With `seeds` > 1 the event carries Members and its scalars are the member means, as the
+    engine's are; the layers' dead/saturated shares get a member range.
+    """
+    rng = random.Random(stable_seed(run, epoch, activation))
+    members = None
+    if seeds > 1:
+        members = fake_members(run, epoch, activation, lr, seeds)
+        val_loss, val_acc = _mean(members.val_loss), _mean(members.val_score)
     else:
-        val_loss = 0.02 + 1.05 * math.exp(-epoch * speed / 14) + rng.uniform(0, 0.01)
-        val_acc = min(1.0, 0.4 + 0.6 * (1 - math.exp(-epoch * speed / 9)))
-        spread, dead, sat = 2.5, 0.02, 0.03
+        val_loss, val_acc = _curve(run, epoch, lr / 1e-3, rng)
+    spread, dead, sat = (240.0, 0.48, 0.97) if run == "raw" else (2.5, 0.02, 0.03)
     train_loss = val_loss * 0.9
     train_acc = min(1.0, val_acc + 0.01)
     edges = _asinh_edges(800.0, 32)
@@ -111,6 +164,9 @@ def fake_epoch(
             counts = [0] * zero + counts[zero:]
             counts[zero] += width * 36 // 2
             post = Histogram(post_edges, tuple(counts))
+        relu, saturating = activation in RELU_FAMILY, activation in SATURATING
+        dead_range = (dead * 0.8, min(1.0, dead * 1.15)) if relu and seeds > 1 else None
+        sat_range = (sat * 0.9, min(1.0, sat * 1.02)) if saturating and seeds > 1 else None
         stats.append(
             LayerStats(
                 layer=layer,
@@ -119,12 +175,14 @@ def fake_epoch(
                 pre_max=spread * 3.2,
                 pre_mean=spread * 0.1,
                 pre_std=spread,
-                dead_fraction=dead if activation in RELU_FAMILY else None,
-                saturated_fraction=sat if activation in SATURATING else None,
+                dead_fraction=dead if relu else None,
+                saturated_fraction=sat if saturating else None,
                 grad_norm=0.1,
                 update_ratio=0.001,
                 pre_hist=pre if hist else None,
                 post_hist=post if hist else None,
+                dead_range=dead_range,
+                saturated_range=sat_range,
             )
         )
     return EpochEnd(
@@ -139,6 +197,50 @@ def fake_epoch(
         activation=activation,
         elapsed_s=elapsed_s,
         layers=tuple(stats),
+        members=members,
+    )
+
+
+def member_epoch(
+    run: str,
+    epoch: int,
+    val_score: tuple[float, ...],
+    val_loss: tuple[float, ...],
+    *,
+    diverged: tuple[bool, ...] | None = None,
+    time_s: float = 0.0,
+) -> EpochEnd:
+    """An epoch with the members' values given outright (the verdict tests' exact numbers);
+    one value each is a one-seed run (members None). Scalars: the live members' means."""
+    seeds = len(val_score)
+    diverged = diverged or (False,) * seeds
+    live = [k for k in range(seeds) if not diverged[k]]
+
+    def mean(values: tuple[float, ...]) -> float:
+        return sum(values[k] for k in live) / len(live) if live else math.nan
+
+    members = None
+    if seeds > 1:
+        members = Members(
+            seeds=tuple(range(seeds)),
+            train_loss=val_loss,
+            val_loss=val_loss,
+            train_score=val_score,
+            val_score=val_score,
+            diverged=diverged,
+        )
+    return EpochEnd(
+        time_s=time_s,
+        run=run,
+        epoch=epoch,
+        train_loss=mean(val_loss),
+        val_loss=mean(val_loss),
+        train_accuracy=mean(val_score),
+        val_accuracy=mean(val_score),
+        learning_rate=1e-3,
+        activation="relu",
+        elapsed_s=time_s,
+        members=members,
     )
 
 
@@ -303,7 +405,9 @@ def read_events(path: Path) -> tuple[dict, list[Event]]:
     return header, events
 
 
-def scripted_session(config: SessionConfig, epochs: int, switches: dict[int, str]) -> list[Event]:
+def scripted_session(
+    config: SessionConfig, epochs: int, switches: dict[int, str], seeds: int = 1
+) -> list[Event]:
     """A deterministic event list (no threads): `switches` maps epoch -> new activation."""
     events: list[Event] = [session_started(config, 0.0)]
     activation, t = config.activation, 0.0
@@ -325,6 +429,7 @@ def scripted_session(config: SessionConfig, epochs: int, switches: dict[int, str
                     t,
                     t,
                     hist=epoch % 2 == 0,
+                    seeds=seeds,
                 )
             )
     events.append(Paused(t, epochs))

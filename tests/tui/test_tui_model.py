@@ -56,7 +56,10 @@ def test_reducer_tracks_best_goal_restart_and_divergence() -> None:
     assert changed & Changed.PLOTS and state.paused
     norm, raw = state.runs["normalized"], state.runs["raw"]
     assert norm.goal_epoch is not None and raw.goal_epoch is None
-    assert state.leader()[0] == "normalized"
+    verdicts = state.verdicts()
+    assert verdicts is not None and verdicts.seeds == 1
+    assert verdicts.score.winner is None, "one seed names no winner"
+    assert verdicts.score.mean_difference > 0 and verdicts.score.verdict.startswith("one seed")
     assert list(norm.markers) == [(30, "tanh")] == list(raw.markers)
     state.apply(RunDiverged(9.0, "raw", 61, float("inf")))
     assert raw.status == "diverged" and raw.diverged_epoch == 61

@@ -7,7 +7,18 @@ the SVGs in tests/tui/__snapshots__ before committing them.
 from __future__ import annotations
 
 from conftest import recorded_app, settle
+from fake_source import ReplaySource, scripted_session
 from textual.pilot import Pilot
+
+from normtui.engine.config import SessionConfig
+from normtui.tui.app import NormtuiApp, make_app
+
+
+def seeded_app() -> NormtuiApp:
+    """Five seeds per run on the closed-form curves (deterministic): medians, bands, verdicts."""
+    config = SessionConfig(dataset="wine", epochs=None, pace=20.0, hidden=(64, 64))
+    events = scripted_session(config, 120, {60: "tanh"}, seeds=5)
+    return make_app(ReplaySource(events, live=True), config=config, handle_signals=False)
 
 
 async def _overlay(pilot: Pilot) -> None:
@@ -45,3 +56,11 @@ def test_colour_blind_safe_theme(snap_compare) -> None:
 
 def test_too_small(snap_compare) -> None:
     assert snap_compare(recorded_app(), terminal_size=(60, 15), run_before=settle)
+
+
+def test_seeds_band_120x40(snap_compare) -> None:
+    assert snap_compare(seeded_app(), terminal_size=(120, 40), run_before=settle)
+
+
+def test_seeds_band_80x24(snap_compare) -> None:
+    assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=settle)

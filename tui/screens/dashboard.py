@@ -189,8 +189,10 @@ class DashboardScreen(Screen[None]):
         mode = ("log" if self.overlay_log_y else "linear") + (
             ", smoothed" if self.smoothing else ""
         )
+        seeds = max(run.members.count for run in self._state.runs.values())
+        medians = f", medians of {seeds} seeds" if seeds > 1 else ""
         return (
-            f"validation loss, both runs [dim]({mode})[/]  "
+            f"validation loss, both runs [dim]({mode}{medians})[/]  "
             f"[$raw-color]━ raw[/]  "
             f"[$normalized-color]{line_glyph('normalized-color', self.app.no_color)} normalized[/]"
         )

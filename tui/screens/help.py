@@ -12,7 +12,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-READING_GUIDE = """\
+from normtui.engine.statistics import INTERVAL_METHOD
+from normtui.tui.viewstate.members import BAND_HELP
+from normtui.tui.widgets.loss_plot import BAND_GLYPH
+
+READING_GUIDE = f"""\
 [b]Reading the panes[/b]
 • Left: the run on [$raw-color]raw inputs[/]; right: the same network on [$normalized-color]\
 scaled inputs[/]. Same seed, same initial weights, same batches.
@@ -22,7 +26,15 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
  never positive on the validation set (ReLU; [b]off[/b] for leaky/PReLU/ELU/SELU, which still\
  pass a gradient), [b]=0[/b] = outputs exactly zero,\
  [b]sat[/b] = share of tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
-• Inputs: each feature's standard deviation before → after the scaler."""
+• Inputs: each feature's standard deviation before → after the scaler.
+• Seeds ([b]--seeds N[/b]): each run is N members, seeds --seed … --seed+N−1; member k of raw\
+ and of normalized share weights, split and batches. Loss lines are the members' medians;\
+ {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the mean; [b]█[/b] up to the lowest member,\
+ [b]▓[/b] to the mean, [b]░[/b] to the highest. dead/sat: the member mean (min–max). A diverged\
+ member is marked and left out of medians, bands and verdicts.
+• Comparison: each verdict comes from a {INTERVAL_METHOD}. A run is named ahead only when\
+ that interval excludes zero and the difference is at least one validation row; one seed\
+ cannot tell an effect from noise, so it names no winner and shows the difference."""
 
 
 NARROW_BELOW = 90  # screen columns: below this the key columns are stacked

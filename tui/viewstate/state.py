@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from enum import Flag, auto
@@ -31,7 +30,9 @@ from normtui.engine.events import (
     SessionEnded,
     SessionStarted,
 )
+from normtui.tui.viewstate.members import MemberTrack, loss_row, members_of
 from normtui.tui.viewstate.series import DecimatingSeries
+from normtui.tui.viewstate.verdicts import Verdicts, compare_runs
 
 PLOT_POINTS = 200  # at most this many points per plotted line (plotext cost grows with points)
 HISTORY_ROWS = 8192  # rows kept per run for CSV export; older history is thinned evenly
@@ -74,7 +75,9 @@ class RunView:
     layers_activation: str = ""
     hist_layers: tuple[LayerStats, ...] = ()  # latest stats that carried histograms
     hist_epoch: int = 0
+    # rows (epoch, median train loss, median val loss, lowest val loss, highest val loss)
     plot: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(PLOT_POINTS))
+    members: MemberTrack = field(default_factory=MemberTrack)  # the seeds, one for a 1-seed run
     # every epoch of the session, restarts included (for the CSV export): rows of
     # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation)
     # where step counts epochs across restarts and segment counts restarts before the row
@@ -99,6 +102,7 @@ class RunView:
         self.hist_layers = ()
         self.hist_epoch = 0
         self.plot.clear()  # the export's history is the session's: a restart keeps it
+        self.members.clear()
         self.markers.clear()
         self._recent.clear()
 
@@ -129,10 +133,6 @@ class RunView:
 def lr_label(lr: float) -> str:
     """A learning-rate change's marker on the loss plots: "lr 2e-3", "lr 0.02"."""
     return "lr " + (f"{lr:.0e}".replace("e-0", "e-") if lr < 0.01 else f"{lr:g}")
-
-
-def _finite(value: float) -> bool:
-    return not (math.isnan(value) or math.isinf(value))
 
 
 class DashboardState:
@@ -205,6 +205,10 @@ class DashboardState:
             return Changed.ALL
         if isinstance(event, RunDiverged):
             run = self.runs[event.run]
+            if event.member is not None:
+                run.members.mark_diverged(event.member, event.epoch)
+                if run.members.diverged < run.members.count:  # the other members go on
+                    return Changed.STATUS | Changed.SCALARS
             run.status = RunStatus.DIVERGED
             run.diverged_epoch = event.epoch
             run.diverged_loss = event.loss
@@ -279,8 +283,11 @@ class DashboardState:
         run._recent.append((event.time_s, event.epoch))
         while len(run._recent) > 2 and event.time_s - run._recent[0][0] > RATE_WINDOW_S:
             run._recent.popleft()
-        if _finite(event.train_loss) and _finite(event.val_loss):
-            run.plot.append((event.epoch, event.train_loss, event.val_loss))
+        members = members_of(event, self.config.seed)
+        run.members.update(event.epoch, members, self.goal_accuracy)
+        row = loss_row(event.epoch, members)
+        if row is not None:
+            run.plot.append(row)
         run.steps += 1
         run.history.append(
             (
@@ -322,13 +329,9 @@ class DashboardState:
             return True
         return all(not run.active for run in self.runs.values())
 
-    def leader(self) -> tuple[str | None, float]:
-        """Run ahead on validation accuracy and by how many percentage points (R² x 100 for
-        regression)."""
-        raw, norm = self.runs[RUN_NAMES[0]].last, self.runs[RUN_NAMES[1]].last
-        if raw is None or norm is None:
-            return None, 0.0
-        gap = (norm.val_score - raw.val_score) * 100.0
-        if abs(gap) < 0.05:
-            return None, 0.0
-        return (RUN_NAMES[1] if gap > 0 else RUN_NAMES[0]), abs(gap)
+    def verdicts(self) -> Verdicts | None:
+        """Val score, val loss and epochs to the goal, compared seed by seed (engine/statistics:
+        the one rule `train`'s table and `--json` use too); None before both runs' first epoch."""
+        raw, norm = (self.runs[name].members for name in RUN_NAMES)
+        n_val = self.started.n_val if self.started is not None else 0
+        return compare_runs(raw, norm, regression=self.regression, n_val=n_val)

@@ -1,55 +1,191 @@
-"""The strip under the two runs: who is ahead, epochs to the goal, divergence."""
+"""The strip under the two runs: what the seeds say about val score, val loss and the goal.
+
+Every verdict is `engine.statistics.compare_paired` on the paired per-seed values (through
+`DashboardState.verdicts`): a run is named ahead only when the 95% interval of the differences
+excludes zero and the difference is at least one validation row. With one seed the strip says it
+cannot tell an effect from noise, and still shows the difference.
+"""
 
 from __future__ import annotations
 
+from textual.content import Content
+
 from normtui.engine.events import RUN_NAMES
-from normtui.tui.viewstate.state import DashboardState
-from normtui.tui.widgets.format import fmt_pct, fmt_r2
+from normtui.engine.statistics import Comparison
+from normtui.tui.viewstate.state import DashboardState, RunView
+from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts
+from normtui.tui.widgets.format import escape, fmt_num, fmt_pct, fmt_r2
 from normtui.tui.widgets.text_line import TextLine
 
+WIDE = 200  # columns assumed when the strip's width is not known yet
 
-def comparison_markup(state: DashboardState) -> str:
+
+def cells(markup: str) -> int:
+    return Content.from_markup(markup).cell_length
+
+
+Part = tuple[str, bool] | tuple[str, bool, str]  # markup, required, and its own separator
+
+
+def fit(parts: list[Part], width: int, sep: str = "  ") -> str:
+    """Join `(markup, required)` parts in order; the first optional part that does not fit ends
+    the line (so a detail never shows without what it details)."""
+    line = ""
+    for markup, required, *own in parts:
+        if not markup:
+            continue
+        candidate = f"{line}{own[0] if own else sep}{markup}" if line else markup
+        if not required and cells(candidate) > width:
+            break
+        line = candidate
+    return line
+
+
+def colour_runs(text: str) -> str:
+    """A verdict's text with its leading run name in that run's colour (escaped otherwise)."""
+    text = escape(text)
+    for name in RUN_NAMES:
+        if text.startswith(f"{name} "):
+            return f"[b][${name}-color]{name}[/][/b]{text[len(name) :]}"
+    return text
+
+
+def _pair(raw: str, norm: str, seeds: int) -> str:
+    mean = f"means of {seeds}: " if seeds > 1 else ""
+    return f"[dim]{mean}{RUN_NAMES[0]} {raw} · {RUN_NAMES[1]} {norm}[/]"
+
+
+def _values(state: DashboardState, seeds: int) -> tuple[str, str]:
+    """The two runs' latest val score and val loss (the member means), `raw … · normalized …`."""
+    raw, norm = (state.runs[name].last for name in RUN_NAMES)
+    assert raw is not None and norm is not None
+    shown = fmt_r2 if state.regression else fmt_pct
+    return (
+        _pair(shown(raw.val_score), shown(norm.val_score), seeds),
+        _pair(fmt_num(raw.val_loss), fmt_num(norm.val_loss), seeds),
+    )
+
+
+def metric_line(comparison: Comparison, values: str, width: int) -> str:
+    """One metric: the statistics' verdict, then the runs' values where they fit."""
+    head = colour_runs(comparison.verdict)
+    one_seed = comparison.ci95 is None and comparison.mean_difference is not None
+    if one_seed and comparison.metric == "val_loss":
+        # the first line already says one seed cannot tell; this one keeps the loss difference
+        head = f"val loss: normalized − raw {fmt_num(comparison.mean_difference)}"
+    return fit([(head, True), (values, False)], width)
+
+
+def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
+    name = f"[${run.name}-color]{run.name}[/]"
+    reached = goals.reached
+    if seeds < 2:  # one seed: the epoch, or why there is none
+        if reached:
+            return f"{name} epoch {reached[0]}"
+        if run.active:
+            return f"{name} [dim]not yet (e{run.epoch})[/]"
+        return f"{name} [dim]not reached in {run.epoch} epochs[/]"
+    if not reached:
+        waiting = "not yet" if run.active else "not reached"
+        return f"{name} [dim]{waiting} in {goals.live}/{seeds} seeds (e{run.epoch})[/]"
+    median = f"e{goals.median:g}"
+    count = f", {len(reached)}/{seeds}" if len(reached) < seeds else ""
+    if len(reached) == 1:
+        return f"{name} {median} [dim](1/{seeds})[/]"
+    return f"{name} median {median} [dim]({reached[0]}–{reached[-1]}{count})[/]"
+
+
+def speed_up(verdicts: Verdicts, epochs: tuple[int, int]) -> str:
+    """Which run got there sooner, how many times sooner (medians), and what the seeds say."""
+    goal = verdicts.goal
+    medians = tuple(g.median for g in verdicts.goals)
+    if goal.winner is not None:
+        fast, slow = medians[::-1] if goal.winner == RUN_NAMES[1] else medians
+        ahead = goal.wins if goal.winner == RUN_NAMES[1] else goal.losses
+        ratio = f"{slow / fast:.1f}× " if fast and slow else ""
+        return (
+            f"[b][${goal.winner}-color]{goal.winner}[/][/b] {ratio}sooner in {ahead}/{goal.seeds}"
+            " seeds"
+        )
+    one_seed = verdicts.seeds < 2
+    for there, other in ((1, 0), (0, 1)):
+        median = medians[there]
+        if median and medians[other] is None and epochs[other] > median:
+            # the other run has no member there yet: its median is at least its epoch count
+            which, tail = ("", " in this one seed") if one_seed else (" median", "")
+            ratio = epochs[other] / median
+            return f"[dim]{RUN_NAMES[there]}{which} ≥{ratio:.1f}× sooner{tail}[/]"
+    if one_seed:
+        raw, norm = medians
+        if not (raw and norm) or raw == norm:
+            return ""
+        sooner, ratio = (RUN_NAMES[1], raw / norm) if raw > norm else (RUN_NAMES[0], norm / raw)
+        return f"[dim]{sooner} {ratio:.1f}× sooner in this one seed[/]"
+    if goal.ci95 is None:
+        return ""
+    low, high = goal.ci95
+    return f"[dim]no clear difference ({fmt_num(low)} to {fmt_num(high)} ep)[/]"
+
+
+def goal_interval(verdicts: Verdicts) -> str:
+    """The interval behind a named speed-up, in epochs sooner."""
+    goal = verdicts.goal
+    if goal.winner is None or goal.ci95 is None:
+        return ""
+    low, high = sorted(abs(bound) for bound in goal.ci95)
+    return f"[dim](95% CI {fmt_num(low)} to {fmt_num(high)} ep sooner)[/]"
+
+
+def trouble(state: DashboardState) -> str:
+    """Diverged and failed runs (and diverged members): the reasons a number is missing."""
+    parts = []
+    for name in RUN_NAMES:
+        run = state.runs[name]
+        if run.diverged_epoch is not None:
+            parts.append(f"[$error]{name} diverged at e{run.diverged_epoch}[/]")
+        elif run.members.diverged:
+            parts.append(
+                f"[$error]{name}: {run.members.diverged}/{run.members.count} seeds diverged[/]"
+            )
+        if run.status == "failed":
+            parts.append(f"[$error]{name} failed[/]")
+    return "  ".join(parts)
+
+
+def comparison_markup(state: DashboardState, width: int = WIDE) -> str:
     runs = state.runs
     raw, norm = runs[RUN_NAMES[0]], runs[RUN_NAMES[1]]
-    if raw.last is None or norm.last is None:
+    verdicts = state.verdicts()
+    if raw.last is None or norm.last is None or verdicts is None:
         return "[dim]comparison appears after the first epoch of both runs[/]"
-    leader, gap = state.leader()
+    seeds = verdicts.seeds
+    score_values, loss_values = _values(state, seeds)
+    first = metric_line(verdicts.score, score_values, width)
+    second = metric_line(verdicts.loss, loss_values, width)
     regression = state.regression
-    metric, shown = ("val R²", fmt_r2) if regression else ("val acc", fmt_pct)
-    if leader is None:
-        ahead = f"[b]level[/b] on {metric}"
-    else:
-        other = RUN_NAMES[1] if leader == RUN_NAMES[0] else RUN_NAMES[0]
-        margin = f"{gap / 100:.3f}" if regression else f"{gap:.1f} pts"
-        ahead = (
-            f"[b][${leader}-color]{leader}[/][/b] ahead by [b]{margin}[/b] {metric} "
-            f"[dim]({shown(runs[leader].last.val_score)} vs "
-            f"{shown(runs[other].last.val_score)})[/]"
-        )
-    goals = []
-    for name in RUN_NAMES:
-        run = runs[name]
-        if run.goal_epoch:
-            reached = f"epoch {run.goal_epoch}"
-        elif run.active:
-            reached = f"[dim]not yet (e{run.epoch})[/]"
-        else:  # finished, diverged, failed or stopped: it will not get there any more
-            reached = f"[dim]not reached in {run.epoch} epochs[/]"
-        goals.append(f"[${name}-color]{name}[/] {reached}")
     target = f"R² {state.goal_accuracy:g}" if regression else f"{state.goal_accuracy * 100:g}%"
-    goal = f"to {target} val: " + " · ".join(goals)
-    diverged = [
-        f"[$error]{name} diverged at e{runs[name].diverged_epoch}[/]"
-        for name in RUN_NAMES
-        if runs[name].diverged_epoch is not None
-    ]
-    failed = [f"[$error]{name} failed[/]" for name in RUN_NAMES if runs[name].status == "failed"]
-    trouble = "  ".join(diverged + failed) or "[dim]no divergence[/]"
-    return f"{ahead}\n{goal}   {trouble}"
+    pieces = " · ".join(
+        _goal_piece(run, goals, seeds)
+        for run, goals in zip((raw, norm), verdicts.goals, strict=True)
+    )
+    problems = trouble(state)
+    third = fit(
+        [
+            (f"to {target} val: {pieces}", True),
+            (problems, True),
+            (speed_up(verdicts, (raw.epoch, norm.epoch)), False),
+            (goal_interval(verdicts), False, " "),
+            ("" if problems else "[dim]no divergence[/]", False),
+        ],
+        width,
+        sep="   ",
+    )
+    return f"{first}\n{second}\n{third}"
 
 
 class ComparisonStrip(TextLine):
-    """Two lines comparing the runs; repainted only when its text changes."""
+    """Three lines comparing the runs; repainted only when its text changes."""
 
     def show(self, state: DashboardState) -> None:
-        self.show_markup(comparison_markup(state))
+        width = self.content_size.width or WIDE
+        self.show_markup(comparison_markup(state, width))

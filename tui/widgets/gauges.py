@@ -1,12 +1,42 @@
-"""Validation and training accuracy (R² for regression) as bars, with the best and the goal."""
+"""Validation and training accuracy (R² for regression) as bars, with the best and the goal.
+
+With several seeds the bar is the members' mean and its shading their spread: `█` up to the
+lowest member, `▓` on to the mean, `░` on to the highest (glyphs, so it reads under NO_COLOR).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import RenderResult
 from textual.widget import Widget
 
 from normtui.tui.viewstate.state import RunView
 from normtui.tui.widgets.format import bar, fmt_pct, fmt_r2
+
+Spread = tuple[float, float] | None
+
+
+def spread_bar(mean: float, spread: Spread, width: int) -> str:
+    """The mean as a bar; with a spread, `█` to the lowest member, `▓` to the mean, `░` to the
+    highest (whole cells: the numbers beside it carry the precision)."""
+    if spread is None:
+        return bar(max(0.0, mean), width)
+
+    def cell(value: float) -> int:
+        return round(min(max(value, 0.0), 1.0) * width)
+
+    low, mean_cell, high = cell(spread[0]), cell(mean), cell(spread[1])
+    mean_cell = min(max(mean_cell, low), high)
+    return "█" * low + "▓" * (mean_cell - low) + "░" * (high - mean_cell)
+
+
+def spread_text(spread: Spread, shown: Callable[[float | None], str]) -> str:
+    """`94.4–100%` (or `0.812–0.873` for R²)."""
+    if spread is None:
+        return ""
+    low, high = shown(spread[0]), shown(spread[1])
+    return "" if low == high else f"{low.removesuffix('%')}–{high}"
 
 
 class AccuracyGauges(Widget):
@@ -26,6 +56,7 @@ class AccuracyGauges(Widget):
             0.95,
         )
         self._regression = False  # R² (a bar from 0 to 1, printed as 0.873), not accuracy
+        self._spreads: tuple[Spread, Spread] = (None, None)  # val, train over the seeds
 
     def show(self, view: RunView, goal: float) -> None:
         last = view.last
@@ -38,29 +69,35 @@ class AccuracyGauges(Widget):
             goal,
         )
         regression = last is not None and last.val_r2 is not None
-        if values != self._values or regression != self._regression:
-            self._values, self._regression = values, regression
+        spreads = (view.members.score_spread(), view.members.score_spread(train=True))
+        if (values, regression, spreads) != (self._values, self._regression, self._spreads):
+            self._values, self._regression, self._spreads = values, regression, spreads
             self.refresh()
 
     def render(self) -> RenderResult:
         val, best_val, train, best_train, best_epoch, goal = self._values
         width = self.size.width
+        seeds = any(spread is not None for spread in self._spreads)
         label_w, tail_w = 9 if self._regression else 6, 24 if width >= 56 else 8
+        if seeds and width >= 56:
+            tail_w += 12  # room for the members' range
         bar_w = max(4, width - label_w - tail_w - 1)
         colour = f"${self.run}-color"
         rows = []
         shown = fmt_r2 if self._regression else fmt_pct
-        for label, value, best, extra in (
-            ("val", val, best_val, f" e{best_epoch}" if best_epoch else ""),
-            ("train", train, best_train, ""),
+        for label, value, best, extra, spread in (
+            ("val", val, best_val, f" e{best_epoch}" if best_epoch else "", self._spreads[0]),
+            ("train", train, best_train, "", self._spreads[1]),
         ):
-            filled = bar(max(0.0, value or 0.0), bar_w)
+            filled = spread_bar(value or 0.0, spread, bar_w)
             goal_cell = min(bar_w - 1, int(goal * bar_w))
             track = "".join(
                 "┊" if i == goal_cell and i >= len(filled) else "·"
                 for i in range(len(filled), bar_w)
             )
             tail = f" {shown(value):>6}"
+            if tail_w > 8 and spread is not None:
+                tail += f" [dim]{spread_text(spread, shown):<11}[/]"
             if tail_w > 8:
                 tail += f" [dim]best {shown(best)}{extra}[/]"
             if self._regression:

@@ -82,12 +82,13 @@ class LayerHistograms(Widget):
         rows = []
         for layer in self._layers:
             sampled = hists.get(layer.layer)
+            wide = width >= 50  # room for the members' range
             if relu:
                 # never positive: dead for ReLU (zero gradient); merely off for its cousins
                 word = "dead" if self._activation == "relu" else "off"
-                share = f"{word} {fmt_pct(layer.dead_fraction, 0)}"
+                share = f"{word} {share_text(layer.dead_fraction, layer.dead_range, wide)}"
             elif self._activation in SATURATING:
-                share = f"sat {fmt_pct(layer.saturated_fraction, 0)}"
+                share = f"sat {share_text(layer.saturated_fraction, layer.saturated_range, wide)}"
             else:
                 share = ""
             post = sampled.post_hist if sampled is not None else None
@@ -107,6 +108,16 @@ class LayerHistograms(Widget):
             spread = f"{fmt_num(layer.pre_min)} … {fmt_num(layer.pre_max)}"
             rows.append(f"   [dim]pre[/]  {pre_line} [dim]{spread}[/]")
         return "\n".join(rows)
+
+
+def share_text(mean: float | None, spread: tuple[float, float] | None, wide: bool) -> str:
+    """A dead or saturated share: one seed's, or the members' mean with their range when wide
+    (`52% (40–61)`); compact keeps the mean."""
+    text = fmt_pct(mean, 0)
+    if spread is None or not wide:
+        return text
+    low, high = f"{spread[0] * 100:.0f}", f"{spread[1] * 100:.0f}"
+    return text if low == high else f"{text} [dim]({low}–{high})[/]"
 
 
 def _alarming(layer: LayerStats, activation: str) -> bool:

@@ -13,6 +13,8 @@ from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
 SMOOTH_WINDOW = 9
+BAND_GLYPH = "░"  # the band's shade: a glyph, so it reads under NO_COLOR too, braille on top
+BAND_FADE = 0.55  # the band's colour, blended this far toward the background
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,41 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Band:
+    """The spread of a run's seeds: shaded from `lows` to `highs` under its median line."""
+
+    xs: tuple[float, ...]
+    lows: tuple[float, ...]
+    highs: tuple[float, ...]
+    colour: str
+    fade: float = BAND_FADE
+
+
+@dataclass(frozen=True)
 class PlotData:
     lines: tuple[Line, ...]
     markers: tuple[tuple[int, str], ...] = ()
     log_y: bool = False
     empty_message: str = "waiting for the first epoch…"
+    bands: tuple[Band, ...] = ()  # drawn first, under every line
+
+
+def band_path(band: Band, *, floor: float | None = None) -> tuple[list[float], list[float]]:
+    """A zigzag through the band (low, high at one x; high, low at the next) that, drawn as one
+    line of `BAND_GLYPH` cells, shades every column between the two edges. `floor`: a log axis's
+    bottom, where a low edge at or below zero is cut."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for index, (x, low, high) in enumerate(zip(band.xs, band.lows, band.highs, strict=True)):
+        if not (math.isfinite(low) and math.isfinite(high)):
+            continue
+        if floor is not None:
+            if high <= 0:
+                continue
+            low = max(low, floor)
+        xs += [x, x]
+        ys += [low, high] if index % 2 == 0 else [high, low]
+    return xs, ys
 
 
 def smooth(values: Sequence[float], window: int = SMOOTH_WINDOW) -> tuple[float, ...]:
@@ -234,6 +266,8 @@ class LossPlot(PlotextPlot):
         """The plot as ANSI lines (one per terminal row)."""
         data = self._data
         points = [] if data is None else [y for line in data.lines for y in line.ys]
+        if data is not None:
+            points += [y for band in data.bands for y in (*band.lows, *band.highs)]
         if data is None or not points or width < 12 or height < 4:
             message = data.empty_message if data is not None else "waiting for the first epoch…"
             return [f"\x1b[2m{message.center(width)}\x1b[0m" if width >= 12 else ""]
@@ -267,6 +301,11 @@ class LossPlot(PlotextPlot):
         for x, label, alignment, row in placed:
             y = row_value(y_lo, y_hi, row, canvas_rows, log=log_y)
             plt.text(label, x, y, color=marker_rgb, alignment=alignment)
+        for band in data.bands:
+            band_xs, band_ys = band_path(band, floor=y_lo if log_y else None)
+            if band_xs:
+                shade = self._rgb(band.colour, band.fade)
+                plt.plot(band_xs, band_ys, color=shade, marker=BAND_GLYPH)
         for line in data.lines:
             pairs = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if y > 0 or not log_y]
             if pairs:

@@ -5,16 +5,25 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from normtui.tui.viewstate.members import BAND
 from normtui.tui.viewstate.state import RunView
 from normtui.tui.widgets.format import escape, fmt_num, status_badge
 from normtui.tui.widgets.gauges import AccuracyGauges
 from normtui.tui.widgets.histograms import LayerHistograms
-from normtui.tui.widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
+from normtui.tui.widgets.loss_plot import (
+    BAND_GLYPH,
+    Band,
+    LossPlot,
+    PlotData,
+    curve_lines,
+    line_glyph,
+)
 from normtui.tui.widgets.text_line import TextLine
 
 
 def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
-    """Train and validation loss of one run, with activation-switch markers."""
+    """Train and validation loss of one run (the members' medians, and the band of their val
+    loss when there are several), with activation-switch markers."""
     rows = view.plot.rows()
     xs = [row[0] for row in rows]
     colour = f"{view.name}-color"
@@ -22,19 +31,31 @@ def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
         *curve_lines(xs, [row[1] for row in rows], "train-color", smoothing=smoothing),
         *curve_lines(xs, [row[2] for row in rows], colour, smoothing=smoothing),
     ]
-    return PlotData(tuple(lines), tuple(view.markers), log_y=log_y)
+    bands = ()
+    if any(row[4] > row[3] for row in rows):
+        lows, highs = tuple(row[3] for row in rows), tuple(row[4] for row in rows)
+        bands = (Band(tuple(xs), lows, highs, colour),)
+    return PlotData(tuple(lines), tuple(view.markers), log_y=log_y, bands=bands)
 
 
-def legend(run: str, no_color: bool, gap: str = " ") -> str:
-    """Which line is validation and which is training loss."""
-    train = line_glyph("train-color", no_color)
-    return f"[${run}-color]━ val[/]{gap}[$train-color]{train} train[/]"
+def legend(run: str, no_color: bool, gap: str = " ", seeds: int = 1) -> str:
+    """Which line is validation and which is training loss; with seeds, what the band spans
+    (the short form, on a compact pane's border, leaves the words to the help screen)."""
+    train = f"[$train-color]{line_glyph('train-color', no_color)} train[/]"
+    val = f"[${run}-color]━ val[/]"
+    if seeds < 2:
+        return f"{val}{gap}{train}"
+    if gap == " ":
+        return f"{val} [${run}-color]{BAND_GLYPH} {seeds} seeds[/] {train}"
+    return f"{val} [${run}-color]{BAND_GLYPH} {seeds} seeds {BAND}[/] {train}"
 
 
-def plot_title(run: str, *, log_y: bool, smoothing: bool, no_color: bool = False) -> str:
+def plot_title(
+    run: str, *, log_y: bool, smoothing: bool, no_color: bool = False, seeds: int = 1
+) -> str:
     """The plot's legend, and which axis and smoothing `l` and `s` have set."""
     mode = ("log" if log_y else "linear") + (", smoothed" if smoothing else "")
-    return f"loss [dim]({mode})[/]  {legend(run, no_color, gap='  ')}"
+    return f"loss [dim]({mode})[/]  {legend(run, no_color, gap='  ', seeds=seeds)}"
 
 
 class RunPane(Vertical):
@@ -48,12 +69,19 @@ class RunPane(Vertical):
         self._titles = {False: title, True: compact_title or title}
         self.border_title = title
         self._legend = ""  # the plot's legend on the bottom border, where the plot has no title
+        self._legend_on_border = False
+        self._seeds = 1  # members per run, once the first epoch says
         self._status = ""
 
     def set_layout(self, *, compact: bool, legend_on_border: bool) -> None:
         """Compact: a shorter title, and the loss legend moves to the pane's bottom border."""
         self.border_title = self._titles[compact]
-        self._legend = legend(self.run, self.app.no_color) if legend_on_border else ""
+        self._legend_on_border = legend_on_border
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        on_border = self._legend_on_border
+        self._legend = legend(self.run, self.app.no_color, seeds=self._seeds) if on_border else ""
         self._show_subtitle()
 
     def _show_subtitle(self) -> None:
@@ -101,6 +129,14 @@ class RunPane(Vertical):
                 parts.append(f"[dim]{rate:.0f} ep/s[/]")
         if view.diverged_epoch is not None:
             parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")
+        elif view.members.diverged:  # some members diverged, the rest go on
+            gone, count = view.members.diverged, view.members.count
+            marked = (
+                f"{gone}/{count} diverged"
+                if compact
+                else f"{count - gone}/{count} seeds, {gone} diverged"
+            )
+            parts.insert(2, f"[$error]{marked}[/]")
         if view.error:
             parts.append(f"[$error]{escape(view.error)}[/]")
         self.query_one(".run-header", TextLine).show_markup(
@@ -114,8 +150,12 @@ class RunPane(Vertical):
 
     def show_plot(self, view: RunView, *, log_y: bool, smoothing: bool) -> None:
         plot = self.query_one(LossPlot)
+        seeds = max(1, view.members.count)
+        if seeds != self._seeds:
+            self._seeds = seeds
+            self._show_legend()
         plot.border_title = plot_title(
-            self.run, log_y=log_y, smoothing=smoothing, no_color=self.app.no_color
+            self.run, log_y=log_y, smoothing=smoothing, no_color=self.app.no_color, seeds=seeds
         )
         plot.set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
 

@@ -1,0 +1,206 @@
+"""Seeds, not anecdotes: the screen folds each run's members, draws their band, and names a run
+ahead only when the paired per-seed interval says so (engine/statistics.py, the one rule)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from conftest import settle
+from fake_source import ReplaySource, member_epoch, scripted_session, session_started
+
+from normtui.engine.config import SessionConfig
+from normtui.engine.events import Event, RunDiverged, RunFinished, SessionEnded
+from normtui.engine.statistics import INTERVAL_METHOD
+from normtui.tui.app import NormtuiApp, make_app
+from normtui.tui.viewstate.state import DashboardState
+from normtui.tui.widgets.comparison import ComparisonStrip
+from normtui.tui.widgets.gauges import spread_bar
+from normtui.tui.widgets.loss_plot import BAND_GLYPH, LossPlot
+
+CONFIG = SessionConfig(dataset="wine", epochs=None, pace=20.0)  # 36 validation rows: 2.8 pts
+
+
+def seeded_app(events: Sequence[Event], config: SessionConfig = CONFIG) -> NormtuiApp:
+    return make_app(ReplaySource(events, live=True), config=config, handle_signals=False)
+
+
+def final_epoch(
+    raw: Sequence[float],
+    norm: Sequence[float],
+    *,
+    raw_loss: Sequence[float] | None = None,
+    norm_loss: Sequence[float] | None = None,
+    epoch: int = 1,
+) -> list[Event]:
+    """Both runs' epoch `epoch` with the members' val accuracies (and losses) given outright."""
+    raw_loss = raw_loss or [1.0 - value for value in raw]
+    norm_loss = norm_loss or [1.0 - value for value in norm]
+    return [
+        member_epoch("raw", epoch, tuple(raw), tuple(raw_loss)),
+        member_epoch("normalized", epoch, tuple(norm), tuple(norm_loss)),
+    ]
+
+
+async def strip_of(events: Sequence[Event], size: tuple[int, int] = (120, 40)) -> str:
+    app = seeded_app(events)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        return app.query_one(ComparisonStrip).render().plain
+
+
+async def test_one_seed_cannot_tell_an_effect_from_noise_but_shows_the_difference() -> None:
+    text = await strip_of([session_started(CONFIG), *final_epoch([0.6], [0.9])])
+    first = text.splitlines()[0]
+    assert first.startswith("one seed: cannot tell an effect from noise")
+    assert "+30 pts val accuracy" in first and "raw 60.0% · normalized 90.0%" in first
+    assert "ahead" not in text
+
+
+async def test_one_seed_at_the_same_accuracy_still_says_the_loss_differs() -> None:
+    """wine at 100% vs 100%: val loss 0.113 vs 0.0016 must not read as 'level'."""
+    events = final_epoch([1.0], [1.0], raw_loss=[0.113], norm_loss=[0.0016])
+    text = await strip_of([session_started(CONFIG), *events])
+    loss = text.splitlines()[1]
+    assert "level" not in text
+    assert "val loss: normalized − raw −0.111" in loss and "raw 0.113 · normalized 0.0016" in loss
+
+
+async def test_a_winner_is_named_with_its_interval_over_five_seeds() -> None:
+    raw, norm = [0.6, 0.55, 0.7, 0.8, 0.65], [0.97, 1.0, 0.94, 1.0, 1.0]
+    text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm)])
+    first, loss, _goal = text.splitlines()
+    assert first.startswith("normalized ahead in 5/5 seeds: +32 pts val accuracy (95% CI +")
+    assert "means of 5: raw 66.0% · normalized 98.2%" in first
+    assert loss.startswith("normalized ahead in 5/5 seeds: −0.32 val loss (95% CI")
+
+
+async def test_some_ties_and_an_interval_over_zero_name_no_winner() -> None:
+    raw, norm = [0.5, 0.5, 0.6, 0.6], [0.5, 0.9, 0.6, 0.95]  # 2 tied seeds, 2 wins
+    text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm)])
+    first = text.splitlines()[0]
+    assert first.startswith("no clear difference in val accuracy over 4 seeds (normalized − raw")
+    assert "ahead" not in first
+
+
+async def test_all_members_tied_is_no_difference() -> None:
+    scores = [0.5, 0.7, 0.8, 0.9, 1.0]
+    text = await strip_of([session_started(CONFIG), *final_epoch(scores, scores)])
+    first, loss, _goal = text.splitlines()
+    assert first.startswith("no difference in val accuracy in any of 5 seeds")
+    assert loss.startswith("no difference in val loss in any of 5 seeds")
+
+
+async def test_a_consistent_gap_under_one_validation_row_names_no_winner() -> None:
+    raw = [0.6, 0.61, 0.62, 0.63, 0.64]
+    norm = [value + 0.5 / 36 for value in raw]  # half a row of 36, in every seed
+    text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm)])
+    first = text.splitlines()[0]
+    assert "no clear difference in val accuracy over 5 seeds" in first
+    assert "under the resolution 2.8 pts" in first
+
+
+async def test_a_diverged_member_is_marked_and_left_out() -> None:
+    diverged = (False, False, True, False, False)
+    events = [
+        session_started(CONFIG),
+        member_epoch("raw", 1, (0.6, 0.55, 0.7, 0.8, 0.65), (0.4, 0.45, 0.3, 0.2, 0.35)),
+        member_epoch("normalized", 1, (0.97, 1.0, 0.94, 1.0, 1.0), (0.05,) * 5),
+        RunDiverged(1.0, "raw", 2, "inf", member=2),
+        member_epoch(
+            "raw",
+            2,
+            (0.6, 0.55, math.nan, 0.8, 0.65),
+            (0.4, 0.45, 1e30, 0.2, 0.35),
+            diverged=diverged,
+        ),
+        member_epoch("normalized", 2, (0.97, 1.0, 0.94, 1.0, 1.0), (0.05,) * 5),
+    ]
+    app = seeded_app(events)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        raw = app.state.runs["raw"]
+        assert raw.status != "diverged", "the other four members go on"
+        assert max(row[4] for row in raw.plot.rows()) < 1.0, "no band to the diverged loss"
+        header = str(app.query_one("#pane-raw .run-header").render())
+        assert "4/5 seeds, 1 diverged" in header
+        first, _loss, goal = app.query_one(ComparisonStrip).render().plain.splitlines()
+        assert "in 4/4 seeds" in first and first.endswith("1 seed(s) left out")
+        assert "raw: 1/5 seeds diverged" in goal
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        header = str(app.query_one("#pane-raw .run-header").render())
+        assert "1/5 diverged" in header
+
+
+async def test_a_run_is_diverged_only_when_every_member_has() -> None:
+    state = DashboardState(CONFIG)
+    state.apply(session_started(CONFIG))
+    for event in final_epoch([0.5, 0.6], [0.9, 0.95]):
+        state.apply(event)
+    state.apply(RunDiverged(1.0, "raw", 1, "nan", member=0))
+    assert state.runs["raw"].status == "running"
+    state.apply(RunDiverged(1.0, "raw", 1, "nan", member=1))
+    assert state.runs["raw"].status == "diverged"
+
+
+async def test_a_member_that_never_reaches_the_goal_is_counted_not_hidden() -> None:
+    events: list[Event] = [session_started(CONFIG)]
+    for epoch in range(1, 41):
+        raw = tuple(0.96 if epoch >= 20 + 5 * k and k != 3 else 0.7 for k in range(5))
+        norm = tuple(0.96 if epoch >= 4 + k else 0.7 for k in range(5))
+        events += [
+            member_epoch("raw", epoch, raw, (0.3,) * 5),
+            member_epoch("normalized", epoch, norm, (0.05,) * 5),
+        ]
+    events += [RunFinished(9.0, "raw", 40), RunFinished(9.0, "normalized", 40)]
+    events.append(SessionEnded(9.0, "completed", 40))
+    text = await strip_of(events)
+    goal = text.splitlines()[2]
+    # raw members reached at 20, 25, 30, (never), 40; normalized at 4..8
+    assert "raw median e27.5 (20–40, 4/5)" in goal
+    assert "normalized median e6 (4–8)" in goal
+    assert "normalized 4.6× sooner in 4/4 seeds" in goal
+
+
+async def test_the_band_is_drawn_under_the_median_and_named_in_the_legend(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")  # the band must read without colour: a glyph, not a hue
+    app = seeded_app(scripted_session(CONFIG, 60, {}, seeds=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        plot = app.query_one("#pane-raw LossPlot", LossPlot)
+        drawn = "".join(plot._lines)
+        assert BAND_GLYPH in drawn and any("⠁" <= c <= "⣿" for c in drawn), "band and braille"
+        assert f"{BAND_GLYPH} 5 seeds min–max" in str(plot.border_title)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        pane = app.query_one("#pane-raw")
+        assert f"{BAND_GLYPH} 5 seeds" in str(pane.border_subtitle)
+        assert BAND_GLYPH in "".join(app.query_one("#pane-raw LossPlot", LossPlot)._lines)
+
+
+async def test_gauges_show_the_mean_and_the_spread_and_hists_the_member_range() -> None:
+    app = seeded_app(scripted_session(CONFIG, 60, {}, seeds=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        gauges = str(app.query_one("#raw-gauges").render())
+        low, high = app.state.runs["raw"].members.score_spread()
+        assert f"{low * 100:.1f}–{high * 100:.1f}%" in gauges and "▓" in gauges
+        hists = str(app.query_one("#raw-hists").render())
+        assert "dead 48% [dim](38–55)[/]" in hists
+
+
+def test_the_spread_bar_shades_lowest_mean_highest() -> None:
+    assert spread_bar(0.5, (0.3, 0.7), 10) == "███▓▓░░"
+    assert spread_bar(0.5, None, 10) == "█████"
+
+
+async def test_the_help_screen_states_the_interval_and_the_band() -> None:
+    app = seeded_app(scripted_session(CONFIG, 5, {}, seeds=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        guide = str(app.screen.query_one("#help-guide").render())
+        assert INTERVAL_METHOD in guide
+        assert "min–max over seeds" in guide and "medians" in guide
