@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from normtui.engine.events import Event, SessionEnded
+from normtui.engine.events import Event, SessionEnded, SessionStarted
 
 Sink = Callable[[Event], None]
 
@@ -38,10 +38,13 @@ class EndWatcher:
 
     def __init__(self) -> None:
         self.ended: SessionEnded | None = None
+        self.started = False  # the session got as far as its data and models (SessionStarted)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, SessionEnded):
             self.ended = event
+        elif isinstance(event, SessionStarted):
+            self.started = True
 
     @property
     def reason(self) -> str | None:

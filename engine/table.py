@@ -383,6 +383,31 @@ def _check_names(names: Sequence[str], wanted: Sequence[str], option: str, label
             )
 
 
+def check_header(
+    path: str, target: str, *, categorical: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> None:
+    """The cheap part of `read_table`'s checks, from the file's first bytes (no pandas): the
+    file is readable text with a header that names `target` and the listed columns.
+
+    The dashboard runs it before its first frame, so a CSV that names no such column fails on
+    the terminal instead of after the whole UI was drawn. Parquet files are left to the reader.
+    """
+    label = show(os.path.basename(path) or path)
+    if not _check_file(path) or _is_parquet(path):
+        return  # an empty or unsized file (a pipe): read_table says what is wrong with it
+    with _open(path) as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise DataError(f"CSV file {label} is empty")
+    names, _delimiter, _skipped = _header(head, _encoding(head, label), label)
+    if target.strip() not in names:
+        raise DataError(
+            f"CSV file {label} has no column {show(target.strip())}; columns: {show_columns(names)}"
+        )
+    _check_names(names, categorical, "--categorical", label)
+    _check_names(names, ignore, "--ignore", label)
+
+
 def read_table(
     path: str,
     target: str,

@@ -274,6 +274,14 @@ def cli(
     check_log_path(log_path)
     pace_value = UI_DEFAULT_PACE if pace is None else (None if pace == 0 else pace)
     config = build_config(options, epochs_default=None, pace=pace_value)
+    if config.csv_path and config.target:
+        # a CSV's header is checked before the UI is drawn: a wrong --target fails here, on
+        # the terminal; what only reading the whole file finds is said when the session ends
+        from normtui.engine.table import check_header
+
+        check_header(
+            config.csv_path, config.target, categorical=config.categorical, ignore=config.ignore
+        )
     require_terminal("the dashboard")
     if log_path is None and not no_log:
         log_path = default_log_path(config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -89,8 +91,12 @@ def run_dashboard(
         session.stop(reason=reason)
         if writer is not None:
             writer.close()
-    if writer is not None:
-        print(f"normtui: session log: {log_path} (normtui replay {log_path})", file=sys.stderr)
+    if writer is not None and log_path:
+        if outcome.started:
+            print(f"normtui: session log: {log_path} (normtui replay {log_path})", file=sys.stderr)
+        else:  # nothing trained (bad data, or quit while loading): a log of nothing goes
+            with contextlib.suppress(OSError):
+                os.remove(log_path)
     return _exit_code(outcome, app.return_code)
 
 

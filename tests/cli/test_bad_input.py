@@ -206,3 +206,13 @@ def test_batch_size_full_is_case_insensitive(run_main) -> None:
 def test_the_dashboard_refuses_to_draw_into_a_pipe_or_file(run_main, args, what) -> None:
     # pytest's captured stdin/stdout are not terminals, as under `nohup normtui > out`
     assert_usage_error(run_main(args), what)
+
+
+def test_the_dashboard_checks_a_csv_header_before_drawing(run_main, tmp_path) -> None:
+    """Issue 10 item 14: a wrong --target is found from the header before the UI is drawn (here
+    without a terminal, so it is checked before the dashboard would ask for one)."""
+    path = write(tmp_path, "t.csv", "a,b,label\n" + "1,2,0\n" * 20)
+    assert_usage_error(run_main(["--dataset", path, "--target", "lable"]), "no column 'lable'")
+    args = ["--dataset", path, "--target", "label", "--ignore", "c"]
+    assert_usage_error(run_main(args), "--ignore names no column 'c'")
+    assert_usage_error(run_main(["--dataset", write(tmp_path, "e.csv", "\n\n")]), "")

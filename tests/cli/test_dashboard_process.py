@@ -117,8 +117,9 @@ def test_a_csv_the_dashboard_cannot_use_is_one_error_line_and_exit_2(tmp_path) -
     terminal after the screen is restored, worded like `train`'s, with exit code 2."""
     csv = tmp_path / "bad.csv"
     csv.write_text("a,label\n" + "".join(f"{i if i % 3 else 'x'},{i % 2}\n" for i in range(20)))
-    env = {**os.environ, "TERM": "xterm-256color"}
-    dashboard = Dashboard(["--dataset", str(csv), "--target", "label", "--no-log"], env)
+    logs = tmp_path / "logs"
+    env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(logs)}
+    dashboard = Dashboard(["--dataset", str(csv), "--target", "label"], env)
     try:
         exit_code = dashboard.wait(timeout=120)
     finally:
@@ -129,3 +130,5 @@ def test_a_csv_the_dashboard_cannot_use_is_one_error_line_and_exit_2(tmp_path) -
     errors = [line for line in after_screen.splitlines() if line.startswith("normtui:")]
     assert len(errors) == 1 and errors[0].startswith("normtui: error: ")
     assert "bad.csv" in errors[0] and "Traceback" not in after_screen
+    # a session that never started names no log, and leaves none behind (issue 10 item 14)
+    assert "session log" not in after_screen and not list(logs.glob("*.jsonl"))
