@@ -130,6 +130,12 @@ class NormtuiApp(App[None]):
         for each in themes:
             self.register_theme(each)
         self.theme = chosen.name
+        # Textual's own themes (dracula, nord, …) lack normtui's run colours and gave a
+        # half-styled screen from the palette's Theme entry: offer normtui's themes only
+        ours = {each.name for each in themes}
+        for name in list(self.available_themes):
+            if name not in ours:
+                self.unregister_theme(name)
         return themes
 
     def notify(
@@ -166,8 +172,8 @@ class NormtuiApp(App[None]):
         self._refresh_notifications()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        # Textual's own themes (the palette can pick them) lack normtui's variables; a mid grey
-        # rule reads on dark and light backgrounds alike. normtui themes set their own.
+        # A theme without normtui's variables (a user's TOML that leaves some out) gets these; a
+        # mid grey rule reads on dark and light backgrounds alike.
         return {**RUN_VARIABLES, "rule-color": "#808080"}
 
     def get_key_display(self, binding: Binding) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from normtui.themes import DEFAULT_THEME
+from normtui.themes import DEFAULT_THEME, THEME_ORDER
 
 THEME_PACKAGE = "normtui.themes"
 # Variables every normtui theme defines (the CSS and plots use them); defaults if a file omits one.
@@ -50,16 +50,14 @@ class ThemeError(ValueError):
 
 
 def list_themes() -> list[str]:
-    """Names of the bundled themes, the default first."""
+    """Names of the bundled themes in THEME_ORDER (the README's), the default first."""
     names = sorted(
         entry.name[: -len(".toml")]
         for entry in resources.files(THEME_PACKAGE).iterdir()
         if entry.name.endswith(".toml")
     )
-    if DEFAULT_THEME in names:
-        names.remove(DEFAULT_THEME)
-        names.insert(0, DEFAULT_THEME)
-    return names
+    order = [DEFAULT_THEME, *(name for name in THEME_ORDER if name != DEFAULT_THEME)]
+    return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
 
 
 def resolve_theme(name_or_path: str) -> tuple[Theme, str | None]:

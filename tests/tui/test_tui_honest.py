@@ -245,3 +245,22 @@ async def test_watch_of_a_file_that_appears_but_is_not_a_log_ends_with_exit_2(tm
         log.write_text("just some notes\n")
         await wait_until(pilot, lambda: app.return_code == 2, timeout=120)
     assert "not a normtui log" in str(source.error)
+
+
+async def test_themes_are_normtuis_only_and_t_cycles_in_the_readmes_order() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("| `t` |")]
+    listed = re.findall(r"`([a-z-]+)`", line.split("|")[2])
+    config = SessionConfig(dataset="wine")
+    app = live_app(running_session(config, 2), config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert list(app.available_themes) == listed, "the palette's Theme entry lists these"
+        seen = [app.theme]
+        for _ in listed:
+            await pilot.press("t")
+            seen.append(app.theme)
+        assert seen == [*listed, listed[0]]
