@@ -172,6 +172,8 @@ async def test_the_band_is_drawn_under_the_median_and_named_in_the_legend(monkey
         drawn = "".join(plot._lines)
         assert BAND_GLYPH in drawn and any("⠁" <= c <= "⣿" for c in drawn), "band and braille"
         assert f"{BAND_GLYPH} 5 seeds min–max" in str(plot.border_title)
+        normalized = "".join(app.query_one("#pane-normalized LossPlot", LossPlot)._lines)
+        assert any("⠁" <= c <= "⣿" for c in normalized), "its val median is braille, train dots"
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         pane = app.query_one("#pane-raw")

@@ -86,8 +86,7 @@ def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
             return f"{name} [dim]not yet (e{run.epoch})[/]"
         return f"{name} [dim]not reached in {run.epoch} epochs[/]"
     if not reached:
-        waiting = "not yet" if run.active else "not reached"
-        return f"{name} [dim]{waiting} in {goals.live}/{seeds} seeds (e{run.epoch})[/]"
+        return f"{name} [dim]0/{goals.live} seeds by e{run.epoch}[/]"
     median = f"e{goals.median:g}"
     count = f", {len(reached)}/{seeds}" if len(reached) < seeds else ""
     if len(reached) == 1:
@@ -110,8 +109,10 @@ def speed_up(verdicts: Verdicts, epochs: tuple[int, int]) -> str:
     one_seed = verdicts.seeds < 2
     for there, other in ((1, 0), (0, 1)):
         median = medians[there]
-        if median and medians[other] is None and epochs[other] > median:
-            # the other run has no member there yet: its median is at least its epoch count
+        complete = len(verdicts.goals[there].reached) == verdicts.goals[there].live
+        if median and complete and medians[other] is None and epochs[other] > median:
+            # every member of one run got there, none of the other's: the other's median is at
+            # least its epoch count, so the ratio is at least this
             which, tail = ("", " in this one seed") if one_seed else (" median", "")
             ratio = epochs[other] / median
             return f"[dim]{RUN_NAMES[there]}{which} ≥{ratio:.1f}× sooner{tail}[/]"

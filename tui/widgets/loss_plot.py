@@ -25,6 +25,8 @@ class Line:
     ys: tuple[float, ...]
     colour: str
     fade: float = 0.0
+    # under NO_COLOR: dotted (•) or braille; None decides by colour (SECONDARY_COLOURS)
+    dotted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -82,13 +84,22 @@ def smooth(values: Sequence[float], window: int = SMOOTH_WINDOW) -> tuple[float,
 
 
 def curve_lines(
-    xs: Sequence[float], ys: Sequence[float], colour: str, *, smoothing: bool, fade: float = 0.0
+    xs: Sequence[float],
+    ys: Sequence[float],
+    colour: str,
+    *,
+    smoothing: bool,
+    fade: float = 0.0,
+    dotted: bool | None = None,
 ) -> list[Line]:
     """The curve itself, plus a smoothed copy on top when smoothing is on (raw line kept, faded)."""
     xs_t, ys_t = tuple(xs), tuple(ys)
     if not smoothing or len(ys_t) < 3:
-        return [Line(xs_t, ys_t, colour, fade)]
-    return [Line(xs_t, ys_t, colour, max(fade, 0.6)), Line(xs_t, smooth(ys_t), colour, fade)]
+        return [Line(xs_t, ys_t, colour, fade, dotted)]
+    return [
+        Line(xs_t, ys_t, colour, max(fade, 0.6), dotted),
+        Line(xs_t, smooth(ys_t), colour, fade, dotted),
+    ]
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -246,6 +257,11 @@ class LossPlot(PlotextPlot):
         for y in changed:
             self.refresh(Region(0, y, width, 1))
 
+    def _dotted(self, line: Line) -> bool:
+        if line.dotted is None:
+            return line_glyph(line.colour, self.app.no_color) == "•"
+        return line.dotted and self.app.no_color
+
     def _rgb(self, variable: str, fade: float) -> tuple[int, int, int]:
         variables = self.app.theme_variables
         colour = Color.parse(variables.get(variable, variables.get("foreground", "#c0c0c0")))
@@ -313,7 +329,7 @@ class LossPlot(PlotextPlot):
                     [x for x, _ in pairs],
                     [y for _, y in pairs],
                     color=self._rgb(line.colour, line.fade),
-                    marker="•" if line_glyph(line.colour, self.app.no_color) == "•" else "braille",
+                    marker="•" if self._dotted(line) else "braille",
                 )
         plt.xlim(x_lo, x_hi)
         if log_y:

@@ -29,7 +29,9 @@ def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
     colour = f"{view.name}-color"
     lines = [
         *curve_lines(xs, [row[1] for row in rows], "train-color", smoothing=smoothing),
-        *curve_lines(xs, [row[2] for row in rows], colour, smoothing=smoothing),
+        # a pane's val line is braille even for the normalized run, whose colour is dotted in
+        # the overlay: the legend says "━ val"
+        *curve_lines(xs, [row[2] for row in rows], colour, smoothing=smoothing, dotted=False),
     ]
     bands = ()
     if any(row[4] > row[3] for row in rows):
