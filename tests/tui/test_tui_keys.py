@@ -132,11 +132,11 @@ async def test_picker_jumps_to_any_activation(fake_app: NormtuiApp) -> None:
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: fake_app.state.started is not None)
         await pilot.press("p")
-        assert isinstance(fake_app.screen, ActivationPicker)
+        await wait_until(pilot, lambda: isinstance(fake_app.screen, ActivationPicker))
         for _ in range(ACTIVATIONS.index("tanh")):
             await pilot.press("down")
         await pilot.press("enter")
-        assert not isinstance(fake_app.screen, ActivationPicker)
+        await wait_until(pilot, lambda: not isinstance(fake_app.screen, ActivationPicker))
         assert fake_app.source.sent[-1] == cmd.SetActivation("tanh", keep_weights=True)
         await wait_until(pilot, lambda: fake_app.state.activation == "tanh")
 
@@ -144,22 +144,25 @@ async def test_picker_jumps_to_any_activation(fake_app: NormtuiApp) -> None:
 async def test_help_opens_and_closes_and_lists_every_key(fake_app: NormtuiApp) -> None:
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(fake_app.screen, HelpScreen)
-        text = " ".join(str(c.render()) for c in fake_app.screen.query(".help-column"))
-        for description in (
+        await wait_until(pilot, lambda: isinstance(fake_app.screen, HelpScreen))
+        descriptions = (
             "Pause / resume",
             "Next activation",
             "Learning rate ×2",
             "Overlay",
             "Slower",
-        ):
-            assert description in text
+        )
+
+        def help_text() -> str:
+            return " ".join(str(c.render()) for c in fake_app.screen.query(".help-column"))
+
+        await wait_until(pilot, lambda: all(d in help_text() for d in descriptions))
         await pilot.press("escape")
-        assert not isinstance(fake_app.screen, HelpScreen)
+        await wait_until(pilot, lambda: not isinstance(fake_app.screen, HelpScreen))
         await pilot.press("f1")
-        assert isinstance(fake_app.screen, HelpScreen)
+        await wait_until(pilot, lambda: isinstance(fake_app.screen, HelpScreen))
         await pilot.press("question_mark")
-        assert not isinstance(fake_app.screen, HelpScreen)
+        await wait_until(pilot, lambda: not isinstance(fake_app.screen, HelpScreen))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
@@ -281,19 +284,19 @@ async def test_bad_theme_falls_back_to_default_with_a_message(tmp_path: Path) ->
     broken.write_text("primary = 'not a colour'\n")
     app = recorded_app(theme=str(broken))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: any("is not a colour" in str(n.message) for n in app._notifications)
+        )
         assert app.theme == "dark"
-        messages = [str(n.message) for n in app._notifications]
-        assert any("is not a colour" in m for m in messages)
 
 
 async def test_picker_cancels_with_escape_or_q(fake_app: NormtuiApp) -> None:
     async with fake_app.run_test(size=(120, 40)) as pilot:
         for key in ("escape", "q"):
             await pilot.press("p")
-            assert isinstance(fake_app.screen, ActivationPicker)
+            await wait_until(pilot, lambda: isinstance(fake_app.screen, ActivationPicker))
             await pilot.press(key)
-            assert not isinstance(fake_app.screen, ActivationPicker)
+            await wait_until(pilot, lambda: not isinstance(fake_app.screen, ActivationPicker))
         assert fake_app.return_code is None
         assert not any(isinstance(c, cmd.SetActivation) for c in fake_app.source.sent)
 
