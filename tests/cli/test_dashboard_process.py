@@ -24,7 +24,9 @@ class Dashboard:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become normtui
+        if self.pid == 0:  # the child: a terminal's signal defaults (the runner may ignore SIGINT)
+            for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(number, signal.SIG_DFL)
             os.execve(sys.executable, [sys.executable, "-m", "normtui", *args], env)
         import fcntl
         import termios

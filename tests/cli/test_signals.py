@@ -14,8 +14,14 @@ from normtui.engine.log import read_log
 
 
 def start_training(log: Path, *extra: str, ignore_hangup: bool = False) -> subprocess.Popen:
-    def ignore() -> None:  # what `nohup` does before it runs the command
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    def as_from_a_terminal() -> None:
+        # A shell without job control (CI's `cmd &`, a test runner's worker) may hand us SIGINT
+        # ignored, and normtui rightly keeps an ignored signal ignored: start from a terminal's
+        # defaults, then do what `nohup` does if asked.
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
+        if ignore_hangup:
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     return subprocess.Popen(
         [
@@ -34,7 +40,7 @@ def start_training(log: Path, *extra: str, ignore_hangup: bool = False) -> subpr
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=ignore if ignore_hangup else None,
+        preexec_fn=as_from_a_terminal,
     )
 
 
