@@ -475,3 +475,47 @@ def ui_importable() -> str | None:
     except Exception as error:  # ImportError, or a half-built module
         return f"{type(error).__name__}: {error}"
     return None
+
+
+def table_csv(rows: int, features: int = 50) -> Path:
+    """A cached "real-looking" table: numbers on scales 1e-2..1e5 with 1% gaps, four text
+    columns (a few levels each, some gaps), and a `price` to predict. Kept in the temp dir.
+    """
+    import numpy as np
+
+    path = Path(tempfile.gettempdir()) / f"normtui-bench-table-{rows}x{features}.csv"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(0)
+    n_text = 4
+    n_numeric = features - n_text - 1
+    scales = np.logspace(-2, 5, n_numeric)
+    X = rng.standard_normal((rows, n_numeric)) * scales + scales
+    levels = [
+        np.array(["north", "south", "east", "west"]),
+        np.array(["new", "good", "fair", "poor", "ruin"]),
+        np.array([f"type-{i}" for i in range(12)]),
+        np.array(["yes", "no"]),
+    ]
+    codes = [rng.integers(0, len(names), rows) for names in levels]
+    price = 2e5 + 4e4 * (X[:, :10] / scales[:10]).sum(axis=1) + 3e4 * codes[0]
+    price += rng.normal(0, 1e4, rows)
+    partial = path.with_suffix(".tmp")
+    with open(partial, "w", encoding="utf-8") as out:
+        names = [f"x{i}" for i in range(n_numeric)] + ["region", "state", "kind", "garage"]
+        out.write(",".join([*names, "price"]) + "\n")
+        block = 50_000
+        for start in range(0, rows, block):
+            stop = min(start + block, rows)
+            numbers = np.char.mod("%.6g", X[start:stop]).astype(object)
+            numbers[rng.random(numbers.shape) < 0.01] = ""
+            text = np.column_stack(
+                [kinds[c[start:stop]] for kinds, c in zip(levels, codes, strict=True)]
+            )
+            text = text.astype(object)
+            text[rng.random(text.shape) < 0.01] = ""
+            target = np.char.mod("%.0f", price[start:stop]).astype(object)
+            cells = np.column_stack([numbers, text, target])
+            out.write("\n".join(",".join(row) for row in cells) + "\n")
+    partial.replace(path)
+    return path

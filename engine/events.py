@@ -87,6 +87,30 @@ class Event:
 
 
 @dataclass(frozen=True)
+class DataLoading(Event):
+    """A data file is being read, before `SessionStarted`: sent once per chunk of rows."""
+
+    kind: ClassVar[str] = "data_loading"
+    source: str  # the file's name
+    rows: int  # data rows read so far
+    rows_per_s: float
+    fraction: float | None  # share of the file's bytes read; None when its size is unknown
+    elapsed_s: float  # seconds spent reading so far
+    done: bool = False  # every row is read; encoding and scaling follow
+
+    def describe(self) -> str:
+        """One line for a loading screen or a terminal, e.g. "reading x.csv: 340,000 rows
+        (34%) · 410,000 rows/s"."""
+        if self.done:
+            return (
+                f"read {self.rows:,} rows of {self.source} in {self.elapsed_s:.1f} s;"
+                " encoding and scaling…"
+            )
+        share = f" ({self.fraction:.0%})" if self.fraction is not None else ""
+        return f"reading {self.source}: {self.rows:,} rows{share} · {self.rows_per_s:,.0f} rows/s"
+
+
+@dataclass(frozen=True)
 class SessionStarted(Event):
     """First event: what is being trained, and the input scales before/after the scaler."""
 
@@ -227,6 +251,7 @@ class SessionEnded(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
+        DataLoading,
         SessionStarted,
         EpochEnd,
         Paused,

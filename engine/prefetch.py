@@ -12,6 +12,10 @@ signal before the UI installed its handlers, or `os._exit`). Anything
 unexpected (no interpreter, a crash, garbled output) makes `result` return None and the caller
 prepares the data in-process, which gives the same arrays; a user error (`ConfigError`, e.g. a
 bad CSV) is raised as if `prepare` had been called here.
+
+The child's stdout is a stream of pickles: zero or more ("progress", LoadProgress) while a file
+is read (one per chunk of rows, so a few a second at most), then one ("ok" | "error" |
+"failed", value). A reader thread here keeps the latest progress for `result` to hand on.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ import subprocess
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from normtui.engine.config import ConfigError, SessionConfig
 
 if TYPE_CHECKING:
     from normtui.engine.data import PreparedData
+    from normtui.engine.table import LoadProgress
 
 POLL_S = 0.05  # how often a wait for the child checks for a stop request
 PARENT_POLL_S = 0.1  # how often the child checks that its parent still lives
@@ -43,6 +49,26 @@ class DataPrefetch:
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
         self._closed = False
+        self._progress: LoadProgress | None = None  # the latest the child sent
+        self._outcome: Any = None  # the child's last message, once read
+        self._answered = threading.Event()  # the outcome was read, or the stream ended
+        threading.Thread(target=self._read, name="normtui-prefetch-reader", daemon=True).start()
+
+    def _read(self) -> None:
+        """Take the child's messages off the pipe as they come (it must never fill up)."""
+        try:
+            assert self._process.stdout is not None
+            while True:
+                message = pickle.load(self._process.stdout)
+                if isinstance(message, tuple) and message[:1] == ("progress",):
+                    self._progress = message[1]
+                    continue
+                self._outcome = message
+                break
+        except Exception:  # end of stream, garbled, or closed by close(): no outcome
+            pass
+        finally:
+            self._answered.set()
 
     @classmethod
     def start(cls, config: SessionConfig) -> DataPrefetch | None:
@@ -61,39 +87,47 @@ class DataPrefetch:
             assert process.stdin is not None
             payload = pickle.dumps(list(sys.path)) + pickle.dumps((os.getpid(), config))
             process.stdin.write(payload)
-            process.stdin.flush()  # a few hundred bytes: fits the pipe, never blocks
-            # (communicate() closes stdin later; the child reads two pickles, not to EOF)
+            process.stdin.close()  # a few hundred bytes: fits the pipe, never blocks
         except (OSError, pickle.PicklingError):
             process.kill()
             process.wait()
             return None
         return cls(process)
 
-    def result(self, cancel: threading.Event) -> tuple[PreparedData, ...] | None:
+    def result(
+        self,
+        cancel: threading.Event,
+        on_progress: Callable[[LoadProgress], None] | None = None,
+    ) -> tuple[PreparedData, ...] | None:
         """Each member's prepared data, or None (stop requested, or prepare in-process instead).
 
-        Raises the child's `ConfigError` (a user error) unchanged.
+        `on_progress` is called here (the caller's thread) with each new progress report the
+        child sent while it read a file. Raises the child's `ConfigError` (a user error)
+        unchanged.
         """
         from normtui.engine.data import PreparedData  # numpy: not before the UI's first frame
 
+        reported: LoadProgress | None = None
         while True:
             if self._closed:  # stopped from another thread
                 return None
-            try:
-                output, _ = self._process.communicate(timeout=POLL_S)
-                break
-            except subprocess.TimeoutExpired:
-                if cancel.is_set():
-                    self.close()
-                    return None
-            except (OSError, ValueError):  # closed under us
+            if cancel.is_set():
+                self.close()
                 return None
-        if self._process.returncode != 0:
+            progress = self._progress
+            if on_progress is not None and progress is not None and progress is not reported:
+                reported = progress
+                on_progress(progress)
+            if self._answered.is_set():
+                try:
+                    self._process.wait(timeout=POLL_S)  # it exits as soon as it has written
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            self._answered.wait(POLL_S)
+        if self._process.returncode != 0 or not isinstance(self._outcome, tuple):
             return None
-        try:
-            status, value = pickle.loads(output)
-        except Exception:  # truncated or garbled: not worth more than a fallback
-            return None
+        status, value = self._outcome
         if status == "error" and isinstance(value, ConfigError):
             raise value
         if status != "ok" or not isinstance(value, tuple):
@@ -106,6 +140,7 @@ class DataPrefetch:
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+        self._answered.wait(5.0)  # the reader sees the end of the stream at once
         if self._process.stdout is not None:
             self._process.stdout.close()
 
@@ -140,11 +175,17 @@ def child_main() -> None:
         prepare_members,  # numpy and, when it loads a preset or fits, scikit-learn
     )
 
+    def send(message: tuple[str, object]) -> None:
+        sys.stdout.buffer.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        sys.stdout.buffer.flush()
+
     try:
-        outcome: tuple[str, object] = ("ok", prepare_members(config))
+        outcome: tuple[str, object] = (
+            "ok",
+            prepare_members(config, progress=lambda report: send(("progress", report))),
+        )
     except ConfigError as error:
         outcome = ("error", error)
     except Exception as error:  # the parent prepares in-process and reports it properly
         outcome = ("failed", repr(error))
-    sys.stdout.buffer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.buffer.flush()
+    send(outcome)

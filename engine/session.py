@@ -10,6 +10,7 @@ trainer thread imports torch.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from normtui.engine.config import ACTIVATIONS, SessionConfig
 from normtui.engine.errors import UsageError, one_line
 from normtui.engine.events import (
     ActivationChanged,
+    DataLoading,
     EpochEnd,
     Event,
     LearningRateChanged,
@@ -41,7 +43,11 @@ from normtui.engine.sinks import Sink
 from normtui.engine.source_thread import SourceThread
 
 if TYPE_CHECKING:
+    from normtui.engine.table import LoadProgress
     from normtui.engine.trainer import PairTrainer
+
+# A file read faster than this shows no progress at all: small files send no DataLoading.
+LOADING_SHOWN_AFTER_S = 0.5
 
 
 class Session(SourceThread):
@@ -70,6 +76,7 @@ class Session(SourceThread):
         self.activation = config.activation
         self.lr = config.lr
         self.epoch = 0
+        self._loading_shown = False  # a DataLoading was sent: the rest of the load follows
 
     # -- public API, any thread -------------------------------------------------------------
     def start(self, sink: Sink) -> None:
@@ -110,10 +117,16 @@ class Session(SourceThread):
             from normtui.engine.trainer import PairTrainer  # heavy: torch
 
             resolve_device(self.config.device)  # no such device: say so now, not after the data
-            data = self._prefetch.result(self._stopping) if self._prefetch else None
+            report = self._report_loading
+            data = self._prefetch.result(self._stopping, report) if self._prefetch else None
             # A signal during the imports (the first ~1.5 s) ends the session here, without
             # loading data or building models, so the process exits soon after the imports.
             reason = self._stop_reason_if_cancelled()
+            if reason is None and data is None:  # no child, or it failed: prepare it here
+                from normtui.engine.data import prepare_members
+
+                data = prepare_members(self.config, progress=report)
+                reason = self._stop_reason_if_cancelled()
             if reason is None:
                 trainer = PairTrainer(self.config, self._stopping, data=data)
                 self._emit(SessionStarted(time_s=self._now(), **trainer.describe()))
@@ -137,6 +150,24 @@ class Session(SourceThread):
             # A sink that fails on the last event (a log on a full disk) keeps its own error.
             with contextlib.suppress(Exception):
                 self._emit(ended)
+
+    def _report_loading(self, progress: LoadProgress) -> None:
+        """A big file's progress as an event (trainer thread); quick reads send none."""
+        if progress.elapsed_s < LOADING_SHOWN_AFTER_S and not self._loading_shown:
+            return
+        self._loading_shown = True
+        total = progress.total_bytes
+        self._emit(
+            DataLoading(
+                time_s=self._now(),
+                source=os.path.basename(self.config.csv_path or self.config.dataset),
+                rows=progress.rows,
+                rows_per_s=round(progress.rows_per_s, 1),
+                fraction=min(progress.bytes_read / total, 1.0) if total else None,
+                elapsed_s=round(progress.elapsed_s, 3),
+                done=progress.done,
+            )
+        )
 
     def _stop_reason_if_cancelled(self) -> str | None:
         """The reason of a stop requested before training began, or None."""

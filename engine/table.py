@@ -52,8 +52,9 @@ class LoadProgress:
 
     rows: int
     bytes_read: int
-    total_bytes: int
+    total_bytes: int  # 0 when unknown (not a regular file)
     elapsed_s: float
+    done: bool = False  # the last report: every row is read
 
     @property
     def rows_per_s(self) -> float:
@@ -243,6 +244,9 @@ def _read_csv(
                         if progress is not None:
                             elapsed = time.perf_counter() - started
                             progress(LoadProgress(rows, handle.tell(), total, elapsed))
+            if progress is not None and rows:
+                elapsed = time.perf_counter() - started
+                progress(LoadProgress(rows, total, total, elapsed, done=True))
         except DataError:
             raise
         except (pd.errors.EmptyDataError, StopIteration):
@@ -298,9 +302,18 @@ def _row(frame: Any, position: int) -> str:
 
 
 def _text_values(column: Any) -> np.ndarray:
-    """A column's cells as str objects, None where missing."""
-    values = column.to_numpy(dtype=object, na_value=None)
-    return np.array([None if v is None else str(v).strip() for v in values], dtype=object)
+    """A column's cells as str objects, None where missing.
+
+    Each distinct value is stripped once (a text column has few): a `str()` and `strip()` per
+    cell took as long as parsing the column.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    levels = np.empty(len(uniques) + 1, dtype=object)  # the last one: missing (code -1)
+    levels[:-1] = [str(value).strip() for value in uniques]
+    levels[-1] = None
+    return levels[codes]
 
 
 def _numbers(column: Any, name: str, frame: Any, label: str) -> np.ndarray:
@@ -328,13 +341,16 @@ def _split_kind(
         return "text", _text_values(column)
     if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
         return "numeric", _numbers(column, name, frame, label)
-    numbers = pd.to_numeric(column, errors="coerce")
     present = column.notna().to_numpy()
-    text = present & numbers.isna().to_numpy()
-    if not text.any():  # numbers read as text in some chunk
-        return "numeric", _numbers(numbers, name, frame, label)
+    # Which distinct values are numbers: to_numeric on every cell of a text column took as long
+    # as parsing it, and a text column has few distinct values.
+    uniques = pd.Series(column[present].unique(), dtype=object)
+    is_number = pd.to_numeric(uniques, errors="coerce").notna().to_numpy()
+    if is_number.all():  # numbers read as text in some chunk
+        return "numeric", _numbers(pd.to_numeric(column, errors="coerce"), name, frame, label)
+    text = present & ~column.isin(uniques[is_number]).to_numpy()
     texts = _text_values(column)
-    if text.sum() == present.sum():
+    if not is_number.any():
         if all(_DECIMAL_COMMA.match(v) for v in texts[present][:100]):
             position = int(np.argmax(text))
             raise DataError(

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from normtui.engine.config import SessionConfig
-from normtui.engine.events import RUN_NAMES, SessionStarted, strict_json
+from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
@@ -33,6 +33,8 @@ def _percent(value: float | None) -> str:
 def _number(value: float | None, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
+    if abs(value) >= 10**5:  # a loss in a price's units²: digits after the point say nothing
+        return f"{value:,.0f}"
     return f"{value:.{digits}f}"
 
 
@@ -157,15 +159,47 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
 
 
 class Progress:
-    """One self-overwriting status line on stderr, at most a few times a second, TTY only."""
+    """One self-overwriting status line on stderr, at most a few times a second, TTY only.
+
+    Also a sink: a big file's `DataLoading` reports are shown while it loads (small files send
+    none). Without a terminal, a load that is slow still gets a plain line every
+    `LOADING_LINE_EVERY_S`, and one when every row is read, so a CI log says where time went.
+    """
+
+    LOADING_LINE_EVERY_S = 5.0
 
     def __init__(self, summary: Summarizer, total: int | None) -> None:
         self.summary, self.total = summary, total
         self.enabled = sys.stderr.isatty()
         self._last = 0.0
+        self._loading: DataLoading | None = None  # the latest report (set by the trainer thread)
+        self._loading_line_s = 0.0  # elapsed_s of the last plain loading line (no terminal)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, DataLoading):
+            self._loading = event
+
+    def _show_loading(self) -> None:
+        loading = self._loading
+        if loading is None:
+            return
+        if self.enabled:
+            _safe_write(sys.stderr, f"\r\x1b[2K{loading.describe()}")
+            return
+        every = self.LOADING_LINE_EVERY_S
+        if loading.elapsed_s < every or self._loading_line_s < 0:  # quick, or done was said
+            return
+        if loading.done or loading.elapsed_s >= self._loading_line_s + every:
+            self._loading_line_s = -1.0 if loading.done else loading.elapsed_s
+            _safe_write(sys.stderr, f"normtui: {loading.describe()}\n")
 
     def update(self, force: bool = False) -> None:
         now = time.monotonic()
+        if self.summary.started is None:
+            if force or now - self._last >= 0.2:
+                self._last = now
+                self._show_loading()
+            return
         if not self.enabled or (not force and now - self._last < 0.2):
             return
         self._last = now
@@ -203,7 +237,9 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
 
     previous = install_stop_handlers(on_signal)
     progress = Progress(summary, config.epochs)
-    sinks = (summary, outcome) if writer is None else (writer, summary, outcome)
+    sinks = (summary, outcome, progress)
+    if writer is not None:
+        sinks = (writer, *sinks)
     try:
         session.start(fan_out(*sinks))
         while not session.join(timeout=0.1):

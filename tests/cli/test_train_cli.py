@@ -216,3 +216,32 @@ def test_train_with_a_closed_output_stream_neither_crashes_nor_fails(closed: str
     assert "Traceback" not in result.stderr
     if closed == "2>&-":
         assert json.loads(result.stdout)["runs"]["raw"]["epochs"] == 3
+
+
+def test_train_says_where_a_slow_load_stands_without_a_terminal_and_nothing_when_quick(
+    capsys,
+) -> None:
+    from normtui.engine.config import SessionConfig
+    from normtui.engine.events import DataLoading
+    from normtui.engine.summary import Summarizer
+    from normtui.tui.headless import Progress
+
+    def loading(elapsed_s: float, rows: int, done: bool = False) -> DataLoading:
+        return DataLoading(elapsed_s, "big.csv", rows, rows / elapsed_s, None, elapsed_s, done)
+
+    progress = Progress(Summarizer(SessionConfig().goal_accuracy), None)
+    assert not progress.enabled  # pytest's stderr is no terminal
+    for event in (loading(0.6, 100_000), loading(1.2, 200_000, done=True)):
+        progress(event)
+        progress.update(force=True)
+    assert capsys.readouterr().err == ""  # a quick load: not a word
+    progress = Progress(Summarizer(SessionConfig().goal_accuracy), None)
+    for event in (loading(4.0, 400_000), loading(5.5, 550_000), loading(6.0, 600_000)):
+        progress(event)
+        progress.update(force=True)
+    progress(loading(9.0, 900_000, done=True))
+    progress.update(force=True)
+    assert capsys.readouterr().err.splitlines() == [
+        "normtui: reading big.csv: 550,000 rows · 100,000 rows/s",
+        "normtui: read 900,000 rows of big.csv in 9.0 s; encoding and scaling…",
+    ]

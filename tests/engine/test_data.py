@@ -496,3 +496,25 @@ def test_a_comma_at_the_end_of_every_line_is_ignored(tmp_path: Path) -> None:
 def test_an_unnamed_last_column_with_values_is_still_refused(tmp_path: Path) -> None:
     text = "a,b,label,\n" + "".join(f"{i},{i},{i % 2},{i}\n" for i in range(12))
     assert "header column 4 has no name" in _csv_error(_write(tmp_path, text))
+
+
+def test_a_constant_numeric_target_is_constant_under_any_task(tmp_path: Path) -> None:
+    text = "a,price\n" + "".join(f"{i},250000\n" for i in range(12))
+    for task in ("auto", "classification", "regression"):
+        with pytest.raises(DataError, match=r"'price' is constant \(250000\); there is nothing"):
+            load_csv(_write(tmp_path, text), "price", task=task)
+
+
+def test_a_price_with_a_stray_text_cell_names_it_instead_of_guessing_classes(
+    tmp_path: Path,
+) -> None:
+    rows = [f"{i},{100000 + i * 517}" for i in range(40)]
+    rows[5] = "5,call us"
+    message = _csv_error(_write(tmp_path, "a,price\n" + "\n".join(rows) + "\n"), "price")
+    assert "'price' holds numbers but 1 cell(s) hold text ('call us')" in message
+
+
+def test_a_text_target_with_a_level_per_row_is_not_sent_to_regression(tmp_path: Path) -> None:
+    text = "a,name\n" + "".join(f"{i},person-{i}\n" for i in range(20))
+    message = _csv_error(_write(tmp_path, text), "name")
+    assert "20 distinct values in 20 rows" in message and "--task regression" not in message

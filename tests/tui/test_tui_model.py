@@ -261,3 +261,19 @@ def test_the_goal_line_says_not_reached_once_a_run_can_no_longer_reach_it() -> N
     assert f"raw[/] [dim]not yet (e{last})" in comparison_markup(state)
     state.apply(RunFinished(time_s=99.0, run="raw", epoch=last))
     assert f"raw[/] [dim]not reached in {last} epochs" in comparison_markup(state)
+
+
+def test_the_loading_screen_says_how_far_a_big_file_has_been_read() -> None:
+    from normtui.engine.events import DataLoading
+    from normtui.tui.widgets.top_bar import Controls, top_bar_markup
+
+    state = DashboardState(CONFIG)
+    assert "loading torch and scikit-learn" in top_bar_markup(state, Controls(), 0)
+    state.apply(DataLoading(1.0, "homes.csv", 340_000, 410_000.0, 0.34, 0.83))
+    assert "reading homes.csv: 340,000 rows (34%) · 410,000 rows/s" in top_bar_markup(
+        state, Controls(), 0
+    )
+    state.apply(DataLoading(3.0, "homes.csv", 1_000_000, 400_000.0, 1.0, 2.5, done=True))
+    assert "read 1,000,000 rows of homes.csv in 2.5 s; encoding" in top_bar_markup(
+        state, Controls(), 0
+    )

@@ -154,7 +154,7 @@ class DashboardScreen(Screen[None]):
         self._footer.over = self._training_over()
         self._top_bar.show(state, controls, self._frame, compact=self.compact)
         if state.started is None:
-            message = f"[dim]◌ {waiting_message(controls)}[/]"
+            message = f"[dim]◌ {waiting_message(controls, state.loading)}[/]"
             for pane in self._panes.values():
                 pane.show_header(message)
             return

@@ -15,6 +15,7 @@ from normtui.engine.events import (
     ACTIVE_STATUSES,
     RUN_NAMES,
     ActivationChanged,
+    DataLoading,
     EpochEnd,
     Event,
     LayerStats,
@@ -145,6 +146,7 @@ class DashboardState:
         self.started: SessionStarted | None = None
         # the recorded swap mode (keep weights or restart) of the latest swap; None: no swap yet
         self.swap_keeps_weights: bool | None = None
+        self.loading: DataLoading | None = None  # a big file's latest progress, before started
         self.runs: dict[str, RunView] = {name: RunView(name) for name in RUN_NAMES}
         self.paused = False
         self.restarts = 0
@@ -171,6 +173,9 @@ class DashboardState:
             return self._epoch(event)
         if isinstance(event, SessionStarted):
             return self._started(event)
+        if isinstance(event, DataLoading):
+            self.loading = event
+            return Changed.STATUS
         if isinstance(event, Paused):
             self.paused = True
             self._set_status(RunStatus.PAUSED)

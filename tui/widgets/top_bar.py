@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from normtui.engine.events import DataLoading
 from normtui.tui.viewstate.state import DashboardState
 from normtui.tui.widgets.format import escape, fmt_lr, fmt_pace
 from normtui.tui.widgets.text_line import TextLine
@@ -27,8 +28,11 @@ class Controls:
     log_ended: bool = False  # a replay played every event and the log has no session end
 
 
-def waiting_message(controls: Controls) -> str:
-    """What the screen says before the first event: depends on where events come from."""
+def waiting_message(controls: Controls, loading: DataLoading | None = None) -> str:
+    """What the screen says before the session starts: depends on where events come from, and
+    on how far a big data file has been read."""
+    if loading is not None and not controls.log_ended:
+        return escape(loading.describe())
     if controls.live:
         return "loading torch and scikit-learn…"
     if controls.log_ended:
@@ -47,7 +51,8 @@ def top_bar_markup(
     started = state.started
     if started is None:
         spinner = "■" if controls.log_ended else SPINNER[frame % len(SPINNER)]
-        bar = f"[b $primary]normtui[/]  [$warning]{spinner} {waiting_message(controls)}[/]"
+        message = waiting_message(controls, state.loading)
+        bar = f"[b $primary]normtui[/]  [$warning]{spinner} {message}[/]"
         if controls.missing_log:  # no header read yet: the config would be the defaults'
             return bar
         return (
