@@ -75,10 +75,10 @@ def test_the_prefetch_child_sends_its_progress_across(tmp_path) -> None:
     assert handle is not None
     reports: list[LoadProgress] = []
     try:
-        data = handle.result(threading.Event(), reports.append)
+        members = handle.result(threading.Event(), reports.append)
     finally:
         handle.close()
-    assert data is not None and len(data.y_train) + len(data.y_val) == rows
+    assert members is not None and len(members[0].y_train) + len(members[0].y_val) == rows
     assert reports and reports[-1].done and reports[-1].rows == rows
     assert [r.rows for r in reports] == sorted(r.rows for r in reports)
 
