@@ -99,15 +99,15 @@ class DataLoading(Event):
     done: bool = False  # every row is read; encoding and scaling follow
 
     def describe(self) -> str:
-        """One line for a loading screen or a terminal, e.g. "reading x.csv: 340,000 rows
-        (34%) · 410,000 rows/s"."""
+        """One line for a loading screen or a terminal, numbers first (a narrow pane cuts the
+        end): "340,000 rows read (34%) · 410,000 rows/s · x.csv"."""
         if self.done:
             return (
-                f"read {self.rows:,} rows of {self.source} in {self.elapsed_s:.1f} s;"
-                " encoding and scaling…"
+                f"{self.rows:,} rows read in {self.elapsed_s:.1f} s · encoding and scaling…"
+                f" · {self.source}"
             )
         share = f" ({self.fraction:.0%})" if self.fraction is not None else ""
-        return f"reading {self.source}: {self.rows:,} rows{share} · {self.rows_per_s:,.0f} rows/s"
+        return f"{self.rows:,} rows read{share} · {self.rows_per_s:,.0f} rows/s · {self.source}"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ bad CSV) is raised as if `prepare` had been called here.
 
 The child's stdout is a stream of pickles: zero or more ("progress", LoadProgress) while a file
 is read (one per chunk of rows, so a few a second at most), then one ("ok" | "error" |
-"failed", value). A reader thread here keeps the latest progress for `result` to hand on.
+"failed", value). A reader thread here takes them off the pipe as they come and hands each
+progress report to the callback given to `report_to` at once, while torch is still importing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -50,6 +52,8 @@ class DataPrefetch:
         self._process = process
         self._closed = False
         self._progress: LoadProgress | None = None  # the latest the child sent
+        self._on_progress: Callable[[LoadProgress], None] | None = None
+        self._progress_lock = threading.Lock()  # reports handed on one at a time, in order
         self._outcome: Any = None  # the child's last message, once read
         self._answered = threading.Event()  # the outcome was read, or the stream ended
         threading.Thread(target=self._read, name="normtui-prefetch-reader", daemon=True).start()
@@ -61,7 +65,9 @@ class DataPrefetch:
             while True:
                 message = pickle.load(self._process.stdout)
                 if isinstance(message, tuple) and message[:1] == ("progress",):
-                    self._progress = message[1]
+                    with self._progress_lock:
+                        self._progress = message[1]
+                        self._hand_on(message[1])
                     continue
                 self._outcome = message
                 break
@@ -69,6 +75,19 @@ class DataPrefetch:
             pass
         finally:
             self._answered.set()
+
+    def _hand_on(self, progress: LoadProgress) -> None:
+        if self._on_progress is not None:
+            with contextlib.suppress(Exception):  # a failing sink must not lose the data
+                self._on_progress(progress)
+
+    def report_to(self, on_progress: Callable[[LoadProgress], None]) -> None:
+        """Call `on_progress` (from the reader thread) with every progress report from now on,
+        and with the latest one at once. Every call comes before `result` returns."""
+        with self._progress_lock:
+            self._on_progress = on_progress
+            if self._progress is not None:
+                self._hand_on(self._progress)
 
     @classmethod
     def start(cls, config: SessionConfig) -> DataPrefetch | None:
@@ -94,30 +113,19 @@ class DataPrefetch:
             return None
         return cls(process)
 
-    def result(
-        self,
-        cancel: threading.Event,
-        on_progress: Callable[[LoadProgress], None] | None = None,
-    ) -> tuple[PreparedData, ...] | None:
+    def result(self, cancel: threading.Event) -> tuple[PreparedData, ...] | None:
         """Each member's prepared data, or None (stop requested, or prepare in-process instead).
 
-        `on_progress` is called here (the caller's thread) with each new progress report the
-        child sent while it read a file. Raises the child's `ConfigError` (a user error)
-        unchanged.
+        Raises the child's `ConfigError` (a user error) unchanged.
         """
         from normtui.engine.data import PreparedData  # numpy: not before the UI's first frame
 
-        reported: LoadProgress | None = None
         while True:
             if self._closed:  # stopped from another thread
                 return None
             if cancel.is_set():
                 self.close()
                 return None
-            progress = self._progress
-            if on_progress is not None and progress is not None and progress is not reported:
-                reported = progress
-                on_progress(progress)
             if self._answered.is_set():
                 try:
                     self._process.wait(timeout=POLL_S)  # it exits as soon as it has written

@@ -82,6 +82,8 @@ class Session(SourceThread):
     def start(self, sink: Sink) -> None:
         self._t0 = time.perf_counter()
         super().start(sink)
+        if self._prefetch is not None:  # a big file's progress, while torch still imports
+            self._prefetch.report_to(self._report_loading)
 
     def stop(self, reason: str = "stopped", timeout: float = 5.0) -> None:
         self.request_stop(reason)
@@ -117,15 +119,14 @@ class Session(SourceThread):
             from normtui.engine.trainer import PairTrainer  # heavy: torch
 
             resolve_device(self.config.device)  # no such device: say so now, not after the data
-            report = self._report_loading
-            data = self._prefetch.result(self._stopping, report) if self._prefetch else None
+            data = self._prefetch.result(self._stopping) if self._prefetch else None
             # A signal during the imports (the first ~1.5 s) ends the session here, without
             # loading data or building models, so the process exits soon after the imports.
             reason = self._stop_reason_if_cancelled()
             if reason is None and data is None:  # no child, or it failed: prepare it here
                 from normtui.engine.data import prepare_members
 
-                data = prepare_members(self.config, progress=report)
+                data = prepare_members(self.config, progress=self._report_loading)
                 reason = self._stop_reason_if_cancelled()
             if reason is None:
                 trainer = PairTrainer(self.config, self._stopping, data=data)
@@ -152,7 +153,8 @@ class Session(SourceThread):
                 self._emit(ended)
 
     def _report_loading(self, progress: LoadProgress) -> None:
-        """A big file's progress as an event (trainer thread); quick reads send none."""
+        """A big file's progress as an event (from the trainer thread, or the prefetch's reader
+        before the trainer thread asks for the data); quick reads send none."""
         if progress.elapsed_s < LOADING_SHOWN_AFTER_S and not self._loading_shown:
             return
         self._loading_shown = True

@@ -242,6 +242,6 @@ def test_train_says_where_a_slow_load_stands_without_a_terminal_and_nothing_when
     progress(loading(9.0, 900_000, done=True))
     progress.update(force=True)
     assert capsys.readouterr().err.splitlines() == [
-        "normtui: reading big.csv: 550,000 rows · 100,000 rows/s",
-        "normtui: read 900,000 rows of big.csv in 9.0 s; encoding and scaling…",
+        "normtui: 550,000 rows read · 100,000 rows/s · big.csv",
+        "normtui: 900,000 rows read in 9.0 s · encoding and scaling… · big.csv",
     ]

@@ -58,7 +58,7 @@ def test_a_slow_load_sends_its_progress_before_the_session_starts(tmp_path, monk
     assert events[: len(loading)] == loading and started == len(loading)
     assert [e.rows for e in loading] == [25, 50, 60, 60] and loading[-1].done
     assert loading[-1].source == "homes.csv" and loading[-1].fraction == 1.0
-    assert "reading homes.csv: 25 rows" in loading[0].describe()
+    assert loading[0].describe().startswith("25 rows read (")
     assert event_from_dict(loading[0].to_dict()) == loading[0]  # logged and replayed as is
 
 
@@ -75,7 +75,8 @@ def test_the_prefetch_child_sends_its_progress_across(tmp_path) -> None:
     assert handle is not None
     reports: list[LoadProgress] = []
     try:
-        members = handle.result(threading.Event(), reports.append)
+        handle.report_to(reports.append)
+        members = handle.result(threading.Event())
     finally:
         handle.close()
     assert members is not None and len(members[0].y_train) + len(members[0].y_val) == rows
@@ -108,3 +109,13 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch) -> 
     path.write_bytes(b"PAR1 not really")
     with pytest.raises(DataError, match="needs pyarrow: pip install pyarrow"):
         load_csv(str(path), "price")
+
+
+def test_a_session_hands_on_the_childs_progress_before_it_starts(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(session_module, "worth_prefetching", lambda config: True)
+    monkeypatch.setattr(session_module, "LOADING_SHOWN_AFTER_S", 0.0)
+    config = SessionConfig(csv_path=_write(tmp_path, TABLE), target="price", epochs=1)
+    events = _events(config, prefetch=True)
+    loading = [e for e in events if isinstance(e, DataLoading)]
+    assert loading and loading[-1].done and loading[-1].rows == 60
+    assert events[: len(loading)] == loading and isinstance(events[len(loading)], SessionStarted)

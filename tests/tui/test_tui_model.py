@@ -270,10 +270,10 @@ def test_the_loading_screen_says_how_far_a_big_file_has_been_read() -> None:
     state = DashboardState(CONFIG)
     assert "loading torch and scikit-learn" in top_bar_markup(state, Controls(), 0)
     state.apply(DataLoading(1.0, "homes.csv", 340_000, 410_000.0, 0.34, 0.83))
-    assert "reading homes.csv: 340,000 rows (34%) · 410,000 rows/s" in top_bar_markup(
+    assert "340,000 rows read (34%) · 410,000 rows/s · homes.csv" in top_bar_markup(
         state, Controls(), 0
     )
     state.apply(DataLoading(3.0, "homes.csv", 1_000_000, 400_000.0, 1.0, 2.5, done=True))
-    assert "read 1,000,000 rows of homes.csv in 2.5 s; encoding" in top_bar_markup(
+    assert "1,000,000 rows read in 2.5 s · encoding and scaling… · homes.csv" in top_bar_markup(
         state, Controls(), 0
     )
