@@ -357,6 +357,7 @@ class FakeSession(SourceThread):
                     len(self.config.hidden),
                     self._now(),
                     self._elapsed_s,
+                    seeds=self.config.seeds,
                 )
             )
 
@@ -405,10 +406,9 @@ def read_events(path: Path) -> tuple[dict, list[Event]]:
     return header, events
 
 
-def scripted_session(
-    config: SessionConfig, epochs: int, switches: dict[int, str], seeds: int = 1
-) -> list[Event]:
-    """A deterministic event list (no threads): `switches` maps epoch -> new activation."""
+def scripted_session(config: SessionConfig, epochs: int, switches: dict[int, str]) -> list[Event]:
+    """A deterministic event list (no threads): `switches` maps epoch -> new activation; each
+    run has `config.seeds` members."""
     events: list[Event] = [session_started(config, 0.0)]
     activation, t = config.activation, 0.0
     for epoch in range(1, epochs + 1):
@@ -429,7 +429,7 @@ def scripted_session(
                     t,
                     t,
                     hist=epoch % 2 == 0,
-                    seeds=seeds,
+                    seeds=config.seeds,
                 )
             )
     events.append(Paused(t, epochs))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from conftest import settle
-from fake_source import ReplaySource, member_epoch, scripted_session, session_started
+from conftest import settle, wait_until
+from fake_source import FakeSession, ReplaySource, member_epoch, scripted_session, session_started
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import Event, RunDiverged, RunFinished, SessionEnded
@@ -165,7 +165,7 @@ async def test_a_member_that_never_reaches_the_goal_is_counted_not_hidden() -> N
 
 async def test_the_band_is_drawn_under_the_median_and_named_in_the_legend(monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")  # the band must read without colour: a glyph, not a hue
-    app = seeded_app(scripted_session(CONFIG, 60, {}, seeds=5))
+    app = seeded_app(scripted_session(CONFIG.replace(seeds=5), 60, {}))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         plot = app.query_one("#pane-raw LossPlot", LossPlot)
@@ -182,7 +182,7 @@ async def test_the_band_is_drawn_under_the_median_and_named_in_the_legend(monkey
 
 
 async def test_gauges_show_the_mean_and_the_spread_and_hists_the_member_range() -> None:
-    app = seeded_app(scripted_session(CONFIG, 60, {}, seeds=5))
+    app = seeded_app(scripted_session(CONFIG.replace(seeds=5), 60, {}))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         gauges = str(app.query_one("#raw-gauges").render())
@@ -198,7 +198,7 @@ def test_the_spread_bar_shades_lowest_mean_highest() -> None:
 
 
 async def test_the_help_screen_states_the_interval_and_the_band() -> None:
-    app = seeded_app(scripted_session(CONFIG, 5, {}, seeds=5))
+    app = seeded_app(scripted_session(CONFIG.replace(seeds=5), 5, {}))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
@@ -206,3 +206,21 @@ async def test_the_help_screen_states_the_interval_and_the_band() -> None:
         guide = str(app.screen.query_one("#help-guide").render())
         assert INTERVAL_METHOD in guide
         assert "min–max over seeds" in guide and "medians" in guide
+
+
+async def test_a_live_session_of_three_seeds_draws_bands_and_judges_over_three(tmp_path) -> None:
+    config = CONFIG.replace(seeds=3, pace=None)
+    app = make_app(FakeSession(config), config=config, export_dir=tmp_path, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.state.runs["raw"].epoch >= 30, timeout=120)
+        app.sync()
+        await pilot.pause()
+        assert "· 3 seeds" in str(app.query_one("#top-bar").render())
+        assert app.state.runs["raw"].members.count == 3
+        strip = app.query_one(ComparisonStrip).render().plain
+        assert "3/3 seeds" in strip or "over 3 seeds" in strip
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.state.paused, timeout=120)
+        app.sync()
+        await pilot.pause()
+        assert BAND_GLYPH in "".join(app.query_one("#pane-raw LossPlot", LossPlot)._lines)

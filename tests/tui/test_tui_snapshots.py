@@ -16,8 +16,8 @@ from normtui.tui.app import NormtuiApp, make_app
 
 def seeded_app() -> NormtuiApp:
     """Five seeds per run on the closed-form curves (deterministic): medians, bands, verdicts."""
-    config = SessionConfig(dataset="wine", epochs=None, pace=20.0, hidden=(64, 64))
-    events = scripted_session(config, 120, {60: "tanh"}, seeds=5)
+    config = SessionConfig(dataset="wine", epochs=None, pace=20.0, hidden=(64, 64), seeds=5)
+    events = scripted_session(config, 120, {60: "tanh"})
     return make_app(ReplaySource(events, live=True), config=config, handle_signals=False)
 
 

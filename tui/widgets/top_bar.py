@@ -64,9 +64,10 @@ def top_bar_markup(
     if compact:
         data = f"{escape(started.dataset)} [dim]{shape}[/]"
     else:
+        seeds = f" · {config.seeds} seeds" if config.seeds > 1 else ""
         data = (
             f"{escape(started.dataset)} [dim]{started.n_train}+{started.n_val} rows · "
-            f"{shape} · {config.optimizer}[/]"
+            f"{shape} · {config.optimizer}{seeds}[/]"
         )
     activation = state.activation
     if controls.pending_activation and controls.pending_activation != activation:
