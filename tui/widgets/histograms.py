@@ -77,12 +77,13 @@ class LayerHistograms(Widget):
         colour = f"${self.run}-color"
         relu = self._activation in RELU_FAMILY
         hists = {layer.layer: layer for layer in self._hist_layers}
-        text_w = 26 if width >= 60 else 18
+        ranged = any(layer.dead_range or layer.saturated_range for layer in self._layers)
+        text_w = 26 if width >= 60 else 19 if ranged else 18  # "dead 100% (98–100)": 18
         cells = max(8, min(48, width - 8 - text_w))
         rows = []
         for layer in self._layers:
             sampled = hists.get(layer.layer)
-            wide = width >= 50  # room for the members' range
+            wide = width >= 36  # room for the members' range (80x24 has 36)
             if relu:
                 # never positive: dead for ReLU (zero gradient); merely off for its cousins
                 word = "dead" if self._activation == "relu" else "off"
