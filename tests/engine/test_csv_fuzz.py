@@ -85,15 +85,18 @@ def csv_text(draw: st.DrawFn) -> tuple[str, str]:
     width = len(header)
     # each feature holds numbers, levels (text categories) or numbers with gaps
     kinds = [draw(st.sampled_from(["number", "level", "gappy"])) for _ in range(width - 1)]
-    regression = draw(st.booleans())
+    # the target: class labels, numbers (a price), or one number in every row (constant)
+    target_kind = draw(st.sampled_from(["classes", "numbers", "constant"]))
     odd_every = draw(st.sampled_from([3, 20, 1000]))  # how often a row is odd
     rows = []
     for i in range(draw(st.integers(0, 40))):
         if draw(st.integers(1, odd_every)) == 1:
             rows.append(draw(st.lists(CELLS, min_size=max(0, width - 1), max_size=width + 1)))
             continue
-        if regression:
+        if target_kind == "numbers":
             label = str(draw(st.floats(-1e3, 1e3)))
+        elif target_kind == "constant":
+            label = "250000"
         else:
             label = draw(st.sampled_from(["0", "1", "2", "x", "y"])) if i > 3 else str(i % 2)
         cells = []
