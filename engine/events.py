@@ -216,8 +216,13 @@ class RunDiverged(Event):
     kind: ClassVar[str] = "diverged"
     run: str
     epoch: int
-    loss: str  # "nan", "inf" or "-inf": JSON has no spelling for them
+    # The loss that broke the rule (engine/divergence.py) as text: "nan", "inf" (JSON has no
+    # spelling for them), or a runaway training loss such as "741234.5".
+    loss: str
     member: int | None = None  # which member diverged; None: the whole (one-seed) run
+    # A runaway: the first epoch's training loss it grew past RUNAWAY_MULTIPLE times of.
+    # None when the loss is not finite (and in logs written before the rule covered runaways).
+    reference: float | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from normtui.engine.config import RELU_FAMILY
+from normtui.engine.divergence import LossWatch
 from normtui.engine.models import (
     EnsembleMLP,
     eager_step,
@@ -102,6 +103,7 @@ class Run:
         self.members = model.members
         self.task = task  # issue 14 hook: the loss and the hit count come from the task
         self.status = RUNNING
+        self.watch = LossWatch()  # the divergence rule, against this run's first-epoch loss
         self.elapsed_s = 0.0
         device = self.X_train.device
         self._zero = torch.zeros(self.members, device=device)

@@ -233,12 +233,25 @@ class Session(SourceThread):
             for member, loss in members:
                 self._emit(
                     RunDiverged(
-                        time_s=self._now(), run=name, epoch=self.epoch, loss=loss, member=member
+                        time_s=self._now(),
+                        run=name,
+                        epoch=self.epoch,
+                        loss=loss,
+                        member=member,
+                        reference=outcome.references.get((name, member)),
                     )
                 )
         # member None: the whole run (its last member, or its only one) has diverged
         for name, loss in outcome.diverged.items():
-            self._emit(RunDiverged(time_s=self._now(), run=name, epoch=self.epoch, loss=loss))
+            self._emit(
+                RunDiverged(
+                    time_s=self._now(),
+                    run=name,
+                    epoch=self.epoch,
+                    loss=loss,
+                    reference=outcome.references.get((name, None)),
+                )
+            )
         for name, error in outcome.failed.items():
             self._emit(RunFailed(time_s=self._now(), run=name, epoch=self.epoch, error=error))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from normtui.engine.divergence import describe
 from normtui.engine.events import (
     RUN_NAMES,
     EpochEnd,
@@ -34,6 +35,8 @@ class RunSummary:
     epochs_to_goal: int | None = None
     diverged: bool = False
     diverged_epoch: int | None = None
+    diverged_loss: float | None = None  # the loss that broke the rule (NaN, inf, or a runaway)
+    diverged_reason: str | None = None  # the rule in words: "loss 7.41e5 > 10,000 × epoch 1's …"
     error: str | None = None
     seconds: float = 0.0
     activation: str | None = None
@@ -74,6 +77,8 @@ class Summarizer:
         elif isinstance(event, RunDiverged) and event.member is None:  # the whole run
             run = self.runs[event.run]
             run.diverged, run.diverged_epoch = True, event.epoch
+            run.diverged_loss = float(event.loss)
+            run.diverged_reason = describe(run.diverged_loss, event.reference)
         elif isinstance(event, RunFailed):
             self.runs[event.run].error = event.error
         elif isinstance(event, Restarted):

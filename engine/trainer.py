@@ -34,9 +34,14 @@ from normtui.engine.task import Task
 @dataclass
 class EpochOutcome:
     results: dict[str, HostEpoch] = field(default_factory=dict)
-    diverged: dict[str, str] = field(default_factory=dict)  # every member has diverged
+    # runs that broke the divergence rule (engine/divergence.py) this epoch, every member: the
+    # loss, as text; a one-seed run whose training loss is still finite is in `results` too
+    diverged: dict[str, str] = field(default_factory=dict)
     # Several seeds: members that diverged this epoch, as (member, loss), per run.
     member_diverged: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # A runaway's reference (its first-epoch training loss), by (run, member); member None: the
+    # whole run. Absent where the loss is not finite.
+    references: dict[tuple[str, int | None], float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     cancelled: bool = False
 
@@ -71,6 +76,13 @@ def plan_threads(parallel: bool, macs: int, device_type: str) -> tuple[bool, int
 def _one_line(error: BaseException) -> str:
     out_of_memory = isinstance(error, torch.cuda.OutOfMemoryError)
     return one_line(error, "device out of memory" if out_of_memory else None)
+
+
+def _offending_loss(host: HostEpoch) -> float:
+    """The loss that broke the divergence rule: the training loss, unless only val is NaN."""
+    if math.isfinite(host.train_loss) and not math.isfinite(host.val_loss):
+        return host.val_loss
+    return host.train_loss
 
 
 class PairTrainer:
@@ -279,18 +291,28 @@ class PairTrainer:
             return outcome
         for name, members in zip(trained, hosts, strict=True):
             run = self.runs[name]
+            broke = run.watch.check(
+                np.array([m.train_loss for m in members]), np.array([m.val_loss for m in members])
+            )
             newly = [
-                (k, str(member.train_loss))
+                (k, _offending_loss(member))
                 for k, member in enumerate(members)
-                if run.alive[k] and not math.isfinite(member.train_loss)
+                if run.alive[k] and broke[k]
             ]
-            for k, _ in newly:
+            for k, loss in newly:
                 run.member_diverged(k)
+                if math.isfinite(loss):  # a runaway, not a NaN: say what it ran away from
+                    outcome.references[(name, k)] = float(run.watch.reference[k])
             if len(members) > 1 and newly:
-                outcome.member_diverged[name] = newly
+                outcome.member_diverged[name] = [(k, str(loss)) for k, loss in newly]
             if not any(run.alive):  # a run diverges when its last member does
                 run.status = DIVERGED
-                outcome.diverged[name] = newly[-1][1]
+                last, loss = newly[-1]
+                outcome.diverged[name] = str(loss)
+                if (name, last) in outcome.references:
+                    outcome.references[(name, None)] = outcome.references[(name, last)]
+                if len(members) == 1 and math.isfinite(members[0].train_loss):
+                    outcome.results[name] = members[0]  # the epoch that ran away is shown
             else:
                 outcome.results[name] = fold_members(members, run.alive, self.seeds)
         return outcome

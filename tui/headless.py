@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from normtui.engine.config import SessionConfig
+from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
@@ -31,8 +32,11 @@ def _percent(value: float | None) -> str:
 
 
 def _number(value: float | None, digits: int = 4) -> str:
+    """Fixed decimals for everyday values; 1.51e21, not 22 digits, for a runaway loss."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
+    if abs(value) >= 1e9:  # a runaway loss: 1.51e21, not 22 digits
+        return compact(value)
     if abs(value) >= 10**5:  # a loss in a price's units²: digits after the point say nothing
         return f"{value:,.0f}"
     return f"{value:.{digits}f}"
@@ -102,6 +106,12 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
     )
     if started is not None:
         title += "".join(_data_notes(started, config))
+    notes = [
+        f"{name} run diverged at epoch {summary.runs[name].diverged_epoch}: "
+        f"{summary.runs[name].diverged_reason}"
+        for name in RUN_NAMES
+        if summary.runs[name].diverged
+    ]
     leader, margin = summary.leader()
     if regression:
         verdict = (
@@ -115,7 +125,7 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
             if leader
             else "both runs at the same validation accuracy"
         )
-    return "\n".join([title, *lines, verdict]) + "\n"
+    return "\n".join([title, *lines, *notes, verdict]) + "\n"
 
 
 def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:

@@ -245,3 +245,19 @@ def test_train_says_where_a_slow_load_stands_without_a_terminal_and_nothing_when
         "normtui: 550,000 rows read · 100,000 rows/s · big.csv",
         "normtui: 900,000 rows read in 9.0 s · encoding and scaling… · big.csv",
     ]
+
+
+def test_an_exploding_run_is_diverged_in_the_table_and_json_with_compact_numbers(run_main) -> None:
+    """The issue's command: the normalized run's loss runs away (it reached 1.5e21 unchecked)."""
+    args = ["train", "--dataset", "scales", "--optimizer", "sgd", "--lr", "10", "--epochs", "50"]
+    code, out, err = run_main(args)
+    assert code == 0, err
+    diverged_row = next(line for line in out.splitlines() if line.startswith("diverged"))
+    assert diverged_row.split()[-2:] != ["no", "no"] and "yes (epoch" in diverged_row
+    assert "normalized run diverged at epoch" in out and "> 10,000 × epoch 1's" in out
+    for line in out.splitlines()[1:]:  # no 22-digit number widens the table
+        assert all(len(word) <= 12 for word in line.split()), line
+    code, out, err = run_main([*args, "--json"])
+    normalized = json.loads(out)["runs"]["normalized"]
+    assert normalized["diverged"] is True and normalized["diverged_epoch"] < 50
+    assert normalized["diverged_loss"] > 10_000 and "10,000" in normalized["diverged_reason"]

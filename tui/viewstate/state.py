@@ -68,7 +68,8 @@ class RunView:
     best_train_accuracy: float | None = None
     goal_epoch: int | None = None
     diverged_epoch: int | None = None
-    diverged_loss: float | None = None
+    diverged_loss: float | None = None  # the loss that broke the rule (engine/divergence.py)
+    diverged_reference: float | None = None  # a runaway's first-epoch loss; None: NaN or inf
     error: str | None = None
     layers: tuple[LayerStats, ...] = ()  # latest per-layer stats
     # the activation `layers` were measured under: a swap while paused changes `activation`
@@ -97,6 +98,7 @@ class RunView:
         self.goal_epoch = None
         self.diverged_epoch = None
         self.diverged_loss = None
+        self.diverged_reference = None
         self.error = None
         self.layers = ()
         self.layers_activation = ""
@@ -216,8 +218,10 @@ class DashboardState:
                     return Changed.STATUS | Changed.SCALARS
             run.status = RunStatus.DIVERGED
             run.diverged_epoch = event.epoch
-            run.diverged_loss = event.loss
-            return Changed.STATUS | Changed.SCALARS
+            run.diverged_loss = float(event.loss)
+            run.diverged_reference = event.reference
+            run.markers.append((event.epoch, "diverged"))
+            return Changed.STATUS | Changed.SCALARS | Changed.PLOTS
         if isinstance(event, RunFailed):
             run = self.runs[event.run]
             run.status = RunStatus.FAILED

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from textual.markup import escape
 
+from normtui.engine.divergence import RUNAWAY_MULTIPLE
 from normtui.engine.events import RUN_NAMES
 
 SPARK = " ▁▂▃▄▅▆▇█"
@@ -39,6 +40,16 @@ def fmt_num(value: float | None, digits: int = 3) -> str:
     else:
         text = f"{value:.{digits}g}"
     return text.replace("-", "−")  # one minus sign everywhere, exponents included
+
+
+def divergence_text(loss: float | None, reference: float | None, epoch: int, *, short: bool) -> str:
+    """Why a run is called diverged (engine/divergence.py), in a few words: its loss ran away
+    past the stated multiple of its first epoch's, or it is not a number."""
+    if loss is None or reference is None or not math.isfinite(loss):
+        return f"loss {fmt_num(loss)} at e{epoch}"
+    if short:
+        return f"loss {fmt_num(loss)} ran away"
+    return f"loss {fmt_num(loss)} > {RUNAWAY_MULTIPLE:,.0f}× e1"
 
 
 def fmt_pct(fraction: float | None, digits: int = 1) -> str:
@@ -107,6 +118,7 @@ def truncate(text: str, width: int) -> str:
 __all__ = [
     "RUN_TITLES",
     "bar",
+    "divergence_text",
     "escape",
     "fmt_lr",
     "fmt_num",

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from normtui.engine.config import RELU_FAMILY, SATURATING
 from normtui.engine.events import Histogram, LayerStats
 from normtui.tui.viewstate.state import RunView
-from normtui.tui.widgets.format import fmt_num, fmt_pct, resample, sparkline
+from normtui.tui.widgets.format import fmt_num, fmt_pct, resample, sparkline, truncate
 
 
 def zero_bin(hist: Histogram) -> int | None:
@@ -106,7 +106,7 @@ class LayerHistograms(Widget):
                 continue
             pre = sampled.pre_hist if sampled is not None else None
             pre_line = hist_markup(pre, cells, colour, dim_zero=False) if pre else " " * cells
-            spread = f"{fmt_num(layer.pre_min)} … {fmt_num(layer.pre_max)}"
+            spread = pre_range(layer, text_w - 1)
             rows.append(f"   [dim]pre[/]  {pre_line} [dim]{spread}[/]")
         return "\n".join(rows)
 
@@ -119,6 +119,15 @@ def share_text(mean: float | None, spread: tuple[float, float] | None, wide: boo
         return text
     low, high = f"{spread[0] * 100:.0f}", f"{spread[1] * 100:.0f}"
     return text if low == high else f"{text} [dim]({low}–{high})[/]"
+
+
+def pre_range(layer: LayerStats, width: int) -> str:
+    """`min … max` of the pre-activations in `width` cells: fewer digits before any cut."""
+    for digits in (3, 2, 1):
+        text = f"{fmt_num(layer.pre_min, digits)} … {fmt_num(layer.pre_max, digits)}"
+        if len(text) <= width:
+            return text
+    return truncate(text, width)
 
 
 def _alarming(layer: LayerStats, activation: str) -> bool:

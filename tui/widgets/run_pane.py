@@ -7,7 +7,7 @@ from textual.containers import Vertical
 
 from normtui.tui.viewstate.members import BAND
 from normtui.tui.viewstate.state import RunView
-from normtui.tui.widgets.format import escape, fmt_num, status_badge
+from normtui.tui.widgets.format import divergence_text, escape, fmt_num, status_badge
 from normtui.tui.widgets.gauges import AccuracyGauges
 from normtui.tui.widgets.histograms import LayerHistograms
 from normtui.tui.widgets.loss_plot import (
@@ -120,7 +120,8 @@ class RunPane(Vertical):
         if last is not None:
             epoch = f"e{view.epoch}" if compact else f"epoch {view.epoch}"
             parts.append(f"[b]{epoch}[/b]")
-            parts.append(f"[${self.run}-color]{view.activation}[/]")
+            if not (compact and stopped_by_fault):  # the top bar names it; the reason needs room
+                parts.append(f"[${self.run}-color]{view.activation}[/]")
             if not stopped_by_fault:  # leave the room to the reason
                 parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
             rate = view.epochs_per_s  # a rate only while it is running: paused trains nothing
@@ -130,7 +131,10 @@ class RunPane(Vertical):
             elif rate is not None and status == "running" and not compact:
                 parts.append(f"[dim]{rate:.0f} ep/s[/]")
         if view.diverged_epoch is not None:
-            parts.append(f"[$error]diverged at e{view.diverged_epoch}[/]")
+            why = divergence_text(
+                view.diverged_loss, view.diverged_reference, view.diverged_epoch, short=compact
+            )
+            parts.append(f"[$error]{why}[/]")
         elif view.members.diverged:  # some members diverged, the rest go on
             gone, count = view.members.diverged, view.members.count
             marked = (
