@@ -528,6 +528,31 @@ def _encoder_input(dataset: Dataset, rows: np.ndarray) -> Any:
     return pd.concat([numeric, text], axis=1)
 
 
+def _check_training_values(dataset: Dataset, train: np.ndarray) -> None:
+    """A column with no value in the training split has nothing to impute from: the imputer
+    would drop it and the model would be built for a column that is not there."""
+    empty = [
+        name
+        for name, column in zip(dataset.feature_names, dataset.X[train].T, strict=True)
+        if np.isnan(column).all()
+    ]
+    if dataset.categories is not None:
+        text = dataset.categories[train]
+        empty += [
+            name
+            for index, name in enumerate(dataset.categorical_names)
+            if all(value is None for value in text[:, index])
+        ]
+    if empty:
+        names = ", ".join(repr(name) for name in empty)
+        column = "column" if len(empty) == 1 else "columns"
+        raise DataError(
+            f"{dataset.name}: {column} {names} {'has' if len(empty) == 1 else 'have'} no values "
+            f"in the training split "
+            f"({len(train)} rows); leave it out with --ignore {empty[0]}, or use --missing drop"
+        )
+
+
 def _encoder(dataset: Dataset) -> Any:
     """Imputer for the numbers, imputer + one-hot for the text: one transform for both runs."""
     from sklearn.compose import ColumnTransformer
@@ -603,6 +628,7 @@ def prepare(
     dataset = dataset if dataset is not None else load_dataset(config, progress)
     _check_levels(dataset, config.max_categories)
     train, val = split_indices(dataset, config.val_split, config.seed)
+    _check_training_values(dataset, train)
     encoder = _encoder(dataset)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an unseen level in validation: all-zero one-hot

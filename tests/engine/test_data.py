@@ -518,3 +518,19 @@ def test_a_text_target_with_a_level_per_row_is_not_sent_to_regression(tmp_path: 
     text = "a,name\n" + "".join(f"{i},person-{i}\n" for i in range(20))
     message = _csv_error(_write(tmp_path, text), "name")
     assert "20 distinct values in 20 rows" in message and "--task regression" not in message
+
+
+@pytest.mark.parametrize("kind", ["numeric", "text"])
+def test_a_column_empty_in_the_training_split_is_named(tmp_path: Path, kind: str) -> None:
+    """Values only in validation rows: the imputer has nothing to learn from (it used to drop the
+    column, and the model, built for one more column, failed on a shape mismatch)."""
+    values = [str(i % 5) if kind == "numeric" else "xyz"[i % 3] for i in range(40)]
+    rows = [f"{i % 7},{values[i]},{'a' if i % 2 else 'b'}" for i in range(40)]
+    path = _write(tmp_path, "a,b,label\n" + "\n".join(rows) + "\n")
+    config = SessionConfig(csv_path=path, target="label")
+    train, _ = split_indices(load_dataset(config), config.val_split, config.seed)
+    for index in train:
+        rows[index] = rows[index].replace(f",{values[index]},", ",,", 1)
+    path = _write(tmp_path, "a,b,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"column 'b' has no values in the training split"):
+        prepare(config)
