@@ -579,6 +579,15 @@ class NormtuiApp(App[None]):
         smooth = "on (raw line kept, faded)" if smoothing else "off"
         self.notify(f"smoothing {smooth}", timeout=2, kind="view")
 
+    def action_shared_y(self) -> None:
+        shared = self._dashboard.shared_y = not self._dashboard.shared_y
+        axes = (
+            "one shared y-axis: equal heights are equal losses"
+            if shared
+            else "each its own y-axis: heights do not compare across the panes"
+        )
+        self.notify(f"loss plots: {axes}", timeout=3, kind="view")
+
     def action_overlay(self) -> None:
         self._dashboard.overlay = not self._dashboard.overlay
 

@@ -23,8 +23,14 @@ from normtui.tui.widgets.comparison import ComparisonStrip
 from normtui.tui.widgets.format import RUN_TITLES
 from normtui.tui.widgets.inputs import InputsPane
 from normtui.tui.widgets.key_footer import KeyFooter
-from normtui.tui.widgets.loss_plot import LossPlot, PlotData, curve_lines, line_glyph
-from normtui.tui.widgets.run_pane import RunPane
+from normtui.tui.widgets.loss_plot import (
+    LossPlot,
+    PlotData,
+    curve_lines,
+    extremes,
+    line_glyph,
+)
+from normtui.tui.widgets.run_pane import RunPane, loss_plot_data
 from normtui.tui.widgets.top_bar import Controls, TopBar, waiting_message
 
 TEXT_INTERVAL_S = {False: 0.24, True: 2.0}  # numbers refresh (~4 Hz), by low_bandwidth
@@ -44,6 +50,7 @@ class DashboardScreen(Screen[None]):
     log_y: var[bool] = var(True, init=False)  # the side-by-side plots' axis
     overlay_log_y: var[bool] = var(True, init=False)
     smoothing: var[bool] = var(False, init=False)
+    shared_y: var[bool] = var(True, init=False)  # the side-by-side plots share one y-range
     compact: var[bool] = var(False, init=False)
 
     def __init__(
@@ -177,13 +184,27 @@ class DashboardScreen(Screen[None]):
             self._overlay_plot.border_title = self._overlay_title()
             self._overlay_plot.set_data(self._overlay_data())
         show_loss = not self.overlay and self.pane_visible("loss")
+        cover = self._shared_cover() if show_loss and self.shared_y else None
         for run, pane in self._panes.items():
             if show_loss:
-                pane.show_plot(state.runs[run], log_y=self.log_y, smoothing=self.smoothing)
+                pane.show_plot(
+                    state.runs[run], log_y=self.log_y, smoothing=self.smoothing, cover=cover
+                )
             if self.pane_visible("hists"):
                 pane.show_histograms(
                     state.runs[run], compact=self.compact, every_s=state.config.hist_interval_s
                 )
+
+    def _shared_cover(self) -> tuple[tuple[float, float], ...]:
+        """Both plots' extremes: each plot covers them, so the two share one y-range (and
+        x-range) and equal heights mean equal losses."""
+        return tuple(
+            point
+            for run in RUN_NAMES
+            for point in extremes(
+                loss_plot_data(self._state.runs[run], log_y=self.log_y, smoothing=self.smoothing)
+            )
+        )
 
     def _overlay_title(self) -> str:
         mode = ("log" if self.overlay_log_y else "linear") + (
@@ -233,6 +254,9 @@ class DashboardScreen(Screen[None]):
         self.redraw()
 
     def watch_smoothing(self) -> None:
+        self.redraw()
+
+    def watch_shared_y(self) -> None:
         self.redraw()
 
     def watch_compact(self, compact: bool) -> None:

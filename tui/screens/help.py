@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from normtui.engine.divergence import RUNAWAY_MULTIPLE
 from normtui.engine.statistics import INTERVAL_METHOD
 from normtui.tui.viewstate.members import BAND_HELP
 from normtui.tui.widgets.loss_plot import BAND_GLYPH
@@ -21,7 +22,10 @@ READING_GUIDE = f"""\
 • Left: the run on [$raw-color]raw inputs[/]; right: the same network on [$normalized-color]\
 scaled inputs[/]. Same seed, same initial weights, same batches.
 • Loss: [$raw-color]━[/] [$normalized-color]━[/] validation, [$train-color]━[/] training;\
- [$marker-color]│[/] marks an activation switch. [b]l[/b] toggles the log axis.
+ [$marker-color]│[/] marks an activation switch (or a divergence). [b]l[/b] toggles the log\
+ axis. Both plots share one y-axis, so equal heights are equal losses; [b]y[/b] gives each its\
+ own, and each then says [$warning]own y-axis[/]. A run [b]diverged[/b] when its loss is not a\
+ number or exceeds {RUNAWAY_MULTIPLE:,.0f}× its first epoch's; it stops there.
 • Histograms: both runs on the same bins (an asinh axis), log counts. [b]dead[/b] = units\
  never positive on the validation set (ReLU; [b]off[/b] for leaky/PReLU/ELU/SELU, which still\
  pass a gradient), [b]=0[/b] = outputs exactly zero,\

@@ -47,6 +47,27 @@ class PlotData:
     log_y: bool = False
     empty_message: str = "waiting for the first epoch…"
     bands: tuple[Band, ...] = ()  # drawn first, under every line
+    # (x, y) points the axes must reach without drawing them: the other pane's extremes, so
+    # both side-by-side plots share one y-range (and x-range); see `extremes`
+    cover: tuple[tuple[float, float], ...] = ()
+
+
+def extremes(data: PlotData) -> tuple[tuple[float, float], ...]:
+    """The points that fix a plot's axes: its first and last x, its lowest and highest finite
+    y and its lowest positive y (the log axis's floor). Another plot covering them (`cover`)
+    gets the same axes whenever its own points lie inside them."""
+    xs = [x for line in data.lines for x in line.xs]
+    ys = [y for line in data.lines for y in line.ys]
+    ys += [y for band in data.bands for y in (*band.lows, *band.highs)]
+    finite = [y for y in ys if math.isfinite(y)]
+    if not xs or not finite:
+        return ()
+    x_lo, x_hi = min(xs), max(xs)
+    points = [(x_lo, min(finite)), (x_hi, max(finite))]
+    positive = [y for y in finite if y > 0]
+    if positive:
+        points.append((x_lo, min(positive)))
+    return tuple(points)
 
 
 def band_path(band: Band, *, floor: float | None = None) -> tuple[list[float], list[float]]:
@@ -236,6 +257,7 @@ class LossPlot(PlotextPlot):
         self._lines: list[str] = []
         self._text: Text | None = None
         self.builds = 0  # plot rebuilds, for tests and benchmarks
+        self.y_range: tuple[float, float] | None = None  # the last build's y limits, for tests
 
     def set_data(self, data: PlotData) -> None:
         if data == self._data:
@@ -293,7 +315,8 @@ class LossPlot(PlotextPlot):
         plt.plotsize(width, height)
         plt._set_size(width, height)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
-        xs = [x for line in data.lines for x in line.xs]
+        xs = [x for line in data.lines for x in line.xs] + [x for x, _ in data.cover]
+        points += [y for _, y in data.cover]
         x_lo, x_hi = min(xs), sticky_upper(max(max(xs), 10))
         positive = [y for y in points if y > 0 and math.isfinite(y)]
         finite = [y for y in points if math.isfinite(y)] or [0.0]
@@ -304,6 +327,7 @@ class LossPlot(PlotextPlot):
         else:
             y_lo, y_hi = sticky_range(min(finite), max(finite), log=False)
             ticks = nice_ticks(y_lo, y_hi, max(2, height // 4))
+        self.y_range = (y_lo, y_hi)
         tick_labels = [tick_label(t) for t in ticks]
         # the canvas: the width less the y tick labels, their ┤ and the frame's two sides
         canvas_columns = max(1, width - max(map(len, tick_labels), default=1) - 3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
@@ -53,11 +55,19 @@ def legend(run: str, no_color: bool, gap: str = " ", seeds: int = 1) -> str:
 
 
 def plot_title(
-    run: str, *, log_y: bool, smoothing: bool, no_color: bool = False, seeds: int = 1
+    run: str,
+    *,
+    log_y: bool,
+    smoothing: bool,
+    no_color: bool = False,
+    seeds: int = 1,
+    own_axis: bool = False,
 ) -> str:
-    """The plot's legend, and which axis and smoothing `l` and `s` have set."""
+    """The plot's legend, and which axis and smoothing `l` and `s` have set; `y` unlinked the
+    two plots' y-axes (`own_axis`), which it says in warning colour: heights do not compare."""
     mode = ("log" if log_y else "linear") + (", smoothed" if smoothing else "")
-    return f"loss [dim]({mode})[/]  {legend(run, no_color, gap='  ', seeds=seeds)}"
+    axis = "  [$warning]own y-axis[/]" if own_axis else ""
+    return f"loss [dim]({mode})[/]{axis}  {legend(run, no_color, gap='  ', seeds=seeds)}"
 
 
 class RunPane(Vertical):
@@ -73,6 +83,7 @@ class RunPane(Vertical):
         self._legend = ""  # the plot's legend on the bottom border, where the plot has no title
         self._legend_on_border = False
         self._seeds = 1  # members per run, once the first epoch says
+        self._own_axis = False  # `y` unlinked the two plots' y-axes
         self._status = ""
 
     def set_layout(self, *, compact: bool, legend_on_border: bool) -> None:
@@ -83,7 +94,10 @@ class RunPane(Vertical):
 
     def _show_legend(self) -> None:
         on_border = self._legend_on_border
-        self._legend = legend(self.run, self.app.no_color, seeds=self._seeds) if on_border else ""
+        own = " [$warning]own y[/]" if self._own_axis else ""
+        self._legend = (
+            legend(self.run, self.app.no_color, seeds=self._seeds) + own if on_border else ""
+        )
         self._show_subtitle()
 
     def _show_subtitle(self) -> None:
@@ -154,16 +168,32 @@ class RunPane(Vertical):
     def show_gauges(self, view: RunView, goal: float) -> None:
         self.query_one(AccuracyGauges).show(view, goal)
 
-    def show_plot(self, view: RunView, *, log_y: bool, smoothing: bool) -> None:
+    def show_plot(
+        self,
+        view: RunView,
+        *,
+        log_y: bool,
+        smoothing: bool,
+        cover: tuple[tuple[float, float], ...] | None = (),
+    ) -> None:
+        """`cover`: both panes' `extremes`, so the two plots share their axes; None: this
+        plot on its own axes (`y` unlinked them), which the title then says."""
         plot = self.query_one(LossPlot)
         seeds = max(1, view.members.count)
-        if seeds != self._seeds:
-            self._seeds = seeds
+        own_axis = cover is None
+        if (seeds, own_axis) != (self._seeds, self._own_axis):
+            self._seeds, self._own_axis = seeds, own_axis
             self._show_legend()
         plot.border_title = plot_title(
-            self.run, log_y=log_y, smoothing=smoothing, no_color=self.app.no_color, seeds=seeds
+            self.run,
+            log_y=log_y,
+            smoothing=smoothing,
+            no_color=self.app.no_color,
+            seeds=seeds,
+            own_axis=own_axis,
         )
-        plot.set_data(loss_plot_data(view, log_y=log_y, smoothing=smoothing))
+        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing)
+        plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
 
     def show_histograms(self, view: RunView, compact: bool, every_s: float = 0.0) -> None:
         hists = self.query_one(LayerHistograms)
