@@ -1,0 +1,396 @@
+"""Where a sweep's cells run, and the results file that keeps each one as it finishes.
+
+Three executors behind one call, `execute(...)`: in this process (default), `--jobs N` worker
+processes on this machine (concurrent.futures), or an existing Dask distributed cluster
+(`--scheduler tcp://HOST:PORT`: `client.submit` per cell, `as_completed`; a worker lost
+mid-cell is Dask's to retry on another worker). Whatever runs them, each finished cell reaches
+`on_result` once, in the calling thread, and the results file gets one flushed line for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from normtui import __version__
+from normtui.engine.config import ConfigError
+from normtui.engine.errors import UsageError
+from normtui.engine.sweep import (
+    BASELINE,
+    Cell,
+    CellResult,
+    CellRunner,
+    SweepPlan,
+    run_cell_task,
+)
+
+RESULTS_FORMAT = 1
+POLL_S = 0.1  # how often a pool or cluster loop looks at the stop flag
+
+
+class ResultsError(UsageError):
+    """A results file that cannot be read, written or resumed."""
+
+
+# -- the results file --------------------------------------------------------------------------
+
+
+class ResultsFile:
+    """JSONL: a header (format, normtui version, the plan), then one flushed line per cell."""
+
+    def __init__(self, path: str, plan: SweepPlan, *, append: bool = False) -> None:
+        self.path = path
+        self.lines = 0
+        try:
+            directory = os.path.dirname(os.path.abspath(path))
+            os.makedirs(directory, exist_ok=True)
+            self._file: IO[str] = open(path, "a" if append else "x", encoding="utf-8")  # noqa: SIM115
+        except FileExistsError:
+            raise ResultsError(
+                f"results file {path} exists; resume it with --resume {path} or choose another"
+            ) from None
+        except OSError as error:
+            raise ResultsError(f"cannot write results file {path}: {error.strerror}") from None
+        if append:
+            if self._file.tell() and not _ends_with_newline(path):
+                self._write_raw("\n")  # a line cut short by a kill: start on a fresh line
+        else:
+            header = {
+                "normtui_sweep": RESULTS_FORMAT,
+                "version": __version__,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "plan": plan.to_dict(),
+            }
+            self._write_raw(json.dumps(header) + "\n")
+
+    def _write_raw(self, text: str) -> None:
+        self._file.write(text)
+        self._file.flush()
+
+    def write(self, result: CellResult) -> None:
+        self._write_raw(json.dumps({"cell": result.to_dict()}, allow_nan=False) + "\n")
+        self.lines += 1
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+
+
+def _ends_with_newline(path: str) -> bool:
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)
+        if file.tell() == 0:
+            return True
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
+
+
+def read_results(path: str) -> tuple[SweepPlan, dict[str, CellResult]]:
+    """The plan and the finished cells of a results file (a last line cut short is skipped;
+    a cell written twice counts once, the last line wins)."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except FileNotFoundError:
+        raise ResultsError(f"results file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ResultsError(f"cannot read results file {path}: {error}") from None
+    try:
+        header = json.loads(lines[0]) if lines else {}
+    except json.JSONDecodeError:
+        header = {}
+    if not isinstance(header, dict) or header.get("normtui_sweep") != RESULTS_FORMAT:
+        raise ResultsError(f"{path} is not a normtui sweep results file")
+    try:
+        plan = SweepPlan.from_dict(header["plan"])
+    except (ConfigError, KeyError, TypeError) as error:
+        raise ResultsError(f"{path}: its plan cannot be used: {error}") from None
+    results: dict[str, CellResult] = {}
+    for line in lines[1:]:
+        try:
+            record = json.loads(line)
+            result = CellResult.from_dict(record["cell"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue  # a line cut short by a kill
+        results[result.cell.key] = result
+    return plan, results
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Cells done of all, the rate of this invocation, and an estimate of what is left."""
+
+    total: int
+    done: int = 0
+    resumed: int = 0
+    started_s: float = field(default_factory=time.monotonic)
+    finished_here: int = 0
+
+    def add(self, count: int = 1) -> None:
+        self.done += count
+        self.finished_here += count
+
+    @property
+    def cells_per_s(self) -> float | None:
+        elapsed = time.monotonic() - self.started_s
+        return self.finished_here / elapsed if self.finished_here and elapsed > 0 else None
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.cells_per_s
+        return (self.total - self.done) / rate if rate else None
+
+    def line(self) -> str:
+        rate = self.cells_per_s
+        eta = self.eta_s
+        parts = [f"{self.done}/{self.total} cells"]
+        if rate is not None:
+            parts.append(f"{rate:.2f} cells/s")
+        if eta is not None and self.done < self.total:
+            parts.append(f"ETA {_duration(eta)}")
+        return ", ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+# -- the collector: results, baselines, the file ------------------------------------------------
+
+
+class Collector:
+    """Receives finished cells (each once), fills in the row's baseline cell, writes the file."""
+
+    def __init__(
+        self,
+        plan: SweepPlan,
+        results: ResultsFile | None,
+        finished: dict[str, CellResult],
+        on_result: Callable[[CellResult], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.file = results
+        self.finished = dict(finished)
+        self.on_result = on_result
+        self.progress = Progress(total=len(plan.cells()), done=len(finished))
+        self.progress.resumed = len(finished)
+        self.errors: list[CellResult] = []
+
+    def fill_baselines(self) -> None:
+        """Baseline cells a resumed file lacks, from the finished cells of their rows."""
+        if BASELINE not in self.plan.scalers:
+            return
+        for result in list(self.finished.values()):
+            baseline = Cell(result.cell.dataset, result.cell.activation, BASELINE)
+            trained = result.error is None and result.normalized is not None
+            if trained and baseline.key not in self.finished:
+                self._keep(result.baseline())
+
+    def pending(self) -> list[Cell]:
+        """The cells still to train, in grid order (failed cells are tried again)."""
+        return [cell for cell in self.plan.work() if cell.key not in self.finished]
+
+    def add(self, result: CellResult) -> None:
+        if result.cell.key in self.finished and self.finished[result.cell.key].error is None:
+            return  # Dask may finish a cell twice after a lost worker: it counts once
+        self._keep(result)
+        if result.error is not None:
+            self.errors.append(result)
+            return
+        baseline = Cell(result.cell.dataset, result.cell.activation, BASELINE)
+        wanted = BASELINE in self.plan.scalers and baseline.key not in self.finished
+        if wanted and result.normalized is not None:
+            self._keep(result.baseline())
+
+    def _keep(self, result: CellResult) -> None:
+        was_new = result.cell.key not in self.finished
+        self.finished[result.cell.key] = result
+        if self.file is not None:
+            self.file.write(result)
+        if was_new and result.error is None:
+            self.progress.add()
+        if self.on_result is not None:
+            self.on_result(result)
+
+    @property
+    def complete(self) -> bool:
+        return all(
+            key in self.finished and self.finished[key].error is None
+            for key in (cell.key for cell in self.plan.cells())
+        )
+
+
+# -- executors ---------------------------------------------------------------------------------
+
+
+def execute(
+    collector: Collector,
+    *,
+    jobs: int = 1,
+    client: Any = None,
+    stop: threading.Event,
+    runner: CellRunner | None = None,
+) -> str:
+    """Run every pending cell; "completed", or "stopped" when `stop` was set."""
+    collector.fill_baselines()
+    cells = collector.pending()
+    if not cells:
+        return "completed"
+    if client is not None:
+        return _on_dask(collector, cells, client, stop)
+    if jobs > 1:
+        return _in_processes(collector, cells, jobs, stop)
+    return _in_process(collector, cells, stop, runner or CellRunner())
+
+
+def _in_process(
+    collector: Collector, cells: Sequence[Cell], stop: threading.Event, runner: CellRunner
+) -> str:
+    for cell in cells:
+        if stop.is_set():
+            return "stopped"
+        result = runner.run(collector.plan, cell)
+        if result is None:
+            return "stopped"
+        collector.add(result)
+    return "stopped" if stop.is_set() else "completed"
+
+
+_PROCESS_STOP: Any = None
+
+
+def _process_init(stop: Any) -> None:
+    """A worker process: Ctrl+C is the parent's to handle; `stop` ends the cell in progress."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _PROCESS_STOP
+    _PROCESS_STOP = stop
+
+    def watch() -> None:
+        stop.wait()
+        from normtui.engine import sweep
+
+        if sweep._WORKER_RUNNER is not None:
+            sweep._WORKER_RUNNER.stop()
+
+    threading.Thread(target=watch, name="normtui-sweep-stop", daemon=True).start()
+
+
+def _in_processes(
+    collector: Collector, cells: Sequence[Cell], jobs: int, stop: threading.Event
+) -> str:
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    stop_workers = context.Event()
+    plan = collector.plan.to_dict()
+    executor = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_process_init, initargs=(stop_workers,)
+    )
+    futures: dict[Future, Cell] = {}
+    try:
+        futures = {executor.submit(run_cell_task, plan, cell.to_dict()): cell for cell in cells}
+        pending = set(futures)
+        while pending:
+            if stop.is_set():
+                return "stopped"
+            done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                _take(collector, futures[future], future)
+        return "stopped" if stop.is_set() else "completed"
+    finally:
+        stop_workers.set()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _take(collector: Collector, cell: Cell, future: Any) -> None:
+    """A finished future's result into the collector; a failure becomes the cell's error."""
+    try:
+        values = future.result()
+    except Exception as error:  # a worker process died, or Dask gave up on the cell
+        collector.add(
+            CellResult(cell=cell, seeds=(), epochs=collector.plan.epochs, error=_one_line(error))
+        )
+        return
+    if values is not None:
+        collector.add(CellResult.from_dict(values))
+
+
+def _one_line(error: BaseException) -> str:
+    from normtui.engine.errors import one_line
+
+    return one_line(error)
+
+
+DASK_CONNECT_TIMEOUT_S = 10
+
+
+def connect(address: str) -> Any:
+    """A Dask client of the cluster at `address`; ResultsError (one line) when there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ResultsError(
+            "--scheduler needs the `distributed` package: pip install 'normtui[cluster]'"
+        ) from None
+    try:
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = " ".join(str(error).split())[:200]
+        raise ResultsError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
+def _on_dask(
+    collector: Collector, cells: Sequence[Cell], client: Any, stop: threading.Event
+) -> str:
+    from distributed import as_completed
+
+    plan = collector.plan.to_dict()
+    # GPU cells only on workers that declare one (dask worker --resources GPU=1).
+    resources = {"GPU": 1} if collector.plan.device == "cuda" else None
+    futures: dict[str, Cell] = {}
+    submitted = []
+    try:
+        for cell in cells:
+            future = client.submit(
+                run_cell_task,
+                plan,
+                cell.to_dict(),
+                pure=False,
+                resources=resources,
+                key=f"normtui-cell-{cell.key}-{os.getpid()}-{time.time_ns()}",
+            )
+            futures[future.key] = cell
+            submitted.append(future)
+        finished = as_completed(submitted, loop=client.loop)
+        while not finished.is_empty():
+            if stop.is_set():
+                return "stopped"
+            if not finished.has_ready():
+                time.sleep(POLL_S)
+                continue
+            for future in finished.next_batch(block=False):
+                _take(collector, futures[future.key], future)
+        return "stopped" if stop.is_set() else "completed"
+    finally:
+        with contextlib.suppress(Exception):
+            client.cancel(submitted, force=True)
+        with contextlib.suppress(Exception):
+            client.close(timeout=10)

@@ -1,0 +1,198 @@
+"""`normtui sweep`: run a grid headless (a line per cell, then a report) or on the live screen.
+
+Ctrl+C, SIGTERM and SIGHUP stop the cell in progress; every finished cell is already in the
+results file (one flushed line each), and the way to resume is printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+import threading
+import time
+from typing import Any
+
+from normtui.engine.sweep import CellResult, CellRunner, SweepPlan
+from normtui.engine.sweep_run import Collector, ResultsFile, execute
+from normtui.tui.signals import SIGNAL_EXIT_CODES, install_stop_handlers, restore_handlers
+from normtui.tui.sweep_view import cell_view, csv_report, json_report, text_report
+
+
+def default_results_path() -> str:
+    """A new file beside the dashboard's session logs ($NORMTUI_LOG_DIR, else the state dir)."""
+    configured = os.environ.get("NORMTUI_LOG_DIR")
+    if configured:
+        directory = configured
+    else:
+        state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+            os.path.expanduser("~"), ".local", "state"
+        )
+        directory = os.path.join(state, "normtui", "sweeps")
+    stem = time.strftime("sweep-%Y%m%d-%H%M%S")
+    path = os.path.join(directory, f"{stem}.jsonl")
+    suffix = 1
+    while os.path.exists(path):
+        suffix += 1
+        path = os.path.join(directory, f"{stem}-{suffix}.jsonl")
+    return path
+
+
+def _write(stream: Any, text: str) -> None:
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class SweepJob:
+    """The sweep in a background thread (for the screen) or the calling one (headless)."""
+
+    def __init__(
+        self,
+        plan: SweepPlan,
+        results: ResultsFile,
+        finished: dict[str, CellResult],
+        *,
+        jobs: int,
+        client: Any = None,
+    ) -> None:
+        self.plan, self.results = plan, results
+        self.jobs, self.client = jobs, client
+        self.stop_event = threading.Event()
+        self.runner = CellRunner()
+        self.collector = Collector(plan, results, finished)
+        self.ended: str | None = None
+        self.error: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def run(self) -> str:
+        try:
+            self.ended = execute(
+                self.collector,
+                jobs=self.jobs,
+                client=self.client,
+                stop=self.stop_event,
+                runner=self.runner,
+            )
+        except Exception as error:
+            from normtui.engine.errors import one_line
+
+            self.error, self.ended = one_line(error), "error"
+        finally:
+            if self.client is not None:
+                with contextlib.suppress(Exception):
+                    self.client.close(timeout=10)
+        return self.ended
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="normtui-sweep", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.runner.stop()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+def resume_hint(job: SweepJob) -> str:
+    progress = job.collector.progress
+    path = job.results.path
+    return (
+        f"{progress.done}/{progress.total} cells kept in {path};"
+        f" resume with: normtui sweep --resume {shlex.quote(path)}"
+    )
+
+
+def run_headless_sweep(job: SweepJob, *, output: str, metric: str) -> int:
+    """Train every pending cell, one progress line per cell on stderr, the report on stdout."""
+    signalled: list[str] = []
+
+    def on_signal(name: str) -> None:
+        signalled.append(name)
+        job.stop()
+
+    def on_result(result: CellResult) -> None:
+        view = cell_view(result, "accuracy")
+        said = view.detail or view.text
+        _write(
+            sys.stderr,
+            f"[{job.collector.progress.line()}] {result.cell.label()}: {said}\n",
+        )
+
+    job.collector.on_result = on_result
+    previous = install_stop_handlers(on_signal)
+    try:
+        _write(
+            sys.stderr,
+            f"normtui sweep: {len(job.collector.pending())} cells to train"
+            f" ({job.collector.progress.done} already in {job.results.path})\n",
+        )
+        job.run()
+    finally:
+        restore_handlers(previous)
+        job.results.close()
+    return _finish(job, output=output, metric=metric, signalled=signalled)
+
+
+def _finish(job: SweepJob, *, output: str, metric: str, signalled: list[str]) -> int:
+    plan, finished = job.plan, job.collector.finished
+    ended = signalled[0] if signalled else (job.ended or "stopped")
+    if output == "json":
+        _write(sys.stdout, json_report(plan, finished, path=job.results.path, ended=ended))
+    elif output == "csv":
+        _write(sys.stdout, csv_report(plan, finished))
+    else:
+        _write(sys.stdout, text_report(plan, finished, metric, markdown=output == "markdown"))
+    if job.error:
+        _write(sys.stderr, f"normtui: error: {job.error}\n")
+        return 1
+    if signalled or job.ended == "stopped":
+        name = signalled[0] if signalled else "stopped"
+        _write(sys.stderr, f"normtui: sweep interrupted ({name}): {resume_hint(job)}\n")
+        return SIGNAL_EXIT_CODES.get(name, 130)
+    _write(sys.stderr, f"normtui: results: {job.results.path}\n")
+    if job.collector.errors:
+        failed = job.collector.errors[0]
+        _write(
+            sys.stderr,
+            f"normtui: error: {len(job.collector.errors)} cell(s) failed, e.g."
+            f" {failed.cell.label()}: {failed.error}; {resume_hint(job)}\n",
+        )
+        return 1
+    return 0
+
+
+def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> tuple[int, Any]:
+    """The live matrix; returns (exit code, the cell chosen with Enter or None)."""
+    from normtui.tui.screens.sweep import SweepApp
+
+    app = SweepApp(job.plan, job.collector.finished, metric=metric, theme_name=theme)
+    job.collector.on_result = app.post_result
+    job.start()
+    app.job = job
+    chosen = None
+    try:
+        app.run()
+        chosen = app.chosen
+    finally:
+        job.stop()
+        job.join(30)
+        job.results.close()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    if job.error:
+        _write(sys.stderr, f"normtui: error: {job.error}\n")
+        return 1, None
+    if not job.collector.complete:
+        _write(sys.stderr, f"normtui: sweep stopped: {resume_hint(job)}\n")
+    else:
+        _write(sys.stderr, f"normtui: results: {job.results.path}\n")
+    return app.return_code or 0, chosen
