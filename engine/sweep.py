@@ -314,6 +314,16 @@ class RunResult:
         reached = [e for e in self.epochs_to_goal if e is not None]
         return float(stdlib_statistics.median(reached)) if reached else None
 
+    @property
+    def median_epochs_all(self) -> float:
+        """Median epochs to the goal over every member, one that never reached it counting as
+        infinitely many: a speed-up from the members that happened to reach it would flatter."""
+        if not self.epochs_to_goal:
+            return math.inf
+        return float(
+            stdlib_statistics.median(math.inf if e is None else e for e in self.epochs_to_goal)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "val_score": self.mean(self.val_score),
@@ -373,11 +383,12 @@ class CellResult:
 
     @property
     def speedup(self) -> float | None:
-        """Raw's median epochs to the goal over normalized's (members that reached it)."""
+        """Raw's median epochs to the goal over normalized's, over every member (one that never
+        reached it counts as infinitely many); None unless both medians are finite."""
         if self.normalized is None:
             return None
-        raw, norm = self.raw.median_epochs_to_goal, self.normalized.median_epochs_to_goal
-        return raw / norm if raw is not None and norm else None
+        raw, norm = self.raw.median_epochs_all, self.normalized.median_epochs_all
+        return raw / norm if math.isfinite(raw) and math.isfinite(norm) and norm else None
 
     @property
     def share_winner(self) -> str | None:
@@ -586,7 +597,8 @@ class CellRunner:
     ends the cell in progress at its next epoch, and that cell gives no result."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: `stop` runs in a signal handler, on the thread that may hold the lock.
+        self._lock = threading.RLock()
         self._session: Any = None
         self.stopped = threading.Event()
 
@@ -605,11 +617,13 @@ class CellRunner:
         for config in plan.session_configs(cell):
             fold = _Fold(plan.goal_accuracy, plan.goal_r2)
             session = Session(config)
+            if self.stopped.is_set():
+                return None
             with self._lock:
-                if self.stopped.is_set():
-                    return None
                 self._session = session
                 session.start(fold)
+            if self.stopped.is_set():  # a stop that came before the session was registered
+                session.request_stop("stopped")
             session.join()
             with self._lock:
                 self._session = None

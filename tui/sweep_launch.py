@@ -172,16 +172,20 @@ def _finish(job: SweepJob, *, output: str, metric: str, signalled: list[str]) ->
 
 def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> tuple[int, Any]:
     """The live matrix; returns (exit code, the cell chosen with Enter or None)."""
-    from normtui.tui.screens.sweep import SweepApp
+    from normtui.tui.sweep_app import SweepApp
 
-    app = SweepApp(job.plan, job.collector.finished, metric=metric, theme_name=theme)
+    app = SweepApp(
+        job.plan,
+        job.collector.finished,
+        progress=job.collector.progress,
+        metric=metric,
+        theme_name=theme,
+    )
     job.collector.on_result = app.post_result
     job.start()
-    app.job = job
     chosen = None
     try:
-        app.run()
-        chosen = app.chosen
+        chosen = app.run()
     finally:
         job.stop()
         job.join(30)

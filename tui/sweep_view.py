@@ -123,7 +123,7 @@ def _speed_view(result: CellResult, seeds: int) -> CellView:
     norm = result.normalized
     assert norm is not None
     comparison = result.comparisons.get("epochs_to_goal")
-    raw_median, norm_median = result.raw.median_epochs_to_goal, norm.median_epochs_to_goal
+    raw_median, norm_median = result.raw.median_epochs_all, norm.median_epochs_all
     reached = (
         f"reached {_goal_text(result)} in raw {result.raw.reached}/{seeds} seeds"
         f" (median {_epochs(raw_median)}), normalized {norm.reached}/{seeds}"
@@ -132,18 +132,17 @@ def _speed_view(result: CellResult, seeds: int) -> CellView:
     detail = f"{reached}; {comparison.verdict}" if comparison else reached
     tone = _tone(comparison.winner if comparison else None)
     interval = _interval(comparison.ci95, 1.0) + " ep" if comparison and comparison.ci95 else ""
-    if raw_median is not None and norm_median:
-        speedup = raw_median / norm_median
-        return CellView(f"{speedup:.1f}×", tone, interval, detail)
-    if norm_median and raw_median is None:  # raw needs more than every epoch trained
+    if result.speedup is not None:
+        return CellView(f"{result.speedup:.1f}×", tone, interval, detail)
+    if math.isfinite(norm_median):  # raw's median needs more than every epoch trained
         return CellView(f">{result.epochs / norm_median:.1f}×", UNCLEAR, interval, detail)
-    if raw_median and norm_median is None:
+    if math.isfinite(raw_median):
         return CellView(f"<{raw_median / result.epochs:.1f}×", UNCLEAR, interval, detail)
     return CellView("never", UNCLEAR, interval, detail)
 
 
 def _epochs(value: float | None) -> str:
-    return "never" if value is None else f"{value:g}"
+    return "never" if value is None or not math.isfinite(value) else f"{value:g}"
 
 
 def _share_view(result: CellResult, seeds: int) -> CellView:
@@ -191,8 +190,8 @@ def _baseline_view(result: CellResult, metric: str, seeds: int) -> CellView:
         text = "—" if loss is None else f"{loss:.{_digits(loss) + 1}f}"
         return CellView(text, BASE, detail=f"{what}: val loss {text}")
     if metric == "speed":
-        median = raw.median_epochs_to_goal
-        text = "never" if median is None else f"{median:g}ep"
+        median = raw.median_epochs_all
+        text = "never" if not math.isfinite(median) else f"{median:g}ep"
         return CellView(
             text,
             BASE,

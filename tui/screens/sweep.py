@@ -1,0 +1,255 @@
+"""The sweep's live matrix: per dataset, activations × scalers, one metric at a time.
+
+A cell is coloured better or worse only where its comparison names a winner (the interval
+excludes zero); ▲ / ▼ say the same without colour (NO_COLOR). The line under the table gives the
+cell under the cursor in words, with its 95% interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, Protocol
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+
+from normtui.engine.statistics import INTERVAL_METHOD
+from normtui.engine.sweep import BASELINE, Cell, CellResult, SweepPlan
+from normtui.tui.sweep_view import (
+    BASE,
+    BETTER,
+    FAILED,
+    METRIC_TITLES,
+    METRICS,
+    NOT_APPLICABLE,
+    PENDING,
+    WORSE,
+    CellView,
+    cell_view,
+    dataset_title,
+)
+
+METRIC_KEYS = {"1": "accuracy", "2": "speed", "3": "loss", "4": "share"}
+METRIC_NAMES = {
+    "accuracy": "val accuracy",
+    "speed": "epochs to goal",
+    "loss": "val loss",
+    "share": "dead/saturated",
+}
+
+
+class ProgressLike(Protocol):
+    total: int
+    done: int
+
+    def line(self) -> str: ...
+
+
+def column_title(scaler: str) -> str:
+    return "raw" if scaler == BASELINE else scaler
+
+
+class SweepHelp(ModalScreen[None]):
+    """Keys and how to read the matrix."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,f1,q", "close", "Close help", id="close-help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        keys = [
+            ("arrows", "move between cells"),
+            ("m / M", "next / previous metric"),
+            ("1-4", "val accuracy, epochs to goal, val loss, dead/saturated"),
+            ("enter", "open this cell's exact configuration in the live dashboard"),
+            ("?", "this help"),
+            ("q", "quit (finished cells stay in the results file; --resume continues)"),
+        ]
+        width = max(len(key) for key, _ in keys)
+        lines = [f"[b]{key.rjust(width)}[/b]  {text}" for key, text in keys]
+        guide = (
+            "[b]Reading the matrix[/b]\n"
+            "Each cell is the pair raw vs that scaler (the column), same weights, split and"
+            " batch order, over every seed. The raw column is the baseline's own value.\n"
+            "▲ normalized better, ▼ worse: only where the interval excludes zero"
+            f" ({INTERVAL_METHOD}). Dead/saturated: only where every seed of one run is below"
+            " every seed of the other. No mark: the seeds cannot tell.\n"
+            "Epochs to goal: raw's median ÷ normalized's; >N× when raw never reached the goal."
+        )
+        with VerticalScroll(id="sweep-help-body") as body:
+            body.border_title = "normtui sweep · keys"
+            body.border_subtitle = "Esc / ? closes"
+            yield Static("\n".join(lines))
+            yield Static(guide, id="sweep-help-guide")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SweepScreen(Screen[None]):
+    """Matrix, the cursor's cell in words, progress."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "metric(1)", "Metric", id="next-metric"),
+        Binding("M", "metric(-1)", "Prev metric", id="prev-metric", show=False),
+        *(
+            Binding(key, f"set_metric('{name}')", METRIC_NAMES[name], show=False)
+            for key, name in METRIC_KEYS.items()
+        ),
+        Binding("enter", "open_cell", "Open in dashboard", id="open-cell", priority=True),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("q", "quit_sweep", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        plan: SweepPlan,
+        results: Mapping[str, CellResult],
+        *,
+        metric: str,
+        progress: ProgressLike,
+    ) -> None:
+        super().__init__()
+        self.plan = plan
+        self.results = dict(results)
+        self.metric = metric
+        self.progress = progress
+        self._rows: list[tuple[str, str]] = [
+            (dataset, activation) for dataset in plan.datasets for activation in plan.activations
+        ]
+        self.message = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="sweep-title")
+        with Vertical(id="sweep-body"):
+            yield DataTable(id="sweep-table", cursor_type="cell", zebra_stripes=False)
+            yield Static(id="sweep-detail")
+        with Vertical(id="sweep-progress"):
+            yield ProgressBar(total=self.progress.total, show_eta=False, id="sweep-bar")
+            yield Static(id="sweep-rate")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        dataset_width = max(len(dataset_title(d)) for d in self.plan.datasets)
+        self._label_width = dataset_width + 1 + max(len(a) for a in self.plan.activations)
+        for scaler in self.plan.scalers:
+            title = column_title(scaler)
+            table.add_column(Text(title, justify="right"), key=scaler, width=max(len(title), 6))
+        previous = None
+        for dataset, activation in self._rows:
+            shown = dataset_title(dataset) if dataset != previous else ""
+            previous = dataset
+            label = Text(f"{shown:<{dataset_width}} ", style="bold")
+            label.append(activation, style="")
+            table.add_row(
+                *self._row_cells(dataset, activation), key=f"{dataset}|{activation}", label=label
+            )
+        self.refresh_all()
+        table.focus()
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _styled(self, view: CellView) -> Text:
+        theme = self.app.current_theme
+        styles = {
+            BETTER: f"bold {theme.success}",
+            WORSE: f"bold {theme.error}",
+            BASE: "italic",
+            PENDING: "dim",
+            NOT_APPLICABLE: "dim",
+            FAILED: "reverse",
+        }
+        return Text(view.marked, style=styles.get(view.tone, ""), justify="right")
+
+    def _row_cells(self, dataset: str, activation: str) -> list[Text]:
+        return [
+            self._styled(cell_view(self.results.get(Cell(dataset, activation, s).key), self.metric))
+            for s in self.plan.scalers
+        ]
+
+    def refresh_all(self) -> None:
+        table = self.query_one(DataTable)
+        for dataset, activation in self._rows:
+            for scaler in self.plan.scalers:
+                self._update_cell(table, Cell(dataset, activation, scaler))
+        self._draw_title()
+        self._draw_detail()
+        self.draw_progress()
+
+    def _update_cell(self, table: DataTable, cell: Cell) -> None:
+        view = cell_view(self.results.get(cell.key), self.metric)
+        table.update_cell(f"{cell.dataset}|{cell.activation}", cell.scaler, self._styled(view))
+
+    def _draw_title(self) -> None:
+        title = (
+            f"[b]normtui sweep[/b] · {METRIC_TITLES[self.metric]} · {self.plan.seeds} seed(s),"
+            f" {self.plan.epochs} epochs"
+        )
+        self.query_one("#sweep-title", Static).update(title)
+
+    def cursor_cell(self) -> Cell | None:
+        table = self.query_one(DataTable)
+        if not self._rows:
+            return None
+        row, column = table.cursor_coordinate
+        dataset, activation = self._rows[min(row, len(self._rows) - 1)]
+        return Cell(dataset, activation, self.plan.scalers[min(column, len(self.plan.scalers) - 1)])
+
+    def _draw_detail(self) -> None:
+        cell = self.cursor_cell()
+        if cell is None:
+            return
+        view = cell_view(self.results.get(cell.key), self.metric)
+        head = Text(cell.label(), style="bold")
+        if view.interval:
+            head.append(f"  95% CI {view.interval}")
+        body = view.detail or ("not finished yet" if view.tone == PENDING else "")
+        text = Text.assemble(head, "\n", body)
+        if self.message:
+            text.append(f"\n{self.message}", style="italic")
+        self.query_one("#sweep-detail", Static).update(text)
+
+    def draw_progress(self) -> None:
+        self.query_one(ProgressBar).update(total=self.progress.total, progress=self.progress.done)
+        self.query_one("#sweep-rate", Static).update(self.progress.line())
+
+    # -- updates -----------------------------------------------------------------------------
+    def add_result(self, result: CellResult) -> None:
+        self.results[result.cell.key] = result
+        self._update_cell(self.query_one(DataTable), result.cell)
+        if result.cell == self.cursor_cell():
+            self._draw_detail()
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self._draw_detail()
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_metric(self, step: int) -> None:
+        index = (METRICS.index(self.metric) + step) % len(METRICS)
+        self.action_set_metric(METRICS[index])
+
+    def action_set_metric(self, name: str) -> None:
+        self.metric = name
+        self.refresh_all()
+
+    def action_open_cell(self) -> None:
+        cell = self.cursor_cell()
+        if cell is not None:
+            self.app.exit(cell)
+
+    def action_help(self) -> None:
+        self.app.push_screen(SweepHelp())
+
+    def action_quit_sweep(self) -> None:
+        self.app.exit(None)
+
+    def move_to(self, cell: Cell) -> None:
+        """Put the cursor on `cell` (tests, and a resumed screen)."""
+        row = self._rows.index(cell.row)
+        column = self.plan.scalers.index(cell.scaler)
+        self.query_one(DataTable).cursor_coordinate = Coordinate(row, column)
