@@ -69,7 +69,7 @@ def _interval(ci: tuple[float, float] | None, scale: float) -> str:
     if ci is None:
         return ""
     low, high = ci[0] * scale, ci[1] * scale
-    digits = max(_digits(low), _digits(high)) if (low or high) else 0
+    digits = _digits(max(abs(low), abs(high))) if (low or high) else 0
     return f"{_signed(low, digits)} to {_signed(high, digits)}"
 
 
