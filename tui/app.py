@@ -538,7 +538,7 @@ class NormtuiApp(App[None]):
         if self._send(commands.SetLearningRate(lr)):
             self._pending_lr = lr
             self.notify(
-                f"learning rate {fmt_lr(current)} → {fmt_lr(lr)}, both runs from the next epoch",
+                f"learning rate {fmt_lr(current)} → {fmt_lr(lr)} for both runs",
                 timeout=3,
                 kind="lr",
             )
@@ -593,6 +593,10 @@ class NormtuiApp(App[None]):
 
     def action_toggle_pane(self, pane: str) -> None:
         self._dashboard.toggle_pane(pane)
+
+    def action_inputs_page(self) -> None:
+        if not self._dashboard.next_inputs_page():
+            self.notify("every feature is already in the inputs pane", timeout=2, kind="view")
 
     def action_next_theme(self) -> None:
         names = [t.name for t in self._themes]

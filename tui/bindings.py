@@ -152,6 +152,14 @@ BINDINGS: list[BindingType] = [
         )
         for key, (pane, label) in PANES.items()
     ),
+    Binding(
+        "i",
+        "inputs_page",
+        "Inputs",
+        id="inputs-page",
+        show=False,
+        tooltip="Next page of features in the inputs pane",
+    ),
     Binding("question_mark,f1", "help", "Help", id="help", key_display="?", tooltip="This help"),
     Binding(
         "G,end",

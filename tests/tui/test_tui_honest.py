@@ -78,7 +78,7 @@ async def test_repeated_presses_keep_one_notification_per_kind_below_the_plots()
         await pilot.pause()
         texts = notices(app)
         assert len(texts) == 2, texts  # the lr kind replaced in place, one pace notice
-        assert texts[-1] == "learning rate 10 → 5, both runs from the next epoch"
+        assert texts[-1] == "learning rate 10 → 5 for both runs"
         await pilot.pause(0.2)
         toasts = list(app.screen.query("Toast"))
         assert len(toasts) == 2
@@ -209,7 +209,8 @@ def test_a_replayed_pane_shows_the_replay_speed_not_the_recorded_rate() -> None:
         state.apply(event)
     shown: list[str] = []
     pane = RunPane("raw", "raw")
-    pane.query_one = lambda *a: type("T", (), {"show_markup": shown.append})()  # type: ignore
+    header = type("T", (), {"show_markup": shown.append, "fits": lambda self, markup: True})
+    pane.query_one = lambda *a: header()  # type: ignore
     pane._show_subtitle = lambda: None  # type: ignore[method-assign]
     pane.show_scalars(state.runs["raw"], replay_speed=5.0)
     assert "5 ep/s" in shown[-1] and "20 ep/s" not in shown[-1]
@@ -268,3 +269,71 @@ async def test_themes_are_normtuis_only_and_t_cycles_in_the_readmes_order() -> N
             await pilot.press("t")
             seen.append(app.theme)
         assert seen == [*listed, listed[0]]
+
+
+async def test_every_feature_is_reachable_with_i_and_the_bars_are_explained() -> None:
+    import dataclasses
+
+    config = SessionConfig(dataset="wine")
+    events = running_session(config, 2)
+    started = events[0]
+    names = tuple(f"feature_{n:02d}" for n in range(30))
+    events[0] = dataclasses.replace(
+        started,
+        n_features=30,
+        feature_names=names,
+        raw_feature_std=tuple(10.0 ** (n / 6) for n in range(30)),
+        scaled_feature_std=(1.0,) * 30,
+    )
+    app = live_app(events, config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        inputs = app.screen.query_one("#inputs")
+        assert "log scale" in str(inputs.border_title) and "▪" in str(inputs.border_title)
+        seen: set[str] = set()
+        for _ in range(3):
+            text = str(inputs.render())
+            seen |= {name for name in names if name in text}
+            await pilot.press("i")
+            await pilot.pause()
+        assert seen == set(names), f"never shown: {sorted(set(names) - seen)}"
+        assert "of 30" in text and "i next" in text.replace("[b]", "").replace("[/b]", "")
+
+
+async def test_hiding_every_pane_says_how_to_bring_them_back() -> None:
+    config = SessionConfig(dataset="wine")
+    app = live_app(running_session(config, 2), config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        hint = app.screen.query_one("#all-hidden")
+        assert not hint.display or hint.region.height == 0
+        await pilot.press("1", "2", "3", "4", "5")
+        await pilot.pause()
+        assert hint.region.height > 0 and "every pane is hidden" in str(hint.render())
+        await pilot.press("3")
+        await pilot.pause()
+        assert hint.region.height == 0
+
+
+async def test_long_numbers_and_a_restart_count_leave_out_words_instead_of_cutting_them() -> None:
+    from normtui.engine.events import PaceChanged, Restarted
+
+    config = SessionConfig(dataset="wine", activation="leaky_relu")
+    events = running_session(config, 2)
+    events[1:1] = [PaceChanged(0.0, None), Restarted(0.0, "leaky_relu", 1e-3)]
+    source = ReplaySource(events, live=True)
+    app = make_app(source, config=config, handle_signals=False, low_bandwidth=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.state.runs["raw"].epoch = 12345  # a long header: epoch, activation, loss, rate
+        app.sync()
+        await pilot.pause()
+        from normtui.tui.widgets.text_line import TextLine
+
+        lines = [app.screen.query_one("#top-bar", TextLine)]
+        lines += list(app.screen.query(".run-header").results(TextLine))
+        for line in lines:
+            rendered = line._content.plain
+            assert "…" not in rendered, rendered
+            assert len(rendered) <= line.content_size.width, rendered
+        assert "restarts 1" in lines[0]._content.plain

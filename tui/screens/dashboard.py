@@ -21,7 +21,7 @@ from normtui.tui.bindings import PANES
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.comparison import ComparisonStrip
 from normtui.tui.widgets.format import RUN_TITLES
-from normtui.tui.widgets.inputs import InputsPane
+from normtui.tui.widgets.inputs import BAR_LEGEND, InputsPane
 from normtui.tui.widgets.key_footer import KeyFooter
 from normtui.tui.widgets.loss_plot import (
     LossPlot,
@@ -81,6 +81,10 @@ class DashboardScreen(Screen[None]):
         self._comparison = ComparisonStrip(id="comparison")
         self._inputs = InputsPane(id="inputs")
         self._too_small = Static(id="too-small")
+        keys = " · ".join(f"[b]{key}[/b] {label}" for key, (_pane, label) in PANES.items())
+        self._all_hidden = Static(
+            f"every pane is hidden\n\npress a key to show one again:\n{keys}", id="all-hidden"
+        )
         self._footer = KeyFooter(show_command_palette=False)
 
     def compose(self) -> ComposeResult:
@@ -92,8 +96,9 @@ class DashboardScreen(Screen[None]):
                 yield from self._panes.values()
             self._comparison.border_title = "comparison"
             yield self._comparison
-            self._inputs.border_title = "inputs: feature std before → after scaling"
+            self._inputs.border_title = self._inputs_title()
             yield self._inputs
+            yield self._all_hidden
         yield self._too_small
         yield self._footer
 
@@ -107,6 +112,18 @@ class DashboardScreen(Screen[None]):
         if state.ended is not None:
             return "ended"
         return "restart" if state.finished else ""
+
+    def _inputs_title(self) -> str:
+        title = "inputs: feature std before → after scaling"
+        return title if self.compact else f"{title} [dim]· {BAR_LEGEND}[/]"
+
+    def next_inputs_page(self) -> bool:
+        """`i`: the next page of features; False when they all fit on one."""
+        started = self._state.started
+        if started is None or not self._inputs.paged:
+            return False
+        self._inputs.next_page()
+        return True
 
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
@@ -292,6 +309,9 @@ class DashboardScreen(Screen[None]):
         body.set_class(self.overlay, "-overlay")
         for pane, _label in PANES.values():
             body.set_class(not self.pane_visible(pane), f"-hide-{pane}")
+        every_hidden = not any(self.pane_visible(pane) for pane, _label in PANES.values())
+        body.set_class(every_hidden, "-all-hidden")
+        self._inputs.border_title = self._inputs_title()
         # compact plots have no title row: their legend goes on the pane's bottom border
         legend = self.compact and not self.overlay and self.pane_visible("loss")
         for pane in self._panes.values():

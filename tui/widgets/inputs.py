@@ -16,6 +16,10 @@ CELL_WIDTH = 32  # minimum width of one feature's cell
 SCALE_CELLS = 6
 
 
+# What the bars mean, for the pane's title: the largest std fills all SCALE_CELLS cells.
+BAR_LEGEND = f"▪ raw std, log scale: {SCALE_CELLS} = the largest, one less per ×10 smaller"
+
+
 def _scale_bar(std: float, top: float) -> str:
     """Log-scale bar: one cell per decade below the largest feature std."""
     if std <= 0 or top <= 0:
@@ -50,6 +54,20 @@ class InputsPane(Widget):
         super().__init__(id=id)
         self._started: SessionStarted | None = None
         self.max_rows = 5
+        self.page = 0  # which page of features, when they do not all fit (`i` turns it)
+
+    @property
+    def paged(self) -> bool:
+        """More features than fit: `i` turns the page."""
+        started = self._started
+        if started is None:
+            return False
+        count = len(started.feature_names) if started.n_numeric is None else started.n_numeric
+        return count > self._columns(self.size.width or 120) * self.max_rows
+
+    def next_page(self) -> None:
+        self.page += 1
+        self.refresh()
 
     def show(self, started: SessionStarted | None) -> None:
         if started is not self._started:
@@ -78,8 +96,14 @@ class InputsPane(Widget):
         # one-hot columns (issue 14) are 0/1 for both runs: listed apart, not in the spread
         n_numeric = len(names) if started.n_numeric is None else started.n_numeric
         order = list(range(n_numeric))
+        pages = 1
         if len(order) > capacity:
-            order = sorted(order, key=lambda i: -raw[i])[: capacity - 1]
+            # largest spread first, a page at a time: `i` turns the page
+            per_page = capacity - 1  # one cell says which page this is
+            pages = math.ceil(n_numeric / per_page)
+            page = self.page % pages
+            ranked = sorted(order, key=lambda i: -raw[i])
+            order = ranked[page * per_page : (page + 1) * per_page]
         varying = varying_features(raw[:n_numeric])
         lo, hi = _range([raw[i] for i in varying])
         spread = f"×{hi / lo:,.0f}" if lo > 0 else "—"
@@ -106,8 +130,10 @@ class InputsPane(Widget):
                 f"{name:<{name_w}} [$raw-color]{_scale_bar(raw[index], hi)}"
                 f"{fmt_num(raw[index]):>6}[/] → [$normalized-color]{_fixed(scaled[index]):<5}[/]"
             )
-        if n_numeric > len(order):
-            cells.append(f"[dim]… {n_numeric - len(order)} more[/]")
+        if pages > 1:
+            shown_to = min(n_numeric, (self.page % pages + 1) * (capacity - 1))
+            first = shown_to - len(order) + 1
+            cells.append(f"[dim]{first}–{shown_to} of {n_numeric} · [b]i[/b] next[/]")
         rows = [header]
         for start in range(0, len(cells), columns):
             rows.append("  ".join(cells[start : start + columns]))

@@ -22,6 +22,8 @@ from normtui.tui.widgets.loss_plot import (
 )
 from normtui.tui.widgets.text_line import TextLine
 
+SHORTEST = 3  # the run header's shortening levels: 0 everything … 3 the compact wording
+
 
 def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
     """Train and validation loss of one run (the members' medians, and the band of their val
@@ -126,20 +128,47 @@ class RunPane(Vertical):
     ) -> None:
         """`log_ended`: a replayed log ran out without a session end (cut off, or still written).
         `replay_speed`: a replay's own speed in epochs/s (None all at once; False: not a replay),
-        shown instead of the rate the log was recorded at."""
+        shown instead of the rate the log was recorded at.
+
+        What does not fit the pane's width is left out, not cut mid-word ("153 ep…"): first the
+        rate, then the longer words (e12, loss), then the compact layout's wording.
+        """
+        header = self.query_one(".run-header", TextLine)
+        for short in (SHORTEST,) if compact else range(SHORTEST + 1):
+            markup = self._scalars_markup(view, short, log_ended, replay_speed)
+            if header.fits(markup):
+                break
+        header.show_markup(markup)
+        status = "end of log" if log_ended and view.status in ("running", "paused") else view.status
+        self._status = status if status != "running" else ""
+        self._show_subtitle()
+
+    def _scalars_markup(
+        self,
+        view: RunView,
+        short: int,
+        log_ended: bool,
+        replay_speed: float | bool | None,
+    ) -> str:
+        """The header at shortening level `short`: 0 all, 1 no rate, 2 short words, 3 compact."""
+        compact = short >= SHORTEST
+        words = "short" if short >= 2 else "long"
         last = view.last
         status = "end of log" if log_ended and view.status in ("running", "paused") else view.status
         parts = [status_badge(status)]
         stopped_by_fault = view.error is not None or view.diverged_epoch is not None
         if last is not None:
-            epoch = f"e{view.epoch}" if compact else f"epoch {view.epoch}"
+            epoch = f"e{view.epoch}" if words == "short" else f"epoch {view.epoch}"
             parts.append(f"[b]{epoch}[/b]")
             if not (compact and stopped_by_fault):  # the top bar names it; the reason needs room
                 parts.append(f"[${self.run}-color]{view.activation}[/]")
             if not stopped_by_fault:  # leave the room to the reason
-                parts.append(f"{'loss' if compact else 'val loss'} {fmt_num(last.val_loss)}")
+                loss = "loss" if words == "short" else "val loss"
+                parts.append(f"{loss} {fmt_num(last.val_loss)}")
             rate = view.epochs_per_s  # a rate only while it is running: paused trains nothing
-            if replay_speed is not False:
+            if short >= 1:
+                pass
+            elif replay_speed is not False:
                 if replay_speed is not None and status == "running" and not compact:
                     parts.append(f"[dim]{replay_speed:g} ep/s[/]")  # the replay's, not recorded
             elif rate is not None and status == "running" and not compact:
@@ -159,11 +188,7 @@ class RunPane(Vertical):
             parts.insert(2, f"[$error]{marked}[/]")
         if view.error:
             parts.append(f"[$error]{escape(view.error)}[/]")
-        self.query_one(".run-header", TextLine).show_markup(
-            ("  " if not compact else " ").join(parts)
-        )
-        self._status = status if status != "running" else ""
-        self._show_subtitle()
+        return ("  " if not compact else " ").join(parts)
 
     def show_gauges(self, view: RunView, goal: float) -> None:
         self.query_one(AccuracyGauges).show(view, goal)

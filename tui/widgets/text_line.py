@@ -35,5 +35,10 @@ class TextLine(Widget):
         self.refresh()
         return True
 
+    def fits(self, markup: str) -> bool:
+        """Whether `markup` fits on one line of this widget (True before its first layout)."""
+        width = self.content_size.width
+        return width <= 0 or Content.from_markup(markup).cell_length <= width
+
     def render(self) -> RenderResult:
         return self._content

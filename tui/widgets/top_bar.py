@@ -10,6 +10,7 @@ from normtui.tui.widgets.format import escape, fmt_lr, fmt_pace
 from normtui.tui.widgets.text_line import TextLine
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+SHORTEST = 3  # the bar's shortening levels: 0 everything … 3 the compact layout's wording
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,13 @@ def waiting_message(controls: Controls, loading: DataLoading | None = None) -> s
 
 
 def top_bar_markup(
-    state: DashboardState, controls: Controls, frame: int, *, compact: bool = False
+    state: DashboardState, controls: Controls, frame: int, *, compact: bool = False, short: int = 0
 ) -> str:
+    """The bar; `short` shortens it step by step to fit (1 the data, 2 the swap mode, 3 all of
+    the compact layout's wording, which `compact` asks for at once)."""
+    if compact:
+        short = SHORTEST
+    compact = short >= SHORTEST
     config = state.config
     started = state.started
     if started is None:
@@ -61,7 +67,7 @@ def top_bar_markup(
         )
     hidden = "→".join(str(width) for width in config.hidden)
     shape = f"{started.n_features}→{hidden}→{started.n_classes or 1}"  # 0 classes: regression
-    if compact:
+    if short >= 1:
         data = f"{escape(started.dataset)} [dim]{shape}[/]"
     else:
         seeds = f" · {config.seeds} seeds" if config.seeds > 1 else ""
@@ -79,9 +85,9 @@ def top_bar_markup(
         swap_note = ""
     else:
         swap = "keep weights" if keeps else "restart"
-        if compact:
+        if short >= 2:
             swap = "keep" if keeps else "restart"
-        swap_note = f" [dim]({'' if compact else 'swap: '}{swap})[/]"
+        swap_note = f" [dim]({'' if short >= 2 else 'swap: '}{swap})[/]"
     parts = ["[b $primary]normtui[/]"]
     # the session's state first: a long dataset name or shape must not push it off the screen
     if state.ended is not None:
@@ -117,4 +123,9 @@ class TopBar(TextLine):
     def show(
         self, state: DashboardState, controls: Controls, frame: int, *, compact: bool = False
     ) -> None:
-        self.show_markup(top_bar_markup(state, controls, frame, compact=compact))
+        # shorter words until it fits, not "pace unlimited  restar…"
+        for short in (SHORTEST,) if compact else range(SHORTEST + 1):
+            markup = top_bar_markup(state, controls, frame, short=short)
+            if self.fits(markup):
+                break
+        self.show_markup(markup)
