@@ -184,7 +184,8 @@ def child_main() -> None:
     )
 
     def send(message: tuple[str, object]) -> None:
-        sys.stdout.buffer.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        # Straight into the pipe: no bytes object the size of the arrays (550 MB for 1M x 50).
+        pickle.dump(message, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
         sys.stdout.buffer.flush()
 
     try:

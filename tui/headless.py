@@ -159,7 +159,7 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "n_classes": started.n_classes,
             "device": started.device,
             "task": started.task,
-            "n_numeric": started.n_numeric,
+            "n_numeric": started.n_features if started.n_numeric is None else started.n_numeric,
             "imputed_cells": started.imputed_cells,
             "dropped_rows": started.dropped_rows,
         }

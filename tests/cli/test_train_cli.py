@@ -46,7 +46,9 @@ def test_train_json_prints_one_object_with_both_runs(run_main) -> None:
 def test_train_on_wine_shows_the_normalized_run_clearly_ahead(run_main) -> None:
     code, out, _ = run_main(["train", "--dataset", "wine", "--json"])
     assert code == 0
-    runs = json.loads(out)["runs"]
+    report = json.loads(out)
+    runs = report["runs"]
+    assert report["dataset"]["n_numeric"] == report["dataset"]["n_features"] == 13  # not null
     assert runs["normalized"]["val_accuracy"] >= runs["raw"]["val_accuracy"] + 0.15
     assert runs["normalized"]["epochs_to_goal"] is not None
     assert runs["raw"]["epochs_to_goal"] is None or (
