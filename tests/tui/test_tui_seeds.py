@@ -14,7 +14,7 @@ from normtui.engine.events import Event, RunDiverged, RunFinished, SessionEnded
 from normtui.engine.statistics import INTERVAL_METHOD
 from normtui.tui.app import NormtuiApp, make_app
 from normtui.tui.viewstate.state import DashboardState
-from normtui.tui.widgets.comparison import ComparisonStrip
+from normtui.tui.widgets.comparison import ComparisonStrip, comparison_markup
 from normtui.tui.widgets.gauges import spread_bar
 from normtui.tui.widgets.loss_plot import BAND_GLYPH, LossPlot
 
@@ -127,6 +127,8 @@ async def test_a_diverged_member_is_marked_and_left_out() -> None:
         first, _loss, goal = app.query_one(ComparisonStrip).render().plain.splitlines()
         assert "in 4/4 seeds" in first and first.endswith("1 seed(s) left out")
         assert "raw: 1/5 seeds diverged" in goal
+        wide = comparison_markup(app.state, 300)
+        assert "means: raw 65.0% (4/5 seeds) · normalized 98.2% (5/5 seeds)" in wide
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         header = str(app.query_one("#pane-raw .run-header").render())
@@ -142,6 +144,9 @@ async def test_a_run_is_diverged_only_when_every_member_has() -> None:
     assert state.runs["raw"].status == "running"
     state.apply(RunDiverged(1.0, "raw", 1, "nan", member=1))
     assert state.runs["raw"].status == "diverged"
+    first, _loss, goal = comparison_markup(state, 300).splitlines()
+    assert first.startswith("val accuracy: no seed to compare; 2 seed(s) left out")
+    assert "raw[/] [dim]— (every seed diverged)" in goal and "raw diverged at e1" in goal
 
 
 async def test_a_member_that_never_reaches_the_goal_is_counted_not_hidden() -> None:

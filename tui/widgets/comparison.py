@@ -50,19 +50,34 @@ def colour_runs(text: str) -> str:
     return text
 
 
-def _pair(raw: str, norm: str, seeds: int) -> str:
-    mean = f"means of {seeds}: " if seeds > 1 else ""
-    return f"[dim]{mean}{RUN_NAMES[0]} {raw} · {RUN_NAMES[1]} {norm}[/]"
+def _live(run: RunView) -> int:
+    """Members that had not diverged at the run's latest epoch (its means are theirs)."""
+    latest = run.members.latest
+    return 0 if latest is None else sum(not diverged for diverged in latest.diverged)
 
 
 def _values(state: DashboardState, seeds: int) -> tuple[str, str]:
-    """The two runs' latest val score and val loss (the member means), `raw … · normalized …`."""
-    raw, norm = (state.runs[name].last for name in RUN_NAMES)
+    """The two runs' latest val score and val loss (the live members' means), as
+    `raw … · normalized …`, saying over how many seeds when there are several."""
+    runs = [state.runs[name] for name in RUN_NAMES]
+    raw, norm = (run.last for run in runs)
     assert raw is not None and norm is not None
     shown = fmt_r2 if state.regression else fmt_pct
+    live = [_live(run) for run in runs]
+    counts = ("", "")
+    head = f"means of {seeds}: " if seeds > 1 else ""
+    if seeds > 1 and live != [seeds, seeds]:  # some members diverged: say whose means
+        head, counts = "means: ", tuple(f" ({count}/{seeds} seeds)" for count in live)
+
+    def pair(raw_text: str, norm_text: str) -> str:
+        return (
+            f"[dim]{head}{RUN_NAMES[0]} {raw_text}{counts[0]} · "
+            f"{RUN_NAMES[1]} {norm_text}{counts[1]}[/]"
+        )
+
     return (
-        _pair(shown(raw.val_score), shown(norm.val_score), seeds),
-        _pair(fmt_num(raw.val_loss), fmt_num(norm.val_loss), seeds),
+        pair(shown(raw.val_score), shown(norm.val_score)),
+        pair(fmt_num(raw.val_loss), fmt_num(norm.val_loss)),
     )
 
 
@@ -85,6 +100,8 @@ def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
         if run.active:
             return f"{name} [dim]not yet (e{run.epoch})[/]"
         return f"{name} [dim]not reached in {run.epoch} epochs[/]"
+    if not goals.live:
+        return f"{name} [dim]— (every seed diverged)[/]"
     if not reached:
         return f"{name} [dim]0/{goals.live} seeds by e{run.epoch}[/]"
     median = f"e{goals.median:g}"
