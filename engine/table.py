@@ -31,6 +31,11 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)  # training runs in float32
 CHUNK_ROWS = 100_000  # rows parsed between two progress reports
 MISSING_TOKENS = ["?"]  # on top of pandas' defaults: "", NA, N/A, NaN, nan, null, None, …
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# Text cells a Parquet file's columns may hold for "missing": pandas' read_csv defaults + "?"
+PARQUET_MISSING = (
+    *("", "?", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "<NA>"),
+    *("#N/A", "#NA", "#N/A N/A", "-1.#IND", "1.#IND", "-1.#QNAN", "1.#QNAN"),
+)
 _SNIFF_BYTES = 1 << 16  # read to find the encoding, the delimiter and the header
 _SHOW_CHARS = 30  # longest value or name quoted in a message
 _SHOW_COLUMNS = 12  # most column names listed in a message
@@ -281,6 +286,12 @@ def _read_parquet(path: str, label: str) -> tuple[Any, list[str]]:
         raise DataError(f"Parquet file {label} cannot be read: {text}") from None
     names = [str(name) for name in frame.columns]
     frame.columns = names
+    # The same cells count as missing as in a CSV: a table saved from pandas keeps "?" as text.
+    for name in names:
+        column = frame[name]
+        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
+            stripped = column.astype("string").str.strip()
+            frame[name] = column.where(~stripped.isin(PARQUET_MISSING) & column.notna(), None)
     return frame, names
 
 

@@ -119,3 +119,17 @@ def test_a_session_hands_on_the_childs_progress_before_it_starts(tmp_path, monke
     loading = [e for e in events if isinstance(e, DataLoading)]
     assert loading and loading[-1].done and loading[-1].rows == 60
     assert events[: len(loading)] == loading and isinstance(events[len(loading)], SessionStarted)
+
+
+def test_parquet_text_cells_that_say_missing_are_missing_as_in_a_csv(tmp_path) -> None:
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    frame = pd.read_csv(_write(tmp_path, TABLE), keep_default_na=False, dtype=str)
+    frame.loc[[2, 9], "size"] = ["?", "NA"]  # text in Parquet, where no CSV parser reads them
+    frame["price"] = frame["price"].astype(float)
+    parquet = tmp_path / "homes.parquet"
+    frame.to_parquet(parquet)
+    dataset = load_csv(str(parquet), "price")
+    assert dataset.feature_names == ("size",) and np.isnan(dataset.X[[0, 2, 9], 0]).all()
+    assert dataset.categorical_names == ("colour",)
