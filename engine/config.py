@@ -54,6 +54,11 @@ MAX_EPOCHS = 10_000_000
 MAX_HIDDEN_WIDTH = 65_536
 MAX_HIDDEN_LAYERS = 16
 MAX_SEEDS = 256
+# Seeds per run for `normtui` and `normtui train` (SessionConfig's own default stays 1: the plain
+# one-seed model). Chosen by measurement, benchmarks/seeds.py: on the tiny workload 5 members
+# cost about 1.5x one seed, and 5 paired differences are the fewest that give a t interval
+# narrow enough to name a winner on wine (see README, "Seeds").
+DEFAULT_SEEDS = 5
 # Memory guards, checked before anything is allocated. A weight costs ~40 bytes across both runs
 # (weights, gradients, Adam's two moments, the shared initial copy); an activation value is kept
 # a few times over (pre- and post-activation, autograd). Beyond these a run would be killed by

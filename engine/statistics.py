@@ -133,6 +133,7 @@ def t_interval(differences: Sequence[float]) -> tuple[float, float] | None:
 # How each known metric reads in a verdict: label, unit, scale applied to differences for text.
 _METRIC_TEXT: dict[str, tuple[str, str, float]] = {
     "val_accuracy": ("val accuracy", " pts", 100.0),
+    "val_r2": ("val R²", "", 1.0),
     "train_accuracy": ("train accuracy", " pts", 100.0),
     "val_loss": ("val loss", "", 1.0),
     "train_loss": ("train loss", "", 1.0),
@@ -232,3 +233,40 @@ def _verdict(
         size = f"{_signed(resolution, scale).lstrip('+')}{unit}"
         return f"{head}: {_signed(mean, scale)}{unit} is under the resolution {size}{left_out}"
     return f"{head} ({interval}){left_out}"
+
+
+# -- the three comparisons every view shows ------------------------------------------------------
+
+GOAL_RESOLUTION = 1.0  # epochs: a mean difference under one epoch names no winner
+
+
+def score_resolution(regression: bool, n_val: int) -> float:
+    """One validation row is the smallest step accuracy can take; R² has no such step."""
+    return 0.0 if regression or n_val <= 0 else 1.0 / n_val
+
+
+def compare_metrics(
+    scores: tuple[Sequence[float | None], Sequence[float | None]],
+    losses: tuple[Sequence[float | None], Sequence[float | None]],
+    goals: tuple[Sequence[float | None], Sequence[float | None]],
+    *,
+    regression: bool,
+    n_val: int,
+) -> tuple[Comparison, Comparison, Comparison]:
+    """Val score, val loss and epochs to the goal, each as (raw, normalized) per-member values
+    (None: diverged, or never reached the goal), compared seed by seed with `compare_paired`.
+
+    The one set of rules (metrics, directions, resolutions) behind `train`'s table, `--json`
+    and the dashboard's strip.
+    """
+    score = compare_paired(
+        *scores,
+        metric="val_r2" if regression else "val_accuracy",
+        higher_is_better=True,
+        resolution=score_resolution(regression, n_val),
+    )
+    loss = compare_paired(*losses, metric="val_loss", higher_is_better=False)
+    goal = compare_paired(
+        *goals, metric="epochs_to_goal", higher_is_better=False, resolution=GOAL_RESOLUTION
+    )
+    return score, loss, goal

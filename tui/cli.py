@@ -20,6 +20,7 @@ from normtui import __version__
 from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
+    DEFAULT_SEEDS,
     DEVICES,
     MISSING,
     OPTIMIZERS,
@@ -77,6 +78,7 @@ def build_config(
         batch_size=batch_size,
         epochs=options["epochs"] if options["epochs"] is not None else epochs_default,
         seed=options["seed"],
+        seeds=options["seeds"],
         val_split=options["val_split"],
         device=_normal_name(options["device"]),
         goal_accuracy=options["goal_accuracy"],
@@ -216,6 +218,14 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help=f"Epochs to train [train: {DEFAULTS.epochs}; dashboard: until you stop it].",
         ),
         _defaulted("--seed", "Seed for the split, the shared init and the batch order."),
+        click.option(
+            "--seeds",
+            type=int,
+            default=DEFAULT_SEEDS,
+            show_default=True,
+            help="Seeds per run, trained as one batched model: member k uses --seed + k for its"
+            " split, initial weights and batch order; the verdict compares them seed by seed.",
+        ),
         _defaulted("--val-split", "Validation share (stratified for classes)."),
         _defaulted("--device", f"Torch device: {', '.join(DEVICES)}."),
         _defaulted(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import sys
 import time
 from typing import Any
@@ -14,7 +15,7 @@ from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted,
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
-from normtui.engine.summary import Summarizer
+from normtui.engine.summary import RunSummary, Summarizer
 from normtui.tui.signals import SIGNAL_EXIT_CODES, install_stop_handlers, restore_handlers
 
 
@@ -51,22 +52,92 @@ def _regression(summary: Summarizer) -> bool:
     return summary.started is not None and summary.started.task == "regression"
 
 
+def _sd(values: list[float]) -> float | None:
+    """The sample standard deviation over the members (None below two)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return statistics.stdev(finite) if len(finite) >= 2 else None
+
+
+def _spread(run: RunSummary, name: str, text: str, scale: float, digits: int) -> str:
+    """`text` (the run's mean) followed by ± the members' standard deviation, when several."""
+    if text == "-" or len(run.members) < 2:
+        return text
+    values = [getattr(m, name) for m in run.live() if getattr(m, name) is not None]
+    sd = _sd(values)
+    return text if sd is None else f"{text} ± {sd * scale:.{digits}f}"
+
+
 def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:
-    """The headline rows: accuracy for classes; R² and MSE in the target's units for regression."""
+    """The headline rows: accuracy for classes; R² and MSE in the target's units for regression.
+
+    With several seeds each is the member mean ± the members' standard deviation."""
     raw, norm = (summary.runs[name] for name in RUN_NAMES)
+
+    def row(label: str, name: str, member: str, show: Any, scale: float, digits: int):
+        return (
+            label,
+            _spread(raw, member, show(getattr(raw, name)), scale, digits),
+            _spread(norm, member, show(getattr(norm, name)), scale, digits),
+        )
+
     if _regression(summary):
         return [
-            ("val R²", _number(raw.val_r2), _number(norm.val_r2)),
-            ("val loss (MSE)", _number(raw.val_loss), _number(norm.val_loss)),
-            ("train loss (MSE)", _number(raw.train_loss), _number(norm.train_loss)),
-            ("best val R²", _number(raw.best_val_r2), _number(norm.best_val_r2)),
+            row("val R²", "val_r2", "val_score", _number, 1.0, 4),
+            row("val loss (MSE)", "val_loss", "val_loss", _number, 1.0, 4),
+            row("train loss (MSE)", "train_loss", "train_loss", _number, 1.0, 4),
+            row("best val R²", "best_val_r2", "best_val_score", _number, 1.0, 4),
         ]
     return [
-        ("val accuracy", _percent(raw.val_accuracy), _percent(norm.val_accuracy)),
-        ("val loss", _number(raw.val_loss), _number(norm.val_loss)),
-        ("train loss", _number(raw.train_loss), _number(norm.train_loss)),
-        ("best val accuracy", _percent(raw.best_val_accuracy), _percent(norm.best_val_accuracy)),
+        row("val accuracy", "val_accuracy", "val_score", _percent, 100.0, 1),
+        row("val loss", "val_loss", "val_loss", _number, 1.0, 4),
+        row("train loss", "train_loss", "train_loss", _number, 1.0, 4),
+        row("best val accuracy", "best_val_accuracy", "best_val_score", _percent, 100.0, 1),
     ]
+
+
+def _epoch_text(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _goal(run: RunSummary) -> str:
+    """Epochs to the goal: the median over the members that reached it, with their count."""
+    text = _epoch_text(run.epochs_to_goal) if run.epochs_to_goal is not None else "never"
+    if len(run.members) < 2:
+        return text
+    return f"{text} ({run.members_reached_goal}/{len(run.members)})"
+
+
+def _diverged(run: RunSummary) -> str:
+    if len(run.members) < 2:
+        return f"yes (epoch {run.diverged_epoch})" if run.diverged else "no"
+    gone = [m for m in run.members if m.diverged]
+    if not gone:
+        return "no"
+    if run.diverged:
+        return f"yes (epoch {run.diverged_epoch}, all {len(run.members)} seeds)"
+    first = min(m.diverged_epoch or 0 for m in gone)
+    return f"{len(gone)} of {len(run.members)} seeds (from epoch {first})"
+
+
+def verdict_lines(summary: Summarizer) -> list[str]:
+    """The paired per-seed verdicts (engine/statistics.py): score, loss, epochs to the goal."""
+    comparisons = summary.comparisons()
+    if comparisons is None:
+        return ["no epoch of both runs to compare"]
+    score, loss, goal = comparisons
+    lines = [score.verdict, loss.verdict]
+    if goal.seeds == 0:  # no seed reached the goal in both runs: say who got there at all
+        raw, norm = (summary.runs[name] for name in RUN_NAMES)
+        seeds = len(raw.members)
+        lines.append(
+            f"epochs to goal: no seed reached it in both runs (raw {raw.members_reached_goal}/"
+            f"{seeds}, normalized {norm.members_reached_goal}/{seeds})"
+        )
+    else:
+        lines.append(goal.verdict)
+    return lines
 
 
 def format_table(summary: Summarizer, config: SessionConfig) -> str:
@@ -78,20 +149,17 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         if regression
         else f"epochs to {config.goal_accuracy:.0%}"
     )
+    seeds = summary.seeds
     rows: list[tuple[str, str, str]] = [
         ("", RUN_NAMES[0], f"{RUN_NAMES[1]} ({config.scaler})"),
         *_metric_rows(summary, config),
-        ("best epoch", str(raw.best_epoch or "-"), str(norm.best_epoch or "-")),
-        (goal, str(raw.epochs_to_goal or "never"), str(norm.epochs_to_goal or "never")),
+        ("best epoch", _epoch_text(raw.best_epoch), _epoch_text(norm.best_epoch)),
+        (goal, _goal(raw), _goal(norm)),
         ("epochs", str(raw.epochs), str(norm.epochs)),
         ("seconds", f"{raw.seconds:.2f}", f"{norm.seconds:.2f}"),
         ("dead units", _share(raw.dead_fraction), _share(norm.dead_fraction)),
         ("saturated", _share(raw.saturated_fraction), _share(norm.saturated_fraction)),
-        (
-            "diverged",
-            f"yes (epoch {raw.diverged_epoch})" if raw.diverged else "no",
-            f"yes (epoch {norm.diverged_epoch})" if norm.diverged else "no",
-        ),
+        ("diverged", _diverged(raw), _diverged(norm)),
     ]
     width = max(len(r[0]) for r in rows) + 2
     left = max(len(r[1]) for r in rows) + 3
@@ -104,28 +172,21 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         if started
         else config.source_name
     )
+    if seeds > 1:
+        last = config.seed + seeds - 1
+        title += (
+            f"\n{seeds} seeds ({config.seed}..{last}), each with its own split and initial"
+            " weights: mean ± standard deviation over the seeds; epochs are medians"
+        )
     if started is not None:
         title += "".join(_data_notes(started, config))
     notes = [
         f"{name} run diverged at epoch {summary.runs[name].diverged_epoch}: "
         f"{summary.runs[name].diverged_reason}"
         for name in RUN_NAMES
-        if summary.runs[name].diverged
+        if summary.runs[name].diverged and summary.runs[name].diverged_reason
     ]
-    leader, margin = summary.leader()
-    if regression:
-        verdict = (
-            f"{leader} run ahead by {margin:.3f} in validation R²"
-            if leader
-            else "both runs at the same validation R²"
-        )
-    else:
-        verdict = (
-            f"{leader} run ahead by {margin * 100:.1f} points of validation accuracy"
-            if leader
-            else "both runs at the same validation accuracy"
-        )
-    return "\n".join([title, *lines, *notes, verdict]) + "\n"
+    return "\n".join([title, *lines, *notes, *verdict_lines(summary)]) + "\n"
 
 
 def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
@@ -144,7 +205,9 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
 
 
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
-    """The `--json` object: {"config", "runs": {"raw", "normalized"}}, dataset, end reason.
+    """The `--json` object: {"config", "dataset", "runs": {"raw", "normalized"}, "comparison",
+    "ended"}. Each run's fields are its members' mean (epochs: medians) with `members` holding
+    each seed's own; `comparison` judges val score, val loss and epochs to the goal seed by seed.
 
     Strict JSON: a loss that overflowed to inf or NaN (a diverged run) is null.
     """
@@ -164,6 +227,10 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "dropped_rows": started.dropped_rows,
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
+    comparisons = summary.comparisons()
+    report["comparison"] = (
+        {c.metric: c.to_dict() for c in comparisons} if comparisons is not None else None
+    )
     report["ended"] = reason
     return strict_json(report)
 

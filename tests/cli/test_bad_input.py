@@ -152,7 +152,9 @@ def test_a_missing_theme_file_is_named_as_a_file(run_main, tmp_path) -> None:
     ("args", "fragments"),
     [
         # 4.3 billion weights per model: the OOM killer ended the process (exit 137), silently
-        (["train", "--hidden", "65536,65536", "--epochs", "1"], ("4.3 billion weights",)),
+        (["train", "--hidden", "65536,65536", "--epochs", "1"], ("21.5 billion weights",)),
+        (["train", "--hidden", "65536,65536", "--seeds", "1"], ("4.3 billion weights per model",)),
+        (["train", "--seeds", "0"], ("seeds 0 out of range 1..256",)),
         (["train", "--hist-interval", "nan", "--epochs", "1"], ("histogram interval",)),
         (["train", "--log", "", "--epochs", "1"], ("--log needs a file path",)),
         (["--log", "", "--epochs", "1"], ("--log needs a file path",)),
@@ -175,7 +177,7 @@ def test_a_log_that_fills_up_mid_run_is_one_line_and_keeps_what_was_written(tmp_
     import resource
 
     def limit_file_size() -> None:  # Python ignores SIGXFSZ, so writes fail with EFBIG
-        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))  # 5 seeds: longer lines
 
     log = tmp_path / "run.jsonl"
     command = [sys.executable, "-m", "normtui", "train", "--epochs", "500", "--log", str(log)]

@@ -263,3 +263,71 @@ def test_an_exploding_run_is_diverged_in_the_table_and_json_with_compact_numbers
     normalized = json.loads(out)["runs"]["normalized"]
     assert normalized["diverged"] is True and normalized["diverged_epoch"] < 50
     assert normalized["diverged_loss"] > 10_000 and "10,000" in normalized["diverged_reason"]
+
+
+COMPARISON_KEYS = {
+    "metric",
+    "seeds",
+    "wins",
+    "losses",
+    "mean_difference",
+    "ci95",
+    "winner",
+    "verdict",
+    "excluded",
+}
+MEMBER_KEYS = {
+    "seed",
+    "val_accuracy",
+    "val_loss",
+    "train_loss",
+    "train_accuracy",
+    "best_val_accuracy",
+    "best_epoch",
+    "epochs_to_goal",
+    "diverged",
+    "diverged_epoch",
+}
+
+
+def test_train_json_with_seeds_has_member_means_members_and_a_comparison(run_main) -> None:
+    args = ["train", "--dataset", "wine", "--epochs", "60", "--seeds", "3", "--seed", "4"]
+    code, out, err = run_main([*args, "--json"])
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["config"]["seeds"] == 3 and report["config"]["seed"] == 4
+    for run in report["runs"].values():
+        assert set(run) >= RUN_KEYS | {"members", "members_reached_goal"}
+        members = run["members"]
+        assert [m["seed"] for m in members] == [4, 5, 6]
+        assert all(set(m) == MEMBER_KEYS for m in members)
+        mean = sum(m["val_accuracy"] for m in members) / 3
+        assert abs(run["val_accuracy"] - mean) < 1e-9  # the run's field is the member mean
+        reached = sorted(m["epochs_to_goal"] for m in members if m["epochs_to_goal"] is not None)
+        assert run["members_reached_goal"] == len(reached)
+        if len(reached) == 3:
+            assert run["epochs_to_goal"] == reached[1]  # the median
+    comparison = report["comparison"]
+    assert set(comparison) == {"val_accuracy", "val_loss", "epochs_to_goal"}
+    for metric, entry in comparison.items():
+        assert set(entry) == COMPARISON_KEYS and entry["metric"] == metric
+    accuracy = comparison["val_accuracy"]
+    assert accuracy["seeds"] == 3 and accuracy["ci95"] is not None
+    assert accuracy["winner"] in ("normalized", None)
+    # the table says the same, with mean ± spread
+    code, out, _ = run_main(args)
+    assert code == 0 and "3 seeds (4..6)" in out and " ± " in out
+    assert accuracy["verdict"] in out
+
+
+def test_train_with_one_seed_says_it_cannot_tell_an_effect_from_noise(run_main) -> None:
+    code, out, _ = run_main(["train", "--dataset", "iris", "--epochs", "5", "--seeds", "1"])
+    assert code == 0
+    assert "one seed: cannot tell an effect from noise" in out and " ± " not in out
+    code, out, _ = run_main(
+        ["train", "--dataset", "iris", "--epochs", "5", "--seeds", "1", "--json"]
+    )
+    report = json.loads(out)
+    assert len(report["runs"]["raw"]["members"]) == 1
+    assert report["comparison"]["val_accuracy"]["ci95"] is None
+    assert report["comparison"]["val_accuracy"]["winner"] is None

@@ -97,7 +97,7 @@ def test_a_process_that_prefetches_never_imports_scikit_learn() -> None:
         "import sys, json\n"
         "from normtui.tui import cli\n"
         "try:\n"
-        "    cli.main(['train', '--dataset', 'wine', '--epochs', '5', '--json'])\n"
+        "    cli.main(['train', '--dataset', 'wine', '--epochs', '5', '--seeds', '3', '--json'])\n"
         "except SystemExit:\n"
         "    pass\n"
         "print(json.dumps({'sklearn': 'sklearn' in sys.modules}))\n"
@@ -118,12 +118,14 @@ def test_a_process_that_prefetches_never_imports_scikit_learn() -> None:
     from normtui.engine.summary import Summarizer
 
     summary = Summarizer(0.95)
-    session = Session(SessionConfig(dataset="wine", epochs=5))
+    session = Session(SessionConfig(dataset="wine", epochs=5, seeds=3))
     session.start(summary)
     assert session.join(timeout=60)
     for name in ("raw", "normalized"):
         assert report["runs"][name]["val_loss"] == summary.runs[name].val_loss
         assert report["runs"][name]["epochs"] == 5
+        members = [m["val_loss"] for m in report["runs"][name]["members"]]
+        assert members == [m.val_loss for m in summary.runs[name].members]
 
 
 def test_a_prefetch_closed_before_its_result_is_asked_for_gives_none() -> None:

@@ -1,0 +1,105 @@
+"""`train`'s summary: member means, per-member fields, and verdicts from engine/statistics.py."""
+
+from __future__ import annotations
+
+import math
+
+from normtui.engine.events import EpochEnd, Members, RunDiverged
+from normtui.engine.summary import Summarizer
+
+NAN = math.nan
+
+
+def _epoch(run: str, epoch: int, scores: tuple[float, ...], diverged=None) -> EpochEnd:
+    diverged = diverged or (False,) * len(scores)
+    live = [s for s, gone in zip(scores, diverged, strict=True) if not gone]
+    losses = tuple(NAN if gone else 1.0 - s for s, gone in zip(scores, diverged, strict=True))
+    return EpochEnd(
+        time_s=float(epoch),
+        run=run,
+        epoch=epoch,
+        train_loss=sum(1.0 - s for s in live) / len(live),
+        val_loss=sum(1.0 - s for s in live) / len(live),
+        train_accuracy=sum(live) / len(live),
+        val_accuracy=sum(live) / len(live),
+        learning_rate=1e-3,
+        activation="relu",
+        elapsed_s=float(epoch),
+        members=Members(
+            seeds=tuple(range(len(scores))),
+            train_loss=losses,
+            val_loss=losses,
+            train_score=tuple(NAN if g else s for s, g in zip(scores, diverged, strict=True)),
+            val_score=tuple(NAN if g else s for s, g in zip(scores, diverged, strict=True)),
+            diverged=diverged,
+        ),
+    )
+
+
+def test_a_diverged_member_and_one_that_never_reaches_the_goal_are_left_out() -> None:
+    summary = Summarizer(goal_accuracy=0.95)
+    # epoch 1: nobody at the goal; epoch 2: normalized members 0 and 1 reach it, raw member 1 too
+    summary(_epoch("raw", 1, (0.5, 0.6, 0.7, 0.6)))
+    summary(_epoch("normalized", 1, (0.8, 0.9, 0.9, 0.85)))
+    summary(_epoch("raw", 2, (0.5, 0.96, 0.7, 0.6)))
+    summary(_epoch("normalized", 2, (0.96, 0.97, 0.9, 0.9)))
+    # epoch 3: normalized member 3 diverges; the others go on
+    summary(RunDiverged(time_s=3.0, run="normalized", epoch=3, loss="nan", member=3))
+    summary(_epoch("raw", 3, (0.55, 0.66, 0.7, 0.65)))
+    summary(_epoch("normalized", 3, (0.97, 0.97, 0.94, NAN), (False, False, False, True)))
+    raw, norm = summary.runs["raw"], summary.runs["normalized"]
+    assert not norm.diverged  # one member of four
+    assert [m.diverged for m in norm.members] == [False, False, False, True]
+    assert norm.members[3].diverged_epoch == 3
+    assert math.isclose(norm.val_accuracy, (0.97 + 0.97 + 0.94) / 3)
+    assert norm.epochs_to_goal == 2 and norm.members_reached_goal == 2  # median of (2, 2)
+    assert raw.epochs_to_goal == 2 and raw.members_reached_goal == 1
+    score, loss, goal = summary.comparisons()
+    assert score.seeds == 3 and score.excluded == 1  # the diverged member is left out
+    assert score.wins == 3 and score.winner == "normalized"
+    assert loss.seeds == 3 and loss.winner == "normalized"
+    # epochs to goal: only pairs where both members reached it (member 1: raw 2, norm 2)
+    assert goal.seeds == 1 and goal.excluded == 3 and goal.ci95 is None
+    report = norm.to_dict()
+    assert report["members"][3]["diverged"] is True and "val_accuracy" in report["members"][0]
+
+
+def test_tied_members_name_no_winner_and_one_seed_cannot_tell() -> None:
+    summary = Summarizer()
+    summary(_epoch("raw", 1, (0.5, 0.5, 0.5)))
+    summary(_epoch("normalized", 1, (0.5, 0.5, 0.5)))
+    score, _, _ = summary.comparisons()
+    assert score.winner is None and score.wins == score.losses == 0
+    assert score.verdict.startswith("no difference in val accuracy in any of 3 seeds")
+    one = Summarizer()
+    for run, accuracy in (("raw", 0.5), ("normalized", 1.0)):
+        one(
+            EpochEnd(
+                time_s=1.0,
+                run=run,
+                epoch=1,
+                train_loss=0.5,
+                val_loss=0.5,
+                train_accuracy=accuracy,
+                val_accuracy=accuracy,
+                learning_rate=1e-3,
+                activation="relu",
+                elapsed_s=1.0,
+            )
+        )
+    score, _, _ = one.comparisons()
+    assert score.seeds == 1 and score.winner is None
+    assert score.verdict.startswith("one seed: cannot tell an effect from noise")
+    assert one.runs["normalized"].epochs_to_goal == 1  # one seed: its own epoch, an int
+    assert isinstance(one.runs["normalized"].best_epoch, int)
+
+
+def test_a_run_is_diverged_only_when_the_whole_run_is() -> None:
+    summary = Summarizer()
+    summary(_epoch("raw", 1, (0.5, 0.6)))
+    summary(RunDiverged(time_s=2.0, run="raw", epoch=2, loss="inf", member=0))
+    assert not summary.runs["raw"].diverged
+    summary(RunDiverged(time_s=2.0, run="raw", epoch=2, loss="nan", member=1))
+    summary(RunDiverged(time_s=2.0, run="raw", epoch=2, loss="nan"))
+    assert summary.runs["raw"].diverged and summary.runs["raw"].diverged_epoch == 2
+    assert all(m.diverged for m in summary.runs["raw"].members)
