@@ -129,15 +129,21 @@ def run_engine(plan, mode: str, results_dir: str) -> dict:
     }
 
 
-def train_commands(plan, cell) -> list[list[str]]:
-    from normtui.engine.sweep import BATCHED_SEEDS
+def train_has_seeds() -> bool:
+    """Whether `normtui train` takes --seeds (the batched ensemble) in this checkout."""
+    help_text = subprocess.run(
+        [sys.executable, "-m", "normtui", "train", "--help"], capture_output=True, text=True
+    ).stdout
+    return "--seeds" in help_text
 
+
+def train_commands(plan, cell, batched: bool) -> list[list[str]]:
     base = [
         sys.executable, "-m", "normtui", "train", "--dataset", cell.dataset,
         "--activation", cell.activation, "--scaler", cell.scaler,
         "--epochs", str(plan.epochs), "--json",
     ]  # fmt: skip
-    if BATCHED_SEEDS:
+    if batched:
         return [[*base, "--seed", str(plan.seed), "--seeds", str(plan.seeds)]]
     return [[*base, "--seed", str(plan.seed + k)] for k in range(plan.seeds)]
 
@@ -146,15 +152,18 @@ def run_loop(plan, sample: int) -> dict:
     cells = plan.work()
     step = max(1, len(cells) // sample)
     chosen = cells[::step][:sample]
+    batched = train_has_seeds()
     start = time.perf_counter()
     peak = 0.0
     commands = 0
     for cell in chosen:
-        for command in train_commands(plan, cell):
+        for command in train_commands(plan, cell, batched):
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
             while process.poll() is None:
                 peak = max(peak, rss_mb(process.pid))
-                time.sleep(0.2)
+                time.sleep(0.05)
+            if process.returncode:
+                raise SystemExit(f"{' '.join(command)} failed: exit {process.returncode}")
             commands += 1
     sampled = time.perf_counter() - start
     return {
@@ -166,7 +175,8 @@ def run_loop(plan, sample: int) -> dict:
         "rss_last_mb": None,
         "peak_mb": peak,
         "errors": 0,
-        "note": f"{len(chosen)} of {len(cells)} cells timed ({commands} commands,"
+        "note": f"{len(chosen)} of {len(cells)} cells timed ({commands} commands"
+        f"{' with --seeds' if batched else ', one per seed: train has no --seeds yet'},"
         f" {sampled:.1f} s), scaled",
     }
 
