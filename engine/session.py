@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 from normtui.engine.commands import (
     Command,
+    Pause,
     Restart,
     SetActivation,
     SetLearningRate,
     Step,
     Stop,
+    TogglePause,
 )
 from normtui.engine.config import ACTIVATIONS, SessionConfig
 from normtui.engine.errors import UsageError, one_line
@@ -205,6 +207,7 @@ class Session(SourceThread):
             self.pacer.epoch_done()
 
     def _train_epoch(self, trainer: PairTrainer) -> None:
+        trainer.budget_s = None if self.pacer.pace is None else 1.0 / self.pacer.pace
         outcome = trainer.train_epoch()
         if outcome.cancelled:
             return
@@ -268,6 +271,15 @@ class Session(SourceThread):
         if isinstance(command, Step) and self._done(trainer):
             return None  # nothing to step: a credit kept now would train after `r`
         if isinstance(command, PACING_COMMANDS):
+            if isinstance(command, Step):
+                trainer.sample_next()  # the stepped epoch's layers are shown, both runs alike
+            elif self._pausing(command) and not trainer.last_sampled and not self._done(trainer):
+                # paused, the histograms must show the epoch the status shows: one more
+                # epoch, sampled (a millisecond at an unlimited pace; paced runs sample each)
+                trainer.sample_next()
+                self._train_epoch(trainer)
+                self.pacer.epoch_done()
+                now = self._now()
             event = self.pacer.apply(command, time_s=now, epoch=self.epoch)
             if event is not None:
                 self._emit(event)
@@ -282,6 +294,9 @@ class Session(SourceThread):
             trainer.set_lr(self.lr)
             self._emit(LearningRateChanged(time_s=now, epoch=self.epoch, learning_rate=self.lr))
         return None
+
+    def _pausing(self, command: Command) -> bool:
+        return not self.pacer.paused and isinstance(command, Pause | TogglePause)
 
     def _set_activation(self, trainer: PairTrainer, command: SetActivation) -> None:
         if command.name not in ACTIVATIONS or command.name == self.activation:

@@ -136,6 +136,9 @@ class PairTrainer:
             ),
         }
         self._last_sample_s = -math.inf
+        self.budget_s: float | None = None  # 1 / pace: the session sets it; None = unlimited
+        self._sampled_epoch_s = 0.0  # how long the last sampled epoch took
+        self.last_sampled = False  # whether the last epoch trained carried layer stats
         self._sample_next = True  # the first epoch after a (re)start or a swap is sampled
         self._epoch = 0  # epochs since the last restart, as the session counts them
         self.runs: dict[str, Run] = {}
@@ -236,16 +239,25 @@ class PairTrainer:
         """Whether this epoch computes per-layer stats and histograms.
 
         At most every `hist_interval_s` (0 = every epoch), plus the first epoch after a start,
-        restart or activation swap and the session's last epoch. On a tiny model these cost
-        more than the training step itself; every epoch still carries losses and accuracies.
+        restart or activation swap, a step (`sample_next`) and the session's last epoch. On a
+        tiny model these cost more than the training step itself; every epoch still carries
+        losses and accuracies. Under a pace (`budget_s`, the seconds one epoch may take) every
+        epoch is sampled while a sampled epoch takes at most half that: the time is spent
+        waiting anyway, and the histograms then show the epoch the status shows.
         """
         interval = self.config.hist_interval_s
         now = time.perf_counter()
         last = self.config.epochs is not None and self._epoch + 1 >= self.config.epochs
-        if not (self._sample_next or last or not interval or now - self._last_sample_s >= interval):
+        paced = self.budget_s is not None and self._sampled_epoch_s <= self.budget_s / 2
+        due = not interval or now - self._last_sample_s >= interval
+        if not (self._sample_next or last or paced or due):
             return False
         self._last_sample_s, self._sample_next = now, False
         return True
+
+    def sample_next(self) -> None:
+        """Sample the next epoch whatever the interval: a step, or the epoch before a pause."""
+        self._sample_next = True
 
     def _train_guarded(self, run: Run, order: torch.Tensor | None) -> RunEpoch | BaseException:
         try:
@@ -256,9 +268,20 @@ class PairTrainer:
     def train_epoch(self) -> EpochOutcome:
         names = self.active_runs()
         order = self.batch_order()
+        started = time.perf_counter()
         detailed = self._sample_due()
         for name in names:
             self.runs[name].detailed = detailed
+        try:
+            return self._train_epoch(names, order, detailed)
+        finally:
+            self.last_sampled = detailed
+            if detailed:
+                self._sampled_epoch_s = time.perf_counter() - started
+
+    def _train_epoch(
+        self, names: list[str], order: torch.Tensor | None, detailed: bool
+    ) -> EpochOutcome:
         outcomes: dict[str, RunEpoch | BaseException] = {}
         if self._pool is not None and len(names) == 2:
             future: Future = self._pool.submit(self._train_guarded, self.runs[names[1]], order)

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from normtui.engine.events import RUN_NAMES
 from normtui.tui.bindings import PANES
+from normtui.tui.viewstate.layer_pair import paired_samples
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.comparison import ComparisonStrip
 from normtui.tui.widgets.format import RUN_TITLES
@@ -33,13 +34,15 @@ from normtui.tui.widgets.loss_plot import (
 from normtui.tui.widgets.run_pane import RunPane, loss_plot_data
 from normtui.tui.widgets.top_bar import Controls, TopBar, waiting_message
 
-TEXT_INTERVAL_S = {False: 0.24, True: 2.0}  # numbers refresh (~4 Hz), by low_bandwidth
-PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # plots and histograms refresh, by low_bandwidth
+# numbers and layer histograms refresh (~4 Hz), by low_bandwidth: the histograms are text and
+# are drawn in the same frame as the epoch in the status, so they are never older than a sample
+TEXT_INTERVAL_S = {False: 0.24, True: 2.0}
+PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # loss plots refresh, by low_bandwidth
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
 NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
-TEXT_PARTS = Changed.INFO | Changed.STATUS | Changed.SCALARS
-PLOT_PARTS = Changed.PLOTS | Changed.HISTS
+TEXT_PARTS = Changed.INFO | Changed.STATUS | Changed.SCALARS | Changed.HISTS
+PLOT_PARTS = Changed.PLOTS
 
 
 class DashboardScreen(Screen[None]):
@@ -191,6 +194,15 @@ class DashboardScreen(Screen[None]):
                 replay_speed=controls.replay_speed if controls.playback else False,
             )
             pane.show_gauges(view, state.goal_accuracy)
+        if self.pane_visible("hists"):
+            samples = paired_samples(state.runs)
+            for run, pane in self._panes.items():
+                pane.show_histograms(
+                    state.runs[run],
+                    samples[run],
+                    compact=self.compact,
+                    every_s=state.config.hist_interval_s,
+                )
         self._comparison.show(state)
         if dirty & Changed.INFO:
             self._inputs.show(state.started)
@@ -206,10 +218,6 @@ class DashboardScreen(Screen[None]):
             if show_loss:
                 pane.show_plot(
                     state.runs[run], log_y=self.log_y, smoothing=self.smoothing, cover=cover
-                )
-            if self.pane_visible("hists"):
-                pane.show_histograms(
-                    state.runs[run], compact=self.compact, every_s=state.config.hist_interval_s
                 )
 
     def _shared_cover(self) -> tuple[tuple[float, float], ...]:

@@ -31,6 +31,7 @@ from normtui.engine.events import (
     SessionEnded,
     SessionStarted,
 )
+from normtui.tui.viewstate.layer_pair import SAMPLES_KEPT, LayerSample
 from normtui.tui.viewstate.members import MemberTrack, loss_row, members_of
 from normtui.tui.viewstate.series import DecimatingSeries
 from normtui.tui.viewstate.verdicts import Verdicts, compare_runs
@@ -77,6 +78,8 @@ class RunView:
     layers_activation: str = ""
     hist_layers: tuple[LayerStats, ...] = ()  # latest stats that carried histograms
     hist_epoch: int = 0
+    # the last sampled epochs' layers, newest last: the panes pick one epoch for both runs
+    samples: deque[LayerSample] = field(default_factory=lambda: deque(maxlen=SAMPLES_KEPT))
     # rows (epoch, median train loss, median val loss, lowest val loss, highest val loss)
     plot: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(PLOT_POINTS))
     members: MemberTrack = field(default_factory=MemberTrack)  # the seeds, one for a 1-seed run
@@ -104,6 +107,7 @@ class RunView:
         self.layers_activation = ""
         self.hist_layers = ()
         self.hist_epoch = 0
+        self.samples.clear()
         self.plot.clear()  # the export's history is the session's: a restart keeps it
         self.members.clear()
         self.markers.clear()
@@ -322,6 +326,7 @@ class DashboardState:
         if event.layers:
             run.layers = event.layers
             run.layers_activation = event.activation
+            run.samples.append(LayerSample(event.epoch, event.activation, event.layers))
             changed |= Changed.HISTS
             if any(
                 layer.pre_hist is not None or layer.post_hist is not None for layer in event.layers

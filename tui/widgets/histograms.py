@@ -12,7 +12,7 @@ from textual.widget import Widget
 
 from normtui.engine.config import RELU_FAMILY, SATURATING
 from normtui.engine.events import Histogram, LayerStats
-from normtui.tui.viewstate.state import RunView
+from normtui.tui.viewstate.layer_pair import LayerSample
 from normtui.tui.widgets.format import fmt_num, fmt_pct, resample, sparkline, truncate
 
 
@@ -53,17 +53,20 @@ class LayerHistograms(Widget):
         self._activation = ""
         self._hist_epoch = 0
 
-    def show(self, view: RunView) -> None:
-        # the activation the stats were measured under, not the one just swapped in: "sat —"
-        # beside a ReLU-shaped histogram read as if tanh had no saturated units
-        activation = view.layers_activation or view.activation
-        key = (id(view.layers), id(view.hist_layers), activation)
+    def show(self, sample: LayerSample | None) -> None:
+        """`sample`: the layers to draw (the epoch both panes show, `paired_samples`), under
+        the activation they were measured with, not one swapped in since ("sat —" beside a
+        ReLU-shaped histogram read as if tanh had no saturated units)."""
+        layers = sample.layers if sample is not None else ()
+        activation = sample.activation if sample is not None else ""
+        key = (id(layers), activation)
         if key == self._key:
             return
         self._key = key
-        changed_rows = len(view.layers) != len(self._layers)
-        self._layers, self._hist_layers = view.layers, view.hist_layers
-        self._activation, self._hist_epoch = activation, view.hist_epoch
+        changed_rows = len(layers) != len(self._layers)
+        self._layers = self._hist_layers = layers
+        self._activation = activation
+        self._hist_epoch = sample.epoch if sample is not None else 0
         self.refresh(layout=changed_rows)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:

@@ -7,6 +7,7 @@ import dataclasses
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from normtui.tui.viewstate.layer_pair import LayerSample
 from normtui.tui.viewstate.members import BAND
 from normtui.tui.viewstate.state import RunView
 from normtui.tui.widgets.format import divergence_text, escape, fmt_num, status_badge
@@ -220,20 +221,27 @@ class RunPane(Vertical):
         data = loss_plot_data(view, log_y=log_y, smoothing=smoothing)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
 
-    def show_histograms(self, view: RunView, compact: bool, every_s: float = 0.0) -> None:
+    def show_histograms(
+        self,
+        view: RunView,
+        sample: LayerSample | None,
+        compact: bool,
+        every_s: float = 0.0,
+    ) -> None:
+        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`)."""
         hists = self.query_one(LayerHistograms)
-        if view.hist_epoch and view.layers_activation not in ("", view.activation):
+        if sample is not None and sample.activation != view.activation:
             # swapped while paused: these are still the previous activation's layers
             hists.border_title = (
-                f"layers at epoch {view.hist_epoch} · "
-                f"[$warning]{view.layers_activation}, before the swap[/]"
+                f"layers at epoch {sample.epoch} · "
+                f"[$warning]{sample.activation}, before the swap[/]"
             )
-        elif view.hist_epoch:
+        elif sample is not None:
             sampling = f" · sampled every {every_s:g} s" if every_s else ""
-            hists.border_title = f"layers at epoch {view.hist_epoch}{sampling}"
+            hists.border_title = f"layers at epoch {sample.epoch}{sampling}"
         else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
             hists.border_title = "layers"
         if hists.compact != compact:
             hists.compact = compact
             hists.refresh(layout=True)
-        hists.show(view)
+        hists.show(sample)

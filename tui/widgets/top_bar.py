@@ -20,7 +20,7 @@ class Controls:
     keep_weights: bool = True
     pending_activation: str | None = None
     low_bandwidth: bool = False
-    plot_every_s: float = 1.0  # how often plots and histograms are redrawn
+    plot_every_s: float = 1.0  # how often the loss plots are redrawn (histograms: with the text)
     live: bool = True
     playback: bool = False  # a replay: it shows its own speed instead of the recorded pace
     replay_speed: float | None = None  # epochs/s; None = all at once

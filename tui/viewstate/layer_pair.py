@@ -1,0 +1,46 @@
+"""Which layer stats each run's histogram pane shows: both panes on one epoch.
+
+Both runs are sampled at the same epochs (engine/trainer.py), but their events arrive one after
+the other, and a redraw between the two showed the raw pane one sample ahead (802 vs 799 after a
+step). Each run keeps its last few samples; while both runs train, both panes show the latest
+epoch that both have. A run that has stopped (diverged, failed) keeps its last sample while the
+other goes on showing its latest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from normtui.engine.events import RUN_NAMES, LayerStats
+
+if TYPE_CHECKING:
+    from normtui.tui.viewstate.state import RunView
+
+SAMPLES_KEPT = 8  # per run: enough to find the epoch both runs have
+
+
+@dataclass(frozen=True)
+class LayerSample:
+    """One run's per-layer stats (and histograms) at one epoch, under one activation."""
+
+    epoch: int
+    activation: str
+    layers: tuple[LayerStats, ...]
+
+
+def paired_samples(runs: Mapping[str, RunView]) -> dict[str, LayerSample | None]:
+    """The sample each run's pane shows: the same epoch for both while both train."""
+    latest = {name: (runs[name].samples[-1] if runs[name].samples else None) for name in RUN_NAMES}
+    raw, norm = (runs[name] for name in RUN_NAMES)
+    if None in latest.values() or raw.active != norm.active:
+        return latest
+    epochs = {sample.epoch for sample in raw.samples} & {sample.epoch for sample in norm.samples}
+    if not epochs:
+        return latest
+    common = max(epochs)
+    return {
+        name: next(s for s in reversed(runs[name].samples) if s.epoch == common)
+        for name in RUN_NAMES
+    }
