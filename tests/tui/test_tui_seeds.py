@@ -232,3 +232,39 @@ async def test_a_live_session_of_three_seeds_draws_bands_and_judges_over_three(t
         app.sync()
         await pilot.pause()
         assert BAND_GLYPH in "".join(app.query_one("#pane-raw LossPlot", LossPlot)._lines)
+
+
+def test_the_strip_and_train_judge_the_same_events_the_same_way() -> None:
+    """One rule (issue 11 item 3): the dashboard's fold and train's Summarizer give the same
+    three comparisons for the same events: seeds, ties, a diverged member, a missed goal, and a
+    one-seed run that diverged whole."""
+    from normtui.engine.summary import Summarizer
+
+    sessions: list[list[Event]] = []
+    events: list[Event] = [session_started(CONFIG)]
+    for epoch in range(1, 31):
+        raw = tuple(0.96 if epoch >= 10 + 5 * k and k != 3 else 0.7 + k / 100 for k in range(5))
+        norm = tuple(0.96 if epoch >= 4 + k else 0.7 for k in range(5))
+        diverged = (False, False, epoch >= 20, False, False)
+        events += [
+            member_epoch(
+                "raw", epoch, raw, tuple(0.3 + k / 10 for k in range(5)), diverged=diverged
+            ),
+            member_epoch("normalized", epoch, norm, (0.05, 0.06, 0.05, 0.07, 0.05)),
+        ]
+        if epoch == 20:
+            events.append(RunDiverged(1.0, "raw", 20, "inf", member=2))
+    sessions.append(events)
+    one_seed = [session_started(CONFIG), *final_epoch([0.6], [0.9])]
+    sessions.append(
+        [*one_seed, *final_epoch([0.7], [0.95], epoch=2), RunDiverged(2.0, "raw", 2, "nan")]
+    )
+    sessions.append([session_started(CONFIG), *final_epoch([0.5, 0.7, 0.8], [0.5, 0.7, 0.8])])
+    for session in sessions:
+        state, summary = DashboardState(CONFIG), Summarizer(goal_accuracy=CONFIG.goal_accuracy)
+        for event in session:
+            state.apply(event)
+            summary(event)
+        verdicts = state.verdicts()
+        assert verdicts is not None
+        assert (verdicts.score, verdicts.loss, verdicts.goal) == summary.comparisons()

@@ -103,8 +103,11 @@ class MemberTrack:
             elif self.goal_epochs[index] is None and _finite(score) and score >= goal:
                 self.goal_epochs[index] = epoch
 
-    def mark_diverged(self, member: int, epoch: int) -> None:
-        self.diverged_at.setdefault(member, epoch)
+    def mark_diverged(self, member: int | None, epoch: int) -> None:
+        """One member, or (None: the whole run, its only or its last member) every one left."""
+        members = range(self.count) if member is None else (member,)
+        for index in members:
+            self.diverged_at.setdefault(index, epoch)
 
     def alive(self, index: int) -> bool:
         return index not in self.diverged_at and not (

@@ -216,10 +216,9 @@ class DashboardState:
             return Changed.ALL
         if isinstance(event, RunDiverged):
             run = self.runs[event.run]
-            if event.member is not None:
-                run.members.mark_diverged(event.member, event.epoch)
-                if run.members.diverged < run.members.count:  # the other members go on
-                    return Changed.STATUS | Changed.SCALARS
+            run.members.mark_diverged(event.member, event.epoch)
+            if event.member is not None and run.members.diverged < run.members.count:
+                return Changed.STATUS | Changed.SCALARS  # the other members go on
             run.status = RunStatus.DIVERGED
             run.diverged_epoch = event.epoch
             run.diverged_loss = float(event.loss)

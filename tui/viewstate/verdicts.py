@@ -1,8 +1,9 @@
 """The comparison strip's numbers: the paired per-seed verdicts of engine/statistics.py.
 
 No rule of its own: which run is ahead, and whether the seeds can tell at all, is
-`statistics.compare_paired` on member k of raw vs member k of normalized — the rule `train`'s
-table and `--json` use too. This module only picks each metric's per-member values.
+`statistics.compare_metrics` (compare_paired on member k of raw vs member k of normalized, with
+the metrics, directions and resolutions `train`'s table and `--json` use). This module only
+picks each metric's per-member values from the screen's fold.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from normtui.engine.statistics import Comparison, compare_paired
+from normtui.engine.statistics import Comparison, compare_metrics
 from normtui.tui.viewstate.members import MemberTrack
-
-GOAL_RESOLUTION = 1.0  # epochs: a mean difference under one epoch names no winner
 
 
 @dataclass(frozen=True)
@@ -47,30 +46,15 @@ def goal_epochs(track: MemberTrack) -> GoalEpochs:
 def compare_runs(
     raw: MemberTrack, normalized: MemberTrack, *, regression: bool, n_val: int
 ) -> Verdicts | None:
-    """The three paired comparisons; None until both runs have the same members."""
+    """The three paired comparisons (statistics.compare_metrics: the rules `train` uses too);
+    None until both runs have the same members."""
     if raw.latest is None or normalized.latest is None or raw.count != normalized.count:
         return None
-    score_metric = "val_r2" if regression else "val_accuracy"
-    # one validation row is the smallest step accuracy can take; R² and loss have no such step
-    resolution = 0.0 if regression or n_val <= 0 else 1.0 / n_val
-    score = compare_paired(
-        raw.final(raw.latest.val_score),
-        normalized.final(normalized.latest.val_score),
-        metric=score_metric,
-        higher_is_better=True,
-        resolution=resolution,
-    )
-    loss = compare_paired(
-        raw.final(raw.latest.val_loss),
-        normalized.final(normalized.latest.val_loss),
-        metric="val_loss",
-        higher_is_better=False,
-    )
-    goal = compare_paired(
-        raw.goal(),
-        normalized.goal(),
-        metric="epochs_to_goal",
-        higher_is_better=False,
-        resolution=GOAL_RESOLUTION,
+    score, loss, goal = compare_metrics(
+        (raw.final(raw.latest.val_score), normalized.final(normalized.latest.val_score)),
+        (raw.final(raw.latest.val_loss), normalized.final(normalized.latest.val_loss)),
+        (raw.goal(), normalized.goal()),
+        regression=regression,
+        n_val=n_val,
     )
     return Verdicts(raw.count, score, loss, goal, (goal_epochs(raw), goal_epochs(normalized)))
