@@ -268,3 +268,28 @@ def test_the_strip_and_train_judge_the_same_events_the_same_way() -> None:
         verdicts = state.verdicts()
         assert verdicts is not None
         assert (verdicts.score, verdicts.loss, verdicts.goal) == summary.comparisons()
+
+
+def test_the_runs_values_drop_their_label_before_they_drop_out() -> None:
+    from normtui.engine.statistics import compare_paired
+    from normtui.tui.widgets.comparison import colour_runs, metric_line
+
+    result = compare_paired(
+        [0.9, 0.92, 0.95, 0.97, 0.94],
+        [0.97, 0.97, 1.0, 0.97, 1.0],
+        metric="val_accuracy",
+        higher_is_better=True,
+    )
+    forms = (
+        "[dim]means of 5: raw 94.4% · normalized 98.9%[/]",
+        "[dim]raw 94.4% · normalized 98.9%[/]",
+    )
+    head = colour_runs(result.verdict)
+    assert head.startswith("[b][$normalized-color]normalized[/][/b] ahead in 4/5")
+    assert metric_line(result, forms, len(result.verdict) + 45).endswith(
+        "means of 5: raw 94.4% · normalized 98.9%[/]"
+    )
+    assert metric_line(result, forms, len(result.verdict) + 32).endswith(
+        "  [dim]raw 94.4% · normalized 98.9%[/]"
+    )
+    assert metric_line(result, forms, len(result.verdict) + 5) == head

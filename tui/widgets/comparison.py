@@ -56,7 +56,7 @@ def _live(run: RunView) -> int:
     return 0 if latest is None else sum(not diverged for diverged in latest.diverged)
 
 
-def _values(state: DashboardState, seeds: int) -> tuple[str, str]:
+def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[str, str]]:
     """The two runs' latest val score and val loss (the live members' means), as
     `raw … · normalized …`, saying over how many seeds when there are several."""
     runs = [state.runs[name] for name in RUN_NAMES]
@@ -69,11 +69,11 @@ def _values(state: DashboardState, seeds: int) -> tuple[str, str]:
     if seeds > 1 and live != [seeds, seeds]:  # some members diverged: say whose means
         head, counts = "means: ", tuple(f" ({count}/{seeds} seeds)" for count in live)
 
-    def pair(raw_text: str, norm_text: str) -> str:
-        return (
-            f"[dim]{head}{RUN_NAMES[0]} {raw_text}{counts[0]} · "
-            f"{RUN_NAMES[1]} {norm_text}{counts[1]}[/]"
-        )
+    def pair(raw_text: str, norm_text: str) -> tuple[str, str]:
+        """In full, and without the 'means of' words where the full form does not fit."""
+        short = f"{RUN_NAMES[0]} {raw_text} · {RUN_NAMES[1]} {norm_text}"
+        full = f"{head}{RUN_NAMES[0]} {raw_text}{counts[0]} · {RUN_NAMES[1]} {norm_text}{counts[1]}"
+        return f"[dim]{full}[/]", f"[dim]{short}[/]"
 
     return (
         pair(shown(raw.val_score), shown(norm.val_score)),
@@ -81,14 +81,18 @@ def _values(state: DashboardState, seeds: int) -> tuple[str, str]:
     )
 
 
-def metric_line(comparison: Comparison, values: str, width: int) -> str:
-    """One metric: the statistics' verdict, then the runs' values where they fit."""
+def metric_line(comparison: Comparison, values: tuple[str, ...], width: int) -> str:
+    """One metric: the statistics' verdict, then the runs' values in the first form that fits."""
     head = colour_runs(comparison.verdict)
     one_seed = comparison.ci95 is None and comparison.mean_difference is not None
     if one_seed and comparison.metric == "val_loss":
         # the first line already says one seed cannot tell; this one keeps the loss difference
         head = f"val loss: normalized − raw {fmt_num(comparison.mean_difference)}"
-    return fit([(head, True), (values, False)], width)
+    for form in values:
+        line = fit([(head, True), (form, False)], width)
+        if line != head:
+            return line
+    return head
 
 
 def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
