@@ -455,7 +455,7 @@ class NormtuiApp(App[None]):
         else:
             what = f"both runs stopped (epoch {epoch})"
         if isinstance(command, commands.SetActivation):
-            return f"{what}: r trains both runs again; k, then a, swaps with a restart"
+            return f"{what}: r trains again (k, then a: swap with a restart)"
         return f"{what}: r trains both runs again from the start"
 
     def action_toggle_pause(self) -> None:

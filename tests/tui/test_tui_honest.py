@@ -337,3 +337,13 @@ async def test_long_numbers_and_a_restart_count_leave_out_words_instead_of_cutti
             assert "…" not in rendered, rendered
             assert len(rendered) <= line.content_size.width, rendered
         assert "restarts 1" in lines[0]._content.plain
+
+
+async def test_pane_titles_follow_the_scaler_the_session_reports() -> None:
+    """A watched log that did not exist yet had no header: the panes said the default scaler."""
+    recorded = SessionConfig(dataset="wine", scaler="robust")
+    app = live_app(running_session(recorded, 2), SessionConfig(dataset="wine"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        title = str(app.screen.query_one("#pane-normalized").border_title)
+        assert "robust scaler" in title and "standard" not in title

@@ -206,6 +206,9 @@ class DashboardScreen(Screen[None]):
         self._comparison.show(state)
         if dirty & Changed.INFO:
             self._inputs.show(state.started)
+            for run, pane in self._panes.items():  # the scaler the session says it uses
+                title = self._pane_title(run)
+                pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
 
     def _show_plots(self) -> None:
         state = self._state

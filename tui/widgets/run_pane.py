@@ -89,6 +89,11 @@ class RunPane(Vertical):
         self._own_axis = False  # `y` unlinked the two plots' y-axes
         self._status = ""
 
+    def set_titles(self, title: str, compact_title: str, *, compact: bool) -> None:
+        """New titles (the session's own scaler, once it says: a log's header may not have)."""
+        self._titles = {False: title, True: compact_title}
+        self.border_title = self._titles[compact]
+
     def set_layout(self, *, compact: bool, legend_on_border: bool) -> None:
         """Compact: a shorter title, and the loss legend moves to the pane's bottom border."""
         self.border_title = self._titles[compact]
