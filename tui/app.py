@@ -296,7 +296,10 @@ class NormtuiApp(App[None]):
             return False
         self._check_log_ended()
         self._check_played_out()
-        return waiting or bool(self._dashboard.dirty)
+        # a replay's last event is in, its thread about to return: tick until it has, so the
+        # footer's "Play again" does not wait for a key press to be drawn
+        ending = self._playback and self._state.ended is not None and not self._played_out
+        return waiting or ending or bool(self._dashboard.dirty)
 
     def _check_played_out(self) -> None:
         """A replay's thread has emitted its last event: space now plays it again."""
