@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fake_source import FakeSession, ReplaySource, read_events
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wine_relu_tanh.jsonl"
+SEEDS_FIXTURE = FIXTURE.with_name("wine_relu_tanh_5seeds.jsonl")  # make_fixture.py --seeds 5
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 120.0) -> None:
@@ -30,9 +31,12 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float
         await pilot.pause(0.05)
 
 
-def recorded_app(*, theme: str = "dark", live: bool = True, **options: object) -> NormtuiApp:
-    """The dashboard fed the recorded wine session (deterministic: no trainer thread)."""
-    header, events = read_events(FIXTURE)
+def recorded_app(
+    *, theme: str = "dark", live: bool = True, fixture: Path = FIXTURE, **options: object
+) -> NormtuiApp:
+    """The dashboard fed the recorded wine session (deterministic: no trainer thread);
+    `fixture`: another recording, e.g. SEEDS_FIXTURE (5 seeds per run)."""
+    header, events = read_events(fixture)
     config = SessionConfig.from_dict(header["config"])
     source = ReplaySource(events, live=live)
     return make_app(source, config=config, theme=theme, handle_signals=False, **options)
@@ -73,4 +77,12 @@ def _no_leaked_threads():
     raise AssertionError(f"threads left running: {alive}")
 
 
-__all__ = ["FIXTURE", "FakeSession", "asyncio", "recorded_app", "settle", "wait_until"]
+__all__ = [
+    "FIXTURE",
+    "SEEDS_FIXTURE",
+    "FakeSession",
+    "asyncio",
+    "recorded_app",
+    "settle",
+    "wait_until",
+]

@@ -1,6 +1,7 @@
 """Record the snapshot fixture from the real engine (run once; the output is checked in).
 
-    .venv/bin/python tests/tui/make_fixture.py
+    .venv/bin/python tests/tui/make_fixture.py            # one seed: wine_relu_tanh.jsonl
+    .venv/bin/python tests/tui/make_fixture.py --seeds 5  # wine_relu_tanh_5seeds.jsonl
 
 wine, ReLU for 120 epochs, then tanh (weights kept) until epoch 240; histograms are kept every
 20th epoch and on the last one so the file stays small. The session is cut before it ends, so
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -21,14 +23,22 @@ from normtui.engine.events import EpochEnd, Event, SessionEnded
 from normtui.engine.log import make_header
 from normtui.engine.session import Session
 
-FIXTURE = Path(__file__).parent / "fixtures" / "wine_relu_tanh.jsonl"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_path(seeds: int) -> Path:
+    return FIXTURES / (
+        "wine_relu_tanh.jsonl" if seeds == 1 else f"wine_relu_tanh_{seeds}seeds.jsonl"
+    )
+
+
 SWITCH_AT, LAST = 120, 240
 PACE = 20.0
 
 
-def record() -> list[Event]:
+def record(seeds: int) -> list[Event]:
     config = SessionConfig(
-        dataset="wine", epochs=None, pace=None, hidden=(64, 64), hist_interval_s=0
+        dataset="wine", epochs=None, pace=None, hidden=(64, 64), hist_interval_s=0, seeds=seeds
     )
     session = Session(config, paused=False)
     events: list[Event] = []
@@ -84,9 +94,11 @@ def as_dashboard_session(data: dict, config: SessionConfig, start_s: float) -> d
 
 
 def main() -> None:
-    events = [thin(e) for e in record()]
+    seeds = int(sys.argv[sys.argv.index("--seeds") + 1]) if "--seeds" in sys.argv else 1
+    fixture = fixture_path(seeds)
+    events = [thin(e) for e in record(seeds)]
     events = [e for e in events if not (isinstance(e, EpochEnd) and e.epoch > LAST)]
-    config = SessionConfig(dataset="wine", epochs=None, pace=PACE, hidden=(64, 64))
+    config = SessionConfig(dataset="wine", epochs=None, pace=PACE, hidden=(64, 64), seeds=seeds)
     start_s = events[0].time_s
     lines = [json.dumps(make_header(config.to_dict()), separators=(",", ":"))]
     lines += [
@@ -95,8 +107,8 @@ def main() -> None:
         )
         for e in events
     ]
-    FIXTURE.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {FIXTURE} ({len(events)} events, {FIXTURE.stat().st_size // 1024} KB)")
+    fixture.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {fixture} ({len(events)} events, {fixture.stat().st_size // 1024} KB)")
 
 
 if __name__ == "__main__":

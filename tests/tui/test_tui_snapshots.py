@@ -6,7 +6,7 @@ the SVGs in tests/tui/__snapshots__ before committing them.
 
 from __future__ import annotations
 
-from conftest import recorded_app, settle
+from conftest import SEEDS_FIXTURE, recorded_app, settle
 from fake_source import ReplaySource, scripted_session
 from textual.pilot import Pilot
 
@@ -64,3 +64,9 @@ def test_seeds_band_120x40(snap_compare) -> None:
 
 def test_seeds_band_80x24(snap_compare) -> None:
     assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def test_recorded_five_seeds_120x40(snap_compare) -> None:
+    """The real engine's 5-seed wine session (the README screenshot): bands, verdicts, ranges."""
+    app = recorded_app(fixture=SEEDS_FIXTURE)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
