@@ -55,9 +55,9 @@ MAX_HIDDEN_WIDTH = 65_536
 MAX_HIDDEN_LAYERS = 16
 MAX_SEEDS = 256
 # Seeds per run for `normtui` and `normtui train` (SessionConfig's own default stays 1: the plain
-# one-seed model). Chosen by measurement, benchmarks/seeds.py: on the tiny workload 5 members
-# cost about 1.5x one seed, and 5 paired differences are the fewest that give a t interval
-# narrow enough to name a winner on wine (see README, "Seeds").
+# one-seed model). Measured with benchmarks/seeds.py (benchmarks/README.md): on the tiny workload
+# 5 members cost 1.5-1.8x one seed (not 5x), and a verdict needs several seeds; on an
+# arithmetic-bound workload they cost about 5 runs, where `--seeds 1` is the fast choice.
 DEFAULT_SEEDS = 5
 # Memory guards, checked before anything is allocated. A weight costs ~40 bytes across both runs
 # (weights, gradients, Adam's two moments, the shared initial copy); an activation value is kept
