@@ -1,10 +1,12 @@
-"""Shared test helpers: a thread-safe event recorder with waits."""
+"""Shared test helpers: a thread-safe event recorder with waits; `main` run in-process and a
+log waited on, for the CLI tests."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +53,33 @@ def recorder() -> Recorder:
 def new_recorder() -> Callable[[], Recorder]:
     """A factory, for tests that record more than one session."""
     return Recorder
+
+
+@pytest.fixture
+def run_main(capsys) -> Callable[[list[str]], tuple[int, str, str]]:
+    """`normtui ARGS` in this process: (exit code, stdout, stderr)."""
+
+    from normtui.tui.cli import main
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        captured = capsys.readouterr()
+        return exit_info.value.code, captured.out, captured.err
+
+    return run
+
+
+def _wait_for_epochs(log: Path, count: int, timeout: float = 120.0) -> None:
+    """Until `log` holds `count` epoch events; the guard only stops a hang."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text().count('"event":"epoch"') >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{log.name} got no {count} epochs within {timeout:.0f} s")
+
+
+@pytest.fixture
+def wait_for_epochs() -> Callable[..., None]:
+    return _wait_for_epochs
