@@ -20,6 +20,7 @@ from normtui.engine.events import RUN_NAMES
 from normtui.tui.bindings import PANES
 from normtui.tui.viewstate.layer_pair import paired_samples
 from normtui.tui.viewstate.state import Changed, DashboardState
+from normtui.tui.widgets.causes import alarming
 from normtui.tui.widgets.comparison import ComparisonStrip
 from normtui.tui.widgets.format import RUN_TITLES
 from normtui.tui.widgets.inputs import BAR_LEGEND, InputsPane
@@ -196,12 +197,21 @@ class DashboardScreen(Screen[None]):
             pane.show_gauges(view, state.goal_accuracy)
         if self.pane_visible("hists"):
             samples = paired_samples(state.runs)
+            gradient = any(alarming(sample) for sample in samples.values())
             for run, pane in self._panes.items():
                 pane.show_histograms(
                     state.runs[run],
                     samples[run],
                     compact=self.compact,
                     every_s=state.config.hist_interval_s,
+                )
+                other = samples[RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]]
+                pane.show_causes(
+                    state.started,
+                    samples[run],
+                    compact=self.compact,
+                    show_gradient=gradient,
+                    other=other,
                 )
         self._comparison.show(state)
         if dirty & Changed.INFO:

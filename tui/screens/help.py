@@ -30,6 +30,9 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
  never positive on the validation set (ReLU; [b]off[/b] for leaky/PReLU/ELU/SELU, which still\
  pass a gradient), [b]=0[/b] = outputs exactly zero,\
  [b]sat[/b] = share of tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
+• Under the histograms, the why: the inputs' spread of std, how far the first layer's\
+ pre-activations reach and what that does to its units; while a layer is dead or saturated,\
+ its gradient (vanishing: under a tenth of the other run's) and how far its weights move.
 • Inputs: each feature's standard deviation before → after the scaler.
 • Seeds ([b]--seeds N[/b]): each run is N members, seeds --seed … --seed+N−1; member k of raw\
  and of normalized share weights, split and batches. Loss lines are the members' medians;\

@@ -7,9 +7,11 @@ import dataclasses
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from normtui.engine.events import SessionStarted
 from normtui.tui.viewstate.layer_pair import LayerSample
 from normtui.tui.viewstate.members import BAND
 from normtui.tui.viewstate.state import RunView
+from normtui.tui.widgets.causes import CauseLines
 from normtui.tui.widgets.format import divergence_text, escape, fmt_num, status_badge
 from normtui.tui.widgets.gauges import AccuracyGauges
 from normtui.tui.widgets.histograms import LayerHistograms
@@ -120,6 +122,7 @@ class RunPane(Vertical):
         yield plot
         yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
         yield LayerHistograms(self.run, id=f"{self.run}-hists")
+        yield CauseLines(id=f"{self.run}-causes")
 
     def show_header(self, markup: str) -> None:
         self.query_one(".run-header", TextLine).show_markup(markup)
@@ -225,6 +228,20 @@ class RunPane(Vertical):
         )
         data = loss_plot_data(view, log_y=log_y, smoothing=smoothing)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
+
+    def show_causes(
+        self,
+        started: SessionStarted | None,
+        sample: LayerSample | None,
+        *,
+        compact: bool,
+        show_gradient: bool,
+        other: LayerSample | None = None,
+    ) -> None:
+        """Why the histograms look as they do (widgets/causes.py), under them."""
+        self.query_one(CauseLines).show(
+            started, self.run, sample, compact=compact, show_gradient=show_gradient, other=other
+        )
 
     def show_histograms(
         self,
