@@ -519,11 +519,12 @@ def _encoder_input(dataset: Dataset, rows: np.ndarray) -> Any:
     assert dataset.categories is not None
     offset = dataset.X.shape[1]
     # One gather per kind, one block each: a column at a time took seconds on a million rows.
-    numeric = pd.DataFrame(dataset.X[rows])
+    numeric = pd.DataFrame(dataset.X[rows], copy=False)  # the gather is already a new array
     text = pd.DataFrame(
         dataset.categories[rows],
         columns=range(offset, offset + len(dataset.categorical_names)),
         dtype=object,
+        copy=False,
     )
     return pd.concat([numeric, text], axis=1)
 
