@@ -147,6 +147,9 @@ async def test_a_run_is_diverged_only_when_every_member_has() -> None:
     first, _loss, goal = comparison_markup(state, 300).splitlines()
     assert first.startswith("val accuracy: no seed to compare; 2 seed(s) left out")
     assert "raw[/] [dim]— (every seed diverged)" in goal and "raw diverged at e1" in goal
+    early = DashboardState(CONFIG.replace(seeds=3))  # a member diverges before any epoch shows
+    early.apply(RunDiverged(0.5, "raw", 1, "nan", member=1))
+    assert early.runs["raw"].status != "diverged"
 
 
 async def test_a_member_that_never_reaches_the_goal_is_counted_not_hidden() -> None:

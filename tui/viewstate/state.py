@@ -217,7 +217,8 @@ class DashboardState:
         if isinstance(event, RunDiverged):
             run = self.runs[event.run]
             run.members.mark_diverged(event.member, event.epoch)
-            if event.member is not None and run.members.diverged < run.members.count:
+            members = run.members.count or self.config.seeds  # before its first epoch: config's
+            if event.member is not None and run.members.diverged < members:
                 return Changed.STATUS | Changed.SCALARS  # the other members go on
             run.status = RunStatus.DIVERGED
             run.diverged_epoch = event.epoch
