@@ -64,7 +64,7 @@ def _spread(run: RunSummary, name: str, text: str, scale: float, digits: int) ->
         return text
     values = [getattr(m, name) for m in run.live() if getattr(m, name) is not None]
     sd = _sd(values)
-    return text if sd is None else f"{text} ± {sd * scale:.{digits}f}"
+    return text if sd is None else f"{text} ± {_number(sd * scale, digits)}"
 
 
 def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:
