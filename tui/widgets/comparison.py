@@ -1,8 +1,9 @@
 """The strip under the two runs: what the seeds say about val score, val loss and the goal.
 
-Every verdict is `engine.statistics.compare_paired` on the paired per-seed values (through
-`DashboardState.verdicts`): a run is named ahead only when the 95% interval of the differences
-excludes zero and the difference is at least one validation row. With one seed the strip says it
+Every verdict is `engine.statistics.compare_metrics` on the paired per-seed values (through
+`DashboardState.verdicts`), the rule `train`'s table and `--json` use: a run is named ahead only
+when the 95% interval of the differences excludes zero and the difference is at least one
+validation row. With one seed the strip says it
 cannot tell an effect from noise, and still shows the difference.
 """
 
