@@ -157,7 +157,11 @@ def _signed(value: float, scale: float) -> str:
         digits = 1
     else:
         digits = 1 - math.floor(math.log10(magnitude))
-    text = f"{magnitude:.{digits}f}" if magnitude < 1e4 else f"{magnitude:.2e}"
+    if magnitude < 1e4:
+        text = f"{magnitude:.{digits}f}"
+    else:  # a runaway loss: 5.34e34, not 5.34e+34 (compact, as fmt_num prints it)
+        mantissa, exponent = f"{magnitude:.2e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
     return ("+" if shown > 0 else "−") + text
 
 

@@ -126,3 +126,10 @@ def test_json_form_is_plain_data() -> None:
 def test_unequal_lengths_are_refused() -> None:
     with pytest.raises(ValueError):
         compare_paired([0.1], [0.1, 0.2], metric="val_loss", higher_is_better=False)
+
+
+def test_a_runaway_difference_prints_compact() -> None:
+    result = compare_paired(
+        [0.5, 0.6, 0.4], [5.3e34, 1.2e35, 0.5], metric="val_loss", higher_is_better=False
+    )
+    assert "e+" not in result.verdict and "e34" in result.verdict
