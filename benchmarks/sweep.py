@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import table, versions
 
 MODES = ("in-process", "jobs-2", "dask-local", "train-loop")
+# also: "train-loop-1seed", one `train --seed k` command per seed (a loop written before --seeds)
 
 
 def rss_mb(pid: int | None = None, tree: bool = False) -> float:
@@ -148,11 +149,11 @@ def train_commands(plan, cell, batched: bool) -> list[list[str]]:
     return [[*base, "--seed", str(plan.seed + k)] for k in range(plan.seeds)]
 
 
-def run_loop(plan, sample: int) -> dict:
+def run_loop(plan, sample: int, one_seed: bool = False) -> dict:
     cells = plan.work()
     step = max(1, len(cells) // sample)
     chosen = cells[::step][:sample]
-    batched = train_has_seeds()
+    batched = train_has_seeds() and not one_seed
     start = time.perf_counter()
     peak = 0.0
     commands = 0
@@ -167,7 +168,7 @@ def run_loop(plan, sample: int) -> dict:
             commands += 1
     sampled = time.perf_counter() - start
     return {
-        "mode": "train-loop",
+        "mode": "train-loop-1seed" if one_seed else "train-loop",
         "cells": len(cells),
         "wall_s": sampled * len(cells) / len(chosen),
         "startup_s": 0.0,
@@ -176,7 +177,7 @@ def run_loop(plan, sample: int) -> dict:
         "peak_mb": peak,
         "errors": 0,
         "note": f"{len(chosen)} of {len(cells)} cells timed ({commands} commands"
-        f"{' with --seeds' if batched else ', one per seed: train has no --seeds yet'},"
+        f"{' with --seeds' if batched else ', one per seed'},"
         f" {sampled:.1f} s), scaled",
     }
 
@@ -204,13 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as results_dir:
         for mode in args.modes.split(","):
-            if mode == "train-loop":
-                row = run_loop(plan, args.loop_sample)
+            if mode.startswith("train-loop"):
+                row = run_loop(plan, args.loop_sample, one_seed=mode == "train-loop-1seed")
             else:
                 row = run_engine(plan, mode, results_dir)
             rows.append(row)
             print(f"  {mode}: {row['wall_s']:.1f} s", flush=True)
-    loop = next((r for r in rows if r["mode"] == "train-loop"), None)
+    loop = next((r for r in rows if r["mode"].startswith("train-loop")), None)
 
     def mb(value: float | None) -> str:
         return "-" if value is None else f"{value:.0f}"
