@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,23 @@ MAX_SEEDS = 256
 # 5 members cost 1.5-1.8x one seed (not 5x), and a verdict needs several seeds; on an
 # arithmetic-bound workload they cost about 5 runs, where `--seeds 1` is the fast choice.
 DEFAULT_SEEDS = 5
+# ...except for a table file this large: each member holds its own split and scaled copy of the
+# data, and such a model is arithmetic-bound, so 5 seeds would cost 5x the memory and ~5x the
+# time (a 1M-row table: ~5 GB). One seed there unless --seeds asks for more.
+LARGE_TABLE_BYTES = 16 * 2**20
+
+
+def default_seeds(csv_path: str | None) -> int:
+    """The seed count when --seeds is not given: DEFAULT_SEEDS, or 1 for a large table file."""
+    if csv_path:
+        try:
+            if os.path.getsize(csv_path) > LARGE_TABLE_BYTES:
+                return 1
+        except OSError:
+            pass  # unreadable: the loader says so
+    return DEFAULT_SEEDS
+
+
 # Memory guards, checked before anything is allocated. A weight costs ~40 bytes across both runs
 # (weights, gradients, Adam's two moments, the shared initial copy); an activation value is kept
 # a few times over (pre- and post-activation, autograd). Beyond these a run would be killed by

@@ -22,6 +22,7 @@ from normtui.engine.config import (
     DATASETS,
     DEFAULT_SEEDS,
     DEVICES,
+    LARGE_TABLE_BYTES,
     MISSING,
     OPTIMIZERS,
     SCALERS,
@@ -29,6 +30,7 @@ from normtui.engine.config import (
     TASKS,
     ConfigError,
     SessionConfig,
+    default_seeds,
     parse_columns,
     parse_hidden,
 )
@@ -78,7 +80,7 @@ def build_config(
         batch_size=batch_size,
         epochs=options["epochs"] if options["epochs"] is not None else epochs_default,
         seed=options["seed"],
-        seeds=options["seeds"],
+        seeds=options["seeds"] if options["seeds"] is not None else default_seeds(csv_path),
         val_split=options["val_split"],
         device=_normal_name(options["device"]),
         goal_accuracy=options["goal_accuracy"],
@@ -221,10 +223,11 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--seeds",
             type=int,
-            default=DEFAULT_SEEDS,
-            show_default=True,
+            default=None,
             help="Seeds per run, trained as one batched model: member k uses --seed + k for its"
-            " split, initial weights and batch order; the verdict compares them seed by seed.",
+            " split, initial weights and batch order; the verdict compares them seed by seed."
+            f"  [default: {DEFAULT_SEEDS}; 1 for a table file over"
+            f" {LARGE_TABLE_BYTES // 2**20} MB]",
         ),
         _defaulted("--val-split", "Validation share (stratified for classes)."),
         _defaulted("--device", f"Torch device: {', '.join(DEVICES)}."),
