@@ -5,7 +5,10 @@ one-seed run with `seed=k`, epoch by epoch. Not bit for bit: the batched matmul 
 per-member loss mean add in another order than nn.Linear's addmm and cross_entropy's mean, so
 float32 results differ in the last bits. Measured over the cases below (30 epochs, 4 members):
 at most 8.4e-7 relative on a loss and 1.9e-6 relative to the largest prediction; the tolerance
-is 1e-5, about five times that.
+is 1e-5, about five times that. On the default model (wine, 13→64→3, 100 epochs, 5 members) the
+same comparison gives at most 2.9e-6 on a loss for every optimizer and 1.5e-7 (Adam), 4.6e-7
+(AdamW), 0 (RMSprop) and 1.5e-5 (SGD with momentum, raw inputs: the slowest to settle) on the
+predictions.
 
 Where training is chaotic those last bits grow: raw breast_cancer with tanh and SGD saturates,
 and a 1e-7 difference at epoch 5 is 4e-5 at epoch 10 and 6% at epoch 20; raw wine with tanh and
