@@ -57,3 +57,34 @@ async def test_the_histograms_are_drawn_with_the_status_not_a_plot_refresh_later
         assert app.state.runs["raw"].epoch == 12
         shown = titles(app)
         assert all("layers at epoch 12" in title for title in shown.values()), shown
+
+
+def test_once_both_runs_stopped_each_pane_shows_its_runs_last_sample() -> None:
+    """raw diverged at epoch 2, normalized at 8: the normalized pane showed epoch 1, the last
+    epoch both had, instead of its own last."""
+    from normtui.engine.events import RunDiverged
+    from normtui.tui.viewstate.layer_pair import paired_samples
+    from normtui.tui.viewstate.state import DashboardState
+
+    state = DashboardState(CONFIG)
+    for event in (
+        *(epoch(run, 1) for run in ("raw", "normalized")),
+        RunDiverged(time_s=0.1, run="raw", epoch=2, loss="nan"),
+        *(epoch("normalized", n) for n in range(2, 9)),
+        RunDiverged(time_s=0.5, run="normalized", epoch=8, loss="19008.0", reference=0.74),
+    ):
+        state.apply(event)
+    samples = paired_samples(state.runs)
+    assert (samples["raw"].epoch, samples["normalized"].epoch) == (1, 8)
+
+
+def test_a_seeded_runs_divergence_is_marked_once() -> None:
+    """Its last member's event, then the whole run's: one 'diverged' marker, not two."""
+    from normtui.engine.events import RunDiverged
+    from normtui.tui.viewstate.state import DashboardState
+
+    state = DashboardState(CONFIG)
+    state.apply(epoch("raw", 1))
+    state.apply(RunDiverged(time_s=0.1, run="raw", epoch=2, loss="nan", member=0))
+    state.apply(RunDiverged(time_s=0.1, run="raw", epoch=2, loss="nan"))
+    assert list(state.runs["raw"].markers) == [(2, "diverged")]

@@ -3,8 +3,8 @@
 Both runs are sampled at the same epochs (engine/trainer.py), but their events arrive one after
 the other, and a redraw between the two showed the raw pane one sample ahead (802 vs 799 after a
 step). Each run keeps its last few samples; while both runs train, both panes show the latest
-epoch that both have. A run that has stopped (diverged, failed) keeps its last sample while the
-other goes on showing its latest.
+epoch that both have. Once a run has stopped (diverged, failed, finished) each pane shows its
+run's last sample (both runs' last epoch is sampled when they finish together).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def paired_samples(runs: Mapping[str, RunView]) -> dict[str, LayerSample | None]
     """The sample each run's pane shows: the same epoch for both while both train."""
     latest = {name: (runs[name].samples[-1] if runs[name].samples else None) for name in RUN_NAMES}
     raw, norm = (runs[name] for name in RUN_NAMES)
-    if None in latest.values() or raw.active != norm.active:
-        return latest
+    if None in latest.values() or not (raw.active and norm.active):
+        return latest  # a run that stopped shows its last sample, the other its latest
     epochs = {sample.epoch for sample in raw.samples} & {sample.epoch for sample in norm.samples}
     if not epochs:
         return latest

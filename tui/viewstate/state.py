@@ -220,11 +220,12 @@ class DashboardState:
             members = run.members.count or self.config.seeds  # before its first epoch: config's
             if event.member is not None and run.members.diverged < members:
                 return Changed.STATUS | Changed.SCALARS  # the other members go on
+            if run.status != RunStatus.DIVERGED:  # the last member's event, then the run's
+                run.markers.append((event.epoch, "diverged"))
             run.status = RunStatus.DIVERGED
             run.diverged_epoch = event.epoch
             run.diverged_loss = float(event.loss)
             run.diverged_reference = event.reference
-            run.markers.append((event.epoch, "diverged"))
             return Changed.STATUS | Changed.SCALARS | Changed.PLOTS
         if isinstance(event, RunFailed):
             run = self.runs[event.run]

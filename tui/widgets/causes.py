@@ -106,7 +106,7 @@ def gradient_variants(sample: LayerSample, other: LayerSample | None) -> list[st
     """L1's gradient norm and how far its weights moved in the epoch (update ratio); a dead
     or saturated layer's gradient under a tenth of the other run's is called vanishing."""
     layer = sample.layers[0]
-    moved = f"{layer.update_ratio * 100:.2g}%"
+    moved = f"{fmt_num(layer.update_ratio * 100, 2)}%"
     gradient = fmt_num(layer.grad_norm, 2)
     other_grad = other.layers[0].grad_norm if other is not None and other.layers else None
     if alarming(sample) and other_grad is not None and layer.grad_norm < other_grad / 10:
