@@ -27,13 +27,15 @@ def main(argv: list[str] | None = None) -> int:
             "20",
         ],
         "watch.py": ["--repeats", "5", "--seconds", "15", "--memory-seconds", "60"],
+        "seeds.py": ["--full", "--repeats", "3"],
     }
     small = {
         "stop.py": ["--repeats", "2"],
         "watch.py": ["--repeats", "2", "--seconds", "10", "--memory-seconds", "20"],
+        "seeds.py": ["--repeats", "3"],
     }
     failed = []
-    for script in ("headless.py", "startup.py", "dashboard.py", "watch.py", "stop.py"):
+    for script in ("headless.py", "startup.py", "dashboard.py", "watch.py", "stop.py", "seeds.py"):
         command = [sys.executable, str(HERE / script), "--device", args.device]
         command += (full if args.full else small).get(script, [])
         print(f"\n=== {' '.join(command[1:])}", flush=True)
