@@ -70,3 +70,19 @@ async def test_a_runaway_loss_is_called_diverged_with_its_loss_in_compact_form()
         if size == (120, 40):  # the strip too; the histogram's range whole, not "−4.99e12 …"
             assert "normalized diverged at e39" in text
             assert "−5.0e12 … 5.0e12" in text
+
+
+async def test_both_runs_diverged_fits_the_strip_at_120_columns() -> None:
+    """Both runs of the issue's command diverge; 'normalized diver…' was cut off."""
+    header, events = read_events(FIXTURE)
+    cut = next(i for i, e in enumerate(events) if isinstance(e, EpochEnd) and e.epoch == 8)
+    faults = [
+        RunDiverged(time_s=9.0, run="raw", epoch=2, loss="1.86e12", reference=456.0),
+        RunDiverged(time_s=9.0, run="normalized", epoch=7, loss="18118.4", reference=0.739),
+    ]
+    source = ReplaySource([*events[:cut], *faults], live=True)
+    app = make_app(source, config=SessionConfig.from_dict(header["config"]), handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "both diverged (raw e2, normalized e7)" in text

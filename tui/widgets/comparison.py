@@ -161,6 +161,10 @@ def goal_interval(verdicts: Verdicts) -> str:
 
 def trouble(state: DashboardState) -> str:
     """Diverged and failed runs (and diverged members): the reasons a number is missing."""
+    epochs = [state.runs[name].diverged_epoch for name in RUN_NAMES]
+    if None not in epochs:  # one phrase for both: two fitted in no line at 120 columns
+        raw, norm = epochs
+        return f"[$error]both diverged ({RUN_NAMES[0]} e{raw}, {RUN_NAMES[1]} e{norm})[/]"
     parts = []
     for name in RUN_NAMES:
         run = state.runs[name]
