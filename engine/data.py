@@ -629,6 +629,9 @@ def prepare(
     dataset = dataset if dataset is not None else load_dataset(config, progress)
     _check_levels(dataset, config.max_categories)
     train, val = split_indices(dataset, config.val_split, config.seed)
+    batch = min(config.batch_size or len(train), len(train))
+    # The activations' budget needs only the rows: say so now, not after encoding a big file.
+    check_model_size(config.hidden, rows_per_pass=max(batch, len(val)), members=config.seeds)
     _check_training_values(dataset, train)
     encoder = _encoder(dataset)
     with warnings.catch_warnings():
@@ -637,7 +640,6 @@ def prepare(
         X_val = np.asarray(encoder.transform(_encoder_input(dataset, val)), np.float64)
     feature_names = _encoded_names(dataset, encoder)
     n_numeric = dataset.X.shape[1]
-    batch = min(config.batch_size or len(train), len(train))
     check_model_size(
         config.hidden,
         n_features=len(feature_names),

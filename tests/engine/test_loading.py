@@ -133,3 +133,22 @@ def test_parquet_text_cells_that_say_missing_are_missing_as_in_a_csv(tmp_path) -
     dataset = load_csv(str(parquet), "price")
     assert dataset.feature_names == ("size",) and np.isnan(dataset.X[[0, 2, 9], 0]).all()
     assert dataset.categorical_names == ("colour",)
+
+
+def test_too_many_rows_at_once_is_refused_before_the_table_is_encoded(
+    tmp_path, monkeypatch
+) -> None:
+    """A million-row file with full batches and 5 seeds must not spend a minute encoding first."""
+    from normtui.engine import data as data_module
+    from normtui.engine.config import ConfigError
+    from normtui.engine.data import prepare
+
+    def not_yet(dataset):
+        raise AssertionError("encoded before the activation budget was checked")
+
+    monkeypatch.setattr(data_module, "_encoder", not_yet)
+    rows = "".join(f"{i % 97},{'ab'[i % 2]},{i * 3.5}\n" for i in range(15_000))
+    path = _write(tmp_path, "x,kind,price\n" + rows)
+    config = SessionConfig(csv_path=path, target="price", hidden=(4096,), seeds=5)
+    with pytest.raises(ConfigError, match=r"x 5 seeds on 12,000 rows at once needs 246 million"):
+        prepare(config)
