@@ -11,8 +11,8 @@ its data-prefetch child) sampled every 50 ms, and the biggest single process.
 - `train` on the file: first epoch written to its `--log`, and exit;
 - the dashboard on the file in a 120x40 pty: first progress on screen, first plotted epoch.
 
-Both with `--seeds 1` and full batches: 5 seeds (the CLI's default) of full batches on 800k rows
-exceed the activation budget and are refused right after the split.
+Both with `--seeds 1` and full batches, what the CLI's defaults give a table file over 16 MB
+(`--seeds 5` of full batches on 800k rows exceed the activation budget and are refused).
 """
 
 from __future__ import annotations
