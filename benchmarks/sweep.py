@@ -7,8 +7,8 @@
                  command; timed on a sample of cells (spread over the datasets) and scaled to the
                  grid, because the whole loop costs tens of minutes on 2 cores
 
-Where the engine trains seeds as one batched model (SessionConfig.seeds), a cell is one session
-and one `train --seeds N` command; otherwise a cell is N one-seed sessions and N commands.
+A cell is one session (each run's seeds one batched ensemble) and one `train --seeds N` command
+(`train-loop-1seed`: N one-seed commands, the loop written before --seeds).
 Memory: RSS of this process after each cell of the in-process sweep (the first and last
 quarter's medians); peak RSS of the process trees for the others.
 
@@ -193,13 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loop-sample", type=int, default=6, help="cells of the train loop to time")
     args = p.parse_args(argv)
     plan = make_plan(args)
-    from normtui.engine.sweep import BATCHED_SEEDS
-
     load = os.getloadavg()
     print(
         f"grid: {len(plan.datasets)} datasets x {len(plan.activations)} activations x"
         f" {len(plan.scalers)} scalers = {len(plan.work())} cells, {plan.seeds} seeds,"
-        f" {plan.epochs} epochs; seeds {'batched' if BATCHED_SEEDS else 'one session each'}"
+        f" {plan.epochs} epochs, each run's seeds one batched ensemble"
     )
     print(f"machine: {versions()}; load average at start {load[0]:.1f}", flush=True)
     rows = []

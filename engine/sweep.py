@@ -2,10 +2,10 @@
 
 A cell trains the pair raw vs that scaler with every seed, through the engine's own `Session`
 (so a cell is exactly what `normtui train` would run with the same options), and folds the
-events into a small JSON-able `CellResult`: per metric the paired comparison over seeds from
-`engine/statistics.py` (mean difference, 95% interval, winner, verdict). Where the engine trains
-the seeds as one batched ensemble (`SessionConfig.seeds`), a cell is one session; otherwise it
-is one one-seed session per seed, member k under seed `seed + k`, which is the same comparison.
+events with the engine's own `Summarizer` (the fold `normtui train` uses) into a small JSON-able
+`CellResult`: per metric the paired comparison over seeds from `engine/statistics.py`
+(`compare_metrics`: mean difference, 95% interval, winner, verdict). The seeds of a run train as
+one batched ensemble (`SessionConfig.seeds`): a cell is one session.
 
 The scaler `none` is the raw baseline: it trains nothing of its own, its cell is the raw run of
 a cell in the same row (every scaler of a row shares the raw run's weights, split and batch
@@ -40,18 +40,13 @@ from normtui.engine.config import (
 from normtui.engine.events import (
     EpochEnd,
     Event,
-    RunDiverged,
-    RunFailed,
-    SessionEnded,
-    SessionStarted,
     strict_json,
 )
-from normtui.engine.statistics import Comparison, compare_paired
+from normtui.engine.statistics import Comparison, compare_metrics
+from normtui.engine.summary import Summarizer
 
 BASELINE = "none"  # the scaler name of the raw baseline column
 SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
-# Whether the engine trains the seeds of a run as one batched model (issue 12).
-BATCHED_SEEDS = "seeds" in {spec.name for spec in dataclasses.fields(SessionConfig)}
 MAX_SWEEP_SEEDS = 256
 # Per-layer statistics are costly on tiny models; a cell needs them only at the last epoch (the
 # trainer always samples the first and the last epoch).
@@ -166,12 +161,9 @@ class SweepPlan:
         """The cells that train (a baseline cell trains only when its row has no other scaler)."""
         return [cell for cell in self.cells() if self.trained_scaler(cell) is not None]
 
-    def session_config(
-        self, cell: Cell, *, seed: int | None = None, seeds: int = 1
-    ) -> SessionConfig:
-        """The engine's config of one cell (one seed, or `seeds` batched members)."""
+    def session_config(self, cell: Cell) -> SessionConfig:
+        """The engine's config of one cell: every seed as one batched ensemble per run."""
         csv = is_csv(cell.dataset)
-        extra: dict[str, Any] = {"seeds": seeds} if BATCHED_SEEDS else {}
         return SessionConfig(
             dataset="csv" if csv else cell.dataset,
             csv_path=cell.dataset if csv else None,
@@ -183,26 +175,21 @@ class SweepPlan:
             lr=self.lr,
             batch_size=self.batch_size,
             epochs=self.epochs,
-            seed=self.seed if seed is None else seed,
+            seed=self.seed,
+            seeds=self.seeds,
             val_split=self.val_split,
             device=self.device,
             goal_accuracy=self.goal_accuracy,
             goal_r2=self.goal_r2,
             pace=None,
             hist_interval_s=CELL_HIST_INTERVAL_S,
-            **extra,
         )
 
-    def session_configs(self, cell: Cell) -> list[SessionConfig]:
-        """One batched session for all seeds, or one session per seed where the engine has none."""
-        if BATCHED_SEEDS:
-            return [self.session_config(cell, seeds=self.seeds)]
-        return [self.session_config(cell, seed=self.seed + k) for k in range(self.seeds)]
-
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:
-        """The exact configuration of a cell for the live dashboard (all its seeds, if batched)."""
-        config = self.session_config(cell, seeds=self.seeds if BATCHED_SEEDS else 1)
-        return config.replace(pace=pace, hist_interval_s=SessionConfig().hist_interval_s)
+        """The exact configuration of a cell for the live dashboard, all its seeds."""
+        return self.session_config(cell).replace(
+            pace=pace, hist_interval_s=SessionConfig().hist_interval_s
+        )
 
     # -- data --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -475,58 +462,24 @@ class CellResult:
 
 
 class _Fold:
-    """Folds one session's events into per-member results of both runs."""
+    """The engine's Summarizer (per-member values, the `train` fold) plus the last sampled
+    layers of each run, whose dead/saturated shares carry the members' range."""
 
     def __init__(self, goal_accuracy: float, goal_r2: float) -> None:
-        self.goals = (goal_accuracy, goal_r2)
-        self.started: SessionStarted | None = None
-        self.ended: SessionEnded | None = None
-        self.failed: dict[str, str] = {}
-        self.last: dict[str, EpochEnd] = {}
-        self.reached: dict[str, list[int | None]] = {}
-        self.diverged: dict[str, set[int | None]] = {"raw": set(), "normalized": set()}
+        self.summary = Summarizer(goal_accuracy, goal_r2)
         self.layers: dict[str, EpochEnd] = {}
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, EpochEnd):
-            self._epoch(event)
-        elif isinstance(event, RunDiverged):
-            self.diverged[event.run].add(event.member)
-        elif isinstance(event, RunFailed):
-            self.failed[event.run] = event.error
-        elif isinstance(event, SessionStarted):
-            self.started = event
-        elif isinstance(event, SessionEnded):
-            self.ended = event
-
-    def _epoch(self, event: EpochEnd) -> None:
-        self.last[event.run] = event
-        if event.layers:
+        self.summary(event)
+        if isinstance(event, EpochEnd) and event.layers:
             self.layers[event.run] = event
-        goal = self.goals[0] if event.val_r2 is None else self.goals[1]
-        scores = event.members.val_score if event.members is not None else (event.val_score,)
-        reached = self.reached.setdefault(event.run, [None] * len(scores))
-        for k, score in enumerate(scores):
-            if reached[k] is None and score >= goal:
-                reached[k] = event.epoch
 
     def run_result(self, run: str, activation: str) -> RunResult:
-        last = self.last.get(run)
-        if last is None:
-            return RunResult()
-        if last.members is not None:
-            members = last.members
-            scores, losses = list(members.val_score), list(members.val_loss)
-            gone = [bool(flag) for flag in members.diverged]
-        else:
-            scores, losses = [last.val_score], [last.val_loss]
-            gone = [bool(self.diverged[run])]
-        n = len(scores)
-        reached = self.reached.get(run, [None] * n)
+        members = self.summary.runs[run].members
         result = RunResult(
-            val_score=[None if gone[k] else _finite(scores[k]) for k in range(n)],
-            val_loss=[None if gone[k] else _finite(losses[k]) for k in range(n)],
-            epochs_to_goal=[None if gone[k] else reached[k] for k in range(n)],
+            val_score=[None if m.diverged else _finite(m.val_score) for m in members],
+            val_loss=[None if m.diverged else _finite(m.val_loss) for m in members],
+            epochs_to_goal=[None if m.diverged else m.epochs_to_goal for m in members],
         )
         kind = share_kind(activation)
         sampled = self.layers.get(run)
@@ -540,56 +493,33 @@ class _Fold:
                 means.append(value)
                 lows.append(span[0] if span else value)
                 highs.append(span[1] if span else value)
-            if means:
+            if means:  # the mean over hidden layers (exact per member for one hidden layer)
                 result.share = math.fsum(means) / len(means)
                 result.share_range = (math.fsum(lows) / len(lows), math.fsum(highs) / len(highs))
         return result
 
 
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-def _merge(parts: Sequence[RunResult]) -> RunResult:
-    """One-seed sessions' results as the members of one run."""
-    merged = RunResult()
-    shares = []
-    for part in parts:
-        merged.val_score += part.val_score
-        merged.val_loss += part.val_loss
-        merged.epochs_to_goal += part.epochs_to_goal
-        if part.share is not None and part.share_range is not None:
-            shares.append((part.share, *part.share_range))
-    if shares and len(shares) == len(parts):
-        merged.share = math.fsum(s[0] for s in shares) / len(shares)
-        merged.share_range = (min(s[1] for s in shares), max(s[2] for s in shares))
-    return merged
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def compare_runs(result: CellResult) -> dict[str, Comparison]:
-    """The paired comparisons of a cell, with the one rule of engine/statistics.py."""
+    """The paired comparisons of a cell: `compare_metrics`, the rule `train` and the strip use."""
     norm = result.normalized
     if norm is None:
         return {}
-    regression = result.task == "regression"
-    resolution = 0.0 if regression or not result.n_val else 1.0 / result.n_val
-    raw_epochs = [float(e) if e is not None else None for e in result.raw.epochs_to_goal]
-    norm_epochs = [float(e) if e is not None else None for e in norm.epochs_to_goal]
-    return {
-        result.score_metric: compare_paired(
-            result.raw.val_score,
-            norm.val_score,
-            metric=result.score_metric,
-            higher_is_better=True,
-            resolution=resolution,
-        ),
-        "val_loss": compare_paired(
-            result.raw.val_loss, norm.val_loss, metric="val_loss", higher_is_better=False
-        ),
-        "epochs_to_goal": compare_paired(
-            raw_epochs, norm_epochs, metric="epochs_to_goal", higher_is_better=False, resolution=1
-        ),
-    }
+
+    def goals(run: RunResult) -> list[float | None]:
+        return [None if e is None else float(e) for e in run.epochs_to_goal]
+
+    score, loss, goal = compare_metrics(
+        (result.raw.val_score, norm.val_score),
+        (result.raw.val_loss, norm.val_loss),
+        (goals(result.raw), goals(norm)),
+        regression=result.task == "regression",
+        n_val=result.n_val,
+    )
+    return {result.score_metric: score, "val_loss": loss, "epochs_to_goal": goal}
 
 
 class CellRunner:
@@ -613,31 +543,26 @@ class CellRunner:
         from normtui.engine.session import Session
 
         start = time.perf_counter()
-        folds: list[_Fold] = []
-        for config in plan.session_configs(cell):
-            fold = _Fold(plan.goal_accuracy, plan.goal_r2)
-            session = Session(config)
-            if self.stopped.is_set():
-                return None
-            with self._lock:
-                self._session = session
-                session.start(fold)
-            if self.stopped.is_set():  # a stop that came before the session was registered
-                session.request_stop("stopped")
-            session.join()
-            with self._lock:
-                self._session = None
-            if self.stopped.is_set():
-                return None
-            folds.append(fold)
-            if fold.ended is None or fold.ended.reason != "completed" or fold.failed:
-                break
-        return _result(plan, cell, folds, time.perf_counter() - start)
+        fold = _Fold(plan.goal_accuracy, plan.goal_r2)
+        session = Session(plan.session_config(cell))
+        if self.stopped.is_set():
+            return None
+        with self._lock:
+            self._session = session
+            session.start(fold)
+        if self.stopped.is_set():  # a stop that came before the session was registered
+            session.request_stop("stopped")
+        session.join()
+        with self._lock:
+            self._session = None
+        if self.stopped.is_set():
+            return None
+        return _result(plan, cell, fold, time.perf_counter() - start)
 
 
-def _result(plan: SweepPlan, cell: Cell, folds: list[_Fold], seconds: float) -> CellResult:
-    first = folds[0]
-    started = first.started
+def _result(plan: SweepPlan, cell: Cell, fold: _Fold, seconds: float) -> CellResult:
+    summary = fold.summary
+    started = summary.started
     result = CellResult(
         cell=cell,
         seeds=tuple(range(plan.seed, plan.seed + plan.seeds)),
@@ -647,16 +572,19 @@ def _result(plan: SweepPlan, cell: Cell, folds: list[_Fold], seconds: float) -> 
         seconds=seconds,
         host=_host(),
     )
-    errors = [fold.ended.error for fold in folds if fold.ended and fold.ended.error]
-    errors += [f"the {run} run failed: {e}" for fold in folds for run, e in fold.failed.items()]
-    if errors or len(folds) < len(plan.session_configs(cell)):
-        result.error = errors[0] if errors else "stopped before every seed was trained"
+    ended = summary.ended
+    errors = [ended.error] if ended is not None and ended.error else []
+    errors += [
+        f"the {name} run failed: {run.error}" for name, run in summary.runs.items() if run.error
+    ]
+    if ended is None or ended.reason != "completed":
+        errors.append(f"the session ended: {ended.reason if ended else 'no end'}")
+    if errors:
+        result.error = errors[0]
         return result
-    result.raw = _merge([fold.run_result("raw", cell.activation) for fold in folds])
+    result.raw = fold.run_result("raw", cell.activation)
     if plan.trained_scaler(cell) == cell.scaler:
-        result.normalized = _merge(
-            [fold.run_result("normalized", cell.activation) for fold in folds]
-        )
+        result.normalized = fold.run_result("normalized", cell.activation)
     result.comparisons = compare_runs(result)
     return result
 

@@ -92,7 +92,7 @@ class SweepApp(App[Cell | None]):
 
     def _tick(self) -> None:
         screen = self._screen
-        if not screen.is_mounted:
+        if not screen.ready:
             return
         while self._arrived:
             screen.add_result(self._arrived.popleft())

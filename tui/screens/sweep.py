@@ -123,6 +123,7 @@ class SweepScreen(Screen[None]):
             (dataset, activation) for dataset in plan.datasets for activation in plan.activations
         ]
         self.message = ""
+        self.ready = False  # the table is built: results and progress may be drawn
 
     def compose(self) -> ComposeResult:
         yield Static(id="sweep-title")
@@ -152,6 +153,7 @@ class SweepScreen(Screen[None]):
             )
         self.refresh_all()
         table.focus()
+        self.ready = True
 
     # -- drawing -----------------------------------------------------------------------------
     def _styled(self, view: CellView) -> Text:
