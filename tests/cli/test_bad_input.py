@@ -10,6 +10,7 @@ import sys
 import pytest
 import torch
 
+from normtui.engine.events import EpochEnd
 from normtui.engine.log import read_log
 
 
@@ -188,7 +189,9 @@ def test_a_log_that_fills_up_mid_run_is_one_line_and_keeps_what_was_written(tmp_
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert f"cannot write log {log}: File too large" in done.stderr
     header, events = read_log(str(log))
-    assert header["config"]["epochs"] == 500 and len(events) > 10
+    # how many epochs fit in 40 kB depends on how many carried histograms (sampled by time)
+    assert header["config"]["epochs"] == 500
+    assert any(isinstance(event, EpochEnd) for event in events)
 
 
 def test_batch_size_full_is_case_insensitive(run_main) -> None:

@@ -318,10 +318,13 @@ async def test_a_narrow_footer_keeps_help_and_quit_and_every_key_still_works(
 ) -> None:
     """At 70-79 columns the key line overflowed and cut off "? Help" and "q Quit"."""
     async with fake_app.run_test(size=(width, 24)) as pilot:
-        await pilot.pause()
-        shown = {key.action for key in fake_app.screen.query("FooterKey")}
-        assert {"help", "quit_app", "toggle_pause"} <= shown
-        assert ({"overlay", "export"} <= shown) is not narrow
+
+        def shown() -> set[str]:
+            return {key.action for key in fake_app.screen.query("FooterKey")}
+
+        # the footer recomposes once the session has started: wait for its keys, not a frame
+        await wait_until(pilot, lambda: {"help", "quit_app", "toggle_pause"} <= shown())
+        assert ({"overlay", "export"} <= shown()) is not narrow
         footer = fake_app.screen.query_one("Footer")
         assert sum(key.outer_size.width for key in footer.query("FooterKey")) <= width
         await pilot.press("o")  # left out of the footer, not out of the keymap
