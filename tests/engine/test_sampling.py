@@ -48,9 +48,11 @@ def test_a_step_while_paused_carries_both_runs_layers(recorder) -> None:
 
 
 def test_under_a_pace_with_time_to_spare_every_epoch_is_sampled(recorder) -> None:
-    session = Session(RARE.replace(pace=50.0), linger=True)
+    # 4 epochs/s: 250 ms an epoch, of which a sampled iris epoch needs a few ms even on a loaded
+    # machine (at 50/s the 10 ms half-budget was overrun under load, and epochs went unsampled)
+    session = Session(RARE.replace(pace=4.0), linger=True)
     session.start(recorder)
-    wait(recorder, session, lambda: len(recorder.epochs("raw")) >= 8)
+    wait(recorder, session, lambda: len(recorder.epochs("raw")) >= 5)
     session.send(Pause())
     wait(recorder, session, lambda: len(recorder.of(Paused)) == 1)
     session.send(Resume())
