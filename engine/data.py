@@ -532,17 +532,16 @@ def _encoder_input(dataset: Dataset, rows: np.ndarray) -> Any:
 def _check_training_values(dataset: Dataset, train: np.ndarray) -> None:
     """A column with no value in the training split has nothing to impute from: the imputer
     would drop it and the model would be built for a column that is not there."""
-    empty = [
-        name
-        for name, column in zip(dataset.feature_names, dataset.X[train].T, strict=True)
-        if np.isnan(column).all()
-    ]
-    if dataset.categories is not None:
-        text = dataset.categories[train]
+    empty: list[str] = []
+    if np.isnan(dataset.X).any():  # most tables have no gap: then no copy of the split is made
+        gone = np.isnan(dataset.X[train]).all(axis=0)
         empty += [
-            name
-            for index, name in enumerate(dataset.categorical_names)
-            if all(value is None for value in text[:, index])
+            name for name, no_value in zip(dataset.feature_names, gone, strict=True) if no_value
+        ]
+    if dataset.categories is not None:
+        gone = np.equal(dataset.categories[train], None).all(axis=0)
+        empty += [
+            name for name, no_value in zip(dataset.categorical_names, gone, strict=True) if no_value
         ]
     if empty:
         names = ", ".join(repr(name) for name in empty)
