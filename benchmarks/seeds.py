@@ -12,40 +12,26 @@ slower than N separate runs (wall(N) / (N x wall(1)) <= 1). On CUDA: N=64 <= 2x 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Workload, interleaved, large, median, parser, table, tiny, verdict, versions
+from _common import (
+    Workload,
+    engine_epoch_s,
+    interleaved,
+    large,
+    median,
+    parser,
+    table,
+    tiny,
+    verdict,
+    versions,
+)
 
 TINY_TARGETS = {5: 1.5, 16: 3.0}  # wall(N) / wall(1)
 LARGE_TARGET = 1.0  # wall(N) / (N x wall(1))
 CUDA_TARGET_64 = 2.0
-
-
-def session_wall_s(config) -> float:
-    """Seconds from the first epoch's end to the last's, per pair-epoch (set-up excluded)."""
-    from normtui.engine.events import EpochEnd, SessionEnded
-    from normtui.engine.session import Session
-
-    stamps: list[float] = []
-    errors: list[str] = []
-
-    def record(event: object) -> None:
-        if isinstance(event, EpochEnd) and event.run == "normalized":
-            stamps.append(time.perf_counter())
-        if isinstance(event, SessionEnded) and event.error:
-            errors.append(event.error)
-
-    session = Session(config)
-    session.start(record)
-    session.join()
-    if errors:
-        raise RuntimeError(errors[0])
-    if len(stamps) < 2:
-        raise RuntimeError(f"only {len(stamps)} epochs ran (a run diverged?)")
-    return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
 
 def measure(
@@ -53,7 +39,7 @@ def measure(
 ) -> list[list]:
     """Time every seed count on one workload; rows of the result table."""
     config = workload.config(device)
-    variants = {f"N={n}": (lambda n=n: session_wall_s(config.replace(seeds=n))) for n in seeds}
+    variants = {f"N={n}": (lambda n=n: engine_epoch_s(config.replace(seeds=n))) for n in seeds}
     print(f"\n{workload.name}: {workload.epochs} epochs per measurement, {repeats} rounds")
     results = interleaved(variants, repeats)
     per_epoch = {n: median(results[f"N={n}"]) for n in seeds}

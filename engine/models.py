@@ -42,7 +42,48 @@ def make_activation(name: str, width: int) -> nn.Module:
     return factory(width)
 
 
-class MLP(nn.Module):
+class LayerStack(nn.Module):
+    """Hidden (linear, activation) pairs and a linear head: the forward passes and the
+    activation swap that the one-seed MLP and the batched ensemble share."""
+
+    linears: nn.ModuleList
+    activations: nn.ModuleList
+    head: nn.Module
+    activation_name: str
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for linear, activation in zip(self.linears, self.activations, strict=True):
+            x = activation(linear(x))
+        return self.head(x)
+
+    def forward_recording(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Forward pass that also returns each hidden layer's pre- and post-activation values."""
+        pres: list[torch.Tensor] = []
+        posts: list[torch.Tensor] = []
+        for linear, activation in zip(self.linears, self.activations, strict=True):
+            pre = linear(x)
+            x = activation(pre)
+            pres.append(pre)
+            posts.append(x)
+        return self.head(x), pres, posts
+
+    def _activation_for(self, name: str, width: int) -> nn.Module:
+        raise NotImplementedError
+
+    def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+        """Swap every hidden activation in place; return (removed, added) parameters."""
+        removed = [p for act in self.activations for p in act.parameters()]
+        device = self.head.weight.device
+        for index, linear in enumerate(self.linears):
+            self.activations[index] = self._activation_for(name, linear.out_features).to(device)
+        self.activation_name = name
+        added = [p for act in self.activations for p in act.parameters()]
+        return removed, added
+
+
+class MLP(LayerStack):
     """Linear → activation per hidden layer, then a Linear head.
 
     Layers are created in the same order as the origin post's SimpleNN (fc1, activation, fc2),
@@ -63,33 +104,8 @@ class MLP(nn.Module):
             width_in = width
         self.head = nn.Linear(width_in, n_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for linear, activation in zip(self.linears, self.activations, strict=True):
-            x = activation(linear(x))
-        return self.head(x)
-
-    def forward_recording(
-        self, x: torch.Tensor
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """Forward pass that also returns each hidden layer's pre- and post-activation values."""
-        pres: list[torch.Tensor] = []
-        posts: list[torch.Tensor] = []
-        for linear, activation in zip(self.linears, self.activations, strict=True):
-            pre = linear(x)
-            x = activation(pre)
-            pres.append(pre)
-            posts.append(x)
-        return self.head(x), pres, posts
-
-    def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-        """Swap every hidden activation in place; return (removed, added) parameters."""
-        removed = [p for act in self.activations for p in act.parameters()]
-        device = self.head.weight.device
-        for index, linear in enumerate(self.linears):
-            self.activations[index] = make_activation(name, linear.out_features).to(device)
-        self.activation_name = name
-        added = [p for act in self.activations for p in act.parameters()]
-        return removed, added
+    def _activation_for(self, name: str, width: int) -> nn.Module:
+        return make_activation(name, width)
 
 
 class MemberLinear(nn.Module):
@@ -143,7 +159,7 @@ def make_member_activation(name: str, width: int, members: int) -> nn.Module:
     return make_activation(name, width)
 
 
-class EnsembleMLP(nn.Module):
+class EnsembleMLP(LayerStack):
     """N MLPs (member k initialised as `MLP` under seed `seeds[k]`) trained as one model.
 
     Inputs are [N, rows, features], outputs [N, rows, outputs]: member k sees only its slice.
@@ -172,35 +188,8 @@ class EnsembleMLP(nn.Module):
         )
         self.head = MemberLinear([single.head for single in singles])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for linear, activation in zip(self.linears, self.activations, strict=True):
-            x = activation(linear(x))
-        return self.head(x)
-
-    def forward_recording(
-        self, x: torch.Tensor
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """Forward pass that also returns each hidden layer's pre- and post-activation values."""
-        pres: list[torch.Tensor] = []
-        posts: list[torch.Tensor] = []
-        for linear, activation in zip(self.linears, self.activations, strict=True):
-            pre = linear(x)
-            x = activation(pre)
-            pres.append(pre)
-            posts.append(x)
-        return self.head(x), pres, posts
-
-    def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-        """Swap every hidden activation in place; return (removed, added) parameters."""
-        removed = [p for act in self.activations for p in act.parameters()]
-        device = self.head.weight.device
-        for index, linear in enumerate(self.linears):
-            self.activations[index] = make_member_activation(
-                name, linear.out_features, self.members
-            ).to(device)
-        self.activation_name = name
-        added = [p for act in self.activations for p in act.parameters()]
-        return removed, added
+    def _activation_for(self, name: str, width: int) -> nn.Module:
+        return make_member_activation(name, width, self.members)
 
     def member_parameters(self) -> int:
         """Parameters of one member (what one of the N models has)."""

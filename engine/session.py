@@ -232,27 +232,22 @@ class Session(SourceThread):
                     members=host.members,
                 )
             )
-        for name, members in outcome.member_diverged.items():
-            for member, loss in members:
-                self._emit(
-                    RunDiverged(
-                        time_s=self._now(),
-                        run=name,
-                        epoch=self.epoch,
-                        loss=loss,
-                        member=member,
-                        reference=outcome.references.get((name, member)),
-                    )
-                )
+        diverged = [
+            (name, member, loss)
+            for name, members in outcome.member_diverged.items()
+            for member, loss in members
+        ]
         # member None: the whole run (its last member, or its only one) has diverged
-        for name, loss in outcome.diverged.items():
+        diverged += [(name, None, loss) for name, loss in outcome.diverged.items()]
+        for name, member, loss in diverged:
             self._emit(
                 RunDiverged(
                     time_s=self._now(),
                     run=name,
                     epoch=self.epoch,
                     loss=loss,
-                    reference=outcome.references.get((name, None)),
+                    member=member,
+                    reference=outcome.references.get((name, member)),
                 )
             )
         for name, error in outcome.failed.items():
