@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Flag, auto
+from typing import Any
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import (
@@ -175,77 +177,82 @@ class DashboardState:
 
     # -- reducer ---------------------------------------------------------------------------
     def apply(self, event: Event) -> Changed:
-        if isinstance(event, EpochEnd):
-            return self._epoch(event)
-        if isinstance(event, SessionStarted):
-            return self._started(event)
-        if isinstance(event, DataLoading):
-            self.loading = event
-            return Changed.STATUS
-        if isinstance(event, Paused):
-            self.paused = True
-            self._set_status(RunStatus.PAUSED)
-            return Changed.STATUS
-        if isinstance(event, Resumed):
-            self.paused = False
-            self._set_status(RunStatus.RUNNING)
-            return Changed.STATUS
-        if isinstance(event, ActivationChanged):
-            return self._activation(event)
-        if isinstance(event, LearningRateChanged):
-            self.learning_rate = event.learning_rate
-            for run in self.runs.values():
-                if not run.active:  # a stopped run keeps the rate it trained with
-                    continue
-                if event.epoch > 0 and event.learning_rate != run.learning_rate:
-                    run.mark(event.epoch, lr_label(event.learning_rate))
-                run.learning_rate = event.learning_rate
-            return Changed.STATUS | Changed.PLOTS
-        if isinstance(event, PaceChanged):
-            self.pace = event.epochs_per_s
-            return Changed.STATUS
-        if isinstance(event, Restarted):
-            self.restarts += 1
-            self.activation = event.activation
-            self.learning_rate = event.learning_rate
-            for run in self.runs.values():
-                run.reset()
-                run.activation = event.activation
-                run.learning_rate = event.learning_rate
-                run.status = RunStatus.PAUSED if self.paused else RunStatus.RUNNING
-            return Changed.ALL
-        if isinstance(event, RunDiverged):
-            run = self.runs[event.run]
-            run.members.mark_diverged(event.member, event.epoch)
-            members = run.members.count or self.config.seeds  # before its first epoch: config's
-            if event.member is not None and run.members.diverged < members:
-                return Changed.STATUS | Changed.SCALARS  # the other members go on
-            if run.status != RunStatus.DIVERGED:  # the last member's event, then the run's
-                run.markers.append((event.epoch, "diverged"))
-            run.status = RunStatus.DIVERGED
-            run.diverged_epoch = event.epoch
-            run.diverged_loss = float(event.loss)
-            run.diverged_reference = event.reference
-            return Changed.STATUS | Changed.SCALARS | Changed.PLOTS
-        if isinstance(event, RunFailed):
-            run = self.runs[event.run]
-            run.status = RunStatus.FAILED
-            run.error = event.error
-            return Changed.STATUS
-        if isinstance(event, RunFinished):
-            run = self.runs[event.run]
+        """Fold one event in; say which parts of the screen it changed."""
+        handler = _HANDLERS.get(type(event))
+        return Changed.NONE if handler is None else handler(self, event)
+
+    def _loading(self, event: DataLoading) -> Changed:
+        self.loading = event
+        return Changed.STATUS
+
+    def _paused(self, event: Paused) -> Changed:
+        self.paused = True
+        self._set_status(RunStatus.PAUSED)
+        return Changed.STATUS
+
+    def _resumed(self, event: Resumed) -> Changed:
+        self.paused = False
+        self._set_status(RunStatus.RUNNING)
+        return Changed.STATUS
+
+    def _learning_rate(self, event: LearningRateChanged) -> Changed:
+        self.learning_rate = event.learning_rate
+        for run in self.runs.values():
+            if not run.active:  # a stopped run keeps the rate it trained with
+                continue
+            if event.epoch > 0 and event.learning_rate != run.learning_rate:
+                run.mark(event.epoch, lr_label(event.learning_rate))
+            run.learning_rate = event.learning_rate
+        return Changed.STATUS | Changed.PLOTS
+
+    def _pace(self, event: PaceChanged) -> Changed:
+        self.pace = event.epochs_per_s
+        return Changed.STATUS
+
+    def _restarted(self, event: Restarted) -> Changed:
+        self.restarts += 1
+        self.activation = event.activation
+        self.learning_rate = event.learning_rate
+        for run in self.runs.values():
+            run.reset()
+            run.activation = event.activation
+            run.learning_rate = event.learning_rate
+            run.status = RunStatus.PAUSED if self.paused else RunStatus.RUNNING
+        return Changed.ALL
+
+    def _diverged(self, event: RunDiverged) -> Changed:
+        run = self.runs[event.run]
+        run.members.mark_diverged(event.member, event.epoch)
+        members = run.members.count or self.config.seeds  # before its first epoch: config's
+        if event.member is not None and run.members.diverged < members:
+            return Changed.STATUS | Changed.SCALARS  # the other members go on
+        if run.status != RunStatus.DIVERGED:  # the last member's event, then the run's
+            run.markers.append((event.epoch, "diverged"))
+        run.status = RunStatus.DIVERGED
+        run.diverged_epoch = event.epoch
+        run.diverged_loss = float(event.loss)
+        run.diverged_reference = event.reference
+        return Changed.STATUS | Changed.SCALARS | Changed.PLOTS
+
+    def _failed(self, event: RunFailed) -> Changed:
+        run = self.runs[event.run]
+        run.status = RunStatus.FAILED
+        run.error = event.error
+        return Changed.STATUS
+
+    def _finished(self, event: RunFinished) -> Changed:
+        run = self.runs[event.run]
+        if run.active:
+            run.status = RunStatus.FINISHED
+        return Changed.STATUS
+
+    def _ended(self, event: SessionEnded) -> Changed:
+        self.ended = event
+        status = RunStatus.FINISHED if event.reason == "completed" else RunStatus.STOPPED
+        for run in self.runs.values():
             if run.active:
-                run.status = RunStatus.FINISHED
-            return Changed.STATUS
-        if isinstance(event, SessionEnded):
-            self.ended = event
-            for run in self.runs.values():
-                if run.active:
-                    run.status = (
-                        RunStatus.FINISHED if event.reason == "completed" else RunStatus.STOPPED
-                    )
-            return Changed.STATUS
-        return Changed.NONE
+                run.status = status
+        return Changed.STATUS
 
     def _set_status(self, status: RunStatus) -> None:
         for run in self.runs.values():
@@ -350,3 +357,21 @@ class DashboardState:
         raw, norm = (self.runs[name].members for name in RUN_NAMES)
         n_val = self.started.n_val if self.started is not None else 0
         return compare_runs(raw, norm, regression=self.regression, n_val=n_val)
+
+
+# Which fold each event kind goes through (`DashboardState.apply`); other events change nothing.
+_HANDLERS: dict[type[Event], Callable[[DashboardState, Any], Changed]] = {
+    EpochEnd: DashboardState._epoch,
+    SessionStarted: DashboardState._started,
+    DataLoading: DashboardState._loading,
+    Paused: DashboardState._paused,
+    Resumed: DashboardState._resumed,
+    ActivationChanged: DashboardState._activation,
+    LearningRateChanged: DashboardState._learning_rate,
+    PaceChanged: DashboardState._pace,
+    Restarted: DashboardState._restarted,
+    RunDiverged: DashboardState._diverged,
+    RunFailed: DashboardState._failed,
+    RunFinished: DashboardState._finished,
+    SessionEnded: DashboardState._ended,
+}
