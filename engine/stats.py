@@ -107,87 +107,117 @@ def to_host(
     histograms, when due, join the same transfer. `tasks[k]` turns member k's numbers into
     metrics (each member has its own split, so its own R² baseline and target unit).
     """
-    parts: list[torch.Tensor] = [result.values.flatten() for result in results]
     sampled = bool(results[0].pres)  # per-layer numbers were computed this epoch
     histograms = _histograms(results, bins) if with_histograms and sampled else []
+    cursor = _Cursor(_one_sync(results, histograms))
+    members = [result.values.shape[0] for result in results]
+    n_layers = len(results[0].pres)
+    n_run = len(RUN_VALUE_NAMES)
+    per_member = [
+        [cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES)) for _ in range(m)] for m in members
+    ]
+    hist = _read_histograms(cursor, len(histograms), bins, members)
+
+    task_of = tasks if isinstance(tasks, list) else [tasks] * max(members)
+    host: list[list[HostEpoch]] = []
+    for run_index, result in enumerate(results):
+        run_host = []
+        for k, values in enumerate(per_member[run_index]):
+            train_loss, train_correct, val_loss, val_correct = values[:n_run]
+            layers = _layer_stats(
+                result, values[n_run:], [h[run_index][k] for h in hist] if hist else None
+            )
+            metrics = task_of[k].metrics(
+                train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
+            )
+            run_host.append(HostEpoch(layers=layers, **metrics))  # type: ignore[arg-type]
+        host.append(run_host)
+    return host
+
+
+def _one_sync(
+    results: list[RunEpoch], histograms: list[tuple[torch.Tensor, list[torch.Tensor]]]
+) -> list[float]:
+    """Every number of the epoch, runs then histograms, in one device-to-host copy."""
+    parts: list[torch.Tensor] = [result.values.flatten() for result in results]
     if histograms:
         wide = _wide_dtype(parts[0].device)
         parts = [p.to(wide) for p in parts]
         for edges, counts in histograms:
             parts.append(edges.to(wide))
             parts.extend(c.flatten().to(wide) for c in counts)
-    flat = (torch.cat(parts) if len(parts) > 1 else parts[0]).tolist()  # the epoch's one sync
+    return (torch.cat(parts) if len(parts) > 1 else parts[0]).tolist()
 
-    cursor = 0
 
-    def take(n: int) -> list[float]:
-        nonlocal cursor
-        chunk = flat[cursor : cursor + n]
-        cursor += n
+class _Cursor:
+    """Reads the one flat transfer in the order `_one_sync` laid it out."""
+
+    def __init__(self, flat: list[float]) -> None:
+        self._flat, self._at = flat, 0
+
+    def take(self, n: int) -> list[float]:
+        chunk = self._flat[self._at : self._at + n]
+        self._at += n
         return chunk
 
-    members = [result.values.shape[0] for result in results]
-    n_layers = len(results[0].pres)
-    n_run, n_layer = len(RUN_VALUE_NAMES), len(LAYER_VALUE_NAMES)
-    per_member = [[take(n_run + n_layers * n_layer) for _ in range(m)] for m in members]
-    # hist[layer][run][member] = (pre Histogram, post Histogram)
-    hist: list[list[list[tuple[Histogram, Histogram]]]] = []
-    for _ in histograms:
-        edges = take(2 * (bins + 1))
+
+def _read_histograms(
+    cursor: _Cursor, count: int, bins: int, members: list[int]
+) -> list[list[list[tuple[Histogram, Histogram]]]]:
+    """hist[layer][run][member] = (pre Histogram, post Histogram), on each layer's shared edges."""
+    hist = []
+    for _ in range(count):
+        edges = cursor.take(2 * (bins + 1))
         pre_edges, post_edges = tuple(edges[: bins + 1]), tuple(edges[bins + 1 :])
-        pre_counts = [[tuple(int(c) for c in take(bins)) for _ in range(m)] for m in members]
-        post_counts = [[tuple(int(c) for c in take(bins)) for _ in range(m)] for m in members]
+        pre = [[tuple(int(c) for c in cursor.take(bins)) for _ in range(m)] for m in members]
+        post = [[tuple(int(c) for c in cursor.take(bins)) for _ in range(m)] for m in members]
         hist.append(
             [
                 [
-                    (
-                        Histogram(pre_edges, pre_counts[r][k]),
-                        Histogram(post_edges, post_counts[r][k]),
-                    )
-                    for k in range(members[r])
+                    (Histogram(pre_edges, pre[r][k]), Histogram(post_edges, post[r][k]))
+                    for k in range(m)
                 ]
-                for r in range(len(results))
+                for r, m in enumerate(members)
             ]
         )
+    return hist
 
-    task_of = tasks if isinstance(tasks, list) else [tasks] * max(members)
-    host: list[list[HostEpoch]] = []
-    for run_index, result in enumerate(results):
-        relu_family = result.activation in RELU_FAMILY
-        saturating = result.activation in SATURATING
-        run_host = []
-        for k, values in enumerate(per_member[run_index]):
-            train_loss, train_correct, val_loss, val_correct = values[:n_run]
-            layers = []
-            for layer in range(n_layers):
-                row = values[n_run + layer * n_layer : n_run + (layer + 1) * n_layer]
-                stats = dict(zip(LAYER_VALUE_NAMES, row, strict=True))
-                width = int(result.pres[layer].shape[-1])
-                cells = result.posts[layer][0].numel()
-                pre_hist, post_hist = hist[layer][run_index][k] if hist else (None, None)
-                layers.append(
-                    LayerStats(
-                        layer=layer + 1,
-                        width=width,
-                        pre_min=stats["pre_min"],
-                        pre_max=stats["pre_max"],
-                        pre_mean=stats["pre_mean"],
-                        pre_std=stats["pre_std"],
-                        dead_fraction=_share(stats["dead_units"], width, relu_family),
-                        saturated_fraction=_share(stats["saturated_count"], cells, saturating),
-                        zero_fraction=_share(stats["zero_count"], cells, relu_family),
-                        grad_norm=stats["grad_norm"],
-                        update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
-                        pre_hist=pre_hist,
-                        post_hist=post_hist,
-                    )
-                )
-            metrics = task_of[k].metrics(
-                train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
+
+def _layer_stats(
+    result: RunEpoch,
+    values: list[float],
+    hist: list[tuple[Histogram, Histogram]] | None,
+) -> tuple[LayerStats, ...]:
+    """One member's per-layer numbers (`values`, LAYER_VALUE_NAMES per layer) as LayerStats."""
+    relu_family = result.activation in RELU_FAMILY
+    saturating = result.activation in SATURATING
+    n_layer = len(LAYER_VALUE_NAMES)
+    layers = []
+    for layer in range(len(result.pres)):
+        stats = dict(
+            zip(LAYER_VALUE_NAMES, values[layer * n_layer : (layer + 1) * n_layer], strict=True)
+        )
+        width = int(result.pres[layer].shape[-1])
+        cells = result.posts[layer][0].numel()
+        pre_hist, post_hist = hist[layer] if hist else (None, None)
+        layers.append(
+            LayerStats(
+                layer=layer + 1,
+                width=width,
+                pre_min=stats["pre_min"],
+                pre_max=stats["pre_max"],
+                pre_mean=stats["pre_mean"],
+                pre_std=stats["pre_std"],
+                dead_fraction=_share(stats["dead_units"], width, relu_family),
+                saturated_fraction=_share(stats["saturated_count"], cells, saturating),
+                zero_fraction=_share(stats["zero_count"], cells, relu_family),
+                grad_norm=stats["grad_norm"],
+                update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
+                pre_hist=pre_hist,
+                post_hist=post_hist,
             )
-            run_host.append(HostEpoch(layers=tuple(layers), **metrics))  # type: ignore[arg-type]
-        host.append(run_host)
-    return host
+        )
+    return tuple(layers)
 
 
 # -- several members folded into one run's numbers ------------------------------------------------
