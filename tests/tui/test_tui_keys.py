@@ -154,7 +154,8 @@ async def test_help_opens_and_closes_and_lists_every_key(fake_app: NormtuiApp) -
         )
 
         def help_text() -> str:
-            return " ".join(str(c.render()) for c in fake_app.screen.query(".help-column"))
+            text = " ".join(str(c.render()) for c in fake_app.screen.query(".help-column"))
+            return " ".join(text.split())
 
         await wait_until(pilot, lambda: all(d in help_text() for d in descriptions))
         await pilot.press("escape")
@@ -163,6 +164,29 @@ async def test_help_opens_and_closes_and_lists_every_key(fake_app: NormtuiApp) -
         await wait_until(pilot, lambda: isinstance(fake_app.screen, HelpScreen))
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: not isinstance(fake_app.screen, HelpScreen))
+
+
+async def test_a_long_key_description_wraps_under_itself_not_under_the_keys() -> None:
+    """At 120x40 "Next page of features in the inputs pane" wrapped "pane" to the key column."""
+    app = recorded_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        columns = list(app.screen.query(".help-column"))
+        key_width = max(len(key) for key, _ in app.screen._keys)
+        text = ""
+        for column in columns:
+            width = column.region.width
+            lines = str(column.render()).splitlines()
+            assert len(lines) == column.region.height
+            for line in lines:
+                assert len(line) <= width  # nothing left for the widget to wrap
+                if not line[:key_width].strip():  # a continuation: under the description
+                    assert line[: key_width + 2] == " " * (key_width + 2)
+            text += " ".join(lines)
+        assert "inputs pane" in " ".join(text.split())
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import ClassVar
 
 from textual import events
@@ -9,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from normtui.engine.divergence import RUNAWAY_MULTIPLE
@@ -47,15 +50,39 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 NARROW_BELOW = 90  # screen columns: below this the key columns are stacked
 
 
-def key_column(rows: list[tuple[str, str]], key_width: int) -> Content:
-    """One column of `keys  description` lines; keys are substituted, so `[` stays literal."""
-    lines = [
-        Content.from_markup(
-            "[b $accent]$key[/]  $description", key=key.rjust(key_width), description=text
+def key_column(rows: list[tuple[str, str]], key_width: int, width: int = 0) -> Content:
+    """One column of `keys  description` lines; keys are substituted, so `[` stays literal.
+
+    Given a `width`, a long description wraps under itself (a hanging indent): left to the
+    widget, its second line started under the keys and read as a key ("pane", "its own")."""
+    indent = " " * (key_width + 2)
+    text_width = width - len(indent) if width > len(indent) + 10 else 0
+    lines = []
+    for key, text in rows:
+        parts = textwrap.wrap(text, text_width) if text_width else [text]
+        lines.append(
+            Content.from_markup(
+                "[b $accent]$key[/]  $description",
+                key=key.rjust(key_width),
+                description=f"\n{indent}".join(parts),
+            )
         )
-        for key, text in rows
-    ]
     return Content("\n").join(lines)
+
+
+class KeyColumn(Widget):
+    """A column of keys that wraps each description under itself at the column's width."""
+
+    def __init__(self, rows: list[tuple[str, str]], key_width: int) -> None:
+        super().__init__(classes="help-column")
+        self._rows = rows
+        self._key_width = key_width
+
+    def render(self) -> Content:
+        return key_column(self._rows, self._key_width, self.size.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(key_column(self._rows, self._key_width, width).split("\n"))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -76,8 +103,8 @@ class HelpScreen(ModalScreen[None]):
             width = max((len(key) for key, _ in self._keys), default=4)
             half = (len(self._keys) + 1) // 2
             with Horizontal(id="help-keys"):
-                yield Static(key_column(self._keys[:half], width), classes="help-column")
-                yield Static(key_column(self._keys[half:], width), classes="help-column")
+                yield KeyColumn(self._keys[:half], width)
+                yield KeyColumn(self._keys[half:], width)
             yield Static(READING_GUIDE, id="help-guide")
 
     def on_resize(self, event: events.Resize) -> None:
