@@ -28,19 +28,18 @@ def sample(activation: str, reach: float, dead=None, saturated=None, grad=0.1) -
     return LayerSample(epoch=10, activation=activation, layers=(layer,))
 
 
+def wide(run: str, layer: LayerSample, **options) -> list[str]:
+    """The cause lines of a 200-column pane."""
+    return cause_lines(STARTED, run, layer, width=200, compact=False, **options)
+
+
 def test_wide_lines_name_the_features_the_reach_and_the_dead_units() -> None:
-    raw = cause_lines(
-        STARTED, "raw", sample("relu", 413.06, dead=0.52), width=200, compact=False,
-        show_gradient=False,
-    )  # fmt: skip
+    raw = wide("raw", sample("relu", 413.06, dead=0.52), show_gradient=False)
     assert raw == [
         "inputs: std ×2,690 (proline 324 vs nonflavanoid_phenols 0.12)",
         "→ L1 pre-activations reach ±413 → 52% of ReLU units never fire",
     ]
-    normalized = cause_lines(
-        STARTED, "normalized", sample("relu", 2.5, dead=0.0), width=200, compact=False,
-        show_gradient=False,
-    )  # fmt: skip
+    normalized = wide("normalized", sample("relu", 2.5, dead=0.0), show_gradient=False)
     assert normalized == [
         "inputs: every feature std 1.00",
         "→ L1 pre-activations within ±2.5 → 0% of ReLU units never fire",
@@ -63,14 +62,10 @@ def test_narrow_panes_get_shorter_words_never_a_cut() -> None:
 def test_a_saturated_layers_small_gradient_is_called_vanishing_a_healthy_ones_is_not() -> None:
     saturated = sample("tanh", 413.0, saturated=0.99, grad=0.001)
     healthy = sample("tanh", 3.0, saturated=0.01, grad=0.13)
-    raw = cause_lines(
-        STARTED, "raw", saturated, width=200, compact=False, show_gradient=True, other=healthy
-    )
+    raw = wide("raw", saturated, show_gradient=True, other=healthy)
     assert raw[-1] == "→ L1 gradient 0.001 (vanishing), weights move 0.07% an epoch"
     quiet = sample("tanh", 3.0, saturated=0.01, grad=0.0001)  # converged, not saturated
-    normalized = cause_lines(
-        STARTED, "normalized", quiet, width=200, compact=False, show_gradient=True, other=saturated
-    )
+    normalized = wide("normalized", quiet, show_gradient=True, other=saturated)
     assert "vanishing" not in normalized[-1]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from conftest import settle
 from fake_source import ReplaySource, fake_epoch, session_started
 
@@ -127,19 +129,27 @@ async def test_a_swap_while_paused_keeps_the_histograms_labelled_with_their_acti
             assert "before the swap" not in str(hists.border_title)
 
 
+def swapped_with_a_restart(
+    config: SessionConfig, lr: float, loss: Callable[[int], float]
+) -> list[Event]:
+    """Three relu epochs, a swap to tanh that restarts both runs at `lr`, two tanh epochs."""
+    from normtui.engine.events import ActivationChanged, Restarted
+
+    events = running_session(config, 3)
+    events += [ActivationChanged(0.2, 3, "tanh", "relu", False), Restarted(0.2, "tanh", lr)]
+    events += [
+        fake_epoch(run, e, "tanh", lr, 64, 1, loss(e), loss(e)) for e in (1, 2) for run in RUN_NAMES
+    ]
+    return events
+
+
 async def test_export_after_a_restart_holds_every_epoch_with_segment_activation_and_lr(
     tmp_path,
 ) -> None:
     import csv
 
-    from normtui.engine.events import ActivationChanged, Restarted
-
     config = SessionConfig(dataset="wine")
-    events = running_session(config, 3)
-    events += [ActivationChanged(0.2, 3, "tanh", "relu", False), Restarted(0.2, "tanh", 2e-3)]
-    events += [
-        fake_epoch(run, e, "tanh", 2e-3, 64, 1, 0.3, 0.3) for e in (1, 2) for run in RUN_NAMES
-    ]
+    events = swapped_with_a_restart(config, lr=2e-3, loss=lambda epoch: 0.3)
     app = make_app(
         ReplaySource(events, live=True), config=config, handle_signals=False, export_dir=tmp_path
     )
@@ -172,13 +182,11 @@ async def test_a_replay_shows_the_recorded_swap_mode_its_own_speed_and_plays_aga
 ) -> None:
     from conftest import wait_until
 
-    from normtui.engine.events import ActivationChanged, Restarted, SessionEnded
+    from normtui.engine.events import SessionEnded
     from normtui.engine.replay import ReplaySource as LogReplay
 
     config = SessionConfig(dataset="wine")
-    events = running_session(config, 3)
-    events += [ActivationChanged(0.2, 3, "tanh", "relu", False), Restarted(0.2, "tanh", 1e-3)]
-    events += [fake_epoch(run, e, "tanh", 1e-3, 64, 1, e, e) for e in (1, 2) for run in RUN_NAMES]
+    events = swapped_with_a_restart(config, lr=1e-3, loss=float)
     events.append(SessionEnded(3.0, "completed", 2))
     log = tmp_path / "restart-swap.jsonl"
     write_log(log, events, config)
