@@ -165,15 +165,20 @@ def test_a_stop_before_training_begins_ends_without_loading_data(recorder) -> No
     assert len(ended) == 1 and ended[0].reason == "SIGTERM" and ended[0].error is None
 
 
+def swap_after(recorder, epochs: int, swap: SetActivation) -> None:
+    """A paused session stepped `epochs` epochs, then `swap`, then one more epoch, then stopped."""
+    session = Session(TINY, linger=True, paused=True)
+    session.start(recorder)
+    step(recorder, session, epochs)
+    session.send(swap)
+    step(recorder, session, 1)
+    session.stop()
+
+
 def test_swapping_activation_keeps_linear_weights_and_hits_both_runs_at_the_same_epoch(
     recorder,
 ) -> None:
-    session = Session(TINY, linger=True, paused=True)
-    session.start(recorder)
-    step(recorder, session, 3)
-    session.send(SetActivation("tanh", keep_weights=True))
-    step(recorder, session, 1)
-    session.stop()
+    swap_after(recorder, 3, SetActivation("tanh", keep_weights=True))
     (change,) = recorder.of(ActivationChanged)
     assert change.epoch == 3 and change.activation == "tanh" and change.previous == "relu"
     by_epoch = {(e.run, e.epoch): e.activation for e in recorder.epochs()}
@@ -335,12 +340,7 @@ def test_steps_asked_after_the_end_do_not_train_the_restarted_runs(recorder) -> 
 
 
 def test_swap_with_restart_resets_epochs(recorder) -> None:
-    session = Session(TINY, linger=True, paused=True)
-    session.start(recorder)
-    step(recorder, session, 2)
-    session.send(SetActivation("sigmoid", keep_weights=False))
-    step(recorder, session, 1)
-    session.stop()
+    swap_after(recorder, 2, SetActivation("sigmoid", keep_weights=False))
     assert recorder.of(ActivationChanged)[0].keep_weights is False
     assert len(recorder.of(Restarted)) == 1
     last = recorder.epochs()[-2:]
