@@ -133,3 +133,15 @@ def test_a_runaway_difference_prints_compact() -> None:
         [0.5, 0.6, 0.4], [5.3e34, 1.2e35, 0.5], metric="val_loss", higher_is_better=False
     )
     assert "e+" not in result.verdict and "e34" in result.verdict
+
+
+def test_a_gap_of_exactly_one_validation_row_is_not_under_the_resolution() -> None:
+    """Every seed one row of 30 ahead: the float differences fall a hair under 1/30, and the
+    verdict read '+3.3 pts is under the resolution 3.3 pts'."""
+    raw = [20 / 30, 21 / 30, 25 / 30, 26 / 30, 27 / 30]
+    normalized = [21 / 30, 22 / 30, 26 / 30, 27 / 30, 28 / 30]
+    assert all(n - r < 1 / 30 for r, n in zip(raw, normalized, strict=True))
+    comparison = compare_paired(
+        raw, normalized, metric="val_accuracy", higher_is_better=True, resolution=1 / 30
+    )
+    assert comparison.winner == "normalized" and "under the resolution" not in comparison.verdict
