@@ -38,7 +38,7 @@ def _number(value: float | None, digits: int = 4) -> str:
         return "-"
     if abs(value) >= 1e9:  # a runaway loss: 1.51e21, not 22 digits
         return compact(value)
-    if abs(value) >= 10**5:  # a loss in a price's units²: digits after the point say nothing
+    if abs(value) >= 1000:  # a loss in a price's units²: digits after the point say nothing
         return f"{value:,.0f}"
     return f"{value:.{digits}f}"
 
@@ -64,7 +64,11 @@ def _spread(run: RunSummary, name: str, text: str, scale: float, digits: int) ->
         return text
     values = [getattr(m, name) for m in run.live() if getattr(m, name) is not None]
     sd = _sd(values)
-    return text if sd is None else f"{text} ± {_number(sd * scale, digits)}"
+    if sd is None:
+        return text
+    # a mean written 2.20e9 gets its spread in the same notation (not "± 517,410,899")
+    as_mean = compact(sd * scale) if "e" in text and not text.endswith("%") else None
+    return f"{text} ± {as_mean or _number(sd * scale, digits)}"
 
 
 def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:

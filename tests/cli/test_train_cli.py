@@ -351,3 +351,20 @@ def test_the_default_is_five_seeds_and_one_for_a_large_table_file(
     assert json.loads(out)["config"]["seeds"] == 1  # a large one: one seed...
     code, out, err = run_main([*args, "--seeds", "3"])
     assert json.loads(out)["config"]["seeds"] == 3  # ...unless asked
+
+
+def test_a_regression_table_writes_each_mean_and_its_spread_in_one_notation(run_main) -> None:
+    """scales_regression printed '40095.9306 ± 7328.8285' and '1.29e9 ± 366,746,682': four
+    decimals on a loss in the tens of thousands, and a mean and its spread in two notations."""
+    import re
+
+    args = ["train", "--dataset", "scales_regression", "--epochs", "3", "--seeds", "2"]
+    code, out, err = run_main(args)
+    assert code == 0, err
+    labels = ("val R²", "val loss", "train loss", "best val R²")
+    rows = [line for line in out.splitlines() if line.startswith(labels)]
+    assert len(rows) == 4 and all(" ± " in line for line in rows)
+    for line in rows:
+        assert not re.search(r"\d{4,}\.\d", line), line  # no decimals on a number ≥ 1000
+        for mean, spread in re.findall(r"(\S+) ± (\S+)", line):
+            assert ("e" in mean) == ("e" in spread), line
