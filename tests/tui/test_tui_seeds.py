@@ -192,6 +192,23 @@ async def test_the_band_is_drawn_under_the_median_and_named_in_the_legend(monkey
         assert any(BAND_GLYPH in "".join(app.query_one(p, LossPlot)._lines) for p in plots)
 
 
+async def test_the_plot_title_leaves_words_out_instead_of_cutting_the_legend() -> None:
+    """At 120x40 with `l` and `s` the title read '… 5 seeds min–max ━ tr…': cut mid-word."""
+    from textual.content import Content
+
+    app = seeded_app(scripted_session(CONFIG.replace(seeds=5), 60, {}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "s")
+        await settle(pilot)
+        for selector in ("#pane-raw LossPlot", "#pane-normalized LossPlot"):
+            plot = app.query_one(selector, LossPlot)
+            title = Content.from_markup(str(plot.border_title)).plain
+            assert "linear, smoothed" in title and title.endswith("train")
+            assert len(title) <= plot.size.width - 2, title
+            assert f"{BAND_GLYPH} 5 seeds" in title
+
+
 async def test_gauges_show_the_mean_and_the_spread_and_hists_the_member_range() -> None:
     app = seeded_app(scripted_session(CONFIG.replace(seeds=5), 60, {}))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -6,6 +6,7 @@ import dataclasses
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 
 from normtui.engine.events import SessionStarted
 from normtui.tui.viewstate.layer_pair import LayerSample
@@ -67,12 +68,23 @@ def plot_title(
     no_color: bool = False,
     seeds: int = 1,
     own_axis: bool = False,
+    width: int = 0,
 ) -> str:
     """The plot's legend, and which axis and smoothing `l` and `s` have set; `y` unlinked the
-    two plots' y-axes (`own_axis`), which it says in warning colour: heights do not compare."""
+    two plots' y-axes (`own_axis`), which it says in warning colour: heights do not compare.
+    Given the plot's `width`, words are left out (the band's name, then the axis mode) to fit."""
     mode = ("log" if log_y else "linear") + (", smoothed" if smoothing else "")
     axis = "  [$warning]own y-axis[/]" if own_axis else ""
-    return f"loss [dim]({mode})[/]{axis}  {legend(run, no_color, gap='  ', seeds=seeds)}"
+    full = f"loss [dim]({mode})[/]{axis}  {legend(run, no_color, gap='  ', seeds=seeds)}"
+    if not width:
+        return full
+    # too wide for the border, Textual would cut it mid-word ("━ tr…"): leave words out
+    short = f"loss [dim]({mode})[/]{axis} {legend(run, no_color, seeds=seeds)}"
+    shortest = f"loss{axis} {legend(run, no_color, seeds=seeds)}"
+    for title in (full, short, shortest):
+        if Content.from_markup(title).cell_length <= width - 2:
+            return title
+    return shortest
 
 
 class RunPane(Vertical):
@@ -225,6 +237,7 @@ class RunPane(Vertical):
             no_color=self.app.no_color,
             seeds=seeds,
             own_axis=own_axis,
+            width=plot.size.width,
         )
         data = loss_plot_data(view, log_y=log_y, smoothing=smoothing)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
