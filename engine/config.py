@@ -9,7 +9,7 @@ import dataclasses
 import itertools
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from normtui.engine.errors import UsageError
 
@@ -89,9 +89,33 @@ class ConfigError(UsageError):
     """A configuration the engine cannot train: an option out of range, an unknown name."""
 
 
+class JsonDataclass:
+    """`to_dict` / `from_dict` for a dataclass whose tuple fields travel as JSON lists; keys the
+    dataclass does not know (a newer log's) are ignored."""
+
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)  # type: ignore[call-overload]
+        for key in self.TUPLE_FIELDS:
+            values[key] = list(values[key])
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        known = {spec.name for spec in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        kwargs = {key: value for key, value in values.items() if key in known}
+        for key in cls.TUPLE_FIELDS:
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs)
+
+
 @dataclass(frozen=True)
-class SessionConfig:
+class SessionConfig(JsonDataclass):
     """Everything that defines a paired session; the runs differ only in the input transform."""
+
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ("hidden", "categorical", "ignore")
 
     dataset: str = "wine"
     csv_path: str | None = (
@@ -131,21 +155,6 @@ class SessionConfig:
 
     def replace(self, **changes: Any) -> SessionConfig:
         return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        values = dataclasses.asdict(self)
-        for key in ("hidden", "categorical", "ignore"):
-            values[key] = list(values[key])
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> SessionConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {k: v for k, v in values.items() if k in known}
-        for key in ("hidden", "categorical", "ignore"):
-            if key in kwargs:
-                kwargs[key] = tuple(kwargs[key])
-        return cls(**kwargs)
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:

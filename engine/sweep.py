@@ -16,7 +16,6 @@ No torch at import time and no textual ever: the CLI validates a grid before any
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import statistics as stdlib_statistics
@@ -24,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from normtui.engine.config import (
     ACTIVATIONS,
@@ -34,6 +33,7 @@ from normtui.engine.config import (
     SATURATING,
     SCALERS,
     ConfigError,
+    JsonDataclass,
     SessionConfig,
     parse_hidden,
 )
@@ -97,8 +97,10 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class SweepPlan:
+class SweepPlan(JsonDataclass):
     """The grid and the training settings every cell shares; validated on construction."""
+
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ("datasets", "activations", "scalers", "hidden")
 
     datasets: tuple[str, ...]
     activations: tuple[str, ...]
@@ -192,21 +194,6 @@ class SweepPlan:
         )
 
     # -- data --------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        values = dataclasses.asdict(self)
-        for key in ("datasets", "activations", "scalers", "hidden"):
-            values[key] = list(values[key])
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> SweepPlan:
-        known = {spec.name for spec in dataclasses.fields(cls)}
-        kwargs = {key: value for key, value in values.items() if key in known}
-        for key in ("datasets", "activations", "scalers", "hidden"):
-            if key in kwargs:
-                kwargs[key] = tuple(kwargs[key])
-        return cls(**kwargs)
-
     def settings(self) -> dict[str, Any]:
         """What makes two results comparable: everything but the grid's lists."""
         values = self.to_dict()
