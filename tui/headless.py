@@ -16,16 +16,12 @@ from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
 from normtui.engine.summary import RunSummary, Summarizer
-from normtui.tui.signals import SIGNAL_EXIT_CODES, install_stop_handlers, restore_handlers
-
-
-def _safe_write(stream: Any, text: str) -> None:
-    """Write to a terminal that may be gone (SIGHUP): losing the text is fine, crashing is not."""
-    try:
-        stream.write(text)
-        stream.flush()
-    except (OSError, ValueError):
-        pass
+from normtui.tui.signals import (
+    SIGNAL_EXIT_CODES,
+    install_stop_handlers,
+    restore_handlers,
+    safe_write,
+)
 
 
 def _percent(value: float | None) -> str:
@@ -265,14 +261,14 @@ class Progress:
         if loading is None:
             return
         if self.enabled:
-            _safe_write(sys.stderr, f"\r\x1b[2K{loading.describe()}")
+            safe_write(sys.stderr, f"\r\x1b[2K{loading.describe()}")
             return
         every = self.LOADING_LINE_EVERY_S
         if loading.elapsed_s < every or self._loading_line_s < 0:  # quick, or done was said
             return
         if loading.done or loading.elapsed_s >= self._loading_line_s + every:
             self._loading_line_s = -1.0 if loading.done else loading.elapsed_s
-            _safe_write(sys.stderr, f"normtui: {loading.describe()}\n")
+            safe_write(sys.stderr, f"normtui: {loading.describe()}\n")
 
     def update(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -297,11 +293,11 @@ class Progress:
                 f"epoch {epoch}{total}  val acc raw {_percent(raw.val_accuracy)}"
                 f"  normalized {_percent(norm.val_accuracy)}"
             )
-        _safe_write(sys.stderr, f"\r\x1b[2K{line}")
+        safe_write(sys.stderr, f"\r\x1b[2K{line}")
 
     def clear(self) -> None:
         if self.enabled:
-            _safe_write(sys.stderr, "\r\x1b[2K")
+            safe_write(sys.stderr, "\r\x1b[2K")
 
 
 def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) -> int:
@@ -333,16 +329,16 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
     progress.clear()
 
     if outcome.usage_error:
-        _safe_write(sys.stderr, f"normtui: error: {outcome.error}\n")
+        safe_write(sys.stderr, f"normtui: error: {outcome.error}\n")
         return 2
     if summary.started is not None:
         if as_json:
             report = json_report(summary, config, outcome.reason)
-            _safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
+            safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
-            _safe_write(sys.stdout, format_table(summary, config))
+            safe_write(sys.stdout, format_table(summary, config))
     if log_path:
-        _safe_write(sys.stderr, f"log: {log_path} ({writer.lines if writer else 0} lines)\n")
+        safe_write(sys.stderr, f"log: {log_path} ({writer.lines if writer else 0} lines)\n")
     if signalled:
         return SIGNAL_EXIT_CODES[signalled[0]]
     return _failure_code(outcome, summary, writer)
@@ -360,5 +356,5 @@ def _failure_code(outcome: EndWatcher, summary: Summarizer, writer: LogWriter | 
         message = writer.error
     else:
         return 0
-    _safe_write(sys.stderr, f"normtui: error: {message}\n")
+    safe_write(sys.stderr, f"normtui: error: {message}\n")
     return 1

@@ -31,3 +31,12 @@ def install_stop_handlers(on_signal: Callable[[str], None]) -> dict[int, Any]:
 def restore_handlers(previous: dict[int, Any]) -> None:
     for number, handler in previous.items():
         signal.signal(number, handler)
+
+
+def safe_write(stream: Any, text: str) -> None:
+    """Write to a terminal that may be gone (SIGHUP): losing the text is fine, crashing is not."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass

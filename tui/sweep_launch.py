@@ -16,7 +16,12 @@ from typing import Any
 
 from normtui.engine.sweep import CellResult, CellRunner, SweepPlan
 from normtui.engine.sweep_run import Collector, ResultsFile, execute
-from normtui.tui.signals import SIGNAL_EXIT_CODES, install_stop_handlers, restore_handlers
+from normtui.tui.signals import (
+    SIGNAL_EXIT_CODES,
+    install_stop_handlers,
+    restore_handlers,
+    safe_write,
+)
 from normtui.tui.sweep_view import cell_view, csv_report, json_report, text_report
 
 
@@ -37,14 +42,6 @@ def default_results_path() -> str:
         suffix += 1
         path = os.path.join(directory, f"{stem}-{suffix}.jsonl")
     return path
-
-
-def _write(stream: Any, text: str) -> None:
-    try:
-        stream.write(text)
-        stream.flush()
-    except (OSError, ValueError):
-        pass
 
 
 class SweepJob:
@@ -122,7 +119,7 @@ def run_headless_sweep(job: SweepJob, *, output: str, metric: str) -> int:
     def on_result(result: CellResult) -> None:
         view = cell_view(result, "accuracy")
         said = view.detail or view.text
-        _write(
+        safe_write(
             sys.stderr,
             f"[{job.collector.progress.line()}] {result.cell.label()}: {said}\n",
         )
@@ -130,7 +127,7 @@ def run_headless_sweep(job: SweepJob, *, output: str, metric: str) -> int:
     job.collector.on_result = on_result
     previous = install_stop_handlers(on_signal)
     try:
-        _write(
+        safe_write(
             sys.stderr,
             f"normtui sweep: {len(job.collector.pending())} cells to train"
             f" ({job.collector.progress.done} already in {job.results.path})\n",
@@ -146,22 +143,22 @@ def _finish(job: SweepJob, *, output: str, metric: str, signalled: list[str]) ->
     plan, finished = job.plan, job.collector.finished
     ended = signalled[0] if signalled else (job.ended or "stopped")
     if output == "json":
-        _write(sys.stdout, json_report(plan, finished, path=job.results.path, ended=ended))
+        safe_write(sys.stdout, json_report(plan, finished, path=job.results.path, ended=ended))
     elif output == "csv":
-        _write(sys.stdout, csv_report(plan, finished))
+        safe_write(sys.stdout, csv_report(plan, finished))
     else:
-        _write(sys.stdout, text_report(plan, finished, metric, markdown=output == "markdown"))
+        safe_write(sys.stdout, text_report(plan, finished, metric, markdown=output == "markdown"))
     if job.error:
-        _write(sys.stderr, f"normtui: error: {job.error}\n")
+        safe_write(sys.stderr, f"normtui: error: {job.error}\n")
         return 1
     if signalled or job.ended == "stopped":
         name = signalled[0] if signalled else "stopped"
-        _write(sys.stderr, f"normtui: sweep interrupted ({name}): {resume_hint(job)}\n")
+        safe_write(sys.stderr, f"normtui: sweep interrupted ({name}): {resume_hint(job)}\n")
         return SIGNAL_EXIT_CODES.get(name, 130)
-    _write(sys.stderr, f"normtui: results: {job.results.path}\n")
+    safe_write(sys.stderr, f"normtui: results: {job.results.path}\n")
     if job.collector.errors:
         failed = job.collector.errors[0]
-        _write(
+        safe_write(
             sys.stderr,
             f"normtui: error: {len(job.collector.errors)} cell(s) failed, e.g."
             f" {failed.cell.label()}: {failed.error}; {resume_hint(job)}\n",
@@ -193,10 +190,10 @@ def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> tuple[int, An
     with contextlib.suppress(Exception):
         sys.stderr.flush()
     if job.error:
-        _write(sys.stderr, f"normtui: error: {job.error}\n")
+        safe_write(sys.stderr, f"normtui: error: {job.error}\n")
         return 1, None
     if not job.collector.complete:
-        _write(sys.stderr, f"normtui: sweep stopped: {resume_hint(job)}\n")
+        safe_write(sys.stderr, f"normtui: sweep stopped: {resume_hint(job)}\n")
     else:
-        _write(sys.stderr, f"normtui: results: {job.results.path}\n")
+        safe_write(sys.stderr, f"normtui: results: {job.results.path}\n")
     return app.return_code or 0, chosen
