@@ -19,6 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from normtui.engine.events import RUN_NAMES
+
+RAW, NORMALIZED = RUN_NAMES
 CONFIDENCE = 0.95
 INTERVAL_METHOD = "95% Student t interval on the per-seed paired differences (normalized − raw)"
 
@@ -195,7 +198,7 @@ def compare_paired(
     if mean is not None and ci95 is not None and _at_least(abs(mean), resolution) and mean != 0:
         low, high = ci95
         if low > 0 or high < 0:
-            winner = "normalized" if (mean > 0) == higher_is_better else "raw"
+            winner = NORMALIZED if (mean > 0) == higher_is_better else RAW
     verdict = _verdict(metric, seeds, wins, losses, mean, ci95, winner, resolution, excluded)
     return Comparison(metric, seeds, wins, losses, mean, ci95, winner, verdict, excluded)
 
@@ -222,8 +225,8 @@ def _verdict(
         )
     low, high = ci95
     if winner is not None:
-        sign = 1.0 if winner == "normalized" else -1.0  # differences from the winner's side
-        ahead = wins if winner == "normalized" else losses
+        sign = 1.0 if winner == NORMALIZED else -1.0  # differences from the winner's side
+        ahead = wins if winner == NORMALIZED else losses
         low_w, high_w = sorted((sign * low, sign * high))
         return (
             f"{winner} ahead in {ahead}/{seeds} seeds: {_signed(sign * mean, scale)}{unit} {label}"

@@ -127,11 +127,10 @@ class PairTrainer:
                 max_workers=1, thread_name_prefix="normtui-run", initializer=self._init_worker
             )
         members = self.member_data
+        raw, normalized = RUN_NAMES
         self._tensors = {
-            "raw": self._to_device(
-                [m.X_train_raw for m in members], [m.X_val_raw for m in members]
-            ),
-            "normalized": self._to_device(
+            raw: self._to_device([m.X_train_raw for m in members], [m.X_val_raw for m in members]),
+            normalized: self._to_device(
                 [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
             ),
         }
@@ -174,17 +173,10 @@ class PairTrainer:
             activation,
             self.seeds,
         ).to(self.device)
-        twin = copy.deepcopy(base)
+        models = dict(zip(RUN_NAMES, (base, copy.deepcopy(base)), strict=True))  # one init, twice
         self.runs = {
-            "raw": Run("raw", base, self.config.optimizer, lr, self._tensors["raw"], self.task),
-            "normalized": Run(
-                "normalized",
-                twin,
-                self.config.optimizer,
-                lr,
-                self._tensors["normalized"],
-                self.task,
-            ),
+            name: Run(name, model, self.config.optimizer, lr, self._tensors[name], self.task)
+            for name, model in models.items()
         }
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
         self._sample_next, self._epoch = True, 0
@@ -206,7 +198,7 @@ class PairTrainer:
             "n_numeric": data.n_numeric,
             "imputed_cells": data.imputed_cells,
             "dropped_rows": data.dropped_rows,
-            "parameters": self.runs["raw"].model.member_parameters(),  # of one member
+            "parameters": self.runs[RUN_NAMES[0]].model.member_parameters(),  # of one member
         }
 
     # -- commands ----------------------------------------------------------------------------

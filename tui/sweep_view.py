@@ -17,7 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from normtui.engine.events import RUN_NAMES
 from normtui.engine.sweep import BASELINE, Cell, CellResult, SweepPlan, share_kind
+
+RAW, NORMALIZED = RUN_NAMES
 
 METRICS: tuple[str, ...] = ("accuracy", "speed", "loss", "share")
 METRIC_TITLES: dict[str, str] = {
@@ -62,7 +65,7 @@ def _digits(value: float) -> int:
 
 
 def _tone(winner: str | None) -> str:
-    return BETTER if winner == "normalized" else WORSE if winner == "raw" else UNCLEAR
+    return BETTER if winner == NORMALIZED else WORSE if winner == RAW else UNCLEAR
 
 
 def _interval(ci: tuple[float, float] | None, scale: float) -> str:
@@ -155,7 +158,7 @@ def _share_view(result: CellResult, seeds: int) -> CellView:
         )
     difference = (norm.share - result.raw.share) * 100
     winner = result.share_winner
-    tone = BETTER if winner == "normalized" else WORSE if winner == "raw" else UNCLEAR
+    tone = BETTER if winner == NORMALIZED else WORSE if winner == RAW else UNCLEAR
     raw_range, norm_range = result.raw.share_range, norm.share_range
     detail = (
         f"{kind} units: raw {_percent(result.raw.share)}"
