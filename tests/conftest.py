@@ -83,3 +83,18 @@ def _wait_for_epochs(log: Path, count: int, timeout: float = 120.0) -> None:
 @pytest.fixture
 def wait_for_epochs() -> Callable[..., None]:
     return _wait_for_epochs
+
+
+def _terminal_signal_defaults() -> None:
+    """preexec_fn: a child starts with a terminal's signal defaults. A runner without job control
+    (a shell's background job, some CI) hands SIGINT down ignored, and normtui rightly keeps an
+    ignored signal ignored, so a SIGINT test would wait forever."""
+    import signal
+
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
+@pytest.fixture
+def terminal_signal_defaults() -> Callable[[], None]:
+    return _terminal_signal_defaults

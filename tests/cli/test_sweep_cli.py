@@ -186,7 +186,9 @@ def test_the_plan_derives_a_cell_per_dataset_activation_and_scaler():
 
 
 @pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
-def test_a_signal_keeps_every_finished_cell_and_says_how_to_resume(tmp_path, name, code):
+def test_a_signal_keeps_every_finished_cell_and_says_how_to_resume(
+    tmp_path, name, code, terminal_signal_defaults
+):
     results = tmp_path / "sweep.jsonl"
     command = [
         sys.executable, "-m", "normtui", "sweep", "--datasets", "wine",
@@ -194,7 +196,12 @@ def test_a_signal_keeps_every_finished_cell_and_says_how_to_resume(tmp_path, nam
         "--seeds", "2", "--epochs", "300", "--results", str(results),
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=terminal_signal_defaults,
     )
     try:
         deadline = time.monotonic() + GUARD_S
