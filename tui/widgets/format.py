@@ -132,7 +132,8 @@ __all__ = [
 
 
 def fmt_r2(value: float | None) -> str:
-    """R² with three decimals (it can be negative, far below zero for a bad fit)."""
+    """R² with three decimals near its useful range; far below zero for a bad fit, three
+    significant digits (−174, not -173.705), with the one minus sign fmt_num writes."""
     if value is None or math.isnan(value):
         return "—"
-    return f"{value:.3f}" if value > -1000 else fmt_num(value)
+    return f"{value:.3f}".replace("-", "−") if value > -10 else fmt_num(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.app import RenderResult
+from textual.content import Content
 from textual.widget import Widget
 
 from normtui.tui.viewstate.state import RunView
@@ -81,25 +82,42 @@ class AccuracyGauges(Widget):
         label_w, tail_w = 9 if self._regression else 6, 24 if width >= 56 else 8
         if seeds and width >= 56:
             tail_w += 12  # room for the members' range
-        bar_w = max(4, width - label_w - tail_w - 1)
-        colour = f"${self.run}-color"
-        rows = []
         shown = fmt_r2 if self._regression else fmt_pct
-        for label, value, best, extra, spread in (
+        rows_in = (
             ("val", val, best_val, f" e{best_epoch}" if best_epoch else "", self._spreads[0]),
             ("train", train, best_train, "", self._spreads[1]),
-        ):
+        )
+
+        def tails(best_too: bool) -> list[str]:
+            out = []
+            for _, value, best, extra, spread in rows_in:
+                tail = f" {shown(value):>6}"
+                if tail_w > 8 and spread is not None:
+                    tail += f" [dim]{spread_text(spread, shown):<11}[/]"
+                if tail_w > 8 and best_too:
+                    tail += f" [dim]best {shown(best)}{extra}[/]"
+                out.append(tail)
+            return out
+
+        # a tail longer than its room (R² -173.705) wrapped and pushed the train row out of
+        # sight: the best values go first (the bars keep the other pane's width), then the
+        # bar gives way
+        texts = tails(best_too=True)
+        longest = max(Content.from_markup(t).cell_length for t in texts)
+        room = width - label_w - tail_w - 1  # the bar's usual width
+        if width - label_w - longest - 1 < room // 2:
+            texts = tails(best_too=False)
+            longest = max(Content.from_markup(t).cell_length for t in texts)
+        bar_w = max(4, width - label_w - max(tail_w, longest) - 1)
+        colour = f"${self.run}-color"
+        rows = []
+        for (label, value, _, _, spread), tail in zip(rows_in, texts, strict=True):
             filled = spread_bar(value or 0.0, spread, bar_w)
             goal_cell = min(bar_w - 1, int(goal * bar_w))
             track = "".join(
                 "┊" if i == goal_cell and i >= len(filled) else "·"
                 for i in range(len(filled), bar_w)
             )
-            tail = f" {shown(value):>6}"
-            if tail_w > 8 and spread is not None:
-                tail += f" [dim]{spread_text(spread, shown):<11}[/]"
-            if tail_w > 8:
-                tail += f" [dim]best {shown(best)}{extra}[/]"
             if self._regression:
                 label += " R²"
             rows.append(f"{label:<{label_w}}[{colour}]{filled}[/][dim]{track}[/]{tail}")
