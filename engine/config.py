@@ -167,6 +167,13 @@ def validate(config: SessionConfig) -> None:
     if config.csv_path is None:
         _choice("dataset", config.dataset, DATASETS)
     elif not config.target:
+        # what is wrong with the path comes first: asking for --target, then saying the file
+        # is missing (or a directory) sends a user round twice
+        shown = repr(config.csv_path)
+        if os.path.isdir(config.csv_path):
+            raise ConfigError(f"CSV path {shown} is a directory, not a file")
+        if not os.path.exists(config.csv_path):
+            raise ConfigError(f"CSV file {shown} not found")
         raise ConfigError("a CSV dataset needs --target COLUMN naming the label column")
     _choice("scaler", config.scaler, SCALERS)
     _choice("activation", config.activation, ACTIVATIONS)

@@ -368,3 +368,12 @@ def test_a_regression_table_writes_each_mean_and_its_spread_in_one_notation(run_
         assert not re.search(r"\d{4,}\.\d", line), line  # no decimals on a number ≥ 1000
         for mean, spread in re.findall(r"(\S+) ± (\S+)", line):
             assert ("e" in mean) == ("e" in spread), line
+
+
+def test_a_directory_or_missing_file_without_target_says_so_first(run_main, tmp_path) -> None:
+    """`--dataset DIR` asked for --target, and only then said DIR is a directory."""
+    for path, words in ((tmp_path, "is a directory"), (tmp_path / "nosuch.csv", "not found")):
+        code, out, err = run_main(["train", "--dataset", str(path)])
+        assert code == 2 and out == ""
+        assert err.startswith("normtui: error: CSV") and words in err and err.count("\n") == 1
+        assert "Traceback" not in err
