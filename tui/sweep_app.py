@@ -92,8 +92,8 @@ class SweepApp(App[Cell | None]):
 
     def _tick(self) -> None:
         screen = self._screen
-        if not screen.ready:
-            return
+        if not screen.ready or self._exit or not screen.is_attached:
+            return  # not built yet, or quitting: the widgets are being torn down
         while self._arrived:
             screen.add_result(self._arrived.popleft())
         screen.draw_progress()

@@ -147,3 +147,12 @@ def test_sweep_matrix_120x40_speed(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=speed)
+
+
+async def test_a_tick_while_the_app_tears_down_draws_nothing():
+    """The 10 Hz tick could run once more as the app quit, after the progress line was removed:
+    NoMatches '#sweep-rate' (seen under load)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    app._tick()  # the widgets are gone now
