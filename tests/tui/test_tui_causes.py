@@ -92,3 +92,21 @@ async def test_the_recorded_wine_session_says_why_at_120x40_and_80x24() -> None:
             text = screen_text(app)
         for line in lines:
             assert line in text, (size, line)
+
+
+def test_constant_features_are_not_called_std_one() -> None:
+    """digits has constant pixels: scaled they stay at 0, so 'every feature std 1.00' was false."""
+    import dataclasses
+
+    with_constant = dataclasses.replace(
+        STARTED,
+        n_features=4,
+        feature_names=(*NAMES, "pixel_0_0"),
+        raw_feature_std=(*STARTED.raw_feature_std, 0.0),
+        scaled_feature_std=(1.0, 1.0, 1.0, 0.0),
+    )
+    lines = cause_lines(
+        with_constant, "normalized", sample("relu", 2.5, dead=0.0), width=200, compact=False,
+        show_gradient=False,
+    )  # fmt: skip
+    assert lines[0] == "inputs: std 1.00 (1 constant left out)"

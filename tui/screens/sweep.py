@@ -208,8 +208,6 @@ class SweepScreen(Screen[None]):
             return
         view = cell_view(self.results.get(cell.key), self.metric)
         head = Text(cell.label(), style="bold")
-        if view.interval:
-            head.append(f"  normalized − raw: 95% CI {view.interval}")
         body = view.detail or ("not finished yet" if view.tone == PENDING else "")
         text = Text.assemble(head, "\n", body)
         if self.message:

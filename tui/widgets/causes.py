@@ -47,6 +47,9 @@ def input_variants(started: SessionStarted, run: str) -> list[str]:
     if lo <= 0:
         return []
     if all(abs(stds[i] - 1.0) <= UNIT_STD for i in varying):
+        constant = n_numeric - len(varying)  # a constant column stays constant when scaled
+        if constant:
+            return [f"inputs: std 1.00 ({constant} constant left out)", "std 1.00"]
         return ["inputs: every feature std 1.00", "std 1.00"]
     spread = f"×{hi / lo:,.0f}" if hi / lo >= 10 else f"×{hi / lo:.1f}"
     variants = []
