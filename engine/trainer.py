@@ -241,6 +241,10 @@ class PairTrainer:
         now = time.perf_counter()
         last = self.config.epochs is not None and self._epoch + 1 >= self.config.epochs
         paced = self.budget_s is not None and self._sampled_epoch_s <= self.budget_s / 2
+        if self.budget_s is not None and not paced:
+            # one slow sample (the warm-up epoch, a busy moment) is retried, not final: unsampled
+            # epochs never re-measure the cost, so without this paced sampling stopped for good
+            self._sampled_epoch_s /= 2
         due = not interval or now - self._last_sample_s >= interval
         if not (self._sample_next or last or paced or due):
             return False
