@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 
 from normtui.engine.sweep import Cell, CellResult, SweepPlan
 from normtui.tui.screens.sweep import ProgressLike, SweepScreen
@@ -93,7 +94,10 @@ class SweepApp(App[Cell | None]):
     def _tick(self) -> None:
         screen = self._screen
         if not screen.ready or self._exit or not screen.is_attached:
-            return  # not built yet, or quitting: the widgets are being torn down
-        while self._arrived:
-            screen.add_result(self._arrived.popleft())
-        screen.draw_progress()
+            return  # not built yet, or quitting
+        # run_test's (and a signal's) shutdown removes the widgets before the timer stops: a
+        # last tick then finds nothing to draw on (the results are in the JSONL file already)
+        with contextlib.suppress(NoMatches):
+            while self._arrived:
+                screen.add_result(self._arrived.popleft())
+            screen.draw_progress()
