@@ -1,6 +1,6 @@
 """`normtui sweep` (issue 13 item 5): one grid, four ways to run it, wall time and memory.
 
-  in-process     the engine's CellRunner in this process (what `normtui sweep` does by default)
+  in-process     the engine's RowRunner in this process (what `normtui sweep` does by default)
   jobs-2         `--jobs 2`: two spawned worker processes (each imports torch once)
   dask-local     a Dask LocalCluster of 2 single-thread worker processes (`--scheduler` path)
   train-loop     the same cells as a shell loop of `normtui train` commands, one process per
@@ -84,7 +84,7 @@ def make_plan(args: argparse.Namespace):
 
 
 def run_engine(plan, mode: str, results_dir: str) -> dict:
-    from normtui.engine.sweep import CellRunner
+    from normtui.engine.sweep import RowRunner
     from normtui.engine.sweep_run import Collector, ResultsFile, execute
 
     path = os.path.join(results_dir, f"{mode}.jsonl")
@@ -109,7 +109,7 @@ def run_engine(plan, mode: str, results_dir: str) -> dict:
                 jobs=2 if mode == "jobs-2" else 1,
                 client=client,
                 stop=threading.Event(),
-                runner=CellRunner(),
+                runner=RowRunner(),
             )
         finally:
             results.close()

@@ -29,12 +29,9 @@ from normtui.engine.errors import UsageError, one_line
 from normtui.engine.events import (
     ActivationChanged,
     DataLoading,
-    EpochEnd,
     Event,
     LearningRateChanged,
     Restarted,
-    RunDiverged,
-    RunFailed,
     RunFinished,
     SessionEnded,
     SessionStarted,
@@ -212,46 +209,18 @@ class Session(SourceThread):
         if outcome.cancelled:
             return
         self.epoch += 1
-        for name, host in outcome.results.items():
-            run = trainer.runs[name]
-            self._emit(
-                EpochEnd(
-                    time_s=self._now(),
-                    run=name,
-                    epoch=self.epoch,
-                    train_loss=host.train_loss,
-                    val_loss=host.val_loss,
-                    train_accuracy=host.train_accuracy,
-                    val_accuracy=host.val_accuracy,
-                    learning_rate=self.lr,
-                    activation=self.activation,
-                    elapsed_s=round(run.elapsed_s, 6),
-                    layers=host.layers,
-                    train_r2=host.train_r2,
-                    val_r2=host.val_r2,
-                    members=host.members,
-                )
-            )
-        diverged = [
-            (name, member, loss)
-            for name, members in outcome.member_diverged.items()
-            for member, loss in members
-        ]
-        # member None: the whole run (its last member, or its only one) has diverged
-        diverged += [(name, None, loss) for name, loss in outcome.diverged.items()]
-        for name, member, loss in diverged:
-            self._emit(
-                RunDiverged(
-                    time_s=self._now(),
-                    run=name,
-                    epoch=self.epoch,
-                    loss=loss,
-                    member=member,
-                    reference=outcome.references.get((name, member)),
-                )
-            )
-        for name, error in outcome.failed.items():
-            self._emit(RunFailed(time_s=self._now(), run=name, epoch=self.epoch, error=error))
+        from normtui.engine.trainer import outcome_events  # imported by now: no cost
+
+        elapsed = {name: run.elapsed_s for name, run in trainer.runs.items()}
+        for event in outcome_events(
+            outcome,
+            time_s=self._now(),
+            epoch=self.epoch,
+            learning_rate=self.lr,
+            activation=self.activation,
+            elapsed_s=elapsed,
+        ):
+            self._emit(event)
 
     def _finish_runs(self, trainer: PairTrainer) -> None:
         for name in trainer.active_runs():

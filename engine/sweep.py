@@ -1,15 +1,15 @@
 """`normtui sweep`: a grid of controlled comparisons, one cell per (dataset, activation, scaler).
 
-A cell trains the pair raw vs that scaler with every seed, through the engine's own `Session`
-(so a cell is exactly what `normtui train` would run with the same options), and folds the
-events with the engine's own `Summarizer` (the fold `normtui train` uses) into a small JSON-able
-`CellResult`: per metric the paired comparison over seeds from `engine/statistics.py`
-(`compare_metrics`: mean difference, 95% interval, winner, verdict). The seeds of a run train as
-one batched ensemble (`SessionConfig.seeds`): a cell is one session.
+A cell is the pair `normtui train` would train with the same options: raw vs that scaler, every
+seed. The cells of a row (one dataset and activation) train together (engine/row.py): the raw
+run once, each scaler's run beside it in one batched model, with the pair's initial weights,
+splits and batch order. Each scaler's pair of events is folded by the engine's own `Summarizer`
+(the fold `normtui train` uses) into a small JSON-able `CellResult`: per metric the paired
+comparison over seeds from `engine/statistics.py` (`compare_metrics`: mean difference, 95%
+interval, winner, verdict).
 
 The scaler `none` is the raw baseline: it trains nothing of its own, its cell is the raw run of
-a cell in the same row (every scaler of a row shares the raw run's weights, split and batch
-order, so any of them gives the same raw numbers).
+its row.
 
 No torch at import time and no textual ever: the CLI validates a grid before anything heavy.
 """
@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from normtui.engine.config import (
     ACTIVATIONS,
@@ -37,6 +37,7 @@ from normtui.engine.config import (
     SessionConfig,
     parse_hidden,
 )
+from normtui.engine.errors import UsageError, one_line
 from normtui.engine.events import (
     EpochEnd,
     Event,
@@ -44,6 +45,11 @@ from normtui.engine.events import (
 )
 from normtui.engine.statistics import Comparison, compare_metrics
 from normtui.engine.summary import Summarizer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from normtui.engine.data import PreparedData
 
 BASELINE = "none"  # the scaler name of the raw baseline column
 SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
@@ -509,42 +515,126 @@ def compare_runs(result: CellResult) -> dict[str, Comparison]:
     return {result.score_metric: score, "val_loss": loss, "epochs_to_goal": goal}
 
 
-class CellRunner:
-    """Runs cells one at a time through `Session`; `stop()` (any thread, a signal handler too)
-    ends the cell in progress at its next epoch, and that cell gives no result."""
+@dataclass(frozen=True)
+class Row:
+    """Cells of one (dataset, activation) that train together (engine/row.py): the raw run
+    once, every trained scaler's run beside it."""
+
+    dataset: str
+    activation: str
+    cells: tuple[Cell, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cells": [cell.to_dict() for cell in self.cells]}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Row:
+        cells = tuple(Cell(**cell) for cell in values["cells"])
+        return cls(cells[0].dataset, cells[0].activation, cells)
+
+    def label(self) -> str:
+        return f"{os.path.basename(self.dataset)} · {self.activation}"
+
+
+def rows_of(cells: Sequence[Cell]) -> list[Row]:
+    """The cells grouped by (dataset, activation), in the order they come."""
+    grouped: dict[tuple[str, str], list[Cell]] = {}
+    for cell in cells:
+        grouped.setdefault(cell.row, []).append(cell)
+    return [Row(dataset, activation, tuple(row)) for (dataset, activation), row in grouped.items()]
+
+
+# A row packs as many scalers into one model as fit this many float32 values per pass (inputs
+# plus hidden activations and their gradients, every member): ~200 MB. A big table trains its
+# scalers a few at a time, each chunk with its own raw group (the same numbers, trained again).
+PACK_VALUES = 50_000_000
+
+
+def pack_size(data: PreparedData, config: SessionConfig, seeds: int) -> int:
+    """How many groups (the raw one included, at least the pair) one model of the row holds."""
+    n_train, n_val = len(data.y_train), len(data.y_val)
+    inputs = (n_train + n_val) * len(data.feature_names)
+    batch = min(config.batch_size or n_train, n_train)
+    hidden = 3 * max(batch, n_val) * sum(config.hidden)
+    return max(2, PACK_VALUES // max(1, seeds * (inputs + hidden)))
+
+
+class RowRunner:
+    """Runs rows one at a time (engine/row.py); `stop()` (any thread, a signal handler too)
+    ends the row in progress at its next epoch, and that row gives no results.
+
+    Prepared data is kept for the rows of the dataset in progress (a row per activation needs
+    the same splits and scalers), where it fits one packed model.
+    """
 
     def __init__(self) -> None:
-        # Re-entrant: `stop` runs in a signal handler, on the thread that may hold the lock.
-        self._lock = threading.RLock()
-        self._session: Any = None
         self.stopped = threading.Event()
+        self._prepared: dict[tuple[SessionConfig, str], tuple[PreparedData, ...]] = {}
 
     def stop(self) -> None:
         self.stopped.set()
-        with self._lock:
-            if self._session is not None:
-                self._session.request_stop("stopped")
 
-    def run(self, plan: SweepPlan, cell: Cell) -> CellResult | None:
-        """The cell's result (with `error` set if it failed); None when stopped."""
-        from normtui.engine.session import Session
-
+    def run(self, plan: SweepPlan, row: Row) -> list[CellResult] | None:
+        """A result per cell of the row (with `error` set where it failed); None when stopped."""
+        if self.stopped.is_set():
+            return None
         start = time.perf_counter()
-        fold = _Fold(plan.goal_accuracy, plan.goal_r2)
-        session = Session(plan.session_config(cell))
+        scalers = list(dict.fromkeys(plan.trained_scaler(cell) or "" for cell in row.cells))
+        config = plan.session_config(row.cells[0])
+        folds = {scaler: _Fold(plan.goal_accuracy, plan.goal_r2) for scaler in scalers}
+        from normtui.engine.row import train_row  # torch
+
+        try:
+            for chunk in self._chunks(config, scalers):
+                sinks = {scaler: folds[scaler] for scaler in chunk}
+                if train_row(config, chunk, sinks, self.stopped) == "stopped":
+                    return None
+        except UsageError as error:  # the data cannot be used: every cell says why, as train
+            return [_failed(plan, cell, str(error)) for cell in row.cells]
+        except Exception as error:
+            return [_failed(plan, cell, one_line(error)) for cell in row.cells]
         if self.stopped.is_set():
             return None
-        with self._lock:
-            self._session = session
-            session.start(fold)
-        if self.stopped.is_set():  # a stop that came before the session was registered
-            session.request_stop("stopped")
-        session.join()
-        with self._lock:
-            self._session = None
-        if self.stopped.is_set():
-            return None
-        return _result(plan, cell, fold, time.perf_counter() - start)
+        seconds = (time.perf_counter() - start) / len(row.cells)  # the row's time, shared
+        return [
+            _result(plan, cell, folds[plan.trained_scaler(cell) or ""], seconds)
+            for cell in row.cells
+        ]
+
+    def _chunks(
+        self, config: SessionConfig, scalers: list[str]
+    ) -> Iterator[dict[str, tuple[PreparedData, ...]]]:
+        """The row's scalers with their prepared data, as many per model as `pack_size` allows."""
+        from normtui.engine.data import load_dataset, prepare_members
+
+        key = config.replace(activation=ACTIVATIONS[0], scaler=SCALERS[0])
+        if any(cached != key for cached, _ in self._prepared):
+            self._prepared.clear()  # another dataset or setting: the old splits go
+        dataset = None
+        chunk: dict[str, tuple[PreparedData, ...]] = {}
+        size = 0
+        for scaler in scalers:
+            prepared = self._prepared.get((key, scaler))
+            if prepared is None:
+                if dataset is None:
+                    dataset = load_dataset(config)
+                prepared = prepare_members(config.replace(scaler=scaler), dataset)
+            if not size:
+                size = pack_size(prepared[0], config, len(prepared))
+                keep = size > len(scalers)  # the whole row fits one model: keep its data
+            if keep:
+                self._prepared[(key, scaler)] = prepared
+            chunk[scaler] = prepared
+            if len(chunk) == size - 1:
+                yield chunk
+                chunk = {}
+        if chunk:
+            yield chunk
+
+
+def _failed(plan: SweepPlan, cell: Cell, error: str) -> CellResult:
+    seeds = tuple(range(plan.seed, plan.seed + plan.seeds))
+    return CellResult(cell=cell, seeds=seeds, epochs=plan.epochs, error=error, host=_host())
 
 
 def _result(plan: SweepPlan, cell: Cell, fold: _Fold, seconds: float) -> CellResult:
@@ -580,16 +670,16 @@ def _host() -> str:
     return f"{os.uname().nodename}:{os.getpid()}"
 
 
-_WORKER_RUNNER: CellRunner | None = None
+_WORKER_RUNNER: RowRunner | None = None
 
 
-def run_cell_task(plan: dict[str, Any], cell: dict[str, str]) -> dict[str, Any] | None:
-    """A cell as plain data in and out: what worker processes and Dask workers run."""
+def run_row_task(plan: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A row as plain data in and out: what worker processes and Dask workers run."""
     global _WORKER_RUNNER
     if _WORKER_RUNNER is None:
-        _WORKER_RUNNER = CellRunner()
-    result = _WORKER_RUNNER.run(SweepPlan.from_dict(plan), Cell(**cell))
-    return None if result is None else result.to_dict()
+        _WORKER_RUNNER = RowRunner()
+    results = _WORKER_RUNNER.run(SweepPlan.from_dict(plan), Row.from_dict(row))
+    return None if results is None else [result.to_dict() for result in results]
 
 
 def cells_of(results: Iterable[CellResult]) -> dict[str, CellResult]:

@@ -2,8 +2,9 @@
 
 Three executors behind one call, `execute(...)`: in this process (default), `--jobs N` worker
 processes on this machine (concurrent.futures), or an existing Dask distributed cluster
-(`--scheduler tcp://HOST:PORT`: `client.submit` per cell, `as_completed`; a worker lost
-mid-cell is Dask's to retry on another worker). Whatever runs them, each finished cell reaches
+(`--scheduler tcp://HOST:PORT`: `client.submit` per row, `as_completed`; a worker lost
+mid-row is Dask's to retry on another worker). The unit of work is a row (engine/row.py): the
+pending cells of one dataset and activation. Whatever runs them, each finished cell reaches
 `on_result` once, in the calling thread, and the results file gets one flushed line for it.
 """
 
@@ -27,9 +28,11 @@ from normtui.engine.sweep import (
     BASELINE,
     Cell,
     CellResult,
-    CellRunner,
+    Row,
+    RowRunner,
     SweepPlan,
-    run_cell_task,
+    rows_of,
+    run_row_task,
 )
 
 RESULTS_FORMAT = 1
@@ -247,30 +250,31 @@ def execute(
     jobs: int = 1,
     client: Any = None,
     stop: threading.Event,
-    runner: CellRunner | None = None,
+    runner: RowRunner | None = None,
 ) -> str:
     """Run every pending cell; "completed", or "stopped" when `stop` was set."""
     collector.fill_baselines()
-    cells = collector.pending()
-    if not cells:
+    rows = rows_of(collector.pending())
+    if not rows:
         return "completed"
     if client is not None:
-        return _on_dask(collector, cells, client, stop)
+        return _on_dask(collector, rows, client, stop)
     if jobs > 1:
-        return _in_processes(collector, cells, jobs, stop)
-    return _in_process(collector, cells, stop, runner or CellRunner())
+        return _in_processes(collector, rows, jobs, stop)
+    return _in_process(collector, rows, stop, runner or RowRunner())
 
 
 def _in_process(
-    collector: Collector, cells: Sequence[Cell], stop: threading.Event, runner: CellRunner
+    collector: Collector, rows: Sequence[Row], stop: threading.Event, runner: RowRunner
 ) -> str:
-    for cell in cells:
+    for row in rows:
         if stop.is_set():
             return "stopped"
-        result = runner.run(collector.plan, cell)
-        if result is None:
+        results = runner.run(collector.plan, row)
+        if results is None:
             return "stopped"
-        collector.add(result)
+        for result in results:
+            collector.add(result)
     return "stopped" if stop.is_set() else "completed"
 
 
@@ -296,7 +300,7 @@ def _process_init(stop: Any) -> None:
 
 
 def _in_processes(
-    collector: Collector, cells: Sequence[Cell], jobs: int, stop: threading.Event
+    collector: Collector, rows: Sequence[Row], jobs: int, stop: threading.Event
 ) -> str:
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     stop_workers = context.Event()
@@ -304,9 +308,9 @@ def _in_processes(
     executor = ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_process_init, initargs=(stop_workers,)
     )
-    futures: dict[Future, Cell] = {}
+    futures: dict[Future, Row] = {}
     try:
-        futures = {executor.submit(run_cell_task, plan, cell.to_dict()): cell for cell in cells}
+        futures = {executor.submit(run_row_task, plan, row.to_dict()): row for row in rows}
         pending = set(futures)
         while pending:
             if stop.is_set():
@@ -320,17 +324,20 @@ def _in_processes(
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _take(collector: Collector, cell: Cell, future: Any) -> None:
-    """A finished future's result into the collector; a failure becomes the cell's error."""
+def _take(collector: Collector, row: Row, future: Any) -> None:
+    """A finished future's results into the collector; a failure becomes each cell's error."""
     try:
         values = future.result()
-    except Exception as error:  # a worker process died, or Dask gave up on the cell
-        collector.add(
-            CellResult(cell=cell, seeds=(), epochs=collector.plan.epochs, error=_one_line(error))
-        )
+    except Exception as error:  # a worker process died, or Dask gave up on the row
+        for cell in row.cells:
+            collector.add(
+                CellResult(
+                    cell=cell, seeds=(), epochs=collector.plan.epochs, error=_one_line(error)
+                )
+            )
         return
-    if values is not None:
-        collector.add(CellResult.from_dict(values))
+    for result in values or ():
+        collector.add(CellResult.from_dict(result))
 
 
 def _one_line(error: BaseException) -> str:
@@ -357,27 +364,25 @@ def connect(address: str) -> Any:
         raise ResultsError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
-def _on_dask(
-    collector: Collector, cells: Sequence[Cell], client: Any, stop: threading.Event
-) -> str:
+def _on_dask(collector: Collector, rows: Sequence[Row], client: Any, stop: threading.Event) -> str:
     from distributed import as_completed
 
     plan = collector.plan.to_dict()
-    # GPU cells only on workers that declare one (dask worker --resources GPU=1).
+    # GPU rows only on workers that declare one (dask worker --resources GPU=1).
     resources = {"GPU": 1} if collector.plan.device == "cuda" else None
-    futures: dict[str, Cell] = {}
+    futures: dict[str, Row] = {}
     submitted = []
     try:
-        for cell in cells:
+        for row in rows:
             future = client.submit(
-                run_cell_task,
+                run_row_task,
                 plan,
-                cell.to_dict(),
+                row.to_dict(),
                 pure=False,
                 resources=resources,
-                key=f"normtui-cell-{cell.key}-{os.getpid()}-{time.time_ns()}",
+                key=f"normtui-row-{row.cells[0].key}-{os.getpid()}-{time.time_ns()}",
             )
-            futures[future.key] = cell
+            futures[future.key] = row
             submitted.append(future)
         finished = as_completed(submitted, loop=client.loop)
         while not finished.is_empty():

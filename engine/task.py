@@ -74,9 +74,10 @@ class Task:
         if self.regression:
             each = functional.mse_loss(outputs.squeeze(-1), targets, reduction="none")
         else:
-            each = functional.cross_entropy(
-                outputs.flatten(0, 1), targets.flatten(), reduction="none"
-            ).view(targets.shape)
+            # classes as dim 1 ([N, classes, rows]): the same numbers, and on CPU ~4x faster
+            # than rows flattened ([N*rows, classes]) for a few classes (the inner loop runs
+            # over rows, not over 10 classes)
+            each = functional.cross_entropy(outputs.transpose(1, 2), targets, reduction="none")
         per_member = each.mean(dim=1)
         return per_member.sum(), per_member
 

@@ -14,6 +14,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ import torch
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData, prepare_members
 from normtui.engine.errors import one_line
-from normtui.engine.events import RUN_NAMES
+from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
 from normtui.engine.models import EnsembleMLP, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
 from normtui.engine.stats import HostEpoch, fold_members, to_host
@@ -83,6 +84,122 @@ def _offending_loss(host: HostEpoch) -> float:
     if math.isfinite(host.train_loss) and not math.isfinite(host.val_loss):
         return host.val_loss
     return host.train_loss
+
+
+def outcome_events(
+    outcome: EpochOutcome,
+    *,
+    time_s: float,
+    epoch: int,
+    learning_rate: float,
+    activation: str,
+    elapsed_s: Mapping[str, float],
+) -> list[Event]:
+    """The events of one trained epoch: an EpochEnd per run reported, a RunDiverged per member
+    (or whole run) that broke the rule, a RunFailed per run that raised."""
+    events: list[Event] = [
+        EpochEnd(
+            time_s=time_s,
+            run=name,
+            epoch=epoch,
+            train_loss=host.train_loss,
+            val_loss=host.val_loss,
+            train_accuracy=host.train_accuracy,
+            val_accuracy=host.val_accuracy,
+            learning_rate=learning_rate,
+            activation=activation,
+            elapsed_s=round(elapsed_s[name], 6),
+            layers=host.layers,
+            train_r2=host.train_r2,
+            val_r2=host.val_r2,
+            members=host.members,
+        )
+        for name, host in outcome.results.items()
+    ]
+    diverged = [
+        (name, member, loss)
+        for name, members in outcome.member_diverged.items()
+        for member, loss in members
+    ]
+    # member None: the whole run (its last member, or its only one) has diverged
+    diverged += [(name, None, loss) for name, loss in outcome.diverged.items()]
+    events += [
+        RunDiverged(
+            time_s=time_s,
+            run=name,
+            epoch=epoch,
+            loss=loss,
+            member=member,
+            reference=outcome.references.get((name, member)),
+        )
+        for name, member, loss in diverged
+    ]
+    events += [
+        RunFailed(time_s=time_s, run=name, epoch=epoch, error=error)
+        for name, error in outcome.failed.items()
+    ]
+    return events
+
+
+def judge_members(
+    outcome: EpochOutcome,
+    name: str,
+    members: list[HostEpoch],
+    broke: Any,
+    alive: list[bool],
+    reference: Any,
+    seeds: tuple[int, ...],
+) -> list[int]:
+    """One run's epoch into `outcome` under the divergence rule; the members that diverged now.
+
+    `broke` is the rule per member (LossWatch.check), `alive` who was live before this epoch,
+    `reference` each member's first-epoch loss, `seeds` the members' seeds. A run diverges when
+    its last live member does; otherwise its epoch is the mean over its live members. The
+    caller marks the returned members (Run.member_diverged).
+    """
+    newly = [
+        (k, _offending_loss(member)) for k, member in enumerate(members) if alive[k] and broke[k]
+    ]
+    for k, loss in newly:
+        if math.isfinite(loss):  # a runaway, not a NaN: say what it ran away from
+            outcome.references[(name, k)] = float(reference[k])
+    if len(members) > 1 and newly:
+        outcome.member_diverged[name] = [(k, str(loss)) for k, loss in newly]
+    dead = {k for k, _ in newly}
+    live = [ok and k not in dead for k, ok in enumerate(alive)]
+    if not any(live):
+        last, loss = newly[-1]
+        outcome.diverged[name] = str(loss)
+        if (name, last) in outcome.references:
+            outcome.references[(name, None)] = outcome.references[(name, last)]
+        if len(members) == 1 and math.isfinite(members[0].train_loss):
+            outcome.results[name] = members[0]  # the epoch that ran away is shown
+    else:
+        outcome.results[name] = fold_members(members, live, seeds)
+    return sorted(dead)
+
+
+def describe_session(
+    config: SessionConfig, data: PreparedData, device: torch.device, parameters: int
+) -> dict[str, Any]:
+    """SessionStarted's fields: the config, member 0's split (seed) and one member's size."""
+    return {
+        "config": config.to_dict(),
+        "dataset": data.name,
+        "n_train": len(data.y_train),
+        "n_val": len(data.y_val),
+        "n_features": len(data.feature_names),
+        "n_classes": data.n_classes,
+        "feature_names": tuple(data.feature_names),
+        "raw_feature_std": tuple(float(s) for s in data.raw_feature_std),
+        "scaled_feature_std": tuple(float(s) for s in data.scaled_feature_std),
+        "device": str(device),
+        "task": data.task,
+        "n_numeric": data.n_numeric,
+        "imputed_cells": data.imputed_cells,
+        "dropped_rows": data.dropped_rows,
+        "parameters": parameters,
+    }
 
 
 class PairTrainer:
@@ -182,24 +299,8 @@ class PairTrainer:
         self._sample_next, self._epoch = True, 0
 
     def describe(self) -> dict[str, Any]:
-        data = self.data
-        return {
-            "config": self.config.to_dict(),
-            "dataset": data.name,
-            "n_train": len(data.y_train),
-            "n_val": len(data.y_val),
-            "n_features": len(data.feature_names),
-            "n_classes": data.n_classes,
-            "feature_names": tuple(data.feature_names),
-            "raw_feature_std": tuple(float(s) for s in data.raw_feature_std),
-            "scaled_feature_std": tuple(float(s) for s in data.scaled_feature_std),
-            "device": str(self.device),
-            "task": data.task,
-            "n_numeric": data.n_numeric,
-            "imputed_cells": data.imputed_cells,
-            "dropped_rows": data.dropped_rows,
-            "parameters": self.runs[RUN_NAMES[0]].model.member_parameters(),  # of one member
-        }
+        model = self.runs[RUN_NAMES[0]].model
+        return describe_session(self.config, self.data, self.device, model.member_parameters())
 
     # -- commands ----------------------------------------------------------------------------
     def active_runs(self) -> list[str]:
@@ -313,27 +414,12 @@ class PairTrainer:
             broke = run.watch.check(
                 np.array([m.train_loss for m in members]), np.array([m.val_loss for m in members])
             )
-            newly = [
-                (k, _offending_loss(member))
-                for k, member in enumerate(members)
-                if run.alive[k] and broke[k]
-            ]
-            for k, loss in newly:
+            for k in judge_members(
+                outcome, name, members, broke, run.alive, run.watch.reference, self.seeds
+            ):
                 run.member_diverged(k)
-                if math.isfinite(loss):  # a runaway, not a NaN: say what it ran away from
-                    outcome.references[(name, k)] = float(run.watch.reference[k])
-            if len(members) > 1 and newly:
-                outcome.member_diverged[name] = [(k, str(loss)) for k, loss in newly]
-            if not any(run.alive):  # a run diverges when its last member does
+            if name in outcome.diverged:
                 run.status = DIVERGED
-                last, loss = newly[-1]
-                outcome.diverged[name] = str(loss)
-                if (name, last) in outcome.references:
-                    outcome.references[(name, None)] = outcome.references[(name, last)]
-                if len(members) == 1 and math.isfinite(members[0].train_loss):
-                    outcome.results[name] = members[0]  # the epoch that ran away is shown
-            else:
-                outcome.results[name] = fold_members(members, run.alive, self.seeds)
         return outcome
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from normtui.engine.sweep import CellResult, CellRunner, SweepPlan
+from normtui.engine.sweep import CellResult, RowRunner, SweepPlan
 from normtui.engine.sweep_run import Collector, ResultsFile, execute
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
@@ -59,7 +59,7 @@ class SweepJob:
         self.plan, self.results = plan, results
         self.jobs, self.client = jobs, client
         self.stop_event = threading.Event()
-        self.runner = CellRunner()
+        self.runner = RowRunner()
         self.collector = Collector(plan, results, finished)
         self.ended: str | None = None
         self.error: str | None = None

@@ -10,7 +10,8 @@ import pytest
 from normtui.engine.sweep import (
     Cell,
     CellResult,
-    CellRunner,
+    Row,
+    RowRunner,
     RunResult,
     SweepPlan,
     compare_runs,
@@ -116,14 +117,17 @@ def test_a_baseline_alone_trains_its_own_raw_run():
     plan = parse_plan(
         datasets="iris", activations="relu", scalers="none", seeds=2, epochs=3, hidden="8"
     )
-    result = CellRunner().run(plan, Cell("iris", "relu", "none"))
-    assert result is not None and result.error is None
+    cell = Cell("iris", "relu", "none")
+    results = RowRunner().run(plan, Row("iris", "relu", (cell,)))
+    assert results is not None and len(results) == 1
+    result = results[0]
+    assert result.error is None
     assert result.normalized is None and result.comparisons == {}
     assert len(result.raw.val_score) == 2
 
 
 def test_a_stopped_runner_gives_no_result():
     plan = parse_plan(datasets="iris", activations="relu", scalers="standard", seeds=1, epochs=3)
-    runner = CellRunner()
+    runner = RowRunner()
     runner.stop()
-    assert runner.run(plan, Cell("iris", "relu", "standard")) is None
+    assert runner.run(plan, Row("iris", "relu", (Cell("iris", "relu", "standard"),))) is None

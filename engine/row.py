@@ -1,0 +1,216 @@
+"""A sweep row: the raw run and one run per scaler of one (dataset, activation), packed as
+groups of one batched model.
+
+`normtui train --scaler s` trains a pair: raw and s, each `seeds` members, from the same
+initial weights, splits and batch orders. A sweep row asks that of several scalers at once, so
+the row trains the raw run once and every scaler's run beside it: group g, member k is seeded
+seed + k in every group (the pair's initial weights, split, fitted scaler and batch order), and
+members never mix (engine/models.py), so each group trains as its own run of the pair would.
+One model instead of a session per cell: the raw run is trained once per row, not once per
+cell, and a tiny model's per-step overhead is paid once for every group.
+
+What comes out is what a pair session emits, per scaler: `train_row` hands each scaler's sink
+the events of its pair (SessionStarted, EpochEnd and RunDiverged for "raw" and "normalized",
+SessionEnded), built by the trainer's own `judge_members` and `outcome_events`, so a cell is
+folded by the same Summarizer as `normtui train`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from normtui.engine.config import SessionConfig
+from normtui.engine.data import PreparedData
+from normtui.engine.errors import one_line
+from normtui.engine.events import RUN_NAMES, Event, RunFinished, SessionEnded, SessionStarted
+from normtui.engine.models import EnsembleMLP, resolve_device
+from normtui.engine.run import Cancelled, Run
+from normtui.engine.stats import to_host
+from normtui.engine.task import Task
+from normtui.engine.trainer import (
+    EpochOutcome,
+    describe_session,
+    judge_members,
+    outcome_events,
+    plan_threads,
+    step_macs,
+)
+
+RAW, NORMALIZED = RUN_NAMES
+
+
+class RowTrainer:
+    """The raw group and one group per scaler, `seeds` members each, as one batched run."""
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        prepared: Mapping[str, Sequence[PreparedData]],
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """`prepared[scaler]`: `prepare_members(config.replace(scaler=scaler))`, every scaler
+        of the row (their raw arrays are the same: the same seeds split the same rows)."""
+        self.config = config
+        self.cancel = cancel or threading.Event()
+        self.device = resolve_device(config.device)
+        self.scalers = tuple(prepared)
+        self.groups = (RAW, *self.scalers)
+        first = prepared[self.scalers[0]]
+        self.data = first[0]
+        self.seeds = tuple(config.seed + k for k in range(len(first)))
+        self.task = Task.of(self.data)
+        self.tasks = [Task.of(member) for member in first] * len(self.groups)
+        self.batch_size = config.batch_size or len(self.data.y_train)
+        n_features = len(self.data.feature_names)
+        macs = (
+            len(self.groups)
+            * len(self.seeds)
+            * step_macs(n_features, config.hidden, self.task.n_outputs, self.batch_size)
+        )
+        _, threads = plan_threads(False, macs, self.device.type)
+        if threads:
+            torch.set_num_threads(threads)
+        groups = [[m.X_train_raw for m in first], [m.X_val_raw for m in first]]
+        for scaler in self.scalers:
+            groups[0] += [m.X_train_scaled for m in prepared[scaler]]
+            groups[1] += [m.X_val_scaled for m in prepared[scaler]]
+        repeat = len(self.groups)
+        tensors = (
+            self._put(groups[0], torch.float32),
+            self._put([m.y_train for m in first] * repeat, self.task.target_dtype),
+            self._put(groups[1], torch.float32),
+            self._put([m.y_val for m in first] * repeat, self.task.target_dtype),
+        )
+        model = EnsembleMLP(
+            n_features, config.hidden, self.task.n_outputs, config.activation, self.seeds * repeat
+        ).to(self.device)
+        self.run = Run("row", model, config.optimizer, config.lr, tensors, self.task)
+        self.active = list(self.groups)  # groups with a live member
+        self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
+
+    def _put(self, arrays: list[np.ndarray], dtype: torch.dtype) -> torch.Tensor:
+        return torch.as_tensor(np.stack(arrays), dtype=dtype).to(self.device)
+
+    def describe(self, scaler: str, data: PreparedData) -> dict:
+        """The SessionStarted fields of the pair raw vs `scaler`."""
+        parameters = self.run.model.member_parameters()
+        return describe_session(self.config.replace(scaler=scaler), data, self.device, parameters)
+
+    def batch_order(self) -> torch.Tensor | None:
+        """The pair's order (member k's from seed + k), the same for every group."""
+        n_train = len(self.data.y_train)
+        if self.batch_size >= n_train:
+            return None
+        orders = [torch.randperm(n_train, generator=g) for g in self._order_generators]
+        return torch.stack(orders).repeat(len(self.groups), 1).to(self.device)
+
+    def train_epoch(self, detailed: bool) -> EpochOutcome:
+        """One epoch of every group; the outcome is keyed by group (RAW or a scaler)."""
+        outcome = EpochOutcome()
+        run = self.run
+        run.detailed = detailed
+        try:
+            epoch = run.train_epoch(self.batch_order(), self.batch_size, self.cancel)
+            hosts = to_host([epoch], False, self.config.hist_bins, self.tasks)[0]
+        except Cancelled:
+            outcome.cancelled = True
+            return outcome
+        except Exception as error:  # every group of the row fails together
+            message = one_line(error)
+            outcome.failed = dict.fromkeys(self.active, message)
+            self.active = []
+            return outcome
+        broke = run.watch.check(
+            np.array([m.train_loss for m in hosts]), np.array([m.val_loss for m in hosts])
+        )
+        n = len(self.seeds)
+        for g, name in enumerate(self.groups):
+            if name not in self.active:
+                continue
+            part = slice(g * n, (g + 1) * n)
+            alive = run.alive[part]
+            reference = run.watch.reference[part]
+            for k in judge_members(
+                outcome, name, hosts[part], broke[part], alive, reference, self.seeds
+            ):
+                run.member_diverged(g * n + k)
+            if name in outcome.diverged:
+                self.active.remove(name)
+        return outcome
+
+
+Sink = Callable[[Event], None]
+
+
+def pair_events(events: Sequence[Event], scaler: str) -> list[Event]:
+    """The row's events of the raw group and of `scaler`'s, named as a pair session names its
+    runs ("raw", "normalized")."""
+    pair = []
+    for event in events:
+        run = getattr(event, "run", None)
+        if run == RAW:
+            pair.append(event)
+        elif run == scaler:
+            pair.append(dataclasses.replace(event, run=NORMALIZED))
+    return pair
+
+
+def train_row(
+    config: SessionConfig,
+    prepared: Mapping[str, Sequence[PreparedData]],
+    sinks: Mapping[str, Sink],
+    cancel: threading.Event,
+) -> str:
+    """Train the row for `config.epochs`; `sinks[scaler]` gets its pair's events, as a pair
+    session would emit them. Returns the reason the row ended: "completed", "stopped" (cancel
+    set) or "error" (every sink was told, in its SessionEnded)."""
+    started = time.perf_counter()
+
+    def now() -> float:
+        return round(time.perf_counter() - started, 6)
+
+    def ended(reason: str, epoch: int, error: str | None = None) -> str:
+        for sink in sinks.values():
+            sink(SessionEnded(time_s=now(), reason=reason, epoch=epoch, error=error))
+        return reason
+
+    try:
+        trainer = RowTrainer(config, prepared, cancel)
+    except Exception as error:
+        return ended("error", 0, one_line(error))
+    for scaler, sink in sinks.items():
+        sink(SessionStarted(time_s=now(), **trainer.describe(scaler, prepared[scaler][0])))
+    epochs = config.epochs or 0
+    epoch = 0
+    for epoch in range(1, epochs + 1):
+        if cancel.is_set():
+            return ended("stopped", epoch - 1)
+        # Per-layer numbers only where a cell reads them: the last epoch (dead/saturated share).
+        outcome = trainer.train_epoch(detailed=epoch == epochs)
+        if outcome.cancelled:
+            return ended("stopped", epoch - 1)
+        events = outcome_events(
+            outcome,
+            time_s=now(),
+            epoch=epoch,
+            learning_rate=config.lr,
+            activation=config.activation,
+            elapsed_s=dict.fromkeys(trainer.groups, trainer.run.elapsed_s),
+        )
+        for scaler, sink in sinks.items():
+            for event in pair_events(events, scaler):
+                sink(event)
+        if not trainer.active:
+            break  # every group diverged or failed: nothing left to train
+    for name in trainer.active:
+        finished = RunFinished(time_s=now(), run=name, epoch=epoch)
+        for scaler, sink in sinks.items():
+            for event in pair_events([finished], scaler):
+                sink(event)
+    return ended("completed", epoch)

@@ -1,0 +1,181 @@
+"""A sweep row: every scaler's run packed beside one raw run gives each cell the pair that
+`normtui train` trains.
+
+Bit for bit where the rows are packed like the pair's (measured: wine and diabetes below); to
+1e-5 relative otherwise, the tolerance of tests/engine/test_seeds.py: packing other members
+beside a member moves it within the elementwise kernels' vector lanes (measured: 2e-7 on one
+member's loss after 8 epochs of SGD on 'scales')."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from normtui.engine import sweep
+from normtui.engine.session import Session
+from normtui.engine.sweep import Cell, CellResult, Row, RowRunner, SweepPlan, _Fold, parse_plan
+
+REL_TOL = 1e-5
+
+
+def pair_result(plan: SweepPlan, cell: Cell) -> CellResult:
+    """The cell as `normtui train` runs it: one Session of the pair, folded the same way."""
+    fold = _Fold(plan.goal_accuracy, plan.goal_r2)
+    session = Session(plan.session_config(cell))
+    session.start(fold)
+    session.join()
+    return sweep._result(plan, cell, fold, 0.0)
+
+
+def whole_row(plan: SweepPlan) -> list[CellResult]:
+    (row,) = sweep.rows_of(plan.work())
+    results = RowRunner().run(plan, row)
+    assert results is not None
+    return results
+
+
+def members(result: CellResult, run: str) -> tuple:
+    values = getattr(result, run)
+    return (values.val_score, values.val_loss, values.epochs_to_goal)
+
+
+def close(values: tuple) -> tuple:
+    """Each member's numbers at REL_TOL (None stays None: a diverged member)."""
+    return tuple(
+        [None if v is None else pytest.approx(v, rel=REL_TOL) for v in each] for each in values
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"datasets": "wine", "activations": "relu"},  # full batch, classes
+        {"datasets": "diabetes", "activations": "tanh", "batch_size": "64"},  # batches, R²
+        # SGD 0.5 on raw 'scales' runs away: the raw group diverges, the others train on
+        {"datasets": "scales", "activations": "relu", "optimizer": "sgd", "lr": 0.5},
+    ],
+    ids=["wine", "diabetes-batches", "scales-raw-diverges"],
+)
+def test_a_row_gives_each_scaler_the_pair_train_would_train(settings):
+    plan = parse_plan(scalers="standard,quantile", seeds=2, epochs=8, hidden="8", **settings)
+    results = whole_row(plan)
+    assert [r.cell.scaler for r in results] == ["standard", "quantile"]
+    for result in results:
+        assert result.error is None
+        alone = pair_result(plan, result.cell)
+        assert alone.error is None
+        assert members(result, "raw") == close(members(alone, "raw"))
+        assert members(result, "normalized") == close(members(alone, "normalized"))
+        assert result.normalized.share == pytest.approx(alone.normalized.share, rel=REL_TOL)
+        verdicts = {name: c.verdict for name, c in result.comparisons.items()}
+        assert verdicts == {name: c.verdict for name, c in alone.comparisons.items()}
+    assert members(results[0], "raw") == members(results[1], "raw")  # one raw run per row
+
+
+def test_a_raw_run_that_diverged_reports_no_share_rather_than_its_first_epochs():
+    plan = parse_plan(
+        datasets="scales", activations="relu", scalers="standard", optimizer="sgd", lr=0.5,
+        seeds=2, epochs=8, hidden="8",
+    )  # fmt: skip
+    (result,) = whole_row(plan)
+    assert result.raw.val_score == [None, None]  # every raw member diverged
+    assert result.raw.share is None
+    assert result.normalized.share is not None
+
+
+def test_a_row_too_big_for_one_model_trains_its_scalers_a_few_at_a_time(monkeypatch):
+    plan = parse_plan(
+        datasets="iris", activations="gelu", scalers="standard,minmax,robust", seeds=2,
+        epochs=6, hidden="8",
+    )  # fmt: skip
+    packed = whole_row(plan)
+    chunks = record_chunks(monkeypatch)
+    monkeypatch.setattr(sweep, "PACK_VALUES", 1)  # every model holds the pair only
+    apart = whole_row(plan)
+    assert chunks == [("standard",), ("minmax",), ("robust",)]
+    for one, other in zip(packed, apart, strict=True):
+        assert members(one, "raw") == members(other, "raw")
+        assert members(one, "normalized") == members(other, "normalized")
+
+
+def record_chunks(monkeypatch) -> list[tuple[str, ...]]:
+    """The scalers of each model `train_row` trains, from now on."""
+    from normtui.engine import row as row_module
+
+    original = row_module.train_row
+    chunks: list[tuple[str, ...]] = []
+
+    def recording(config, prepared, sinks, cancel):
+        chunks.append(tuple(prepared))
+        return original(config, prepared, sinks, cancel)
+
+    monkeypatch.setattr(row_module, "train_row", recording)
+    return chunks
+
+
+def test_a_dataset_is_prepared_once_for_all_its_activations(monkeypatch):
+    from normtui.engine import data
+
+    prepared: list[str] = []
+    original = data.prepare_members
+
+    def counting(config, dataset=None, progress=None):
+        prepared.append(config.scaler)
+        return original(config, dataset, progress)
+
+    monkeypatch.setattr(data, "prepare_members", counting)
+    plan = parse_plan(
+        datasets="iris,wine", activations="relu,tanh,sigmoid", scalers="standard,minmax",
+        seeds=2, epochs=2, hidden="8",
+    )  # fmt: skip
+    runner = RowRunner()
+    for row in sweep.rows_of(plan.work()):
+        results = runner.run(plan, row)
+        assert results is not None and all(r.error is None for r in results)
+    assert prepared == ["standard", "minmax", "standard", "minmax"]  # per dataset, not per row
+
+
+def test_a_stop_during_a_row_ends_it_without_results():
+    plan = parse_plan(
+        datasets="digits", activations="relu", scalers="standard,minmax", seeds=2,
+        epochs=100_000, hidden="16",
+    )  # fmt: skip
+    runner = RowRunner()
+    (row,) = sweep.rows_of(plan.work())
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(runner.run(plan, row)))
+    worker.start()
+    threading.Timer(1.0, runner.stop).start()
+    worker.join(120)
+    assert not worker.is_alive(), "the row did not stop"
+    assert outcome == [None]
+
+
+def test_data_that_cannot_be_split_fails_every_cell_of_its_row_with_the_reason(tmp_path):
+    table = tmp_path / "tiny.csv"
+    rows = ["x,y,label"] + [f"{i},{i * 2},b" for i in range(30)] + ["99,1,a"]
+    table.write_text("\n".join(rows) + "\n")
+    plan = parse_plan(
+        datasets=str(table), activations="relu", scalers="standard,minmax", target="label",
+        seeds=2, epochs=3, hidden="8",
+    )  # fmt: skip
+    (row,) = sweep.rows_of(plan.work())
+    results = RowRunner().run(plan, row)
+    assert results is not None and [r.cell.scaler for r in results] == ["standard", "minmax"]
+    for result in results:
+        assert result.error is not None and "class 'a' has 1 row(s)" in result.error
+        assert result.error.startswith("tiny.csv is too small")  # the message train gives
+        assert "\n" not in result.error
+
+
+def test_rows_keep_the_grid_order_and_round_trip_as_data():
+    plan = parse_plan(datasets="wine,iris", activations="relu,tanh", scalers="none,standard")
+    rows = sweep.rows_of(plan.work())
+    assert [row.label() for row in rows] == [
+        "wine · relu",
+        "wine · tanh",
+        "iris · relu",
+        "iris · tanh",
+    ]
+    assert all(Row.from_dict(row.to_dict()) == row for row in rows)
