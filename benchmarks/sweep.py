@@ -1,5 +1,7 @@
 """`normtui sweep` (issue 13 item 5): one grid, four ways to run it, wall time and memory.
 
+  command        `normtui sweep ... --csv` as a command: in-process plus the command's start-up
+                 (imports), the figure to hold against a loop of `normtui train` commands
   in-process     the engine's RowRunner in this process (what `normtui sweep` does by default)
   jobs-2         `--jobs 2`: two spawned worker processes (each imports torch once)
   dask-local     a Dask LocalCluster of 2 single-thread worker processes (`--scheduler` path)
@@ -7,8 +9,9 @@
                  command; timed on a sample of cells (spread over the datasets) and scaled to the
                  grid, because the whole loop costs tens of minutes on 2 cores
 
-A cell is one session (each run's seeds one batched ensemble) and one `train --seeds N` command
-(`train-loop-1seed`: N one-seed commands, the loop written before --seeds).
+The sweep trains a row (a dataset and activation: raw once, every scaler beside it) as one
+batched model; the loop runs one `train --seeds N` command per cell, i.e. per pair
+(`train-loop-1seed`: N one-seed commands per cell, the loop written before --seeds).
 Memory: RSS of this process after each cell of the in-process sweep (the first and last
 quarter's medians); peak RSS of the process trees for the others.
 
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import table, versions
 
-MODES = ("in-process", "jobs-2", "dask-local", "train-loop")
+MODES = ("command", "in-process", "jobs-2", "dask-local", "train-loop")
 # also: "train-loop-1seed", one `train --seed k` command per seed (a loop written before --seeds)
 
 
@@ -130,6 +133,33 @@ def run_engine(plan, mode: str, results_dir: str) -> dict:
     }
 
 
+def run_command(plan, results_dir: str) -> dict:
+    """The whole `normtui sweep` command, start-up included, as a user runs it."""
+    path = os.path.join(results_dir, "command.jsonl")
+    command = [
+        sys.executable, "-m", "normtui", "sweep", "--datasets", ",".join(plan.datasets),
+        "--activations", ",".join(plan.activations), "--scalers", ",".join(plan.scalers),
+        "--seeds", str(plan.seeds), "--epochs", str(plan.epochs), "--results", path, "--csv",
+    ]  # fmt: skip
+    start = time.perf_counter()
+    with PeakSampler() as sampler:
+        done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"normtui sweep failed: exit {done.returncode}: {done.stderr[-500:]}")
+    cells = max(0, len(done.stdout.strip().splitlines()) - 1)  # the CSV's header
+    return {
+        "mode": "command",
+        "cells": cells,
+        "wall_s": wall,
+        "startup_s": 0.0,
+        "rss_first_mb": None,
+        "rss_last_mb": None,
+        "peak_mb": sampler.peak,
+        "errors": 0,
+    }
+
+
 def train_has_seeds() -> bool:
     """Whether `normtui train` takes --seeds (the batched ensemble) in this checkout."""
     help_text = subprocess.run(
@@ -205,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         for mode in args.modes.split(","):
             if mode.startswith("train-loop"):
                 row = run_loop(plan, args.loop_sample, one_seed=mode == "train-loop-1seed")
+            elif mode == "command":
+                row = run_command(plan, results_dir)
             else:
                 row = run_engine(plan, mode, results_dir)
             rows.append(row)

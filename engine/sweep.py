@@ -54,9 +54,6 @@ if TYPE_CHECKING:
 BASELINE = "none"  # the scaler name of the raw baseline column
 SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
 MAX_SWEEP_SEEDS = 256
-# Per-layer statistics are costly on tiny models; a cell needs them only at the last epoch (the
-# trainer always samples the first and the last epoch).
-CELL_HIST_INTERVAL_S = 1e9
 
 
 def _names(kind: str, text: str, known: Sequence[str] | None) -> tuple[str, ...]:
@@ -190,14 +187,11 @@ class SweepPlan(JsonDataclass):
             goal_accuracy=self.goal_accuracy,
             goal_r2=self.goal_r2,
             pace=None,
-            hist_interval_s=CELL_HIST_INTERVAL_S,
         )
 
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:
         """The exact configuration of a cell for the live dashboard, all its seeds."""
-        return self.session_config(cell).replace(
-            pace=pace, hist_interval_s=SessionConfig().hist_interval_s
-        )
+        return self.session_config(cell).replace(pace=pace)
 
     # -- data --------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:

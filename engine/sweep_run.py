@@ -281,9 +281,12 @@ def _in_process(
 _PROCESS_STOP: Any = None
 
 
-def _process_init(stop: Any) -> None:
-    """A worker process: Ctrl+C is the parent's to handle; `stop` ends the cell in progress."""
+def _process_init(stop: Any, threads: int) -> None:
+    """A worker process: Ctrl+C is the parent's to handle; `stop` ends the row in progress;
+    torch uses its share of the cores (`threads`; set before torch is imported)."""
     import signal
+
+    os.environ["OMP_NUM_THREADS"] = str(threads)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _PROCESS_STOP
@@ -306,7 +309,10 @@ def _in_processes(
     stop_workers = context.Event()
     plan = collector.plan.to_dict()
     executor = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_process_init, initargs=(stop_workers,)
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_process_init,
+        initargs=(stop_workers, max(1, (os.cpu_count() or 1) // jobs)),
     )
     futures: dict[Future, Row] = {}
     try:

@@ -62,11 +62,22 @@ def step_macs(n_features: int, hidden: tuple[int, ...], n_classes: int, batch: i
     return batch * sum(a * b for a, b in itertools.pairwise(widths))
 
 
+def usable_cores() -> int:
+    """The cores this process may use: the machine's, or fewer where OMP_NUM_THREADS says so (a
+    Dask worker's nanny sets 1; `sweep --jobs N` gives each worker its share)."""
+    cores = os.cpu_count() or 1
+    try:
+        limit = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return cores
+    return max(1, min(cores, limit))
+
+
 def plan_threads(parallel: bool, macs: int, device_type: str) -> tuple[bool, int]:
     """(train the runs in two threads?, torch intra-op threads per run; 0 = leave as is)."""
     if device_type != "cpu":
         return parallel, 0  # the GPU does the work; a second thread overlaps the launches
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     if macs < THREADS_MIN_STEP_MACS:
         return False, 1
     if parallel and cores >= 2:

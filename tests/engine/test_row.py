@@ -179,3 +179,16 @@ def test_rows_keep_the_grid_order_and_round_trip_as_data():
         "iris · tanh",
     ]
     assert all(Row.from_dict(row.to_dict()) == row for row in rows)
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("1", 1), ("", None), ("many", None)])
+def test_torch_threads_keep_to_the_share_a_worker_was_given(monkeypatch, setting, expected):
+    """`sweep --jobs N` gives each worker OMP_NUM_THREADS = cores // N and a Dask nanny sets 1:
+    a big model must not set torch back to every core (N workers x all cores oversubscribe)."""
+    import os
+
+    from normtui.engine.trainer import plan_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", setting)
+    cores = os.cpu_count() or 1
+    assert plan_threads(False, 10**9, "cpu") == (False, expected or cores)
