@@ -347,7 +347,7 @@ class CellResult:
     raw: RunResult = field(default_factory=RunResult)
     normalized: RunResult | None = None  # None: a baseline cell
     comparisons: dict[str, Comparison] = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # its share of its row's wall time (a row trains its cells at once)
     error: str | None = None
     host: str = ""
 
