@@ -91,8 +91,10 @@ class NormtuiApp(App[None]):
         export_dir: Path | None = None,
         handle_signals: bool = True,
         missing_log: str | None = None,
+        back: bool = False,
     ) -> None:
         super().__init__()
+        self._back = back  # opened from the sweep: esc goes back to it
         self._missing_log = missing_log  # `watch` started before its log exists
         self._source = source
         self._state = DashboardState(config)
@@ -413,6 +415,8 @@ class NormtuiApp(App[None]):
 
     # -- actions: engine controls ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # only where the dashboard was opened from somewhere (the sweep)
+            return self._back
         if action in PLAYBACK_ACTIONS and self._playback:
             return True
         if action == "jump_to_end":
@@ -651,6 +655,11 @@ class NormtuiApp(App[None]):
         self.exit_reason = "quit"
         self.exit(return_code=0)
 
+    def action_back(self) -> None:
+        """Leave for where the dashboard was opened from (`exit_reason` "back")."""
+        self.exit_reason = "back"
+        self.exit(return_code=0)
+
     def action_interrupt(self) -> None:
         self.exit_reason = "SIGINT"  # the same reason `normtui train` logs for Ctrl+C
         self.exit(return_code=130)
@@ -686,6 +695,7 @@ def make_app(
     export_dir: Path | None = None,
     handle_signals: bool = True,
     missing_log: str | None = None,
+    back: bool = False,
 ) -> NormtuiApp:
     """Build the dashboard the same way for the CLI, replays and tests.
 
@@ -702,4 +712,5 @@ def make_app(
         export_dir=export_dir,
         handle_signals=handle_signals,
         missing_log=missing_log,
+        back=back,
     )

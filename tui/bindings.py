@@ -168,6 +168,14 @@ BINDINGS: list[BindingType] = [
         id="jump-to-end",
         tooltip="Show the rest of the log at once",
     ),
+    Binding(
+        "escape",
+        "back",
+        "Sweep",
+        id="back",
+        key_display="esc",
+        tooltip="Back to the sweep's matrix (stops training; the sweep resumes)",
+    ),
     Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit (stops training)"),
     Binding(
         "ctrl+c",

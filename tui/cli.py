@@ -543,15 +543,25 @@ def sweep(
     if headless:
         output = "json" if as_json else "csv" if as_csv else "markdown" if markdown else "text"
         sys.exit(run_headless_sweep(job, output=output, metric=metric))
-    code, chosen = run_screen_sweep(job, metric=metric, theme=theme)
-    if chosen is None:
-        sys.exit(code)
-    from normtui.tui.dashboard import run_dashboard
+    from normtui.tui.dashboard import BACK, run_dashboard
 
-    config = plan.dashboard_config(chosen, pace=UI_DEFAULT_PACE)
-    sys.exit(
-        run_dashboard(config, theme=theme, log_path=default_log_path(config), low_bandwidth=False)
-    )
+    cursor = None
+    while True:
+        code, chosen, metric = run_screen_sweep(job, metric=metric, theme=theme, cursor=cursor)
+        if chosen is None:
+            sys.exit(code)
+        config = plan.dashboard_config(chosen, pace=UI_DEFAULT_PACE)
+        code = run_dashboard(
+            config, theme=theme, log_path=default_log_path(config), low_bandwidth=False, back=True
+        )
+        if code != BACK:
+            sys.exit(code)
+        # esc: back to the matrix, the sweep resumed from its results file
+        plan, finished = read_results(results.path)
+        results = ResultsFile(results.path, plan, append=True)
+        client = connect(scheduler) if scheduler else None
+        job = SweepJob(plan, results, finished, jobs=jobs, client=client)
+        cursor = chosen
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,8 @@ from normtui.engine.events import Event
 from normtui.engine.sinks import EndWatcher, Sink, fan_out
 from normtui.tui.viewstate.source import EventSource
 
+BACK = -1  # not an exit code: the user went back to where the dashboard was opened from
+
 
 class TeeSource:
     """Wraps a source so every event also reaches other sinks first (same thread, same order):
@@ -51,8 +53,10 @@ def run_dashboard(
     theme: str,
     log_path: str | None,
     low_bandwidth: bool,
+    back: bool = False,
 ) -> int:
-    """Open the live dashboard; returns the process exit code (0 q, 130 Ctrl+C, 129/143 signals).
+    """Open the live dashboard; returns the process exit code (0 q, 130 Ctrl+C, 129/143 signals),
+    or BACK where `back` offered esc (to the sweep it was opened from) and the user took it.
 
     The session is stopped and its threads joined on every way out, including a crash of the UI.
     """
@@ -81,6 +85,7 @@ def run_dashboard(
             theme=theme,
             log_path=log_path,
             low_bandwidth=low_bandwidth,
+            back=back,
         )
         app.run()
         reason = app.exit_reason
@@ -97,7 +102,8 @@ def run_dashboard(
         else:  # nothing trained (bad data, or quit while loading): a log of nothing goes
             with contextlib.suppress(OSError):
                 os.remove(log_path)
-    return _exit_code(outcome, app.return_code)
+    code = _exit_code(outcome, app.return_code)
+    return BACK if reason == "back" and code == 0 else code
 
 
 def _exit_code(outcome: EndWatcher, app_code: int | None) -> int:

@@ -46,10 +46,11 @@ class SweepApp(App[Cell | None]):
         metric: str = "accuracy",
         theme_name: str = "dark",
         handle_signals: bool = True,
+        cursor: Cell | None = None,
     ) -> None:
         super().__init__()
         self._arrived: deque[CellResult] = deque()
-        self._screen = SweepScreen(plan, results, metric=metric, progress=progress)
+        self._screen = SweepScreen(plan, results, metric=metric, progress=progress, cursor=cursor)
         self._handle_signals = handle_signals
         self.exit_reason = "quit"
         chosen, warning = resolve_theme(theme_name)

@@ -167,8 +167,11 @@ def _finish(job: SweepJob, *, output: str, metric: str, signalled: list[str]) ->
     return 0
 
 
-def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> tuple[int, Any]:
-    """The live matrix; returns (exit code, the cell chosen with Enter or None)."""
+def run_screen_sweep(
+    job: SweepJob, *, metric: str, theme: str, cursor: Any = None
+) -> tuple[int, Any, str]:
+    """The live matrix; returns (exit code, the cell chosen with Enter or None, the metric
+    shown last). `cursor`: the cell to start on (back from its dashboard)."""
     from normtui.tui.sweep_app import SweepApp
 
     app = SweepApp(
@@ -177,6 +180,7 @@ def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> tuple[int, An
         progress=job.collector.progress,
         metric=metric,
         theme_name=theme,
+        cursor=cursor,
     )
     job.collector.on_result = app.post_result
     job.start()
@@ -189,11 +193,12 @@ def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> tuple[int, An
         job.results.close()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
+    metric = app.sweep_screen.metric
     if job.error:
         safe_write(sys.stderr, f"normtui: error: {job.error}\n")
-        return 1, None
+        return 1, None, metric
     if not job.collector.complete:
         safe_write(sys.stderr, f"normtui: sweep stopped: {resume_hint(job)}\n")
     else:
         safe_write(sys.stderr, f"normtui: results: {job.results.path}\n")
-    return app.return_code or 0, chosen
+    return app.return_code or 0, chosen, metric

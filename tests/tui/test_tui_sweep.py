@@ -130,6 +130,16 @@ async def test_cells_fill_as_they_finish_and_enter_returns_the_cell():
     assert app.return_value == Cell("iris", "tanh", "standard")
 
 
+async def test_back_from_a_cells_dashboard_the_cursor_is_where_it_was():
+    chosen = Cell("iris", "tanh", "minmax")
+    app = make_app(cursor=chosen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.sweep_screen.cursor_cell() == chosen
+        await pilot.press("enter")
+    assert app.return_value == chosen
+
+
 async def test_q_quits_without_a_cell():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

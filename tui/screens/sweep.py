@@ -113,8 +113,10 @@ class SweepScreen(Screen[None]):
         *,
         metric: str,
         progress: ProgressLike,
+        cursor: Cell | None = None,
     ) -> None:
         super().__init__()
+        self._start_at = cursor  # back from a cell's dashboard: the cursor where it was
         self.plan = plan
         self.results = dict(results)
         self.metric = metric
@@ -151,6 +153,8 @@ class SweepScreen(Screen[None]):
             table.add_row(
                 *self._row_cells(dataset, activation), key=f"{dataset}|{activation}", label=label
             )
+        if self._start_at is not None and self._start_at.row in self._rows:
+            self.move_to(self._start_at)
         self.refresh_all()
         table.focus()
         self.ready = True
