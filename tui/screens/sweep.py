@@ -67,6 +67,7 @@ class SweepHelp(ModalScreen[None]):
             ("m / M", "next / previous metric"),
             ("1-4", "val accuracy, epochs to goal, val loss, dead/saturated"),
             ("enter", "open this cell's exact configuration in the live dashboard"),
+            ("", "(esc there comes back here; the sweep resumes)"),
             ("?", "this help"),
             ("q", "quit (finished cells stay in the results file; --resume continues)"),
         ]
