@@ -538,6 +538,24 @@ def rows_of(cells: Sequence[Cell]) -> list[Row]:
     return [Row(dataset, activation, tuple(row)) for (dataset, activation), row in grouped.items()]
 
 
+def spread(rows: Sequence[Row], workers: int) -> list[Row]:
+    """The rows, the largest halved (each half trains its own raw run) until every worker has
+    one or every piece is a single cell: on a cluster with more workers than rows, an idle
+    worker costs more than training a raw run again."""
+    pieces = list(rows)
+    while len(pieces) < workers:
+        index = max(range(len(pieces)), key=lambda i: len(pieces[i].cells))
+        row = pieces[index]
+        if len(row.cells) == 1:
+            break
+        half = len(row.cells) // 2
+        pieces[index : index + 1] = [
+            Row(row.dataset, row.activation, row.cells[:half]),
+            Row(row.dataset, row.activation, row.cells[half:]),
+        ]
+    return pieces
+
+
 # A row packs as many scalers into one model as fit this many float32 values per pass (inputs
 # plus hidden activations and their gradients, every member): ~200 MB. A big table trains its
 # scalers a few at a time, each chunk with its own raw group (the same numbers, trained again).

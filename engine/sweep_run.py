@@ -33,6 +33,7 @@ from normtui.engine.sweep import (
     SweepPlan,
     rows_of,
     run_row_task,
+    spread,
 )
 
 RESULTS_FORMAT = 1
@@ -258,9 +259,10 @@ def execute(
     if not rows:
         return "completed"
     if client is not None:
-        return _on_dask(collector, rows, client, stop)
+        workers = sum(client.nthreads().values()) or 1
+        return _on_dask(collector, spread(rows, workers), client, stop)
     if jobs > 1:
-        return _in_processes(collector, rows, jobs, stop)
+        return _in_processes(collector, spread(rows, jobs), jobs, stop)
     return _in_process(collector, rows, stop, runner or RowRunner())
 
 

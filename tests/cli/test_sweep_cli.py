@@ -164,8 +164,13 @@ def test_jobs_2_gives_the_same_numbers_as_in_process(run_main, tmp_path):
     assert out.splitlines()[0].startswith("dataset,activation,scaler,seeds")
     by_key = {k: c for k, c in zip(keys(cell_lines(one)), cell_lines(one), strict=True)}
     for key, cell in zip(keys(cell_lines(two)), cell_lines(two), strict=True):
-        assert cell["raw"] == by_key[key]["raw"]
-        assert cell["normalized"] == by_key[key]["normalized"]
+        # two workers: the row is halved, each half with its own raw run, packed differently
+        # (tests/engine/test_row.py: the same numbers to 1e-5)
+        for run in ("raw", "normalized"):
+            for name, values in cell[run]["members"].items():
+                expected = by_key[key][run]["members"][name]
+                close = [v if v is None else pytest.approx(v, rel=1e-5) for v in expected]
+                assert values == close, (run, name)
     hosts = {c["host"] for c in cell_lines(two)}
     assert all(h.split(":")[1] != str(os.getpid()) for h in hosts)  # trained in the workers
 

@@ -192,3 +192,15 @@ def test_torch_threads_keep_to_the_share_a_worker_was_given(monkeypatch, setting
     monkeypatch.setenv("OMP_NUM_THREADS", setting)
     cores = os.cpu_count() or 1
     assert plan_threads(False, 10**9, "cpu") == (False, expected or cores)
+
+
+def test_rows_are_halved_until_every_worker_has_one():
+    plan = parse_plan(
+        datasets="wine", activations="relu,tanh", scalers="none,standard,minmax,robust"
+    )
+    rows = sweep.rows_of(plan.work())  # two rows of three cells
+    assert sweep.spread(rows, 2) == rows
+    pieces = sweep.spread(rows, 4)
+    assert [len(p.cells) for p in pieces] == [1, 2, 1, 2]
+    assert [c for p in pieces for c in p.cells] == [c for r in rows for c in r.cells]
+    assert len(sweep.spread(rows, 100)) == 6  # one cell each, no further
