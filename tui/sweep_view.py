@@ -13,7 +13,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,19 @@ METRIC_TITLES: dict[str, str] = {
     "loss": "val loss: normalized − raw",
     "share": "dead / saturated units: normalized − raw (pts)",
 }
+
+
+def metric_title(metric: str, tasks: Iterable[str] = ()) -> str:
+    """The metric's title; the score says R² where the datasets are regression (both where a
+    grid mixes tasks: its cells say which in their own units)."""
+    kinds = set(tasks)
+    if metric != "accuracy" or "regression" not in kinds:
+        return METRIC_TITLES[metric]
+    if kinds == {"regression"}:
+        return "val R²: normalized − raw"
+    return "val accuracy (pts) or R² (regression): normalized − raw"
+
+
 BETTER, WORSE, UNCLEAR, BASE, PENDING, FAILED, NOT_APPLICABLE = (
     "better",
     "worse",
@@ -224,8 +237,9 @@ def text_report(
     """Per dataset a matrix activations × scalers of one metric, with intervals and ▲/▼."""
     lines: list[str] = []
     for dataset in plan.datasets:
+        tasks = [r.task for r in results.values() if r.cell.dataset == dataset and not r.error]
         title = (
-            f"{dataset_title(dataset)}: {METRIC_TITLES[metric]},"
+            f"{dataset_title(dataset)}: {metric_title(metric, tasks)},"
             f" {plan.seeds} seed(s), {plan.epochs} epochs"
         )
         rows = []

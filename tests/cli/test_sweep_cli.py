@@ -227,3 +227,13 @@ def test_a_signal_keeps_every_finished_cell_and_says_how_to_resume(
     assert f"resume with: normtui sweep --resume {results}" in err
     assert "Traceback" not in err
     assert "wine: val accuracy" in out  # the partial matrix
+
+
+def test_each_dataset_is_titled_in_its_own_score_r2_for_regression(run_main, tmp_path):
+    grid = ["--datasets", "diabetes,wine", "--activations", "tanh", "--scalers", "none,standard"]
+    code, out, err = run_main(
+        ["sweep", *grid, *TINY, "--results", str(tmp_path / "r.jsonl"), "--markdown"]
+    )
+    assert code == 0, err
+    assert "### diabetes: val R²: normalized − raw, 2 seed(s)" in out
+    assert "### wine: val accuracy: normalized − raw (pts), 2 seed(s)" in out

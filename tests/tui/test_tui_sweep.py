@@ -166,3 +166,19 @@ async def test_a_tick_while_the_app_tears_down_draws_nothing():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
     app._tick()  # the widgets are gone now
+
+
+async def test_the_title_says_r2_once_a_regression_dataset_has_a_cell():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        title = app.sweep_screen.query_one("#sweep-title", Static)
+        assert "val accuracy: normalized − raw (pts)" in str(title.render())
+        regression = result(Cell("iris", "tanh", "standard"), RAW, CLEAR_WIN)
+        regression.task = "regression"
+        app.post_result(regression)
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if "R²" in str(title.render()):
+                break
+        assert "val accuracy (pts) or R² (regression)" in str(title.render())

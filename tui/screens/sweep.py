@@ -24,7 +24,6 @@ from normtui.tui.sweep_view import (
     BASE,
     BETTER,
     FAILED,
-    METRIC_TITLES,
     METRICS,
     NOT_APPLICABLE,
     PENDING,
@@ -32,6 +31,7 @@ from normtui.tui.sweep_view import (
     CellView,
     cell_view,
     dataset_title,
+    metric_title,
 )
 
 METRIC_KEYS = {"1": "accuracy", "2": "speed", "3": "loss", "4": "share"}
@@ -194,7 +194,8 @@ class SweepScreen(Screen[None]):
 
     def _draw_title(self) -> None:
         title = (
-            f"[b]normtui sweep[/b] · {METRIC_TITLES[self.metric]} · {self.plan.seeds} seed(s),"
+            f"[b]normtui sweep[/b] · {metric_title(self.metric, self._tasks())} ·"
+            f" {self.plan.seeds} seed(s),"
             f" {self.plan.epochs} epochs"
         )
         self.query_one("#sweep-title", Static).update(title)
@@ -224,9 +225,15 @@ class SweepScreen(Screen[None]):
         self.query_one("#sweep-rate", Static).update(self.progress.line())
 
     # -- updates -----------------------------------------------------------------------------
+    def _tasks(self) -> set[str]:
+        return {result.task for result in self.results.values() if not result.error}
+
     def add_result(self, result: CellResult) -> None:
+        new_task = not result.error and result.task not in self._tasks()
         self.results[result.cell.key] = result
         self._update_cell(self.query_one(DataTable), result.cell)
+        if new_task:  # the first regression cell: the title says R²
+            self._draw_title()
         if result.cell == self.cursor_cell():
             self._draw_detail()
 
