@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
 import torch
 
 from normtui.engine.config import SessionConfig
@@ -35,10 +34,13 @@ from normtui.engine.stats import to_host
 from normtui.engine.task import Task
 from normtui.engine.trainer import (
     EpochOutcome,
+    broke_rule,
     describe_session,
     judge_members,
+    member_orders,
     outcome_events,
     plan_threads,
+    stacked,
     step_macs,
 )
 
@@ -81,11 +83,12 @@ class RowTrainer:
             groups[0] += [m.X_train_scaled for m in prepared[scaler]]
             groups[1] += [m.X_val_scaled for m in prepared[scaler]]
         repeat = len(self.groups)
+        device, target = self.device, self.task.target_dtype
         tensors = (
-            self._put(groups[0], torch.float32),
-            self._put([m.y_train for m in first] * repeat, self.task.target_dtype),
-            self._put(groups[1], torch.float32),
-            self._put([m.y_val for m in first] * repeat, self.task.target_dtype),
+            stacked(groups[0], torch.float32, device),
+            stacked([m.y_train for m in first] * repeat, target, device),
+            stacked(groups[1], torch.float32, device),
+            stacked([m.y_val for m in first] * repeat, target, device),
         )
         model = EnsembleMLP(
             n_features, config.hidden, self.task.n_outputs, config.activation, self.seeds * repeat
@@ -94,9 +97,6 @@ class RowTrainer:
         self.active = list(self.groups)  # groups with a live member
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
 
-    def _put(self, arrays: list[np.ndarray], dtype: torch.dtype) -> torch.Tensor:
-        return torch.as_tensor(np.stack(arrays), dtype=dtype).to(self.device)
-
     def describe(self, scaler: str, data: PreparedData) -> dict:
         """The SessionStarted fields of the pair raw vs `scaler`."""
         parameters = self.run.model.member_parameters()
@@ -104,11 +104,10 @@ class RowTrainer:
 
     def batch_order(self) -> torch.Tensor | None:
         """The pair's order (member k's from seed + k), the same for every group."""
-        n_train = len(self.data.y_train)
-        if self.batch_size >= n_train:
-            return None
-        orders = [torch.randperm(n_train, generator=g) for g in self._order_generators]
-        return torch.stack(orders).repeat(len(self.groups), 1).to(self.device)
+        orders = member_orders(
+            self._order_generators, len(self.data.y_train), self.batch_size, self.device
+        )
+        return None if orders is None else orders.repeat(len(self.groups), 1)
 
     def train_epoch(self, detailed: bool) -> EpochOutcome:
         """One epoch of every group; the outcome is keyed by group (RAW or a scaler)."""
@@ -126,9 +125,7 @@ class RowTrainer:
             outcome.failed = dict.fromkeys(self.active, message)
             self.active = []
             return outcome
-        broke = run.watch.check(
-            np.array([m.train_loss for m in hosts]), np.array([m.val_loss for m in hosts])
-        )
+        broke = broke_rule(run.watch, hosts)
         n = len(self.seeds)
         for g, name in enumerate(self.groups):
             if name not in self.active:

@@ -24,6 +24,7 @@ import torch
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData, prepare_members
+from normtui.engine.divergence import LossWatch
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
 from normtui.engine.models import EnsembleMLP, resolve_device
@@ -95,6 +96,28 @@ def _offending_loss(host: HostEpoch) -> float:
     if math.isfinite(host.train_loss) and not math.isfinite(host.val_loss):
         return host.val_loss
     return host.train_loss
+
+
+def stacked(arrays: list[np.ndarray], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The members' arrays as one tensor on the device: [members, rows(, features)]."""
+    return torch.as_tensor(np.stack(arrays), dtype=dtype).to(device)
+
+
+def member_orders(
+    generators: list[torch.Generator], n_train: int, batch_size: int, device: torch.device
+) -> torch.Tensor | None:
+    """This epoch's shuffled order, one row per member (member k's generator is seeded seed + k);
+    None for full batch (the post's loop)."""
+    if batch_size >= n_train:
+        return None
+    return torch.stack([torch.randperm(n_train, generator=g) for g in generators]).to(device)
+
+
+def broke_rule(watch: LossWatch, members: list[HostEpoch]) -> Any:
+    """The divergence rule per member, on each member's training and validation loss."""
+    return watch.check(
+        np.array([m.train_loss for m in members]), np.array([m.val_loss for m in members])
+    )
 
 
 def outcome_events(
@@ -279,15 +302,12 @@ class PairTrainer:
         self, x_train: list[np.ndarray], x_val: list[np.ndarray]
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The members' arrays stacked: [members, rows, features] and [members, rows]."""
-
-        def put(arrays: list[np.ndarray], dtype: torch.dtype) -> torch.Tensor:
-            return torch.as_tensor(np.stack(arrays), dtype=dtype).to(self.device)
-
+        members, device, target = self.member_data, self.device, self.task.target_dtype
         return (
-            put(x_train, torch.float32),
-            put([m.y_train for m in self.member_data], self.task.target_dtype),
-            put(x_val, torch.float32),
-            put([m.y_val for m in self.member_data], self.task.target_dtype),
+            stacked(x_train, torch.float32, device),
+            stacked([m.y_train for m in members], target, device),
+            stacked(x_val, torch.float32, device),
+            stacked([m.y_val for m in members], target, device),
         )
 
     # -- set-up ------------------------------------------------------------------------------
@@ -333,11 +353,9 @@ class PairTrainer:
     def batch_order(self) -> torch.Tensor | None:
         """The shuffled order both runs use this epoch, one row per member (member k's from
         seed + k); None for full batch (the post's loop)."""
-        n_train = len(self.data.y_train)
-        if self.batch_size >= n_train:
-            return None
-        orders = [torch.randperm(n_train, generator=g) for g in self._order_generators]
-        return torch.stack(orders).to(self.device)
+        return member_orders(
+            self._order_generators, len(self.data.y_train), self.batch_size, self.device
+        )
 
     def _sample_due(self) -> bool:
         """Whether this epoch computes per-layer stats and histograms.
@@ -422,9 +440,7 @@ class PairTrainer:
             return outcome
         for name, members in zip(trained, hosts, strict=True):
             run = self.runs[name]
-            broke = run.watch.check(
-                np.array([m.train_loss for m in members]), np.array([m.val_loss for m in members])
-            )
+            broke = broke_rule(run.watch, members)
             for k in judge_members(
                 outcome, name, members, broke, run.alive, run.watch.reference, self.seeds
             ):
