@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 
@@ -30,6 +30,7 @@ from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, Event, RunFinished, SessionEnded, SessionStarted
 from normtui.engine.models import EnsembleMLP, resolve_device
 from normtui.engine.run import Cancelled, Run
+from normtui.engine.sinks import Sink
 from normtui.engine.stats import to_host
 from normtui.engine.task import Task
 from normtui.engine.trainer import (
@@ -140,9 +141,6 @@ class RowTrainer:
             if name in outcome.diverged:
                 self.active.remove(name)
         return outcome
-
-
-Sink = Callable[[Event], None]
 
 
 def pair_events(events: Sequence[Event], scaler: str) -> list[Event]:
