@@ -501,10 +501,11 @@ def sweep(
       normtui sweep --resume big.jsonl
     """
     from normtui.engine.sweep import check_data, parse_plan
-    from normtui.engine.sweep_run import ResultsFile, connect, read_results
+    from normtui.engine.sweep_run import ResultsFile, connect
     from normtui.tui.sweep_launch import (
         SweepJob,
         default_results_path,
+        resumed_job,
         run_headless_sweep,
         run_screen_sweep,
     )
@@ -516,7 +517,6 @@ def sweep(
     if jobs > 1 and scheduler:
         raise ConfigError("--jobs and --scheduler exclude each other: the cluster has its workers")
     check_theme(theme)
-    client = None
     if resume_path:
         given = [
             "--" + name.replace("_", "-")
@@ -529,16 +529,13 @@ def sweep(
             )
         if results_path and os.path.abspath(results_path) != os.path.abspath(resume_path):
             raise ConfigError("--resume FILE appends to FILE; leave out --results")
-        plan, finished = read_results(resume_path)
-        client = connect(scheduler) if scheduler else None
-        results = ResultsFile(resume_path, plan, append=True)
+        job = resumed_job(resume_path, jobs=jobs, scheduler=scheduler)
     else:
         plan = parse_plan(**grid)
         check_data(plan)
-        finished = {}
         client = connect(scheduler) if scheduler else None
         results = ResultsFile(results_path or default_results_path(), plan)
-    job = SweepJob(plan, results, finished, jobs=jobs, client=client)
+        job = SweepJob(plan, results, {}, jobs=jobs, client=client)
     headless = as_json or as_csv or markdown or not (sys.stdin.isatty() and sys.stdout.isatty())
     if headless:
         output = "json" if as_json else "csv" if as_csv else "markdown" if markdown else "text"
@@ -550,17 +547,14 @@ def sweep(
         code, chosen, metric = run_screen_sweep(job, metric=metric, theme=theme, cursor=cursor)
         if chosen is None:
             sys.exit(code)
-        config = plan.dashboard_config(chosen, pace=UI_DEFAULT_PACE)
+        config = job.plan.dashboard_config(chosen, pace=UI_DEFAULT_PACE)
         code = run_dashboard(
             config, theme=theme, log_path=default_log_path(config), low_bandwidth=False, back=True
         )
         if code != BACK:
             sys.exit(code)
         # esc: back to the matrix, the sweep resumed from its results file
-        plan, finished = read_results(results.path)
-        results = ResultsFile(results.path, plan, append=True)
-        client = connect(scheduler) if scheduler else None
-        job = SweepJob(plan, results, finished, jobs=jobs, client=client)
+        job = resumed_job(job.results.path, jobs=jobs, scheduler=scheduler)
         cursor = chosen
 
 

@@ -99,6 +99,17 @@ class SweepJob:
         return not self._thread.is_alive()
 
 
+def resumed_job(path: str, *, jobs: int, scheduler: str | None) -> SweepJob:
+    """A job that continues the results file at `path`: its plan and finished cells, appended
+    to (`--resume`, and the matrix again after a cell's dashboard)."""
+    from normtui.engine.sweep_run import connect, read_results
+
+    plan, finished = read_results(path)
+    client = connect(scheduler) if scheduler else None
+    results = ResultsFile(path, plan, append=True)
+    return SweepJob(plan, results, finished, jobs=jobs, client=client)
+
+
 def resume_hint(job: SweepJob) -> str:
     progress = job.collector.progress
     path = job.results.path
