@@ -120,7 +120,11 @@ class NormtuiApp(App[None]):
         self._played_out = False  # a replay that has shown its last event
         self.exit_reason = "quit"
         self._dashboard = DashboardScreen(
-            self._state, self._controls(), live=source.live, low_bandwidth=low_bandwidth
+            self._state,
+            self._controls(),
+            live=source.live,
+            low_bandwidth=low_bandwidth,
+            back=back,
         )
 
     def get_default_screen(self) -> DashboardScreen:

@@ -409,7 +409,7 @@ async def test_esc_goes_back_to_the_sweep_only_where_the_dashboard_was_opened_fr
     assert app.source.stopped  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("width", [72, 80, 100])
+@pytest.mark.parametrize("width", [72, 80, 89, 90, 100])
 async def test_the_footer_keeps_back_help_and_quit_at_any_width(
     fake_config, tmp_path: Path, width: int
 ) -> None:
@@ -422,3 +422,4 @@ async def test_the_footer_keeps_back_help_and_quit_at_any_width(
         await wait_until(pilot, lambda: {"help", "quit_app", "back"} <= shown())
         footer = app.screen.query_one("Footer")
         assert sum(key.outer_size.width for key in footer.query("FooterKey")) <= width
+        assert footer.virtual_size.width <= width  # nothing cut off at the right edge

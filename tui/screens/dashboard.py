@@ -42,6 +42,7 @@ PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # loss plots refresh, by low_bandwid
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
 NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
+BACK_KEY_COLUMNS = 10  # "esc Sweep" and its gap: opened from a sweep, the key line is this longer
 TEXT_PARTS = Changed.INFO | Changed.STATUS | Changed.SCALARS | Changed.HISTS
 PLOT_PARTS = Changed.PLOTS
 
@@ -58,11 +59,18 @@ class DashboardScreen(Screen[None]):
     compact: var[bool] = var(False, init=False)
 
     def __init__(
-        self, state: DashboardState, controls: Controls, *, live: bool, low_bandwidth: bool
+        self,
+        state: DashboardState,
+        controls: Controls,
+        *,
+        live: bool,
+        low_bandwidth: bool,
+        back: bool = False,
     ) -> None:
         super().__init__()
         self._state = state
         self._live = live
+        self._narrow_below = NARROW_FOOTER_BELOW + (BACK_KEY_COLUMNS if back else 0)
         self._low_bandwidth = low_bandwidth
         self._pane_choice: dict[str, bool] = {}
         self.controls = controls  # the app's control values, as of its last `show`
@@ -320,7 +328,7 @@ class DashboardScreen(Screen[None]):
                 f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window, or press q to quit"
             )
         # only the live key line is too long; a replay's and watch's fit in 70 columns
-        self._footer.narrow = width < NARROW_FOOTER_BELOW and self._live
+        self._footer.narrow = width < self._narrow_below and self._live
         self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         self._apply_panes()
 
