@@ -197,11 +197,14 @@ def test_the_top_bar_says_paused_before_anything_long_can_push_it_off_screen() -
 
 async def test_low_bandwidth_says_how_often_the_plots_are_redrawn() -> None:
     """The plots sat on their first point for 10 s with nothing saying they redraw that rarely."""
-    from conftest import recorded_app
+    from conftest import recorded_app, wait_until
 
     app = recorded_app(low_bandwidth=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        # the top bar says "loading …" until the recorded session has started: wait for that,
+        # not for one frame (on a fresh clone the first frame came before the start)
+        await wait_until(pilot, lambda: app.state.started is not None)
+        await wait_until(pilot, lambda: "loading" not in str(app.query_one("#top-bar").render()))
         assert "low-bw: plots every 10 s" in str(app.query_one("#top-bar").render())
 
 
