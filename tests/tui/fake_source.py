@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import random
+import threading
 import time
 import zlib
 from collections.abc import Iterable
@@ -267,7 +268,11 @@ class FakeSession(SourceThread):
     live = True
     thread_name = "fake-trainer"
 
-    def __init__(self, config: SessionConfig, *, start_delay_s: float = 0.0) -> None:
+    def __init__(
+        self, config: SessionConfig, *, start_delay_s: float = 0.0, held: bool = False
+    ) -> None:
+        """`held`: nothing is emitted until `release()` (a test sees the screen before the
+        first event without racing the trainer thread)."""
         super().__init__()
         self.config = config
         self.sent: list[cmd.Command] = []
@@ -275,6 +280,9 @@ class FakeSession(SourceThread):
         self.stopped = False
         self.pacer = Pacer(config.pace)
         self._start_delay_s = start_delay_s
+        self._released = threading.Event()
+        if not held:
+            self._released.set()
         self._t0 = 0.0
         self._activation, self._lr = config.activation, config.lr
         self._elapsed_s = 0.0
@@ -287,6 +295,10 @@ class FakeSession(SourceThread):
         self._t0 = time.monotonic()
         super().start(sink)
 
+    def release(self) -> None:
+        """Let a `held` session emit its first event."""
+        self._released.set()
+
     def send(self, command: cmd.Command) -> None:
         self.sent.append(command)
         super().send(command)
@@ -296,6 +308,8 @@ class FakeSession(SourceThread):
         return time.monotonic() - self._t0
 
     def _main(self) -> None:
+        while not self._released.wait(0.02) and not self._stopping.is_set():
+            pass
         self._stopping.wait(self._start_delay_s)
         self._sink(session_started(self.config, self._now()))
         reason = self._loop()

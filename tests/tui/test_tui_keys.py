@@ -10,7 +10,7 @@ from fake_source import FakeSession
 from textual.widgets import Static
 
 from normtui.engine import commands as cmd
-from normtui.engine.config import ACTIVATIONS
+from normtui.engine.config import ACTIVATIONS, SessionConfig
 from normtui.tui.app import NormtuiApp, make_app
 from normtui.tui.screens.activation_picker import ActivationPicker
 from normtui.tui.screens.help import HelpScreen
@@ -21,13 +21,22 @@ def epochs(app: NormtuiApp) -> tuple[int, int]:
     return tuple(run.epoch for run in app.state.runs.values())  # type: ignore[return-value]
 
 
-async def test_loading_state_shows_before_the_first_event(fake_app: NormtuiApp) -> None:
-    async with fake_app.run_test(size=(120, 40)) as pilot:
-        assert "loading torch" in str(fake_app.query_one("#top-bar").render())
-        await wait_until(pilot, lambda: fake_app.state.started is not None)
-        await wait_until(
-            pilot, lambda: "loading" not in str(fake_app.query_one("#top-bar").render())
-        )
+async def test_loading_state_shows_before_the_first_event(
+    fake_config: SessionConfig, tmp_path: Path
+) -> None:
+    source = FakeSession(fake_config, held=True)
+    app = make_app(source, config=fake_config, export_dir=tmp_path, handle_signals=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def top_bar() -> str:
+            return str(app.query_one("#top-bar").render())
+
+        assert "loading torch" in top_bar(), "the very first frame says what it is waiting for"
+        await pilot.pause(0.2)
+        assert "loading torch" in top_bar() and app.state.started is None
+        source.release()
+        await wait_until(pilot, lambda: app.state.started is not None)
+        await wait_until(pilot, lambda: "loading" not in top_bar())
 
 
 async def test_swapping_activation_reaches_both_runs_at_the_same_epoch(

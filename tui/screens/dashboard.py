@@ -33,7 +33,7 @@ from normtui.tui.widgets.loss_plot import (
     line_glyph,
 )
 from normtui.tui.widgets.run_pane import RunPane, loss_plot_data
-from normtui.tui.widgets.top_bar import Controls, TopBar, waiting_message
+from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waiting_message
 
 # numbers and layer histograms refresh (~4 Hz), by low_bandwidth: the histograms are text and
 # are drawn in the same frame as the epoch in the status, so they are never older than a sample
@@ -79,7 +79,8 @@ class DashboardScreen(Screen[None]):
         self._last_text = 0.0
         self._last_plot = 0.0
         self._body = Vertical(id="dashboard")
-        self._top_bar = TopBar(id="top-bar")
+        # the waiting message from the first frame on, not a blank bar until the first redraw
+        self._top_bar = TopBar(top_bar_markup(state, controls, 0), id="top-bar")
         self._overlay_plot = LossPlot(id="overlay")
         self._panes = {
             run: RunPane(
