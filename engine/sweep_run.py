@@ -133,36 +133,75 @@ def read_results(path: str) -> tuple[SweepPlan, dict[str, CellResult]]:
 
 @dataclass
 class Progress:
-    """Cells done of all, the rate of this invocation, and an estimate of what is left."""
+    """Cells done of all, the rate of this invocation, and an estimate of what is left.
+
+    The estimate is per dataset: a digits cell costs ten times a wine cell, so the rate of the
+    wine rows says nothing about digits. Each dataset is timed by its own finished cells (their
+    share of their row's compute time); what is left of it costs as much per cell. A dataset
+    with no finished cell yet is named as not timed instead of guessed at.
+    """
 
     total: int
     done: int = 0
     resumed: int = 0
     started_s: float = field(default_factory=time.monotonic)
     finished_here: int = 0
+    left: dict[str, int] = field(default_factory=dict)  # cells still to finish, per dataset
+    timed: dict[str, tuple[int, float]] = field(default_factory=dict)  # cells, compute s
 
-    def add(self, count: int = 1) -> None:
-        self.done += count
-        self.finished_here += count
+    def add(self, dataset: str = "", seconds: float = 0.0, *, counted: bool = True) -> None:
+        """A cell finished here (`seconds`: its share of its row's compute time); `counted`
+        False: it already left `left` here (it failed first, then a retry finished it)."""
+        self.done += 1
+        self.finished_here += 1
+        if counted:
+            self.give_up(dataset)
+        if seconds > 0 or dataset in self.timed:  # not a resumed row's baseline filled in
+            cells, spent = self.timed.get(dataset, (0, 0.0))
+            self.timed[dataset] = (cells + 1, spent + seconds)
+
+    def give_up(self, dataset: str) -> None:
+        """A cell that will not be trained again in this invocation (finished, or failed)."""
+        if dataset in self.left:
+            self.left[dataset] = max(0, self.left[dataset] - 1)
 
     @property
     def cells_per_s(self) -> float | None:
         elapsed = time.monotonic() - self.started_s
         return self.finished_here / elapsed if self.finished_here and elapsed > 0 else None
 
+    def untimed(self) -> list[str]:
+        """Datasets with cells left and none finished here yet."""
+        return [name for name, count in self.left.items() if count and name not in self.timed]
+
     @property
     def eta_s(self) -> float | None:
-        rate = self.cells_per_s
-        return (self.total - self.done) / rate if rate else None
+        """Seconds left for the timed datasets' cells (None before any cell has finished)."""
+        elapsed = time.monotonic() - self.started_s
+        spent = sum(seconds for _, seconds in self.timed.values())
+        if not self.finished_here or elapsed <= 0 or spent <= 0:
+            return None
+        compute_per_s = spent / elapsed  # above 1 with several workers
+        left = sum(
+            self.left.get(name, 0) * seconds / cells
+            for name, (cells, seconds) in self.timed.items()
+        )
+        return left / compute_per_s
 
     def line(self) -> str:
         rate = self.cells_per_s
-        eta = self.eta_s
         parts = [f"{self.done}/{self.total} cells"]
         if rate is not None:
             parts.append(f"{rate:.2f} cells/s")
+        eta = self.eta_s
         if eta is not None and self.done < self.total:
-            parts.append(f"ETA {_duration(eta)}")
+            untimed = self.untimed()
+            if not untimed:
+                parts.append(f"ETA {_duration(eta)}")
+            else:
+                names = untimed[0] if len(untimed) == 1 else f"{len(untimed)} datasets"
+                known = f">{_duration(eta)}" if round(eta) else "?"
+                parts.append(f"ETA {known} ({names} not timed yet)")
         return ", ".join(parts)
 
 
@@ -194,8 +233,14 @@ class Collector:
         self.file = results
         self.finished = dict(finished)
         self.on_result = on_result
-        self.progress = Progress(total=len(plan.cells()), done=len(finished))
-        self.progress.resumed = len(finished)
+        done = sum(1 for result in finished.values() if result.error is None)
+        self.progress = Progress(total=len(plan.cells()), done=done)
+        self.progress.resumed = done
+        self._settled: set[str] = set()  # cells that reached `add` in this invocation
+        for cell in plan.cells():
+            if cell.key not in finished or finished[cell.key].error is not None:
+                left = self.progress.left
+                left[cell.dataset] = left.get(cell.dataset, 0) + 1
         self.errors: list[CellResult] = []
 
     def fill_baselines(self) -> None:
@@ -225,12 +270,17 @@ class Collector:
             self._keep(result.baseline())
 
     def _keep(self, result: CellResult) -> None:
-        was_new = result.cell.key not in self.finished
-        self.finished[result.cell.key] = result
+        key = result.cell.key
+        previous = self.finished.get(key)
+        self.finished[key] = result
         if self.file is not None:
             self.file.write(result)
-        if was_new and result.error is None:
-            self.progress.add()
+        first_here = key not in self._settled  # a cell retried by Dask reaches here twice
+        self._settled.add(key)
+        if result.error is None and (previous is None or previous.error is not None):
+            self.progress.add(result.cell.dataset, result.seconds, counted=first_here)
+        elif result.error is not None and first_here:
+            self.progress.give_up(result.cell.dataset)
         if self.on_result is not None:
             self.on_result(result)
 

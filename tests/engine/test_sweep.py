@@ -131,3 +131,47 @@ def test_a_stopped_runner_gives_no_result():
     runner = RowRunner()
     runner.stop()
     assert runner.run(plan, Row("iris", "relu", (Cell("iris", "relu", "standard"),))) is None
+
+
+def trained(dataset: str, scaler: str, seconds: float, error: str | None = None) -> CellResult:
+    result = made(
+        Cell(dataset, "relu", scaler),
+        runs([0.6] * 3, [None] * 3, (0.4, 0.5)),
+        runs([0.9] * 3, [None] * 3, (0, 0.1)),
+    )
+    result.seconds, result.error = seconds, error
+    return result
+
+
+def test_the_eta_times_each_dataset_by_its_own_cells_and_names_the_untimed_ones():
+    """After wine's cheap cells, cells/s extrapolated said "ETA 4s" and digits then took 12 s."""
+    plan = SweepPlan(
+        datasets=("wine", "digits"), activations=("relu",), scalers=("standard", "minmax")
+    )
+    collector = Collector(plan, None, {})
+    progress = collector.progress
+    progress.started_s -= 2.0  # as if the first two cells took 2 s of wall time
+    collector.add(trained("wine", "standard", 1.0))
+    collector.add(trained("wine", "minmax", 1.0))
+    assert progress.left == {"wine": 0, "digits": 2}
+    assert progress.untimed() == ["digits"]
+    assert progress.line().endswith("ETA ? (digits not timed yet)"), "no guess for digits"
+    collector.add(trained("digits", "standard", 10.0))
+    # 12 s of compute in ~2 s of wall time; one digits cell left at 10 s of compute
+    assert progress.eta_s == pytest.approx(10 / 6, rel=0.05)
+    naive = (progress.total - progress.done) / progress.cells_per_s
+    assert progress.eta_s > 2 * naive, "a digits cell costs what digits cells cost"
+    assert progress.line().endswith("ETA 2s")
+
+
+def test_a_failed_cell_retried_in_a_resumed_sweep_counts_once_when_it_finishes():
+    plan = SweepPlan(datasets=("wine",), activations=("relu",), scalers=("standard", "minmax"))
+    failed = trained("wine", "standard", 0.0, error="out of memory")
+    collector = Collector(plan, None, {failed.cell.key: failed})
+    assert collector.progress.done == 0 and collector.progress.left == {"wine": 2}
+    collector.add(trained("wine", "minmax", 1.0, error="out of memory"))
+    assert collector.progress.left == {"wine": 1}, "a failure leaves the estimate"
+    collector.add(trained("wine", "standard", 1.0))
+    collector.add(trained("wine", "minmax", 1.0))
+    assert collector.progress.done == 2 and collector.complete
+    assert collector.progress.left == {"wine": 0}
