@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
+from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData
 from normtui.engine.errors import one_line
@@ -77,6 +78,7 @@ class RowTrainer:
             * step_macs(n_features, config.hidden, self.task.n_outputs, self.batch_size)
         )
         _, threads = plan_threads(False, macs, self.device.type)
+        keep_freed_memory()
         if threads:
             torch.set_num_threads(threads)
         groups = [[m.X_train_raw for m in first], [m.X_val_raw for m in first]]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData, prepare_members
 from normtui.engine.divergence import LossWatch
@@ -272,6 +273,7 @@ class PairTrainer:
         )
         if self.threads:
             torch.set_num_threads(self.threads)
+        keep_freed_memory()
         self._pool: ThreadPoolExecutor | None = None
         if self.uses_threads:
             self._pool = ThreadPoolExecutor(
