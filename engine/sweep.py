@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from normtui.engine.data import PreparedData
+    from normtui.engine.prefetch import DataStream
 
 BASELINE = "none"  # the scaler name of the raw baseline column
 SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
@@ -582,9 +583,32 @@ class RowRunner:
     def __init__(self) -> None:
         self.stopped = threading.Event()
         self._prepared: dict[tuple[SessionConfig, str], tuple[PreparedData, ...]] = {}
+        self._stream: DataStream | None = None
 
     def stop(self) -> None:
         self.stopped.set()
+
+    def prefetch(self, plan: SweepPlan, rows: Sequence[Row]) -> None:
+        """Prepare the rows' data in a child process from now on, in the order they will run
+        (presets only): scikit-learn imports there while torch imports here, and the next
+        dataset loads while this one trains. `close()` ends it."""
+        from normtui.engine.prefetch import DataStream
+
+        if any(is_csv(dataset) for dataset in plan.datasets):
+            return  # a big file is read once, when its row comes, not held twice
+        configs: dict[SessionConfig, None] = {}
+        for row in rows:
+            config = _data_key(plan.session_config(row.cells[0]))
+            for cell in row.cells:
+                configs[config.replace(scaler=plan.trained_scaler(cell) or SCALERS[0])] = None
+        self.close()
+        self._stream = DataStream.start(list(configs))
+
+    def close(self) -> None:
+        """Stop the data prefetch, if any (idempotent)."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     def run(self, plan: SweepPlan, row: Row) -> list[CellResult] | None:
         """A result per cell of the row (with `error` set where it failed); None when stopped."""
@@ -619,7 +643,7 @@ class RowRunner:
         """The row's scalers with their prepared data, as many per model as `pack_size` allows."""
         from normtui.engine.data import load_dataset, prepare_members
 
-        key = config.replace(activation=ACTIVATIONS[0], scaler=SCALERS[0])
+        key = _data_key(config)
         if any(cached != key for cached, _ in self._prepared):
             self._prepared.clear()  # another dataset or setting: the old splits go
         dataset = None
@@ -627,6 +651,10 @@ class RowRunner:
         size = 0
         for scaler in scalers:
             prepared = self._prepared.get((key, scaler))
+            if prepared is None and self._stream is not None:
+                prepared = self._stream.take(key.replace(scaler=scaler), self.stopped)
+            if self.stopped.is_set():
+                return
             if prepared is None:
                 if dataset is None:
                     dataset = load_dataset(config)
@@ -642,6 +670,12 @@ class RowRunner:
                 chunk = {}
         if chunk:
             yield chunk
+
+
+def _data_key(config: SessionConfig) -> SessionConfig:
+    """`config` with what does not change its prepared data (activation, scaler) set to one
+    value: the rows of a dataset share it."""
+    return config.replace(activation=ACTIVATIONS[0], scaler=SCALERS[0])
 
 
 def _failed(plan: SweepPlan, cell: Cell, error: str) -> CellResult:

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from normtui.engine.sweep import CellResult, RowRunner, SweepPlan
+from normtui.engine.sweep import CellResult, RowRunner, SweepPlan, rows_of
 from normtui.engine.sweep_run import Collector, ResultsFile, execute
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
@@ -61,6 +61,9 @@ class SweepJob:
         self.stop_event = threading.Event()
         self.runner = RowRunner()
         self.collector = Collector(plan, results, finished)
+        if jobs == 1 and client is None and "sklearn" not in sys.modules:
+            # the data of the first rows is ready when torch is; workers prepare their own
+            self.runner.prefetch(plan, rows_of(self.collector.pending()))
         self.ended: str | None = None
         self.error: str | None = None
         self._thread: threading.Thread | None = None
@@ -79,6 +82,7 @@ class SweepJob:
 
             self.error, self.ended = one_line(error), "error"
         finally:
+            self.runner.close()
             if self.client is not None:
                 with contextlib.suppress(Exception):
                     self.client.close(timeout=10)

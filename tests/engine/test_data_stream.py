@@ -1,0 +1,193 @@
+"""A sweep's data prepared in one child process, dataset by dataset, is what `prepare` gives here,
+and the sweep never waits on the child for more than its first dataset."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from normtui.engine import prefetch
+from normtui.engine.config import SessionConfig
+from normtui.engine.data import DataError, prepare_members
+from normtui.engine.prefetch import DataStream
+from normtui.engine.sweep import RowRunner, parse_plan, rows_of
+from normtui.engine.sweep_run import Collector
+
+IRIS = [SessionConfig(dataset="iris", scaler=name, seeds=2) for name in ("standard", "quantile")]
+WINE = SessionConfig(dataset="wine", scaler="robust", seeds=2)
+
+
+def _same(mine, theirs) -> None:
+    assert theirs is not None and len(mine) == len(theirs)
+    for mine_member, their_member in zip(mine, theirs, strict=True):
+        for field in dataclasses.fields(mine_member):
+            a, b = getattr(mine_member, field.name), getattr(their_member, field.name)
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype
+                np.testing.assert_array_equal(a, b, err_msg=field.name)
+            else:
+                assert a == b, field.name
+
+
+def _sent_everything(stream: DataStream) -> None:
+    deadline = time.monotonic() + 120
+    while not stream._ended and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stream._ended
+
+
+def test_each_config_of_the_stream_equals_data_prepared_in_process() -> None:
+    stream = DataStream.start([*IRIS, WINE])
+    assert stream is not None
+    try:
+        _sent_everything(stream)  # the later dataset is only taken once it has arrived
+        for config in [*IRIS, WINE]:
+            _same(prepare_members(config), stream.take(config, threading.Event()))
+    finally:
+        stream.close()
+
+
+def test_the_first_dataset_is_waited_for_and_a_later_one_not_yet_ready_is_left_to_the_caller(
+    monkeypatch,
+) -> None:
+    """A child that sends the first dataset and then hangs (a machine too busy to give an idle
+    process any time): the sweep prepares the rest itself instead of waiting."""
+    hang_after_first = (
+        "import pickle, sys, time; sys.path[:] = pickle.load(sys.stdin.buffer); "
+        "from normtui.engine.prefetch import _prepare; "
+        "_, job = pickle.load(sys.stdin.buffer); "
+        "pickle.dump((0, _prepare(job[0], datasets={})), sys.stdout.buffer); "
+        "sys.stdout.buffer.flush(); time.sleep(60)"
+    )
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", hang_after_first)
+    stream = DataStream.start([IRIS[0], WINE])
+    assert stream is not None
+    try:
+        _same(prepare_members(IRIS[0]), stream.take(IRIS[0], threading.Event()))
+        started = time.perf_counter()
+        assert stream.take(WINE, threading.Event()) is None
+        assert time.perf_counter() - started < 30.0  # not the child's 60 s
+    finally:
+        stream.close()
+    assert stream._process.poll() is not None  # killed, not left to sleep
+
+
+def test_a_config_not_in_the_stream_or_already_passed_gives_none() -> None:
+    stream = DataStream.start(IRIS)
+    assert stream is not None
+    try:
+        assert stream.take(WINE, threading.Event()) is None  # never asked of the child
+        assert stream.take(IRIS[1], threading.Event()) is not None  # IRIS[0] is dropped
+        assert stream.take(IRIS[0], threading.Event()) is None
+    finally:
+        stream.close()
+
+
+def test_a_user_error_in_the_child_is_raised_here_with_the_same_message() -> None:
+    config = SessionConfig(dataset="wine", task="regression")
+    with pytest.raises(DataError) as in_process:
+        prepare_members(config)
+    stream = DataStream.start([config])
+    assert stream is not None
+    try:
+        with pytest.raises(DataError) as in_child:
+            stream.take(config, threading.Event())
+    finally:
+        stream.close()
+    assert str(in_child.value) == str(in_process.value)
+
+
+def test_a_stop_while_waiting_for_the_first_dataset_returns_at_once(monkeypatch) -> None:
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import time; time.sleep(60)")
+    stream = DataStream.start(IRIS)
+    assert stream is not None
+    cancel = threading.Event()
+    threading.Timer(0.2, cancel.set).start()
+    try:
+        assert stream.take(IRIS[0], cancel) is None
+    finally:
+        stream.close()
+    assert stream._process.poll() is not None
+
+
+def test_a_child_that_dies_means_prepare_in_process(monkeypatch) -> None:
+    monkeypatch.setattr(prefetch, "_CHILD_CODE", "import sys; sys.stdin.buffer.read(); sys.exit(3)")
+    stream = DataStream.start(IRIS)
+    assert stream is not None
+    try:
+        assert stream.take(IRIS[0], threading.Event()) is None
+    finally:
+        stream.close()
+
+
+def _cells(runner: RowRunner, plan) -> list[dict]:
+    rows = rows_of(Collector(plan, None, {}).pending())
+    results = []
+    for row in rows:
+        results += [r.to_dict() for r in runner.run(plan, row) or []]
+    for result in results:
+        result.pop("seconds"), result.pop("host")
+    return results
+
+
+def test_a_sweep_with_its_data_streamed_gives_the_same_cells_as_one_preparing_its_own() -> None:
+    plan = parse_plan(
+        datasets="iris,wine",
+        activations="relu,tanh",
+        scalers="none,standard,quantile",
+        seeds=2,
+        epochs=3,
+    )
+    streamed = RowRunner()
+    streamed.prefetch(plan, rows_of(Collector(plan, None, {}).pending()))
+    assert streamed._stream is not None
+    _sent_everything(streamed._stream)  # else wine may be prepared here: the same, but untested
+    try:
+        assert _cells(streamed, plan) == _cells(RowRunner(), plan)
+    finally:
+        streamed.close()
+
+
+def test_a_sweep_of_csv_files_reads_them_when_their_row_comes(tmp_path) -> None:
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    plan = parse_plan(datasets=str(csv), activations="relu", scalers="standard", target="label")
+    runner = RowRunner()
+    runner.prefetch(plan, rows_of(Collector(plan, None, {}).pending()))
+    assert runner._stream is None
+
+
+def test_a_headless_sweep_of_presets_never_imports_scikit_learn(tmp_path) -> None:
+    """Its one dataset is prepared in the child while torch imports; the cells come out as in
+    a process that prepares its own data (the test above)."""
+    code = (
+        "import sys, json\n"
+        "from normtui.tui import cli\n"
+        "try:\n"
+        "    cli.main(['sweep', '--datasets', 'wine', '--activations', 'relu', '--scalers',\n"
+        "              'none,standard', '--seeds', '2', '--epochs', '3', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps({'sklearn': 'sklearn' in sys.modules}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CI": "true", "NORMTUI_LOG_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    *report, loaded = result.stdout.strip().splitlines()
+    assert json.loads(loaded) == {"sklearn": False}
+    cells = json.loads("\n".join(report))["cells"]
+    assert {cell["scaler"] for cell in cells} == {"none", "standard"}
+    assert all(cell["error"] is None for cell in cells)
