@@ -148,6 +148,16 @@ class Progress:
     finished_here: int = 0
     left: dict[str, int] = field(default_factory=dict)  # cells still to finish, per dataset
     timed: dict[str, tuple[int, float]] = field(default_factory=dict)  # cells, compute s
+    ended_s: float | None = None  # the clock stops here: every cell done, or the sweep ended
+
+    def end(self) -> None:
+        """Stop the clock (idempotent): the rate then stays what it was, not decays."""
+        if self.ended_s is None:
+            self.ended_s = time.monotonic()
+
+    @property
+    def elapsed_s(self) -> float:
+        return (self.ended_s or time.monotonic()) - self.started_s
 
     def add(self, dataset: str = "", seconds: float = 0.0, *, counted: bool = True) -> None:
         """A cell finished here (`seconds`: its share of its row's compute time); `counted`
@@ -159,6 +169,8 @@ class Progress:
         if seconds > 0 or dataset in self.timed:  # not a resumed row's baseline filled in
             cells, spent = self.timed.get(dataset, (0, 0.0))
             self.timed[dataset] = (cells + 1, spent + seconds)
+        if self.done >= self.total:
+            self.end()
 
     def give_up(self, dataset: str) -> None:
         """A cell that will not be trained again in this invocation (finished, or failed)."""
@@ -167,7 +179,7 @@ class Progress:
 
     @property
     def cells_per_s(self) -> float | None:
-        elapsed = time.monotonic() - self.started_s
+        elapsed = self.elapsed_s
         return self.finished_here / elapsed if self.finished_here and elapsed > 0 else None
 
     def untimed(self) -> list[str]:
@@ -177,7 +189,7 @@ class Progress:
     @property
     def eta_s(self) -> float | None:
         """Seconds left for the timed datasets' cells (None before any cell has finished)."""
-        elapsed = time.monotonic() - self.started_s
+        elapsed = self.elapsed_s
         spent = sum(seconds for _, seconds in self.timed.values())
         if not self.finished_here or elapsed <= 0 or spent <= 0:
             return None
@@ -193,8 +205,10 @@ class Progress:
         parts = [f"{self.done}/{self.total} cells"]
         if rate is not None:
             parts.append(f"{rate:.2f} cells/s")
+        if self.ended_s is not None and self.finished_here:
+            parts.append(f"took {_duration(self.elapsed_s)}")
         eta = self.eta_s
-        if eta is not None and self.done < self.total:
+        if eta is not None and self.done < self.total and self.ended_s is None:
             untimed = self.untimed()
             if not untimed:
                 parts.append(f"ETA {_duration(eta)}")

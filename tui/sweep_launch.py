@@ -82,6 +82,7 @@ class SweepJob:
 
             self.error, self.ended = one_line(error), "error"
         finally:
+            self.collector.progress.end()
             self.runner.close()
             if self.client is not None:
                 with contextlib.suppress(Exception):

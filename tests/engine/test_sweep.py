@@ -175,3 +175,28 @@ def test_a_failed_cell_retried_in_a_resumed_sweep_counts_once_when_it_finishes()
     collector.add(trained("wine", "minmax", 1.0))
     assert collector.progress.done == 2 and collector.complete
     assert collector.progress.left == {"wine": 0}
+
+
+def test_the_rate_stops_with_the_sweep_instead_of_decaying_on_a_finished_screen(monkeypatch):
+    """A finished matrix left open said 3.19 cells/s, then 1.55 cells/s six seconds later."""
+    from normtui.engine import sweep_run
+
+    clock = [100.0]
+    monkeypatch.setattr(sweep_run.time, "monotonic", lambda: clock[0])
+    plan = SweepPlan(datasets=("wine",), activations=("relu",), scalers=("standard", "minmax"))
+    collector = Collector(plan, None, {})
+    collector.progress.started_s = clock[0]
+    clock[0] += 2.0
+    collector.add(trained("wine", "standard", 1.0))
+    assert collector.progress.line() == "1/2 cells, 0.50 cells/s, ETA 2s"
+    collector.progress.end()  # stopped (Ctrl+C): no estimate for cells that will not train
+    clock[0] += 60.0
+    assert collector.progress.line() == "1/2 cells, 0.50 cells/s, took 2s"
+
+    collector = Collector(plan, None, {})
+    collector.progress.started_s = clock[0]
+    clock[0] += 4.0
+    collector.add(trained("wine", "standard", 1.0))
+    collector.add(trained("wine", "minmax", 1.0))
+    clock[0] += 60.0
+    assert collector.progress.line() == "2/2 cells, 0.50 cells/s, took 4s"
