@@ -140,21 +140,23 @@ class DataStream:
     gives None and is prepared here, so a busy machine never stalls the sweep on the child.
 
     Configs are taken in the order given; one not asked for is dropped when a later one is
-    taken. What the child prepared is kept until taken: this is for small data (the presets).
+    taken. What the child prepared is kept until taken, at most one dataset ahead of the one
+    being taken: for datasets whose rows fit in memory twice over (the presets).
     """
 
     def __init__(self, process: subprocess.Popen[bytes], configs: Sequence[SessionConfig]) -> None:
         self._process = process
         self._configs = list(configs)
-        first = _dataset_key(self._configs[0])
-        self._urgent = next(  # the first dataset's configs: waited for
-            (i for i, config in enumerate(self._configs) if _dataset_key(config) != first),
-            len(self._configs),
-        )
+        ordinals: dict[SessionConfig, int] = {}  # the datasets in order: 0, 1, ...
+        self._dataset_of = [
+            ordinals.setdefault(_dataset_key(config), len(ordinals)) for config in self._configs
+        ]
+        self._urgent = self._dataset_of.count(0)  # the first dataset's configs: waited for
         self._next = 0  # configs before this one were taken or dropped
         self._outcomes: dict[int, Any] = {}  # index -> the child's answer, until taken
         self._changed = threading.Condition()
         self._ended = False  # the stream ended (all sent, the child died, or closed)
+        self._closed = False
         threading.Thread(target=self._read, name="normtui-prefetch-stream", daemon=True).start()
 
     @classmethod
@@ -166,10 +168,21 @@ class DataStream:
         return cls(process, configs) if process is not None else None
 
     def _read(self) -> None:
+        """Take the answers off the pipe, at most one dataset ahead of the one being taken (the
+        child then waits on the full pipe): memory holds two datasets' data, not the grid's."""
+        last = len(self._configs) - 1
+        coming = 0  # the index of the next answer (they come in order)
         try:
             assert self._process.stdout is not None
             while True:
+                with self._changed:
+                    while not self._closed and (
+                        self._dataset_of[min(coming, last)]
+                        > self._dataset_of[min(self._next, last)] + 1
+                    ):
+                        self._changed.wait()
                 index, outcome = pickle.load(self._process.stdout)
+                coming = index + 1
                 with self._changed:
                     if index >= self._next:
                         self._outcomes[index] = outcome
@@ -200,14 +213,17 @@ class DataStream:
             for dropped in range(self._next, index):
                 self._outcomes.pop(dropped, None)
             self._next = index + 1
+            self._changed.notify_all()  # the reader may read further ahead now
         return _members(outcome)
 
     def close(self) -> None:
         """Kill the child if it still runs (idempotent); nothing more is given."""
         _kill(self._process)
         with self._changed:
+            self._closed = True
             self._next = len(self._configs)
             self._outcomes.clear()
+            self._changed.notify_all()
         if self._process.stdout is not None:
             with contextlib.suppress(OSError):
                 self._process.stdout.close()

@@ -591,7 +591,7 @@ class RowRunner:
     def prefetch(self, plan: SweepPlan, rows: Sequence[Row]) -> None:
         """Prepare the rows' data in a child process from now on, in the order they will run
         (presets only): scikit-learn imports there while torch imports here, and the next
-        dataset loads while this one trains. `close()` ends it."""
+        dataset is prepared on the cores training leaves idle. `close()` ends it."""
         from normtui.engine.prefetch import DataStream
 
         if any(is_csv(dataset) for dataset in plan.datasets):

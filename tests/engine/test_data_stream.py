@@ -191,3 +191,27 @@ def test_a_headless_sweep_of_presets_never_imports_scikit_learn(tmp_path) -> Non
     cells = json.loads("\n".join(report))["cells"]
     assert {cell["scaler"] for cell in cells} == {"none", "standard"}
     assert all(cell["error"] is None for cell in cells)
+
+
+def _arrives(stream: DataStream, index: int) -> None:
+    deadline = time.monotonic() + 120
+    while index not in stream._outcomes and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert index in stream._outcomes
+
+
+def test_the_stream_reads_at_most_one_dataset_ahead_of_the_one_being_taken() -> None:
+    """With 256 seeds a grid's data is gigabytes: only the next dataset's may wait here."""
+    breast = SessionConfig(dataset="breast_cancer", scaler="standard", seeds=2)
+    stream = DataStream.start([IRIS[0], WINE, breast])
+    assert stream is not None
+    try:
+        _arrives(stream, 1)  # nothing taken yet: the first dataset and the next one come
+        time.sleep(1.0)  # breast_cancer takes ~0.1 s to prepare: it would be here by now
+        assert 2 not in stream._outcomes
+        _same(prepare_members(IRIS[0]), stream.take(IRIS[0], threading.Event()))
+        _same(prepare_members(WINE), stream.take(WINE, threading.Event()))
+        _arrives(stream, 2)
+        _same(prepare_members(breast), stream.take(breast, threading.Event()))
+    finally:
+        stream.close()
