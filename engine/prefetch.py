@@ -135,9 +135,9 @@ class DataStream:
 
     The first dataset's configs are prepared at once and `take` waits for them: they are ready
     about when torch is. The child then lowers itself to SCHED_IDLE and prepares the rest on
-    what training leaves idle (at normal priority its work slowed a wine row from 0.2 to 1.4 s:
-    training's threads wait for each other). `take` does not wait for those: one not ready yet
-    gives None and is prepared here, so a busy machine never stalls the sweep on the child.
+    what training leaves idle (at normal priority its work slowed the first wine row from 0.45 to
+    1.4 s: training's threads wait for each other). `take` does not wait for those: one not
+    ready yet gives None and is prepared here, so a busy machine never stalls the sweep.
 
     Configs are taken in the order given; one not asked for is dropped when a later one is
     taken. What the child prepared is kept until taken, at most one dataset ahead of the one
