@@ -3,16 +3,13 @@ and the sweep never waits on the child for more than its first dataset."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
 
-import numpy as np
 import pytest
+from child_checks import assert_same_members, run_cli_in_fresh_process
 
 from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
@@ -25,23 +22,16 @@ IRIS = [SessionConfig(dataset="iris", scaler=name, seeds=2) for name in ("standa
 WINE = SessionConfig(dataset="wine", scaler="robust", seeds=2)
 
 
-def _same(mine, theirs) -> None:
-    assert theirs is not None and len(mine) == len(theirs)
-    for mine_member, their_member in zip(mine, theirs, strict=True):
-        for field in dataclasses.fields(mine_member):
-            a, b = getattr(mine_member, field.name), getattr(their_member, field.name)
-            if isinstance(a, np.ndarray):
-                assert a.dtype == b.dtype
-                np.testing.assert_array_equal(a, b, err_msg=field.name)
-            else:
-                assert a == b, field.name
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait for the child (a SCHED_IDLE child may be slow on a busy machine)."""
+    deadline = time.monotonic() + 120
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition()
 
 
 def _sent_everything(stream: DataStream) -> None:
-    deadline = time.monotonic() + 120
-    while not stream._ended and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert stream._ended
+    _until(lambda: stream._ended)
 
 
 def test_each_config_of_the_stream_equals_data_prepared_in_process() -> None:
@@ -50,7 +40,7 @@ def test_each_config_of_the_stream_equals_data_prepared_in_process() -> None:
     try:
         _sent_everything(stream)  # the later dataset is only taken once it has arrived
         for config in [*IRIS, WINE]:
-            _same(prepare_members(config), stream.take(config, threading.Event()))
+            assert_same_members(prepare_members(config), stream.take(config, threading.Event()))
     finally:
         stream.close()
 
@@ -71,7 +61,7 @@ def test_the_first_dataset_is_waited_for_and_a_later_one_not_yet_ready_is_left_t
     stream = DataStream.start([IRIS[0], WINE])
     assert stream is not None
     try:
-        _same(prepare_members(IRIS[0]), stream.take(IRIS[0], threading.Event()))
+        assert_same_members(prepare_members(IRIS[0]), stream.take(IRIS[0], threading.Event()))
         started = time.perf_counter()
         assert stream.take(WINE, threading.Event()) is None
         assert time.perf_counter() - started < 30.0  # not the child's 60 s
@@ -168,36 +158,22 @@ def test_a_sweep_of_csv_files_reads_them_when_their_row_comes(tmp_path) -> None:
 def test_a_headless_sweep_of_presets_never_imports_scikit_learn(tmp_path) -> None:
     """Its one dataset is prepared in the child while torch imports; the cells come out as in
     a process that prepares its own data (the test above)."""
-    code = (
-        "import sys, json\n"
-        "from normtui.tui import cli\n"
-        "try:\n"
-        "    cli.main(['sweep', '--datasets', 'wine', '--activations', 'relu', '--scalers',\n"
-        "              'none,standard', '--seeds', '2', '--epochs', '3', '--json'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(json.dumps({'sklearn': 'sklearn' in sys.modules}))\n"
+    sweep = [
+        "sweep", "--datasets", "wine", "--activations", "relu", "--scalers", "none,standard",
+        "--seeds", "2", "--epochs", "3", "--json",
+    ]  # fmt: skip
+    output, loaded_sklearn = run_cli_in_fresh_process(
+        sweep,
+        NORMTUI_LOG_DIR=str(tmp_path),
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CI": "true", "NORMTUI_LOG_DIR": str(tmp_path)},
-    )
-    assert result.returncode == 0, result.stderr
-    *report, loaded = result.stdout.strip().splitlines()
-    assert json.loads(loaded) == {"sklearn": False}
-    cells = json.loads("\n".join(report))["cells"]
+    assert not loaded_sklearn
+    cells = json.loads(output)["cells"]
     assert {cell["scaler"] for cell in cells} == {"none", "standard"}
     assert all(cell["error"] is None for cell in cells)
 
 
 def _arrives(stream: DataStream, index: int) -> None:
-    deadline = time.monotonic() + 120
-    while index not in stream._outcomes and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert index in stream._outcomes
+    _until(lambda: index in stream._outcomes)
 
 
 def test_the_stream_reads_at_most_one_dataset_ahead_of_the_one_being_taken() -> None:
@@ -209,9 +185,9 @@ def test_the_stream_reads_at_most_one_dataset_ahead_of_the_one_being_taken() -> 
         _arrives(stream, 1)  # nothing taken yet: the first dataset and the next one come
         time.sleep(1.0)  # breast_cancer takes ~0.1 s to prepare: it would be here by now
         assert 2 not in stream._outcomes
-        _same(prepare_members(IRIS[0]), stream.take(IRIS[0], threading.Event()))
-        _same(prepare_members(WINE), stream.take(WINE, threading.Event()))
+        assert_same_members(prepare_members(IRIS[0]), stream.take(IRIS[0], threading.Event()))
+        assert_same_members(prepare_members(WINE), stream.take(WINE, threading.Event()))
         _arrives(stream, 2)
-        _same(prepare_members(breast), stream.take(breast, threading.Event()))
+        assert_same_members(prepare_members(breast), stream.take(breast, threading.Event()))
     finally:
         stream.close()

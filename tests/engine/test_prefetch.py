@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -13,6 +12,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from child_checks import assert_same_members, run_cli_in_fresh_process
 
 from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
@@ -42,17 +42,10 @@ def _fetch(config: SessionConfig):
 def test_prefetched_data_equals_data_prepared_in_process(config: SessionConfig) -> None:
     fetched = _fetch(config)
     local = prepare_members(config)
-    assert fetched is not None and len(fetched) == len(local) == config.seeds
-    for k, (mine_member, their_member) in enumerate(zip(local, fetched, strict=True)):
-        if k == 0:  # member 0 is the one-seed data
-            np.testing.assert_array_equal(mine_member.X_train_raw, prepare(config).X_train_raw)
-        for field in dataclasses.fields(mine_member):
-            mine, theirs = getattr(mine_member, field.name), getattr(their_member, field.name)
-            if isinstance(mine, np.ndarray):
-                assert mine.dtype == theirs.dtype
-                np.testing.assert_array_equal(mine, theirs, err_msg=field.name)
-            else:
-                assert mine == theirs, field.name
+    assert len(local) == config.seeds
+    # member 0 is the one-seed data
+    np.testing.assert_array_equal(local[0].X_train_raw, prepare(config).X_train_raw)
+    assert_same_members(local, fetched)
 
 
 def test_a_user_error_in_the_child_is_raised_here_with_the_same_message(tmp_path) -> None:
@@ -93,25 +86,11 @@ def test_a_stop_while_waiting_kills_the_child_at_once(monkeypatch) -> None:
 
 def test_a_process_that_prefetches_never_imports_scikit_learn() -> None:
     """The point of the child: `normtui train` here loads torch only, and trains as usual."""
-    code = (
-        "import sys, json\n"
-        "from normtui.tui import cli\n"
-        "try:\n"
-        "    cli.main(['train', '--dataset', 'wine', '--epochs', '5', '--seeds', '3', '--json'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(json.dumps({'sklearn': 'sklearn' in sys.modules}))\n"
+    output, loaded_sklearn = run_cli_in_fresh_process(
+        ["train", "--dataset", "wine", "--epochs", "5", "--seeds", "3", "--json"]
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CI": "true"},
-    )
-    assert result.returncode == 0, result.stderr
-    report, loaded = (json.loads(line) for line in result.stdout.splitlines()[-2:])
-    assert loaded == {"sklearn": False}
+    assert not loaded_sklearn
+    report = json.loads(output.splitlines()[-1])
 
     # the same five epochs trained in this process, on data prepared here, agree to the bit
     from normtui.engine.session import Session
