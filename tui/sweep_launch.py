@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Any
 
+from normtui.engine.prefetch import worth_prefetching
 from normtui.engine.sweep import CellResult, RowRunner, SweepPlan, rows_of
 from normtui.engine.sweep_run import Collector, ResultsFile, execute
 from normtui.tui.signals import (
@@ -61,7 +62,8 @@ class SweepJob:
         self.stop_event = threading.Event()
         self.runner = RowRunner()
         self.collector = Collector(plan, results, finished)
-        if jobs == 1 and client is None and "sklearn" not in sys.modules:
+        first = plan.session_config(plan.cells()[0])
+        if jobs == 1 and client is None and worth_prefetching(first):
             # the data of the first rows is ready when torch is; workers prepare their own
             self.runner.prefetch(plan, rows_of(self.collector.pending()))
         self.ended: str | None = None
