@@ -680,13 +680,17 @@ def prepare_members(
     dataset: Dataset | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[PreparedData, ...]:
-    """One `prepare` per member: member k splits and fits its scalers under seed `seed + k`.
+    """One `prepare` per member: member k splits and fits its scalers under its own seed
+    (engine/seeds.py: member 0 is `seed`, the others SeedSequence(seed)'s children).
 
     The dataset is loaded once. Every split has the same sizes (the same validation share of
     the same rows), so the members' arrays stack into [members, rows, features].
     """
+    from normtui.engine.seeds import member_seeds
+
     dataset = dataset if dataset is not None else load_dataset(config, progress)
+    seeds = member_seeds(config.seed, config.seeds)
     return tuple(
-        prepare(config if k == 0 else config.replace(seed=config.seed + k), dataset)
-        for k in range(config.seeds)
+        prepare(config if k == 0 else config.replace(seed=seed), dataset)
+        for k, seed in enumerate(seeds)
     )

@@ -130,6 +130,7 @@ class SessionStarted(Event):
     n_numeric: int | None = None  # numeric columns come first; None: every column is numeric
     imputed_cells: int = 0  # missing cells filled from the training split (--missing impute)
     dropped_rows: int = 0  # rows left out for a missing cell (--missing drop)
+    member_seeds: tuple[int, ...] = ()  # each member's seed (engine/seeds.py); () in older logs
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,8 @@ class RunDiverged(Event):
     # spelling for them), or a runaway training loss such as "741234.5".
     loss: str
     member: int | None = None  # which member diverged; None: the whole (one-seed) run
-    # A runaway: the first epoch's training loss it grew past RUNAWAY_MULTIPLE times of.
-    # None when the loss is not finite (and in logs written before the rule covered runaways).
+    # A runaway: the trivial predictor's loss it grew past RUNAWAY_MULTIPLE times of (older
+    # logs: the first epoch's loss). None when the loss is not finite.
     reference: float | None = None
 
 
@@ -354,4 +355,5 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     elif cls is SessionStarted:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
             values[key] = tuple(values[key])
+        values["member_seeds"] = tuple(int(seed) for seed in values.get("member_seeds", ()))
     return cls(**values)

@@ -4,7 +4,8 @@ groups of one batched model.
 `normtui train --scaler s` trains a pair: raw and s, each `seeds` members, from the same
 initial weights, splits and batch orders. A sweep row asks that of several scalers at once, so
 the row trains the raw run once and every scaler's run beside it: group g, member k is seeded
-seed + k in every group (the pair's initial weights, split, fitted scaler and batch order), and
+with member k's seed (engine/seeds.py) in every group (the pair's initial weights, split, fitted
+scaler and batch order), and
 members never mix (engine/models.py), so each group trains as its own run of the pair would.
 One model instead of a session per cell: the raw run is trained once per row, not once per
 cell, and a tiny model's per-step overhead is paid once for every group.
@@ -22,15 +23,18 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import torch
 
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData
+from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, Event, RunFinished, SessionEnded, SessionStarted
 from normtui.engine.models import EnsembleMLP, resolve_device
 from normtui.engine.run import Cancelled, Run
+from normtui.engine.seeds import member_seeds
 from normtui.engine.sinks import Sink
 from normtui.engine.stats import to_host
 from normtui.engine.task import Task
@@ -67,7 +71,7 @@ class RowTrainer:
         self.groups = (RAW, *self.scalers)
         first = prepared[self.scalers[0]]
         self.data = first[0]
-        self.seeds = tuple(config.seed + k for k in range(len(first)))
+        self.seeds = member_seeds(config.seed, len(first))
         self.task = Task.of(self.data)
         self.tasks = [Task.of(member) for member in first] * len(self.groups)
         self.batch_size = config.batch_size or len(self.data.y_train)
@@ -97,6 +101,7 @@ class RowTrainer:
             n_features, config.hidden, self.task.n_outputs, config.activation, self.seeds * repeat
         ).to(self.device)
         self.run = Run("row", model, config.optimizer, config.lr, tensors, self.task)
+        self.run.watch = LossWatch(np.array([trivial_loss(task) for task in self.tasks]))
         self.active = list(self.groups)  # groups with a live member
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
 
@@ -106,7 +111,7 @@ class RowTrainer:
         return describe_session(self.config.replace(scaler=scaler), data, self.device, parameters)
 
     def batch_order(self) -> torch.Tensor | None:
-        """The pair's order (member k's from seed + k), the same for every group."""
+        """The pair's order (member k's from its seed), the same for every group."""
         orders = member_orders(
             self._order_generators, len(self.data.y_train), self.batch_size, self.device
         )

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from normtui.engine.config import RELU_FAMILY
-from normtui.engine.divergence import LossWatch
+from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.models import (
     EnsembleMLP,
     eager_step,
@@ -82,7 +82,7 @@ class Run:
     """N members trained on one input transform; the session keeps two of these in lockstep.
 
     Tensors carry the member dimension first: X_train [members, rows, features], y_train
-    [members, rows]; member k has its own split (seed + k), all of the same size.
+    [members, rows]; member k has its own split (its own seed), all of the same size.
     """
 
     def __init__(
@@ -103,7 +103,8 @@ class Run:
         self.members = model.members
         self.task = task  # issue 14 hook: the loss and the hit count come from the task
         self.status = RUNNING
-        self.watch = LossWatch()  # the divergence rule, against this run's first-epoch loss
+        # the divergence rule, against the trivial predictor's loss (per member: see the trainer)
+        self.watch = LossWatch(trivial_loss(task))
         self.elapsed_s = 0.0
         device = self.X_train.device
         self._zero = torch.zeros(self.members, device=device)

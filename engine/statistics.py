@@ -1,29 +1,61 @@
 """The paired comparison of raw vs normalized over seeds: one rule for every verdict normtui shows.
 
 Member k of the raw run and member k of the normalized run share weights, split and batch order,
-so the evidence is the per-seed difference (normalized − raw). Its mean gets a 95% Student t
-interval (n − 1 degrees of freedom); a run is named ahead only when that interval excludes zero
-AND the mean difference is at least `resolution` (for accuracy: one validation row, the smallest
-difference the data can show). One seed has no interval: the verdict says it cannot tell an
-effect from noise.
+so the evidence is the per-seed difference (normalized − raw), on a scale where it is bounded
+enough to average: accuracy in points, R² clipped at 0, the log ratio of the validation losses,
+and epochs to the goal restricted to the epochs trained (a member that never got there counts
+the whole budget: right-censored, so the sign of a pair is known whenever one run got there).
 
-Pure stdlib (the t quantile is computed here, checked against scipy.stats in the tests), so
-`replay` and `watch` import nothing heavy.
+Three answers, never two (`answer`):
+- ahead: the 95% interval of the mean difference lies wholly beyond ±δ, the smallest difference
+  that means anything (`delta`: one validation row and at least 1 point for accuracy);
+- equivalent: the 90% interval lies inside ±δ (two one-sided tests at 5%, TOST);
+- inconclusive: neither.
+
+The interval is the corrected resampled t of Nadeau & Bengio (2003, "Inference for the
+generalization error"; Bouckaert & Frank 2004): the seeds' training rows overlap, so the plain
+paired variance σ²/J is too small and is taken as σ²·(1/J + n_val/n_train). Beside it, the exact
+two-sided sign test on the seeds' signs (`sign_p`).
+
+A diverged member is its own paired binary outcome, tested exactly: in a pair where one run
+diverged and the other did not, the other is better (a known sign, whatever the numbers); both
+diverged is a tie. When any pair is decided by a divergence the metric's verdict is the exact
+sign test over every pair with a known sign, so at least 6 seeds are needed to name a winner
+(5/5 gives p = 0.0625). No member is ever dropped silently: `both_diverged` and `excluded` say
+who was left out and why.
+
+Where several verdicts are shown together (the sweep's matrix) `control` re-decides them with
+the Benjamini–Hochberg procedure at 5% (false discovery rate; under the complete null it is the
+family-wise rate too). Pure stdlib, so `replay` and `watch` import nothing heavy.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.inference import (
+    ALPHA,
+    benjamini_hochberg,
+    margin_tests,
+    sign_test,
+    t_interval,
+)
 
 RAW, NORMALIZED = RUN_NAMES
-CONFIDENCE = 0.95
-INTERVAL_METHOD = "95% Student t interval on the per-seed paired differences (normalized − raw)"
+AHEAD, EQUIVALENT, INCONCLUSIVE = "ahead", "equivalent", "inconclusive"
+INTERVAL_METHOD = (
+    "corrected resampled t (Nadeau & Bengio 2003): per-seed paired differences, variance"
+    " × (1/J + n_val/n_train) for the seeds' overlapping splits; exact sign test beside it"
+)
+CONTROL_METHOD = "Benjamini–Hochberg"
+SIGN_TEST_MIN_SEEDS = 6  # the fewest pairs whose exact two-sided sign test can reach p < 0.05
+LOSS_DELTA = math.log(1.1)  # val loss: within ×1.1 either way is equivalent
+R2_DELTA = 0.01  # val R² (clipped at 0): one point
+GOAL_DELTA_SHARE = 0.05  # epochs to goal: 5% of the epochs trained, at least one epoch
 
 
 @dataclass(frozen=True)
@@ -31,14 +63,29 @@ class Comparison:
     """What the seeds say about one metric; `to_dict` is the `--json` form."""
 
     metric: str
-    seeds: int  # pairs compared (members where neither side diverged or lacks the value)
-    wins: int  # seeds where normalized is better
-    losses: int  # seeds where raw is better (the rest are ties)
-    mean_difference: float | None  # normalized − raw, in the metric's own units
-    ci95: tuple[float, float] | None  # t interval of the mean difference; None below 2 seeds
-    winner: str | None  # "normalized", "raw", or None when the seeds cannot tell
+    seeds: int  # pairs the test used
+    wins: int  # pairs where normalized is better (a divergence of raw counts)
+    losses: int  # pairs where raw is better (the rest are ties)
+    mean_difference: float | None  # normalized − raw on the compared scale (see module doc)
+    ci95: tuple[float, float] | None  # corrected t interval; None below 2 pairs or by sign test
+    winner: str | None  # "normalized", "raw", or None unless `answer` is ahead
     verdict: str
-    excluded: int = 0  # members left out (diverged, failed, or no value)
+    excluded: int = 0  # pairs with no value on one side (and no divergence to decide them)
+    answer: str = INCONCLUSIVE
+    delta: float = 0.0  # ±δ on the compared scale
+    p_ahead: float | None = None  # p of "the difference is beyond ±δ" (sign test p by failures)
+    p_equivalent: float | None = None  # TOST p of "inside ±δ"
+    sign_p: float | None = None  # exact two-sided sign test over the pairs with a known sign
+    test: str = "t"  # "t": corrected t on the differences; "sign": decided by divergences
+    diverged: tuple[int, int] = (0, 0)  # members that diverged, raw and normalized
+    both_diverged: int = 0  # pairs left out as ties: both runs diverged
+    members: int = 0  # members per run
+    ci90: tuple[float, float] | None = None  # the TOST interval
+    label: str = ""  # the metric in words ("val accuracy", "epochs to 95%")
+    reached: tuple[int, int] | None = None  # epochs to goal: members that got there
+    budget: float | None = None  # epochs to goal: the epochs trained (the censoring time)
+    controlled: str | None = None  # the many-comparisons rule that changed the answer, if any
+    higher_is_better: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,97 +98,47 @@ class Comparison:
             "winner": self.winner,
             "verdict": self.verdict,
             "excluded": self.excluded,
+            "answer": self.answer,
+            "delta": self.delta,
+            "p_ahead": self.p_ahead,
+            "p_equivalent": self.p_equivalent,
+            "sign_p": self.sign_p,
+            "test": self.test,
+            "diverged": list(self.diverged),
+            "both_diverged": self.both_diverged,
+            "members": self.members,
+            "ci90": list(self.ci90) if self.ci90 is not None else None,
+            "label": self.label,
+            "reached": list(self.reached) if self.reached is not None else None,
+            "budget": self.budget,
+            "controlled": self.controlled,
+            "higher_is_better": self.higher_is_better,
         }
 
-
-# -- the t quantile (no scipy at run time) -----------------------------------------------------
-
-
-def _beta_continued_fraction(a: float, b: float, x: float) -> float:
-    """Lentz's continued fraction for the regularized incomplete beta function."""
-    tiny, eps = 1e-300, 1e-15
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    result = d
-    for m in range(1, 500):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            result *= d * c
-        if abs(d * c - 1.0) < eps:
-            break
-    return result
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    front = math.exp(log_front)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _beta_continued_fraction(a, b, x) / a
-    return 1.0 - front * _beta_continued_fraction(b, a, 1.0 - x) / b
-
-
-def t_cdf(t: float, df: int) -> float:
-    """P(T <= t) for Student's t with `df` degrees of freedom."""
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
-    return 1.0 - tail if t > 0 else tail
-
-
-@functools.cache
-def t_quantile(p: float, df: int) -> float:
-    """The `p` quantile of Student's t (scipy.stats.t.ppf), by bisection on the CDF."""
-    if not 0.0 < p < 1.0 or df < 1:
-        raise ValueError(f"t quantile needs 0 < p < 1 and df >= 1, got p={p}, df={df}")
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    low, high = 0.0, 1.0
-    while t_cdf(high, df) < p:
-        low, high = high, high * 2.0
-    for _ in range(200):
-        middle = (low + high) / 2.0
-        if middle in (low, high):
-            break
-        if t_cdf(middle, df) < p:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2.0
-
-
-def t_interval(differences: Sequence[float]) -> tuple[float, float] | None:
-    """95% t interval of the mean of `differences`; None below two values."""
-    n = len(differences)
-    if n < 2:
-        return None
-    mean = math.fsum(differences) / n
-    sd = math.sqrt(math.fsum((d - mean) ** 2 for d in differences) / (n - 1))
-    half = t_quantile(0.5 + CONFIDENCE / 2.0, n - 1) * sd / math.sqrt(n)
-    return mean - half, mean + half
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Comparison:
+        """The `--json` / results-file form back (older files lack the newer fields)."""
+        known = {f for f in cls.__dataclass_fields__}
+        kept = {key: value for key, value in values.items() if key in known}
+        for key in ("ci95", "ci90", "diverged", "reached"):
+            if kept.get(key) is not None:
+                kept[key] = tuple(kept[key])
+        kept.setdefault("diverged", (0, 0))
+        return cls(**kept)
 
 
 # -- the verdict -------------------------------------------------------------------------------
 
-# How each known metric reads in a verdict: label, unit, scale applied to differences for text.
+# How each known metric reads: label, unit, scale applied to differences for text.
 _METRIC_TEXT: dict[str, tuple[str, str, float]] = {
     "val_accuracy": ("val accuracy", " pts", 100.0),
-    "val_r2": ("val R²", "", 1.0),
+    "val_r2": ("val R² (clipped at 0)", "", 1.0),
     "train_accuracy": ("train accuracy", " pts", 100.0),
     "val_loss": ("val loss", "", 1.0),
     "train_loss": ("train loss", "", 1.0),
-    "epochs_to_goal": ("epochs to goal", "", 1.0),
+    "epochs_to_goal": ("epochs to goal", " ep", 1.0),
 }
+RATIO_METRICS = frozenset({"val_loss", "train_loss"})  # compared as ln(normalized / raw)
 
 
 def _usable(value: float | None) -> bool:
@@ -162,10 +159,100 @@ def _signed(value: float, scale: float) -> str:
         digits = 1 - math.floor(math.log10(magnitude))
     if magnitude < 1e4:
         text = f"{magnitude:.{digits}f}"
-    else:  # a runaway loss: 5.34e34, not 5.34e+34 (compact, as fmt_num prints it)
+    else:  # a runaway: 5.34e34, not 5.34e+34 (compact, as fmt_num prints it)
         mantissa, exponent = f"{magnitude:.2e}".split("e")
         text = f"{mantissa}e{int(exponent)}"
+    if float(text) == 0:
+        return "0"
     return ("+" if shown > 0 else "−") + text
+
+
+def _ratio(log_ratio: float) -> str:
+    """A log ratio as the ratio itself: 0.31×, 1.0×, 12×, 3.1e4×."""
+    try:
+        ratio = math.exp(log_ratio)
+    except OverflowError:
+        ratio = math.inf
+    if ratio >= 1e4 or (0 < ratio < 1e-3):
+        mantissa, exponent = f"{ratio:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}×"
+    return f"{ratio:.2g}×" if ratio < 10 else f"{ratio:.0f}×"
+
+
+def _amount(c: Comparison, value: float) -> str:
+    """A difference as the verdict prints it, with its unit."""
+    if c.metric in RATIO_METRICS:
+        return _ratio(value)
+    _, unit, scale = _METRIC_TEXT.get(c.metric, ("", "", 1.0))
+    return f"{_signed(value, scale)}{unit}"
+
+
+def _span(c: Comparison, interval: tuple[float, float]) -> str:
+    low, high = interval
+    if c.metric in RATIO_METRICS:
+        return f"{_ratio(low)} to {_ratio(high)}"
+    _, unit, scale = _METRIC_TEXT.get(c.metric, ("", "", 1.0))
+    return f"{_signed(low, scale)} to {_signed(high, scale)}{unit}"
+
+
+def _delta_text(c: Comparison) -> str:
+    if c.metric in RATIO_METRICS:
+        return f"×{math.exp(c.delta):.2g}"
+    _, unit, scale = _METRIC_TEXT.get(c.metric, ("", "", 1.0))
+    return f"±{_signed(c.delta, scale).lstrip('+')}{unit}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2g}" if value >= 0.001 else "<0.001"
+
+
+def _scaled(metric: str, value: float | None) -> float | None:
+    """A member's value on the compared scale: R² clipped at 0, a loss as its logarithm."""
+    if not _usable(value):
+        return None
+    assert value is not None
+    if metric == "val_r2":
+        return max(value, 0.0)
+    if metric in RATIO_METRICS:
+        return math.log(max(value, 1e-12))
+    return value
+
+
+def _flags(diverged: tuple[Sequence[bool], Sequence[bool]] | None, n: int) -> tuple[list, list]:
+    if diverged is None:
+        return [False] * n, [False] * n
+    raw, norm = (list(flags) if len(flags) == n else [False] * n for flags in diverged)
+    return raw, norm
+
+
+def _decide(c: Comparison, differences: Sequence[float], overlap: float) -> Comparison:
+    """The answer from the differences (corrected t) or, with divergences, the sign test."""
+    direction = 1.0 if c.higher_is_better else -1.0
+    if c.test == "sign":
+        p = sign_test(c.wins, c.losses)
+        answer = AHEAD if p is not None and p < ALPHA else INCONCLUSIVE
+        winner = (NORMALIZED if c.wins > c.losses else RAW) if answer == AHEAD else None
+        return replace(c, p_ahead=p, answer=answer, winner=winner)
+    if len(differences) < 2:
+        return c
+    ci95 = t_interval(differences, overlap)
+    ci90 = t_interval(differences, overlap, confidence=1 - 2 * ALPHA)
+    p_ahead, p_equivalent = margin_tests(differences, overlap, c.delta)
+    answer = AHEAD if p_ahead < ALPHA else EQUIVALENT if p_equivalent < ALPHA else INCONCLUSIVE
+    winner = None
+    if answer == AHEAD:
+        winner = NORMALIZED if (c.mean_difference or 0.0) * direction > 0 else RAW
+    return replace(
+        c,
+        ci95=ci95,
+        ci90=ci90,
+        p_ahead=p_ahead,
+        p_equivalent=p_equivalent,
+        answer=answer,
+        winner=winner,
+    )
 
 
 def compare_paired(
@@ -174,88 +261,257 @@ def compare_paired(
     *,
     metric: str,
     higher_is_better: bool,
-    resolution: float = 0.0,
+    delta: float = 0.0,
+    overlap: float = 0.0,
+    diverged: tuple[Sequence[bool], Sequence[bool]] | None = None,
+    label: str = "",
 ) -> Comparison:
     """Compare member k of `raw` with member k of `normalized`, for every k.
 
-    A member whose value is None or not finite on either side (diverged, failed, never reached
-    the goal) is left out and counted in `excluded`. `resolution` is the smallest difference that
-    means anything (one validation row for accuracy): a smaller mean difference names no winner,
-    however tight its interval.
+    `diverged` flags the members that diverged (each run's): such a pair is decided by the
+    divergence (module doc). A pair with no usable value and no divergence is left out and
+    counted in `excluded`. `delta` is ±δ on the compared scale, `overlap` n_val/n_train.
     """
     if len(raw) != len(normalized):
         raise ValueError(f"paired comparison needs equal lengths: {len(raw)}, {len(normalized)}")
-    pairs = [(r, n) for r, n in zip(raw, normalized, strict=True) if _usable(r) and _usable(n)]
-    excluded = len(raw) - len(pairs)
-    differences = [n - r for r, n in pairs]
-    better = [d if higher_is_better else -d for d in differences]
-    wins = sum(1 for b in better if b > 0)
-    losses = sum(1 for b in better if b < 0)
-    seeds = len(differences)
-    mean = math.fsum(differences) / seeds if seeds else None
-    ci95 = t_interval(differences)
-    winner = None
-    if mean is not None and ci95 is not None and _at_least(abs(mean), resolution) and mean != 0:
-        low, high = ci95
-        if low > 0 or high < 0:
-            winner = NORMALIZED if (mean > 0) == higher_is_better else RAW
-    verdict = _verdict(metric, seeds, wins, losses, mean, ci95, winner, resolution, excluded)
-    return Comparison(metric, seeds, wins, losses, mean, ci95, winner, verdict, excluded)
+    flags_raw, flags_norm = _flags(diverged, len(raw))
+    direction = 1.0 if higher_is_better else -1.0
+    differences: list[float] = []
+    wins = losses = both = missing = by_divergence = 0
+    for r, n, r_gone, n_gone in zip(raw, normalized, flags_raw, flags_norm, strict=True):
+        if r_gone and n_gone:
+            both += 1
+            continue
+        if r_gone or n_gone:
+            by_divergence += 1
+            wins, losses = (wins + 1, losses) if r_gone else (wins, losses + 1)
+            continue
+        r_value, n_value = _scaled(metric, r), _scaled(metric, n)
+        if r_value is None or n_value is None:
+            missing += 1
+            continue
+        difference = n_value - r_value
+        differences.append(difference)
+        wins += difference * direction > 0
+        losses += difference * direction < 0
+    comparison = Comparison(
+        metric=metric,
+        seeds=len(differences) + by_divergence,
+        wins=wins,
+        losses=losses,
+        mean_difference=math.fsum(differences) / len(differences) if differences else None,
+        ci95=None,
+        winner=None,
+        verdict="",
+        excluded=missing,
+        delta=delta,
+        sign_p=sign_test(wins, losses),
+        test="sign" if by_divergence else "t",
+        diverged=(sum(flags_raw), sum(flags_norm)),
+        both_diverged=both,
+        members=len(raw),
+        label=label or _METRIC_TEXT.get(metric, (metric.replace("_", " "), "", 1.0))[0],
+        higher_is_better=higher_is_better,
+    )
+    comparison = _decide(comparison, differences, overlap)
+    return replace(comparison, verdict=render(comparison))
 
 
-def _verdict(
-    metric: str,
-    seeds: int,
-    wins: int,
-    losses: int,
-    mean: float | None,
-    ci95: tuple[float, float] | None,
-    winner: str | None,
-    resolution: float,
-    excluded: int,
-) -> str:
-    label, unit, scale = _METRIC_TEXT.get(metric, (metric.replace("_", " "), "", 1.0))
-    left_out = f"; {excluded} seed(s) left out" if excluded else ""
-    if mean is None:
-        return f"{label}: no seed to compare{left_out}"
-    if ci95 is None:
-        return (
-            f"one seed: cannot tell an effect from noise"
-            f" (normalized {_signed(mean, scale)}{unit} {label}){left_out}"
+def compare_goal(
+    raw: Sequence[float | None],
+    normalized: Sequence[float | None],
+    *,
+    budget: float | None,
+    overlap: float = 0.0,
+    diverged: tuple[Sequence[bool], Sequence[bool]] | None = None,
+    goal: str = "the goal",
+) -> Comparison:
+    """Epochs to the goal, member k against member k, right-censored at `budget` (the epochs
+    trained): a member that never got there (diverged, or too slow) counts the whole budget, so
+    the restricted mean time is compared with the corrected t, and a pair's sign is known
+    whenever one of the two got there."""
+    if len(raw) != len(normalized):
+        raise ValueError(f"paired comparison needs equal lengths: {len(raw)}, {len(normalized)}")
+    reached_at = [e for e in (*raw, *normalized) if _usable(e)]
+    horizon = float(budget) if budget else max(reached_at, default=1.0)  # type: ignore[type-var]
+
+    def time(epoch: float | None) -> float:
+        return min(float(epoch), horizon) if _usable(epoch) else horizon  # type: ignore[arg-type]
+
+    differences = [time(n) - time(r) for r, n in zip(raw, normalized, strict=True)]
+    wins = losses = 0
+    for r, n in zip(raw, normalized, strict=True):
+        if _usable(r) and _usable(n):
+            wins += time(n) < time(r)
+            losses += time(r) < time(n)
+        elif _usable(n) or _usable(r):
+            wins, losses = (wins + 1, losses) if _usable(n) else (wins, losses + 1)
+    flags_raw, flags_norm = _flags(diverged, len(raw))
+    reached = (sum(_usable(e) for e in raw), sum(_usable(e) for e in normalized))
+    comparison = Comparison(
+        metric="epochs_to_goal",
+        seeds=len(differences),
+        wins=wins,
+        losses=losses,
+        mean_difference=math.fsum(differences) / len(differences) if differences else None,
+        ci95=None,
+        winner=None,
+        verdict="",
+        delta=max(1.0, GOAL_DELTA_SHARE * horizon),
+        sign_p=sign_test(wins, losses),
+        diverged=(sum(flags_raw), sum(flags_norm)),
+        members=len(raw),
+        label=f"epochs to {goal}",
+        reached=reached,
+        budget=horizon,
+        higher_is_better=False,
+    )
+    if reached != (0, 0):  # nobody got there: the censored times say nothing
+        comparison = _decide(comparison, differences, overlap)
+    if comparison.answer == EQUIVALENT and reached != (len(raw), len(normalized)):
+        # a censored member's time is the budget, not its speed: no equivalence claimed on it
+        comparison = replace(comparison, answer=INCONCLUSIVE)
+    return replace(comparison, verdict=render(comparison))
+
+
+# -- the words ---------------------------------------------------------------------------------
+
+
+def _left_out(c: Comparison) -> str:
+    reasons = []
+    if c.both_diverged:
+        reasons.append(f"both runs diverged in {c.both_diverged}")
+    if c.excluded:
+        reasons.append(f"no value in {c.excluded}")
+    if not reasons:
+        return ""
+    return f"{c.both_diverged + c.excluded} seed(s) left out: {', '.join(reasons)}"
+
+
+def _goal_lead(c: Comparison) -> str:
+    """'normalized reached 35/36 = 97.2% in 4/5 seeds, raw in 0/5 by e100'."""
+    raw, norm = c.reached or (0, 0)
+    goal = c.label.removeprefix("epochs to ")
+    budget = f"{c.budget:g}" if c.budget is not None else "?"
+    return (
+        f"{NORMALIZED} reached {goal} in {norm}/{c.members} seeds, {RAW} in {raw}/{c.members}"
+        f" by e{budget}"
+    )
+
+
+def _winner_side(c: Comparison, value: float) -> float:
+    """A difference (normalized − raw) read from the winner's side, so it reads as a gain."""
+    sign = 1.0 if c.higher_is_better else -1.0
+    return value * (sign if c.winner == NORMALIZED else -sign)
+
+
+def render(c: Comparison) -> str:
+    """The verdict in one line: the same words in `train`, the strip, `--json` and the sweep."""
+    label, left = c.label, _left_out(c)
+    goal = c.metric == "epochs_to_goal"
+    tail = f"; {c.controlled}" if c.controlled else ""
+    if goal and c.reached == (0, 0):
+        return f"{label}: neither run got there in {c.members} seed(s) by e{c.budget:g}"
+    if c.seeds == 0:
+        return f"{label}: no seed to compare ({left})" if left else f"{label}: no seed to compare"
+    if c.test == "sign":
+        p = f"exact sign test p {_p(c.p_ahead)}"
+        if c.answer == AHEAD and c.winner is not None:
+            loser = RAW if c.winner == NORMALIZED else NORMALIZED
+            ahead = c.wins if c.winner == NORMALIZED else c.losses
+            gone = c.diverged[0] if loser == RAW else c.diverged[1]
+            return (
+                f"{c.winner} ahead in {ahead}/{c.seeds} seeds on {label}: {loser} diverged in"
+                f" {gone}/{c.members} ({p}){tail}"
+            )
+        few = f"; {SIGN_TEST_MIN_SEEDS}+ seeds can reach p < 0.05" if c.seeds < 6 else ""
+        gone = ", ".join(
+            f"{name} diverged in {count}/{c.members}"
+            for name, count in zip(RUN_NAMES, c.diverged, strict=True)
+            if count
         )
-    low, high = ci95
-    if winner is not None:
-        sign = 1.0 if winner == NORMALIZED else -1.0  # differences from the winner's side
-        ahead = wins if winner == NORMALIZED else losses
-        low_w, high_w = sorted((sign * low, sign * high))
         return (
-            f"{winner} ahead in {ahead}/{seeds} seeds: {_signed(sign * mean, scale)}{unit} {label}"
-            f" (95% CI {_signed(low_w, scale)} to {_signed(high_w, scale)}){left_out}"
+            f"inconclusive on {label}: {NORMALIZED} better in {c.wins}, {RAW} in {c.losses} of"
+            f" {c.seeds} seeds ({gone}; {p}{few}){tail}"
         )
-    if wins == 0 and losses == 0:
-        return f"no difference in {label} in any of {seeds} seeds{left_out}"
-    interval = f"normalized − raw {_signed(low, scale)} to {_signed(high, scale)}{unit}"
-    head = f"no clear difference in {label} over {seeds} seeds"
-    if (low > 0 or high < 0) and not _at_least(abs(mean), resolution):
-        size = f"{_signed(resolution, scale).lstrip('+')}{unit}"
-        return f"{head}: {_signed(mean, scale)}{unit} is under the resolution {size}{left_out}"
-    return f"{head} ({interval}){left_out}"
+    lead = f"{_goal_lead(c)}: " if goal else ""
+    mean = c.mean_difference
+    assert mean is not None
+    if c.ci95 is None:  # one pair
+        what = f"normalized {_amount(c, mean)}" + ("" if goal else f" {label}")
+        if c.members <= 1:
+            return f"{lead}one seed: cannot tell an effect from noise ({what})"
+        why = f" ({left})" if left else ""
+        compared = f"1 of {c.members} seeds compared{why}"
+        return f"{lead}{compared}: cannot tell an effect from noise ({what})"
+    suffix = f"; {left}" if left else ""
+    if c.answer == AHEAD and c.winner is not None:
+        low, high = sorted(_winner_side(c, bound) for bound in c.ci95)
+        gain = _winner_side(c, mean)
+        if goal:
+            return (
+                f"{lead}: {c.winner} sooner by {_amount(c, gain).lstrip('+')} (restricted mean,"
+                f" 95% CI {_span(c, (low, high)).replace('+', '')}){suffix}{tail}"
+            ).replace(": : ", ": ")
+        ahead = c.wins if c.winner == NORMALIZED else c.losses
+        return (
+            f"{c.winner} ahead in {ahead}/{c.seeds} seeds: {_amount(c, gain)} {label} (95% CI"
+            f" {_span(c, (low, high))}; sign test p {_p(c.sign_p)}){suffix}{tail}"
+        )
+    if c.answer == EQUIVALENT and c.ci90 is not None:
+        what = "equivalent" if goal else f"equivalent on {label}"
+        return (
+            f"{lead}{what} within {_delta_text(c)} over {c.seeds} seeds (90% CI"
+            f" {_span(c, c.ci90)}){suffix}{tail}"
+        )
+    what = "inconclusive" if goal else f"inconclusive on {label}"
+    versus = "normalized ÷ raw" if c.metric in RATIO_METRICS else "normalized − raw"
+    return (
+        f"{lead}{what} over {c.seeds} seeds ({versus} {_span(c, c.ci95)}, δ {_delta_text(c)})"
+        f"{suffix}{tail}"
+    )
+
+
+# -- several verdicts shown together -------------------------------------------------------------
+
+
+def control(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> list[Comparison]:
+    """Re-decide a family of verdicts shown together (the sweep's matrix of one metric) with
+    Benjamini–Hochberg at `alpha`: "ahead" over the family's p_ahead, "equivalent" over its
+    p_equivalent. A verdict whose answer changes says so."""
+    ahead = benjamini_hochberg([c.p_ahead for c in comparisons], alpha)
+    equivalent = benjamini_hochberg([c.p_equivalent for c in comparisons], alpha)
+    family = sum(c.p_ahead is not None for c in comparisons)
+    out = []
+    for c, is_ahead, is_equivalent in zip(comparisons, ahead, equivalent, strict=True):
+        answer = AHEAD if is_ahead else EQUIVALENT if is_equivalent else INCONCLUSIVE
+        if answer == c.answer:
+            out.append(c)
+            continue
+        note = f"{c.answer} before {CONTROL_METHOD} over {family} comparisons"
+        changed = replace(c, answer=answer, winner=c.winner if is_ahead else None, controlled=note)
+        out.append(replace(changed, verdict=render(changed)))
+    return out
 
 
 # -- the three comparisons every view shows ------------------------------------------------------
 
-GOAL_RESOLUTION = 1.0  # epochs: a mean difference under one epoch names no winner
+
+def score_delta(regression: bool, n_val: int) -> float:
+    """±δ of the score: one validation row, and at least 1 point (accuracy); 0.01 of R²."""
+    if regression:
+        return R2_DELTA
+    return max(1.0 / n_val, 0.01) if n_val > 0 else 0.01
 
 
-def _at_least(size: float, resolution: float) -> bool:
-    """`size >= resolution`, where a mean of whole validation rows counts as that many rows:
-    10 seeds each one row of 30 ahead average to 0.03333…, a hair under 1/30 in floating point."""
-    return size >= resolution * (1 - 1e-9)
-
-
-def score_resolution(regression: bool, n_val: int) -> float:
-    """One validation row is the smallest step accuracy can take; R² has no such step."""
-    return 0.0 if regression or n_val <= 0 else 1.0 / n_val
+def goal_text(goal: float, regression: bool, n_val: int) -> str:
+    """The goal as this split can reach it: 95% of 36 rows needs 35/36 = 97.2%."""
+    if regression:
+        return f"R² {goal:g}"
+    if n_val <= 0:
+        return f"{goal * 100:g}%"
+    need = min(n_val, math.ceil(goal * n_val - 1e-9))
+    return f"{need}/{n_val} = {need / n_val:.1%}"
 
 
 def compare_metrics(
@@ -265,21 +521,36 @@ def compare_metrics(
     *,
     regression: bool,
     n_val: int,
+    n_train: int = 0,
+    diverged: tuple[Sequence[bool], Sequence[bool]] | None = None,
+    budget: float | None = None,
+    goal: float | None = None,
 ) -> tuple[Comparison, Comparison, Comparison]:
-    """Val score, val loss and epochs to the goal, each as (raw, normalized) per-member values
-    (None: diverged, or never reached the goal), compared seed by seed with `compare_paired`.
+    """Val score, val loss and epochs to the goal, each as (raw, normalized) per-member values,
+    compared seed by seed; `diverged` flags each run's diverged members, `budget` is the epochs
+    trained (the goal's censoring time), `goal` the goal (0.95 accuracy, 0.9 R²).
 
-    The one set of rules (metrics, directions, resolutions) behind `train`'s table, `--json`
-    and the dashboard's strip.
+    The one set of rules (metrics, directions, δ, the overlap correction) behind `train`'s
+    table, `--json`, the dashboard's strip and the sweep.
     """
+    overlap = n_val / n_train if n_train > 0 else 0.0
     score = compare_paired(
         *scores,
         metric="val_r2" if regression else "val_accuracy",
         higher_is_better=True,
-        resolution=score_resolution(regression, n_val),
+        delta=score_delta(regression, n_val),
+        overlap=overlap,
+        diverged=diverged,
     )
-    loss = compare_paired(*losses, metric="val_loss", higher_is_better=False)
-    goal = compare_paired(
-        *goals, metric="epochs_to_goal", higher_is_better=False, resolution=GOAL_RESOLUTION
+    loss = compare_paired(
+        *losses,
+        metric="val_loss",
+        higher_is_better=False,
+        delta=LOSS_DELTA,
+        overlap=overlap,
+        diverged=diverged,
     )
-    return score, loss, goal
+    default_goal = 0.9 if regression else 0.95
+    target = goal_text(default_goal if goal is None else goal, regression, n_val)
+    epochs = compare_goal(*goals, budget=budget, overlap=overlap, diverged=diverged, goal=target)
+    return score, loss, epochs

@@ -25,6 +25,7 @@ from normtui.engine.events import (
     SessionEnded,
     SessionStarted,
 )
+from normtui.engine.seeds import member_seeds
 from normtui.engine.statistics import Comparison, compare_metrics
 
 
@@ -154,6 +155,11 @@ class Summarizer:
         config = self.started.config if self.started is not None else {}
         return int(config.get("seed", 0))
 
+    def _member_seed(self, k: int) -> int:
+        """Member k's seed (engine/seeds.py), for a member first heard of by its divergence."""
+        config = self.started.config if self.started is not None else {}
+        return member_seeds(self.seed, max(k + 1, int(config.get("seeds", 1))))[k]
+
     def _diverged(self, event: RunDiverged) -> None:
         run = self.runs[event.run]
         if event.member is None:  # the whole run: its only member, or its last
@@ -166,7 +172,7 @@ class Summarizer:
                 targets = run.members
         else:
             while len(run.members) <= event.member:
-                run.members.append(MemberSummary(seed=self.seed + len(run.members)))
+                run.members.append(MemberSummary(seed=self._member_seed(len(run.members))))
             targets = [run.members[event.member]]
         for member in targets:
             if not member.diverged:
@@ -253,12 +259,16 @@ class Summarizer:
                 for m in run.members
             ]
 
-        n_val = self.started.n_val if self.started is not None else 0
+        started = self.started
         regression = raw.regression or norm.regression
         return compare_metrics(
             (values(raw, "val_score"), values(norm, "val_score")),
             (values(raw, "val_loss"), values(norm, "val_loss")),
             (goals(raw), goals(norm)),
             regression=regression,
-            n_val=n_val,
+            n_val=started.n_val if started is not None else 0,
+            n_train=started.n_train if started is not None else 0,
+            diverged=tuple([m.diverged for m in run.members] for run in (raw, norm)),  # type: ignore[arg-type]
+            budget=max(raw.epochs, norm.epochs),
+            goal=self.goal_r2 if regression else self.goal_accuracy,
         )

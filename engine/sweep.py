@@ -43,6 +43,7 @@ from normtui.engine.events import (
     Event,
     strict_json,
 )
+from normtui.engine.seeds import member_seeds
 from normtui.engine.statistics import Comparison, compare_metrics
 from normtui.engine.summary import Summarizer
 
@@ -273,6 +274,7 @@ class RunResult:
     val_score: list[float | None] = field(default_factory=list)  # accuracy, or R²
     val_loss: list[float | None] = field(default_factory=list)
     epochs_to_goal: list[int | None] = field(default_factory=list)
+    diverged: list[bool] = field(default_factory=list)  # per member
     share: float | None = None  # dead (ReLU family) or saturated (tanh, sigmoid): member mean
     share_range: tuple[float, float] | None = None  # member min..max
 
@@ -311,6 +313,7 @@ class RunResult:
                 "val_score": self.val_score,
                 "val_loss": self.val_loss,
                 "epochs_to_goal": self.epochs_to_goal,
+                "diverged": self.diverged,
             },
         }
 
@@ -318,8 +321,12 @@ class RunResult:
     def from_dict(cls, values: dict[str, Any]) -> RunResult:
         members = values.get("members", {})
         share_range = values.get("share_range")
+        val_score = list(members.get("val_score", []))
+        # files written before the flags: a member without a score had diverged
+        diverged = members.get("diverged", [score is None for score in val_score])
         return cls(
-            val_score=list(members.get("val_score", [])),
+            val_score=val_score,
+            diverged=[bool(flag) for flag in diverged],
             val_loss=list(members.get("val_loss", [])),
             epochs_to_goal=list(members.get("epochs_to_goal", [])),
             share=values.get("share"),
@@ -345,6 +352,8 @@ class CellResult:
     epochs: int
     task: str = "classification"
     n_val: int = 0
+    n_train: int = 0  # member 0's training rows (the overlap correction's n_val/n_train)
+    goal: float | None = None  # the goal accuracy (or R²) epochs to goal were counted to
     raw: RunResult = field(default_factory=RunResult)
     normalized: RunResult | None = None  # None: a baseline cell
     comparisons: dict[str, Comparison] = field(default_factory=dict)
@@ -388,6 +397,8 @@ class CellResult:
                 "epochs": self.epochs,
                 "task": self.task,
                 "n_val": self.n_val,
+                "n_train": self.n_train,
+                "goal": self.goal,
                 "share_kind": share_kind(self.cell.activation),
                 "raw": self.raw.to_dict(),
                 "normalized": self.normalized.to_dict() if self.normalized else None,
@@ -402,20 +413,9 @@ class CellResult:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> CellResult:
-        comparisons = {}
-        for name, c in (values.get("comparison") or {}).items():
-            ci95 = c.get("ci95")
-            comparisons[name] = Comparison(
-                metric=c["metric"],
-                seeds=c["seeds"],
-                wins=c["wins"],
-                losses=c["losses"],
-                mean_difference=c["mean_difference"],
-                ci95=tuple(ci95) if ci95 else None,
-                winner=c["winner"],
-                verdict=c["verdict"],
-                excluded=c.get("excluded", 0),
-            )
+        comparisons = {
+            name: Comparison.from_dict(c) for name, c in (values.get("comparison") or {}).items()
+        }
         normalized = values.get("normalized")
         return cls(
             cell=Cell(values["dataset"], values["activation"], values["scaler"]),
@@ -423,6 +423,8 @@ class CellResult:
             epochs=values.get("epochs", 0),
             task=values.get("task", "classification"),
             n_val=values.get("n_val", 0),
+            n_train=values.get("n_train", 0),
+            goal=values.get("goal"),
             raw=RunResult.from_dict(values.get("raw") or {}),
             normalized=RunResult.from_dict(normalized) if normalized else None,
             comparisons=comparisons,
@@ -439,6 +441,8 @@ class CellResult:
             epochs=self.epochs,
             task=self.task,
             n_val=self.n_val,
+            n_train=self.n_train,
+            goal=self.goal,
             raw=self.raw,
             seconds=0.0,
             error=self.error,
@@ -468,6 +472,7 @@ class _Fold:
             val_score=[None if m.diverged else _finite(m.val_score) for m in members],
             val_loss=[None if m.diverged else _finite(m.val_loss) for m in members],
             epochs_to_goal=[None if m.diverged else m.epochs_to_goal for m in members],
+            diverged=[m.diverged for m in members],
         )
         kind = share_kind(activation)
         sampled = self.layers.get(run)
@@ -500,12 +505,19 @@ def compare_runs(result: CellResult) -> dict[str, Comparison]:
     def goals(run: RunResult) -> list[float | None]:
         return [None if e is None else float(e) for e in run.epochs_to_goal]
 
+    def flags(run: RunResult) -> list[bool]:
+        return run.diverged if len(run.diverged) == len(run.val_score) else []
+
     score, loss, goal = compare_metrics(
         (result.raw.val_score, norm.val_score),
         (result.raw.val_loss, norm.val_loss),
         (goals(result.raw), goals(norm)),
         regression=result.task == "regression",
         n_val=result.n_val,
+        n_train=result.n_train,
+        diverged=(flags(result.raw), flags(norm)),
+        budget=result.epochs,
+        goal=result.goal,
     )
     return {result.score_metric: score, "val_loss": loss, "epochs_to_goal": goal}
 
@@ -679,7 +691,7 @@ def _data_key(config: SessionConfig) -> SessionConfig:
 
 
 def _failed(plan: SweepPlan, cell: Cell, error: str) -> CellResult:
-    seeds = tuple(range(plan.seed, plan.seed + plan.seeds))
+    seeds = member_seeds(plan.seed, plan.seeds)
     return CellResult(cell=cell, seeds=seeds, epochs=plan.epochs, error=error, host=_host())
 
 
@@ -688,10 +700,12 @@ def _result(plan: SweepPlan, cell: Cell, fold: _Fold, seconds: float) -> CellRes
     started = summary.started
     result = CellResult(
         cell=cell,
-        seeds=tuple(range(plan.seed, plan.seed + plan.seeds)),
+        seeds=member_seeds(plan.seed, plan.seeds),
         epochs=plan.epochs,
         task=started.task if started else "classification",
         n_val=started.n_val if started else 0,
+        n_train=started.n_train if started else 0,
+        goal=plan.goal_r2 if started and started.task == "regression" else plan.goal_accuracy,
         seconds=seconds,
         host=_host(),
     )

@@ -25,11 +25,12 @@ import torch
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData, prepare_members
-from normtui.engine.divergence import LossWatch
+from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
 from normtui.engine.models import EnsembleMLP, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
+from normtui.engine.seeds import member_seeds
 from normtui.engine.stats import HostEpoch, fold_members, to_host
 from normtui.engine.task import Task
 
@@ -107,8 +108,8 @@ def stacked(arrays: list[np.ndarray], dtype: torch.dtype, device: torch.device) 
 def member_orders(
     generators: list[torch.Generator], n_train: int, batch_size: int, device: torch.device
 ) -> torch.Tensor | None:
-    """This epoch's shuffled order, one row per member (member k's generator is seeded seed + k);
-    None for full batch (the post's loop)."""
+    """This epoch's shuffled order, one row per member (member k's generator is seeded with
+    its seed); None for full batch (the post's loop)."""
     if batch_size >= n_train:
         return None
     return torch.stack([torch.randperm(n_train, generator=g) for g in generators]).to(device)
@@ -234,6 +235,7 @@ def describe_session(
         "imputed_cells": data.imputed_cells,
         "dropped_rows": data.dropped_rows,
         "parameters": parameters,
+        "member_seeds": member_seeds(config.seed, config.seeds),
     }
 
 
@@ -241,8 +243,8 @@ class PairTrainer:
     """Owns the two runs, their shared initialisation and their shared batch order.
 
     Each run is `config.seeds` members trained as one batched model; member k of both runs
-    shares seed + k: its initial weights, its split (and the scaler fitted on it) and its batch
-    order.
+    shares one seed (engine/seeds.py): its initial weights, its split (and the scaler fitted
+    on it) and its batch order.
     """
 
     def __init__(
@@ -260,7 +262,7 @@ class PairTrainer:
         self.member_data: tuple[PreparedData, ...] = (
             (data,) if isinstance(data, PreparedData) else tuple(data)
         )
-        self.seeds = tuple(config.seed + k for k in range(len(self.member_data)))
+        self.seeds = member_seeds(config.seed, len(self.member_data))
         self.data: PreparedData = self.member_data[0]  # member 0 (seed): what describe() shows
         self.task = Task.of(self.data)
         self.tasks = [Task.of(member) for member in self.member_data]
@@ -314,7 +316,7 @@ class PairTrainer:
 
     # -- set-up ------------------------------------------------------------------------------
     def restart(self, activation: str, lr: float) -> None:
-        """Fresh shared initialisation: one model (member k seeded seed + k), the other its deep
+        """Fresh shared initialisation: one model (member k under its seed), the other its deep
         copy."""
         base = EnsembleMLP(
             len(self.data.feature_names),
@@ -328,6 +330,9 @@ class PairTrainer:
             name: Run(name, model, self.config.optimizer, lr, self._tensors[name], self.task)
             for name, model in models.items()
         }
+        trivial = np.array([trivial_loss(task) for task in self.tasks])
+        for run in self.runs.values():
+            run.watch = LossWatch(trivial)  # each member against its own split's trivial loss
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
         self._sample_next, self._epoch = True, 0
 
@@ -354,7 +359,7 @@ class PairTrainer:
     # -- training ----------------------------------------------------------------------------
     def batch_order(self) -> torch.Tensor | None:
         """The shuffled order both runs use this epoch, one row per member (member k's from
-        seed + k); None for full batch (the post's loop)."""
+        its seed); None for full batch (the post's loop)."""
         return member_orders(
             self._order_generators, len(self.data.y_train), self.batch_size, self.device
         )

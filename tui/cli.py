@@ -224,8 +224,9 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--seeds",
             type=int,
             default=None,
-            help="Seeds per run, trained as one batched model: member k uses --seed + k for its"
-            " split, initial weights and batch order; the verdict compares them seed by seed."
+            help="Seeds per run, trained as one batched model: member 0 uses --seed, the others"
+            " seeds drawn from it (another --seed shares none) for their split, initial weights"
+            " and batch order; the verdict compares them seed by seed."
             f"  [default: {DEFAULT_SEEDS}; 1 for a table file over"
             f" {LARGE_TABLE_BYTES // 2**20} MB]",
         ),

@@ -225,6 +225,7 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "n_numeric": started.n_features if started.n_numeric is None else started.n_numeric,
             "imputed_cells": started.imputed_cells,
             "dropped_rows": started.dropped_rows,
+            "member_seeds": list(started.member_seeds),
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     comparisons = summary.comparisons()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -14,44 +15,68 @@ from normtui.engine.divergence import (
     compact,
     describe,
     diverged,
+    trivial_loss,
 )
-from normtui.engine.events import EpochEnd, RunDiverged
+from normtui.engine.events import RUN_NAMES, EpochEnd, RunDiverged
 from normtui.engine.log import LogWriter, read_log
 from normtui.engine.session import Session
 from normtui.engine.sinks import fan_out
+from normtui.engine.task import Task
+from normtui.engine.trainer import PairTrainer
 
 
 def test_the_rule_on_plain_numbers() -> None:
-    assert not diverged(0.7, 0.7)
-    assert not diverged(0.7 * RUNAWAY_MULTIPLE, 0.7)  # at the multiple: not yet
-    assert diverged(0.7 * RUNAWAY_MULTIPLE * 1.01, 0.7)
-    assert diverged(math.nan, 0.7) and diverged(math.inf, 0.7)
-    assert diverged(0.5, 0.7, val_loss=math.nan)  # a NaN validation loss counts too
-    assert not diverged(0.5, 0.7, val_loss=40.0)  # overfitting is not divergence
+    trivial = math.log(3)  # ln C: three classes
+    assert not diverged(0.7, trivial)
+    assert not diverged(trivial * RUNAWAY_MULTIPLE, trivial)  # at the multiple: not yet
+    assert diverged(trivial * RUNAWAY_MULTIPLE * 1.01, trivial)
+    assert diverged(math.nan, trivial) and diverged(math.inf, trivial)
+    assert diverged(0.5, trivial, val_loss=math.nan)  # a NaN validation loss counts too
+    assert not diverged(0.5, trivial, val_loss=40.0)  # overfitting is not divergence
 
 
 def test_the_rule_works_elementwise_on_ensemble_members() -> None:
     """The seeds work applies it per member: torch and numpy vectors of shape [N]."""
     reference = torch.tensor([0.7, 0.7, 2.0, 1.0])
-    loss = torch.tensor([0.1, 1e5, math.nan, 9e3])
+    loss = torch.tensor([0.1, 1e7, math.nan, 9e3])
     val = torch.tensor([0.2, 0.2, 0.2, math.inf])
     flags = diverged(loss, reference, val)
     assert flags.dtype == torch.bool and flags.tolist() == [False, True, True, True]
     as_numpy = diverged(loss.numpy(), reference.numpy(), val.numpy())
     assert as_numpy.tolist() == [False, True, True, True]
-    watch = LossWatch()
-    assert watch.check(torch.tensor([1.0, 2.0])).tolist() == [False, False]
-    assert watch.check(torch.tensor([1e5, 1.5e4])).tolist() == [True, False]
+    watch = LossWatch(torch.tensor([1.0, 2.0]))
+    assert watch.check(torch.tensor([1e5, 1e5])).tolist() == [False, False]
+    assert watch.check(torch.tensor([1.5e6, 1.5e6])).tolist() == [True, False]
 
 
-def test_the_first_loss_is_the_reference_and_the_reason_reads_in_words() -> None:
-    watch = LossWatch()
-    assert not watch.check(0.739) and watch.reference == 0.739
-    assert not watch.check(0.01)  # the best is not the reference: only the first is
-    assert watch.check(18118.37)
-    assert describe(18118.37, 0.739) == "loss 18118 > 10,000 × epoch 1's 0.739"
+def test_the_bar_is_the_trivial_loss_and_the_reason_reads_in_words() -> None:
+    watch = LossWatch(math.log(2))
+    assert not watch.check(50.0)  # a raw run's first epochs may start far above ln C
+    assert watch.check(1e6)
+    assert describe(7.41e5, 0.693) == "loss 7.41e5 > 1,000,000 × the trivial loss 0.693"
     assert describe(math.nan, None) == "loss nan"
     assert compact(1.5103329e21) == "1.51e21" and compact(-4.99e12) == "-4.99e12"
+
+
+def test_trivial_loss_is_ln_c_for_classes_and_var_y_for_squared_error() -> None:
+    assert trivial_loss(Task("classification", 3)) == pytest.approx(math.log(3))
+    task = Task("regression", 1, target_unit=2.0, train_variance=1.5)
+    assert trivial_loss(task) == pytest.approx(1.5 * 4.0)  # var(y) in the target's units
+
+
+def test_on_a_regression_preset_both_runs_share_one_absolute_bar() -> None:
+    """scales_regression: the old bar (x its own first epoch) was 71,000x looser for raw; now
+    both runs of each member are held to var(y) of that member's training targets."""
+    config = SessionConfig(dataset="scales_regression", epochs=1, seeds=2)
+    trainer = PairTrainer(config)
+    try:
+        raw, normalized = (trainer.runs[name].watch.reference for name in RUN_NAMES)
+        assert list(raw) == list(normalized)
+        for k, data in enumerate(trainer.member_data):
+            y = data.y_train.astype(np.float64) * data.target_unit
+            assert raw[k] == pytest.approx(np.var(y), rel=1e-6)
+    finally:
+        trainer.close()
 
 
 def _run(config: SessionConfig, log: str | None = None) -> list:
@@ -98,5 +123,5 @@ def test_with_seeds_each_member_runs_away_on_its_own_and_the_run_when_the_last_d
     normalized = [e for e in events if isinstance(e, RunDiverged) and e.run == "normalized"]
     members = [e for e in normalized if e.member is not None]
     assert sorted(e.member for e in members) == [0, 1, 2]
-    assert all(e.reference is not None for e in members)  # runaways, each against its own start
+    assert all(e.reference is not None for e in members)  # runaways, each against its own bar
     assert normalized[-1].member is None and normalized[-1].epoch == max(e.epoch for e in members)

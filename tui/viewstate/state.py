@@ -355,8 +355,16 @@ class DashboardState:
         """Val score, val loss and epochs to the goal, compared seed by seed (engine/statistics:
         the one rule `train`'s table and `--json` use too); None before both runs' first epoch."""
         raw, norm = (self.runs[name].members for name in RUN_NAMES)
-        n_val = self.started.n_val if self.started is not None else 0
-        return compare_runs(raw, norm, regression=self.regression, n_val=n_val)
+        started = self.started
+        return compare_runs(
+            raw,
+            norm,
+            regression=self.regression,
+            n_val=started.n_val if started is not None else 0,
+            n_train=started.n_train if started is not None else 0,
+            budget=max(self.runs[name].epoch for name in RUN_NAMES),
+            goal=self.goal_accuracy,
+        )
 
 
 # Which fold each event kind goes through (`DashboardState.apply`); other events change nothing.

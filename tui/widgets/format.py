@@ -44,12 +44,12 @@ def fmt_num(value: float | None, digits: int = 3) -> str:
 
 def divergence_text(loss: float | None, reference: float | None, epoch: int, *, short: bool) -> str:
     """Why a run is called diverged (engine/divergence.py), in a few words: its loss ran away
-    past the stated multiple of its first epoch's, or it is not a number."""
+    past the stated multiple of the trivial predictor's, or it is not a number."""
     if loss is None or reference is None or not math.isfinite(loss):
         return f"loss {fmt_num(loss)} at e{epoch}"
     if short:
         return f"loss {fmt_num(loss)} ran away"
-    return f"loss {fmt_num(loss)} > {RUNAWAY_MULTIPLE:,.0f}× e1"
+    return f"loss {fmt_num(loss)} > {RUNAWAY_MULTIPLE:,.0f}× trivial"
 
 
 def fmt_pct(fraction: float | None, digits: int = 1) -> str:
