@@ -454,8 +454,13 @@ def render(c: Comparison) -> str:
                 f" 95% CI {_span(c, (low, high)).replace('+', '')}){suffix}{tail}"
             ).replace(": : ", ": ")
         ahead = c.wins if c.winner == NORMALIZED else c.losses
+        what = f"{_amount(c, gain)} {label}"
+        if c.metric in RATIO_METRICS:  # the winner's loss as a share of the other's
+            loser = RAW if c.winner == NORMALIZED else NORMALIZED
+            gain, low, high = -gain, -high, -low
+            what = f"{label} {_amount(c, gain)} {loser}'s"
         return (
-            f"{c.winner} ahead in {ahead}/{c.seeds} seeds: {_amount(c, gain)} {label} (95% CI"
+            f"{c.winner} ahead in {ahead}/{c.seeds} seeds: {what} (95% CI"
             f" {_span(c, (low, high))}; sign test p {_p(c.sign_p)}){suffix}{tail}"
         )
     if c.answer == EQUIVALENT and c.ci90 is not None:
