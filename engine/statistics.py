@@ -167,7 +167,7 @@ def _signed(value: float, scale: float) -> str:
     return ("+" if shown > 0 else "−") + text
 
 
-def _ratio(log_ratio: float) -> str:
+def ratio_text(log_ratio: float) -> str:
     """A log ratio as the ratio itself: 0.31×, 1.0×, 12×, 3.1e4×."""
     try:
         ratio = math.exp(log_ratio)
@@ -182,7 +182,7 @@ def _ratio(log_ratio: float) -> str:
 def _amount(c: Comparison, value: float) -> str:
     """A difference as the verdict prints it, with its unit."""
     if c.metric in RATIO_METRICS:
-        return _ratio(value)
+        return ratio_text(value)
     _, unit, scale = _METRIC_TEXT.get(c.metric, ("", "", 1.0))
     return f"{_signed(value, scale)}{unit}"
 
@@ -190,7 +190,7 @@ def _amount(c: Comparison, value: float) -> str:
 def _span(c: Comparison, interval: tuple[float, float]) -> str:
     low, high = interval
     if c.metric in RATIO_METRICS:
-        return f"{_ratio(low)} to {_ratio(high)}"
+        return f"{ratio_text(low)} to {ratio_text(high)}"
     _, unit, scale = _METRIC_TEXT.get(c.metric, ("", "", 1.0))
     return f"{_signed(low, scale)} to {_signed(high, scale)}{unit}"
 
@@ -430,9 +430,10 @@ def render(c: Comparison) -> str:
             for name, count in zip(RUN_NAMES, c.diverged, strict=True)
             if count
         )
+        both = f", {c.both_diverged} seed(s) where both did left out" if c.both_diverged else ""
         return (
             f"inconclusive on {label}: {NORMALIZED} better in {c.wins}, {RAW} in {c.losses} of"
-            f" {c.seeds} seeds ({gone}; {p}{few}){tail}"
+            f" {c.seeds} seeds ({gone}{both}; {p}{few}){tail}"
         )
     lead = f"{_goal_lead(c)}: " if goal else ""
     mean = c.mean_difference

@@ -15,6 +15,7 @@ from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted,
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
+from normtui.engine.statistics import goal_text
 from normtui.engine.summary import RunSummary, Summarizer
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
@@ -126,29 +127,16 @@ def verdict_lines(summary: Summarizer) -> list[str]:
     comparisons = summary.comparisons()
     if comparisons is None:
         return ["no epoch of both runs to compare"]
-    score, loss, goal = comparisons
-    lines = [score.verdict, loss.verdict]
-    if goal.seeds == 0:  # no seed reached the goal in both runs: say who got there at all
-        raw, norm = (summary.runs[name] for name in RUN_NAMES)
-        seeds = len(raw.members)
-        lines.append(
-            f"epochs to goal: no seed reached it in both runs (raw {raw.members_reached_goal}/"
-            f"{seeds}, normalized {norm.members_reached_goal}/{seeds})"
-        )
-    else:
-        lines.append(goal.verdict)
-    return lines
+    return [comparison.verdict for comparison in comparisons]
 
 
 def format_table(summary: Summarizer, config: SessionConfig) -> str:
     """The side-by-side result table printed at the end of `normtui train`."""
     raw, norm = (summary.runs[name] for name in RUN_NAMES)
     regression = _regression(summary)
-    goal = (
-        f"epochs to R² {config.goal_r2:g}"
-        if regression
-        else f"epochs to {config.goal_accuracy:.0%}"
-    )
+    n_val = summary.started.n_val if summary.started is not None else 0
+    target = config.goal_r2 if regression else config.goal_accuracy
+    goal = f"epochs to {goal_text(target, regression, n_val)}"
     seeds = summary.seeds
     rows: list[tuple[str, str, str]] = [
         ("", RUN_NAMES[0], f"{RUN_NAMES[1]} ({config.scaler})"),
@@ -173,10 +161,10 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         else config.source_name
     )
     if seeds > 1:
-        last = config.seed + seeds - 1
         title += (
-            f"\n{seeds} seeds ({config.seed}..{last}), each with its own split and initial"
-            " weights: mean ± standard deviation over the seeds; epochs are medians"
+            f"\n{seeds} seeds drawn from --seed {config.seed} (each listed in --json and the"
+            " log), each with its own split and initial weights: mean ± standard deviation over"
+            " the seeds; epochs are medians"
         )
     if started is not None:
         title += "".join(_data_notes(started, config))

@@ -126,6 +126,15 @@ def resume_hint(job: SweepJob) -> str:
     )
 
 
+def _to_go(job: SweepJob) -> str:
+    """The cells left, counted as the `[i/M cells` counter counts them (raw baselines too)."""
+    progress = job.collector.progress
+    left = progress.total - progress.done
+    trained = len(job.collector.pending())
+    baselines = f", {left - trained} of them raw baselines" if left > trained else ""
+    return f"{left} of {progress.total} cells to go{baselines}"
+
+
 def run_headless_sweep(job: SweepJob, *, output: str, metric: str) -> int:
     """Train every pending cell, one progress line per cell on stderr, the report on stdout."""
     signalled: list[str] = []
@@ -147,8 +156,8 @@ def run_headless_sweep(job: SweepJob, *, output: str, metric: str) -> int:
     try:
         safe_write(
             sys.stderr,
-            f"normtui sweep: {len(job.collector.pending())} cells to train"
-            f" ({job.collector.progress.done} already in {job.results.path})\n",
+            f"normtui sweep: {_to_go(job)} ({job.collector.progress.done} already in"
+            f" {job.results.path})\n",
         )
         job.run()
     finally:

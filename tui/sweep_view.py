@@ -1,14 +1,17 @@
 """What a sweep cell shows for each metric, and the headless reports (text, markdown, CSV, JSON).
 
 Shared by the live sweep screen and the headless output, so both say the same thing. A cell is
-called better or worse only where its comparison names a winner (the 95% interval excludes
-zero, see engine/statistics.py); dead/saturated shares carry no per-seed pairing, so they are
-called only when every seed of one run is below every seed of the other.
+called better or worse only where its comparison names a winner after the matrix's verdicts are
+controlled together (`controlled`: Benjamini–Hochberg over every compared cell of one metric,
+engine/statistics.py), and equivalent (=) where its interval lies inside ±δ; dead/saturated
+shares carry no per-seed pairing, so they are called only when every seed of one run is below
+every seed of the other.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.statistics import CONTROL_METHOD, EQUIVALENT, control, ratio_text
 from normtui.engine.sweep import BASELINE, Cell, CellResult, SweepPlan, share_kind
 
 RAW, NORMALIZED = RUN_NAMES
@@ -26,7 +30,7 @@ METRICS: tuple[str, ...] = ("accuracy", "speed", "loss", "share")
 METRIC_TITLES: dict[str, str] = {
     "accuracy": "val accuracy: normalized − raw (pts)",
     "speed": "epochs to the goal: speed-up of normalized (raw ÷ normalized)",
-    "loss": "val loss: normalized − raw",
+    "loss": "val loss: normalized ÷ raw",
     "share": "dead / saturated units: normalized − raw (pts)",
 }
 
@@ -42,16 +46,17 @@ def metric_title(metric: str, tasks: Iterable[str] = ()) -> str:
     return "val accuracy (pts) or R² (regression): normalized − raw"
 
 
-BETTER, WORSE, UNCLEAR, BASE, PENDING, FAILED, NOT_APPLICABLE = (
+BETTER, WORSE, SAME, UNCLEAR, BASE, PENDING, FAILED, NOT_APPLICABLE = (
     "better",
     "worse",
+    "equivalent",
     "unclear",
     "baseline",
     "pending",
     "error",
     "n/a",
 )
-MARKS = {BETTER: "▲", WORSE: "▼"}  # readable without colour (NO_COLOR)
+MARKS = {BETTER: "▲", WORSE: "▼", SAME: "="}  # readable without colour (NO_COLOR)
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,10 @@ class CellView:
 
 
 def _signed(value: float, digits: int = 0) -> str:
-    if value == 0:
+    text = f"{abs(value):.{digits}f}"
+    if float(text) == 0:  # never "−0" or "+0.0": a value that rounds to zero is 0
         return "0"
-    return f"{'+' if value > 0 else '−'}{abs(value):.{digits}f}"
+    return f"{'+' if value > 0 else '−'}{text}"
 
 
 def _digits(value: float) -> int:
@@ -77,16 +83,44 @@ def _digits(value: float) -> int:
     return 0 if magnitude >= 10 else 1 if magnitude >= 1 else 2 if magnitude >= 0.1 else 3
 
 
-def _tone(winner: str | None) -> str:
+def _tone(winner: str | None, answer: str | None = None) -> str:
+    if answer == EQUIVALENT:
+        return SAME
     return BETTER if winner == NORMALIZED else WORSE if winner == RAW else UNCLEAR
 
 
 def _interval(ci: tuple[float, float] | None, scale: float) -> str:
+    """'−20 to −0.4': each end with enough digits that neither reads as a signed zero."""
     if ci is None:
         return ""
     low, high = ci[0] * scale, ci[1] * scale
     digits = _digits(max(abs(low), abs(high))) if (low or high) else 0
+    for end in (low, high):
+        while end and digits < 3 and float(f"{abs(end):.{digits}f}") == 0:
+            digits += 1
     return f"{_signed(low, digits)} to {_signed(high, digits)}"
+
+
+def _ratios(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f"{ratio_text(ci[0])} to {ratio_text(ci[1])}"
+
+
+def controlled(results: Mapping[str, CellResult]) -> dict[str, CellResult]:
+    """The results with each metric's verdicts re-decided together over the matrix
+    (statistics.control: Benjamini–Hochberg): a matrix of 60 cells would otherwise mark about
+    three by chance at 95% each."""
+    shown = dict(results)
+    compared = [r for r in results.values() if r.error is None and r.normalized is not None]
+    metrics = {name for r in compared for name in r.comparisons}
+    for name in sorted(metrics):
+        family = [r for r in compared if name in r.comparisons]
+        for result, comparison in zip(
+            family, control([r.comparisons[name] for r in family]), strict=True
+        ):
+            current = shown[result.cell.key]
+            comparisons = {**current.comparisons, name: comparison}
+            shown[result.cell.key] = dataclasses.replace(current, comparisons=comparisons)
+    return shown
 
 
 def _percent(value: float | None) -> str:
@@ -105,25 +139,30 @@ def cell_view(result: CellResult | None, metric: str) -> CellView:
     regression = result.task == "regression"
     if metric == "accuracy":
         comparison = result.comparisons.get(result.score_metric)
-        if comparison is None or comparison.mean_difference is None:
-            return CellView("—", UNCLEAR, detail=comparison.verdict if comparison else "")
+        if comparison is None:
+            return CellView("—", UNCLEAR)
+        tone = _tone(comparison.winner, comparison.answer)
+        if comparison.mean_difference is None:  # decided by divergences alone, or nothing
+            return CellView("—", tone, detail=comparison.verdict)
         scale = 1.0 if regression else 100.0
         shown = comparison.mean_difference * scale
         return CellView(
             _signed(shown, _digits(shown) if regression else 0 if abs(shown) >= 1 else 1),
-            _tone(comparison.winner),
+            tone,
             _interval(comparison.ci95, scale),
             comparison.verdict,
         )
     if metric == "loss":
         comparison = result.comparisons.get("val_loss")
-        if comparison is None or comparison.mean_difference is None:
-            return CellView("—", UNCLEAR, detail=comparison.verdict if comparison else "")
-        shown = comparison.mean_difference
+        if comparison is None:
+            return CellView("—", UNCLEAR)
+        tone = _tone(comparison.winner, comparison.answer)
+        if comparison.mean_difference is None:
+            return CellView("—", tone, detail=comparison.verdict)
         return CellView(
-            _signed(shown, _digits(shown)),
-            _tone(comparison.winner),
-            _interval(comparison.ci95, 1.0),
+            ratio_text(comparison.mean_difference),
+            tone,
+            _ratios(comparison.ci95),
             comparison.verdict,
         )
     if metric == "speed":
@@ -146,15 +185,30 @@ def _speed_view(result: CellResult, seeds: int) -> CellView:
         f" (median {_epochs(norm_median)}) within {result.epochs} epochs"
     )
     detail = f"{reached}; {comparison.verdict}" if comparison else reached
-    tone = _tone(comparison.winner if comparison else None)
+    tone = _tone(comparison.winner, comparison.answer) if comparison else UNCLEAR
     interval = _interval(comparison.ci95, 1.0) + " ep" if comparison and comparison.ci95 else ""
+    bound, speedup = speedup_bound(result)
+    if speedup is None:
+        return CellView("never", UNCLEAR, interval, detail)
+    # a bound (one run's median is past the epochs trained) is marked by the censored test too
+    return CellView(f"{bound}{speedup:.1f}×", tone, interval, detail)
+
+
+def speedup_bound(result: CellResult) -> tuple[str, float | None]:
+    """The speed-up the matrix shows: ('', exact), ('>', at least) where raw's median is past
+    the epochs trained, ('<', at most) where normalized's is; ('', None) where neither got
+    there. The same number goes to the CSV."""
+    norm = result.normalized
+    if norm is None:
+        return "", None
     if result.speedup is not None:
-        return CellView(f"{result.speedup:.1f}×", tone, interval, detail)
-    if math.isfinite(norm_median):  # raw's median needs more than every epoch trained
-        return CellView(f">{result.epochs / norm_median:.1f}×", UNCLEAR, interval, detail)
+        return "", result.speedup
+    raw_median, norm_median = result.raw.median_epochs_all, norm.median_epochs_all
+    if math.isfinite(norm_median) and norm_median:
+        return ">", result.epochs / norm_median
     if math.isfinite(raw_median):
-        return CellView(f"<{raw_median / result.epochs:.1f}×", UNCLEAR, interval, detail)
-    return CellView("never", UNCLEAR, interval, detail)
+        return "<", raw_median / result.epochs
+    return "", None
 
 
 def _epochs(value: float | None) -> str:
@@ -235,6 +289,7 @@ def text_report(
     plan: SweepPlan, results: Mapping[str, CellResult], metric: str, *, markdown: bool = False
 ) -> str:
     """Per dataset a matrix activations × scalers of one metric, with intervals and ▲/▼."""
+    results = controlled(results)
     lines: list[str] = []
     for dataset in plan.datasets:
         tasks = [r.task for r in results.values() if r.cell.dataset == dataset and not r.error]
@@ -264,8 +319,10 @@ def text_report(
                 )
         lines.append("")
     lines.append(
-        "▲ normalized better, ▼ worse: only where the 95% interval of the per-seed paired"
-        " differences excludes zero (dead/saturated: where the seeds' ranges do not overlap)."
+        "▲ normalized better, ▼ worse: where the corrected 95% interval of the per-seed paired"
+        " differences lies beyond ±δ (or, where a member diverged, an exact sign test), after"
+        f" {CONTROL_METHOD} at 5% over the matrix's cells; = equivalent within ±δ (90% interval"
+        " inside); dead/saturated: where the seeds' ranges do not overlap."
     )
     return "\n".join(lines) + "\n"
 
@@ -282,16 +339,20 @@ CSV_FIELDS = (
     "score_ci_low",
     "score_ci_high",
     "score_winner",
+    "score_answer",
     "raw_val_loss",
     "normalized_val_loss",
     "loss_difference",
     "loss_ci_low",
     "loss_ci_high",
     "loss_winner",
+    "loss_answer",
     "raw_epochs_to_goal",
     "normalized_epochs_to_goal",
     "speedup",
+    "speedup_bound",
     "epochs_winner",
+    "epochs_answer",
     "share_kind",
     "raw_share",
     "normalized_share",
@@ -321,7 +382,7 @@ def _csv_row(result: CellResult) -> dict[str, Any]:
         row["normalized_val_loss"] = norm.mean(norm.val_loss)
         row["normalized_epochs_to_goal"] = norm.median_epochs_to_goal
         row["normalized_share"] = norm.share
-        row["speedup"] = result.speedup
+        row["speedup_bound"], row["speedup"] = speedup_bound(result)
         row["share_winner"] = result.share_winner
         for prefix, name in (("score", result.score_metric), ("loss", "val_loss")):
             comparison = result.comparisons.get(name)
@@ -330,8 +391,10 @@ def _csv_row(result: CellResult) -> dict[str, Any]:
                 if comparison.ci95:
                     row[f"{prefix}_ci_low"], row[f"{prefix}_ci_high"] = comparison.ci95
                 row[f"{prefix}_winner"] = comparison.winner
+                row[f"{prefix}_answer"] = comparison.answer
         epochs = result.comparisons.get("epochs_to_goal")
         row["epochs_winner"] = epochs.winner if epochs else None
+        row["epochs_answer"] = epochs.answer if epochs else None
         score = result.comparisons.get(result.score_metric)
         row["verdict"] = score.verdict if score else None
     return {key: ("" if value is None else value) for key, value in row.items()}
@@ -345,7 +408,7 @@ def csv_report(plan: SweepPlan, results: Mapping[str, CellResult]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for result in ordered(plan, results):
+    for result in ordered(plan, controlled(results)):
         writer.writerow(_csv_row(result))
     return out.getvalue()
 
@@ -353,7 +416,7 @@ def csv_report(plan: SweepPlan, results: Mapping[str, CellResult]) -> str:
 def json_report(
     plan: SweepPlan, results: Mapping[str, CellResult], *, path: str | None, ended: str
 ) -> str:
-    cells = [result.to_dict() for result in ordered(plan, results)]
+    cells = [result.to_dict() for result in ordered(plan, controlled(results))]
     report = {
         "plan": plan.to_dict(),
         "results_file": path,

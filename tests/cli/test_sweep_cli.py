@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from normtui.engine.seeds import member_seeds
 from normtui.engine.sweep import parse_plan
 from normtui.engine.sweep_run import read_results
 
@@ -92,7 +93,7 @@ def test_a_tiny_sweep_writes_every_cell_once_and_resume_skips_finished_cells(run
     assert report["ended"] == "completed" and len(report["cells"]) == 8
     trained = [c for c in cells if c["scaler"] == "standard"]
     for cell in trained:
-        assert cell["seeds"] == [0, 1]
+        assert cell["seeds"] == list(member_seeds(0, 2))
         assert len(cell["raw"]["members"]["val_score"]) == 2
         accuracy = cell["comparison"]["val_accuracy"]
         assert set(accuracy) >= {"mean_difference", "ci95", "winner", "verdict"}

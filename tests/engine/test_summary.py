@@ -55,11 +55,15 @@ def test_a_diverged_member_and_one_that_never_reaches_the_goal_are_left_out() ->
     assert norm.epochs_to_goal == 2 and norm.members_reached_goal == 2  # median of (2, 2)
     assert raw.epochs_to_goal == 2 and raw.members_reached_goal == 1
     score, loss, goal = summary.comparisons()
-    assert score.seeds == 3 and score.excluded == 1  # the diverged member is left out
-    assert score.wins == 3 and score.winner == "normalized"
-    assert loss.seeds == 3 and loss.winner == "normalized"
-    # epochs to goal: only pairs where both members reached it (member 1: raw 2, norm 2)
-    assert goal.seeds == 1 and goal.excluded == 3 and goal.ci95 is None
+    # the diverged member is not left out: its pair goes to raw, decided by an exact sign test
+    assert score.seeds == 4 and score.test == "sign" and score.diverged == (0, 1)
+    assert (score.wins, score.losses) == (3, 1) and score.winner is None
+    assert "normalized diverged in 1/4" in score.verdict
+    assert loss.seeds == 4 and loss.winner is None
+    # epochs to goal: every pair, censored at the 3 epochs trained (member 1: raw 2, norm 2;
+    # members 0: normalized at 2, raw never; members 2 and 3: neither)
+    assert goal.seeds == 4 and goal.reached == (1, 2) and goal.budget == 3
+    assert (goal.wins, goal.losses) == (1, 0)
     report = norm.to_dict()
     assert report["members"][3]["diverged"] is True and "val_accuracy" in report["members"][0]
 
@@ -70,7 +74,8 @@ def test_tied_members_name_no_winner_and_one_seed_cannot_tell() -> None:
     summary(_epoch("normalized", 1, (0.5, 0.5, 0.5)))
     score, _, _ = summary.comparisons()
     assert score.winner is None and score.wins == score.losses == 0
-    assert score.verdict.startswith("no difference in val accuracy in any of 3 seeds")
+    assert score.answer == "equivalent"
+    assert score.verdict.startswith("equivalent on val accuracy within ±1.0 pts over 3 seeds")
     one = Summarizer()
     for run, accuracy in (("raw", 0.5), ("normalized", 1.0)):
         one(

@@ -27,9 +27,11 @@ from normtui.tui.sweep_view import (
     METRICS,
     NOT_APPLICABLE,
     PENDING,
+    SAME,
     WORSE,
     CellView,
     cell_view,
+    controlled,
     dataset_title,
     metric_title,
 )
@@ -120,6 +122,7 @@ class SweepScreen(Screen[None]):
         self._start_at = cursor  # back from a cell's dashboard: the cursor where it was
         self.plan = plan
         self.results = dict(results)
+        self.shown = controlled(self.results)  # what the matrix marks: controlled together
         self.metric = metric
         self.progress = progress
         self._rows: list[tuple[str, str]] = [
@@ -170,12 +173,13 @@ class SweepScreen(Screen[None]):
             PENDING: "dim",
             NOT_APPLICABLE: "dim",
             FAILED: "reverse",
+            SAME: "bold",
         }
         return Text(view.marked, style=styles.get(view.tone, ""), justify="right")
 
     def _row_cells(self, dataset: str, activation: str) -> list[Text]:
         return [
-            self._styled(cell_view(self.results.get(Cell(dataset, activation, s).key), self.metric))
+            self._styled(cell_view(self.shown.get(Cell(dataset, activation, s).key), self.metric))
             for s in self.plan.scalers
         ]
 
@@ -189,7 +193,7 @@ class SweepScreen(Screen[None]):
         self.draw_progress()
 
     def _update_cell(self, table: DataTable, cell: Cell) -> None:
-        view = cell_view(self.results.get(cell.key), self.metric)
+        view = cell_view(self.shown.get(cell.key), self.metric)
         table.update_cell(f"{cell.dataset}|{cell.activation}", cell.scaler, self._styled(view))
 
     def _draw_title(self) -> None:
@@ -212,7 +216,7 @@ class SweepScreen(Screen[None]):
         cell = self.cursor_cell()
         if cell is None:
             return
-        view = cell_view(self.results.get(cell.key), self.metric)
+        view = cell_view(self.shown.get(cell.key), self.metric)
         head = Text(cell.label(), style="bold")
         body = view.detail or ("not finished yet" if view.tone == PENDING else "")
         text = Text.assemble(head, "\n", body)
@@ -229,13 +233,9 @@ class SweepScreen(Screen[None]):
         return {result.task for result in self.results.values() if not result.error}
 
     def add_result(self, result: CellResult) -> None:
-        new_task = not result.error and result.task not in self._tasks()
         self.results[result.cell.key] = result
-        self._update_cell(self.query_one(DataTable), result.cell)
-        if new_task:  # the first regression cell: the title says R²
-            self._draw_title()
-        if result.cell == self.cursor_cell():
-            self._draw_detail()
+        self.shown = controlled(self.results)  # one more cell can change another's mark
+        self.refresh_all()
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         self._draw_detail()

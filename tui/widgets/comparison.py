@@ -1,10 +1,10 @@
 """The strip under the two runs: what the seeds say about val score, val loss and the goal.
 
 Every verdict is `engine.statistics.compare_metrics` on the paired per-seed values (through
-`DashboardState.verdicts`), the rule `train`'s table and `--json` use: a run is named ahead only
-when the 95% interval of the differences excludes zero and the difference is at least one
-validation row. With one seed the strip says it
-cannot tell an effect from noise, and still shows the difference.
+`DashboardState.verdicts`), the rule `train`'s table, `--json` and the sweep use: ahead only
+when the corrected 95% interval lies beyond ±δ (or, where a member diverged, an exact sign
+test), equivalent when the 90% interval lies inside ±δ, else inconclusive. With one seed the
+strip says it cannot tell an effect from noise, and still shows the difference.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from normtui.engine.events import RUN_NAMES
-from normtui.engine.statistics import Comparison
+from normtui.engine.statistics import AHEAD, EQUIVALENT, Comparison, goal_text, ratio_text
 from normtui.tui.viewstate.state import DashboardState, RunView
 from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts
 from normtui.tui.widgets.format import escape, fmt_num, fmt_pct, fmt_r2
@@ -85,10 +85,10 @@ def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[s
 def metric_line(comparison: Comparison, values: tuple[str, ...], width: int) -> str:
     """One metric: the statistics' verdict, then the runs' values in the first form that fits."""
     head = colour_runs(comparison.verdict)
-    one_seed = comparison.ci95 is None and comparison.mean_difference is not None
-    if one_seed and comparison.metric == "val_loss":
-        # the first line already says one seed cannot tell; this one keeps the loss difference
-        head = f"val loss: normalized − raw {fmt_num(comparison.mean_difference)}"
+    one_pair = comparison.seeds == 1 and comparison.test == "t"
+    if one_pair and comparison.metric == "val_loss" and comparison.mean_difference is not None:
+        # the first line already says one seed cannot tell; this one keeps the loss ratio
+        head = f"val loss: normalized ÷ raw {ratio_text(comparison.mean_difference)}"
     for form in values:
         line = fit([(head, True), (form, False)], width)
         if line != head:
@@ -117,41 +117,44 @@ def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
 
 
 def speed_up(verdicts: Verdicts, epochs: tuple[int, int]) -> str:
-    """Which run got there sooner, how many times sooner (medians), and what the seeds say."""
+    """Which run got there sooner, how many times sooner (medians; a run that never got there
+    counts at least its epochs), and what the seeds say (statistics.compare_goal)."""
     goal = verdicts.goal
     medians = tuple(g.median for g in verdicts.goals)
-    if goal.winner is not None:
-        fast, slow = medians[::-1] if goal.winner == RUN_NAMES[1] else medians
-        ahead = goal.wins if goal.winner == RUN_NAMES[1] else goal.losses
-        ratio = f"{slow / fast:.1f}× " if fast and slow else ""
+    if goal.answer == AHEAD and goal.winner is not None:
+        there = 1 if goal.winner == RUN_NAMES[1] else 0
+        fast, slow = medians[there], medians[1 - there]
+        ahead = goal.wins if there else goal.losses
+        ratio = ""
+        if fast and slow:
+            ratio = f"{slow / fast:.1f}× "
+        elif fast and epochs[1 - there] > fast:  # the other never got there: at least this
+            ratio = f"≥{epochs[1 - there] / fast:.1f}× "
         return (
             f"[b][${goal.winner}-color]{goal.winner}[/][/b] {ratio}sooner in {ahead}/{goal.seeds}"
             " seeds"
         )
-    one_seed = verdicts.seeds < 2
-    for there, other in ((1, 0), (0, 1)):
-        median = medians[there]
-        complete = len(verdicts.goals[there].reached) == verdicts.goals[there].live
-        if median and complete and medians[other] is None and epochs[other] > median:
-            # every member of one run got there, none of the other's: the other's median is at
-            # least its epoch count, so the ratio is at least this
-            which, tail = ("", " in this one seed") if one_seed else (" median", "")
-            ratio = epochs[other] / median
-            return f"[dim]{RUN_NAMES[there]}{which} ≥{ratio:.1f}× sooner{tail}[/]"
-    if one_seed:
+    if verdicts.seeds < 2:
         raw, norm = medians
         if not (raw and norm) or raw == norm:
+            for there in (1, 0):
+                median, other = medians[there], 1 - there
+                if median and medians[other] is None and epochs[other] > median:
+                    ratio = epochs[other] / median
+                    return f"[dim]{RUN_NAMES[there]} ≥{ratio:.1f}× sooner in this one seed[/]"
             return ""
         sooner, ratio = (RUN_NAMES[1], raw / norm) if raw > norm else (RUN_NAMES[0], norm / raw)
         return f"[dim]{sooner} {ratio:.1f}× sooner in this one seed[/]"
     if goal.ci95 is None:
         return ""
     low, high = goal.ci95
-    return f"[dim]no clear difference ({fmt_num(low)} to {fmt_num(high)} ep)[/]"
+    if goal.answer == EQUIVALENT:
+        return f"[dim]equivalent within ±{goal.delta:g} ep[/]"
+    return f"[dim]inconclusive ({fmt_num(low)} to {fmt_num(high)} ep)[/]"
 
 
 def goal_interval(verdicts: Verdicts) -> str:
-    """The interval behind a named speed-up, in epochs sooner."""
+    """The interval behind a named speed-up, in epochs sooner (restricted mean time)."""
     goal = verdicts.goal
     if goal.winner is None or goal.ci95 is None:
         return ""
@@ -190,7 +193,8 @@ def comparison_markup(state: DashboardState, width: int = WIDE) -> str:
     first = metric_line(verdicts.score, score_values, width)
     second = metric_line(verdicts.loss, loss_values, width)
     regression = state.regression
-    target = f"R² {state.goal_accuracy:g}" if regression else f"{state.goal_accuracy * 100:g}%"
+    n_val = state.started.n_val if state.started is not None else 0
+    target = goal_text(state.goal_accuracy, regression, n_val)
     pieces = " · ".join(
         _goal_piece(run, goals, seeds)
         for run, goals in zip((raw, norm), verdicts.goals, strict=True)
