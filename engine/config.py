@@ -43,6 +43,15 @@ ACTIVATIONS: tuple[str, ...] = (
 # Activations whose units can "die" (never positive) and those that saturate.
 RELU_FAMILY: frozenset[str] = frozenset({"relu", "leaky_relu", "prelu", "elu", "selu"})
 SATURATING: frozenset[str] = frozenset({"tanh", "sigmoid"})
+# "Dead" (a unit never positive on any training row: no gradient at all, Lu et al. 2019 "Dying
+# ReLU") applies to ReLU alone: leaky/PReLU/ELU/SELU still pass a gradient on the negative side.
+DEAD_CAPABLE: frozenset[str] = frozenset({"relu"})
+# A tanh/sigmoid unit is saturated when its derivative is under this share of its largest
+# (tanh' = 1 − y², max 1: |y| > 0.975; sigmoid' = y(1 − y), max 1/4: y < 0.0127 or > 0.987) on
+# every training row: one threshold for both, counted per unit as dead units are.
+SATURATION_DERIVATIVE = 0.05
+# Dead and saturated units are judged on at most this many training rows (a sample beyond it).
+STUCK_MAX_ROWS = 8192
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd", "rmsprop")
 TASKS: tuple[str, ...] = ("auto", "classification", "regression")
 # Affine target scalers only: a loss on the scaled target converts back to the target's own units.

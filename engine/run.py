@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from normtui.engine.config import RELU_FAMILY
+from normtui.engine.config import (
+    DEAD_CAPABLE,
+    RELU_FAMILY,
+    SATURATION_DERIVATIVE,
+    STUCK_MAX_ROWS,
+)
 from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.models import (
     EnsembleMLP,
@@ -30,8 +35,8 @@ LAYER_VALUE_NAMES = (
     "pre_max",
     "pre_std",
     "pre_mean",
-    "dead_units",  # units never positive over the val pass (ReLU family; else 0)
-    "saturated_count",  # activations in the flat tails (tanh, sigmoid; else 0)
+    "dead_units",  # units never positive on any training row (ReLU; else 0)
+    "saturated_units",  # units under SATURATION_DERIVATIVE on every training row (tanh, sigmoid)
     "zero_count",  # activations exactly zero (ReLU family; else 0)
     "grad_norm",
     "weight_norm_before",
@@ -225,6 +230,21 @@ class Run:
         ]
         return self._epoch(values, [], [])
 
+    def _stuck_units(self, activation: str) -> list[torch.Tensor]:
+        """Per hidden layer, each member's units stuck on every training row (at most
+        STUCK_MAX_ROWS of them): dead (ReLU: never positive) or saturated (tanh, sigmoid: the
+        derivative under SATURATION_DERIVATIVE of its largest). Empty for other activations."""
+        if activation not in DEAD_CAPABLE and activation not in ("tanh", "sigmoid"):
+            return [self._zero] * len(self.model.linears)
+        _, pres, posts = self.model.forward_recording(self.X_train[:, :STUCK_MAX_ROWS])
+        if activation in DEAD_CAPABLE:
+            return [(pre.amax(dim=1) <= 0).sum(dim=1) for pre in pres]
+        if activation == "tanh":  # tanh' / max = 1 − y²
+            share = [1 - post.square() for post in posts]
+        else:  # sigmoid' / max = 4 y (1 − y)
+            share = [4 * post * (1 - post) for post in posts]
+        return [(s < SATURATION_DERIVATIVE).all(dim=1).sum(dim=1) for s in share]
+
     @torch.no_grad()
     def _evaluate(
         self,
@@ -255,6 +275,7 @@ class Run:
         update_norms = _member_norms(list(torch._foreach_sub(weights_now, weights_before)), members)
         zero = self._zero
         relu_family = activation in RELU_FAMILY
+        stuck = self._stuck_units(activation)
         for index, (pre, post) in enumerate(zip(pres, posts, strict=True)):
             if members == 1:  # the one-seed reductions, to the bit
                 pre_min, pre_max = (v.reshape(1) for v in torch.aminmax(pre[0]))
@@ -268,14 +289,9 @@ class Run:
                     pre_std, pre_mean = torch.std_mean(pre, dim=(1, 2))
                 else:
                     pre_std, pre_mean = zero, pre.mean(dim=(1, 2))
-            dead = (pre.amax(dim=1) <= 0).sum(dim=1) if relu_family else zero
+            dead = stuck[index] if activation in DEAD_CAPABLE else zero
+            saturated = stuck[index] if activation in ("tanh", "sigmoid") else zero
             zeros = (post == 0).sum(dim=(1, 2)) if relu_family else zero
-            if activation == "tanh":
-                saturated = (post.abs() > 0.97).sum(dim=(1, 2))
-            elif activation == "sigmoid":
-                saturated = ((post < 0.03) | (post > 0.97)).sum(dim=(1, 2))
-            else:
-                saturated = zero
             values += [
                 pre_min,
                 pre_max,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from normtui.engine.config import RELU_FAMILY, SATURATING
+from normtui.engine.config import DEAD_CAPABLE, RELU_FAMILY, SATURATING
 from normtui.engine.events import Histogram, LayerStats, Members
 from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
 from normtui.engine.task import Task
@@ -190,6 +190,7 @@ def _layer_stats(
 ) -> tuple[LayerStats, ...]:
     """One member's per-layer numbers (`values`, LAYER_VALUE_NAMES per layer) as LayerStats."""
     relu_family = result.activation in RELU_FAMILY
+    dead_capable = result.activation in DEAD_CAPABLE
     saturating = result.activation in SATURATING
     n_layer = len(LAYER_VALUE_NAMES)
     layers = []
@@ -208,8 +209,9 @@ def _layer_stats(
                 pre_max=stats["pre_max"],
                 pre_mean=stats["pre_mean"],
                 pre_std=stats["pre_std"],
-                dead_fraction=_share(stats["dead_units"], width, relu_family),
-                saturated_fraction=_share(stats["saturated_count"], cells, saturating),
+                # both per unit, on the training rows (engine/config.py's definitions)
+                dead_fraction=_share(stats["dead_units"], width, dead_capable),
+                saturated_fraction=_share(stats["saturated_units"], width, saturating),
                 zero_fraction=_share(stats["zero_count"], cells, relu_family),
                 grad_norm=stats["grad_norm"],
                 update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),

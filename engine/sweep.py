@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
+    DEAD_CAPABLE,
     OPTIMIZERS,
-    RELU_FAMILY,
     SATURATING,
     SCALERS,
     ConfigError,
@@ -335,8 +335,8 @@ class RunResult:
 
 
 def share_kind(activation: str) -> str | None:
-    """Which share says a layer is stuck: dead units (ReLU family), saturation, or none."""
-    if activation in RELU_FAMILY:
+    """Which share says a layer is stuck: dead units (ReLU), saturation, or none."""
+    if activation in DEAD_CAPABLE:
         return "dead"
     if activation in SATURATING:
         return "saturated"

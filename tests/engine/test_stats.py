@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
+from normtui.engine.config import SATURATION_DERIVATIVE, SessionConfig
 from normtui.engine.events import LayerStats
 from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
 from normtui.engine.stats import HIST_MAX_ROWS, HostEpoch, fold_members, to_host
 from normtui.engine.task import Task
+from normtui.engine.trainer import PairTrainer
 
 BINS = 8
 
@@ -119,3 +122,41 @@ def test_folding_takes_the_mean_of_live_members_and_their_range() -> None:
     assert fold_members(hosts[:1], [True], (7,)) is hosts[0]  # one member: the one-seed epoch
     nobody = fold_members(hosts, [False, False, False], (7, 8, 9))
     assert math.isnan(nobody.train_loss) and nobody.layers == ()
+
+
+def _stuck(activation: str, bias: float) -> float:
+    """Every first-layer unit's input set to `bias` on every row: the share the run counts
+    as stuck (dead for ReLU, saturated for tanh/sigmoid), per unit on the training rows."""
+    config = SessionConfig(dataset="iris", activation=activation, hidden=(4,), epochs=1)
+    trainer = PairTrainer(config)
+    try:
+        run = trainer.runs["raw"]
+        with torch.no_grad():
+            run.model.linears[0].weight.zero_()
+            run.model.linears[0].bias.fill_(bias)
+            return float(run._stuck_units(activation)[0][0]) / 4
+    finally:
+        trainer.close()
+
+
+def test_dead_is_relu_only_and_counted_per_unit_on_the_training_rows() -> None:
+    assert _stuck("relu", -1.0) == 1.0 and _stuck("relu", 1.0) == 0.0
+    for activation in ("leaky_relu", "elu"):  # the negative side still passes a gradient
+        assert _stuck(activation, -1.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("activation", "output", "saturated"),
+    [
+        ("tanh", 0.97, False),  # tanh' = 0.059 of its largest: the old |y| > 0.97 rule said yes
+        ("tanh", 0.98, True),  # 0.040
+        ("sigmoid", 0.98, False),  # sigmoid' = 0.078 of its largest: the old > 0.97 said yes
+        ("sigmoid", 0.99, True),  # 0.040
+    ],
+)
+def test_one_saturation_threshold_by_derivative(
+    activation: str, output: float, saturated: bool
+) -> None:
+    bias = math.atanh(output) if activation == "tanh" else math.log(output / (1 - output))
+    assert SATURATION_DERIVATIVE == 0.05
+    assert _stuck(activation, bias) == (1.0 if saturated else 0.0)
