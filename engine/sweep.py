@@ -29,6 +29,7 @@ from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
     DEAD_CAPABLE,
+    DEFAULT_SEEDS,
     OPTIMIZERS,
     SATURATING,
     SCALERS,
@@ -110,7 +111,7 @@ class SweepPlan(JsonDataclass):
     datasets: tuple[str, ...]
     activations: tuple[str, ...]
     scalers: tuple[str, ...]
-    seeds: int = 5
+    seeds: int = DEFAULT_SEEDS
     seed: int = 0
     epochs: int = 100
     hidden: tuple[int, ...] = (64,)

@@ -423,7 +423,11 @@ SWEEP_GRID_OPTIONS = (
     help="Comma list; `none` is the raw baseline column (its own numbers, trained once per row).",
 )
 @click.option(
-    "--seeds", type=int, default=5, show_default=True, help="Seeds per cell (seed, seed+1, ...)."
+    "--seeds",
+    type=int,
+    default=DEFAULT_SEEDS,
+    show_default=True,
+    help="Seeds per cell (--seed and seeds drawn from it).",
 )
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True, help="First seed.")
 @click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True, help="Per cell.")

@@ -353,19 +353,19 @@ def test_train_with_one_seed_says_it_cannot_tell_an_effect_from_noise(run_main) 
     assert report["comparison"]["val_accuracy"]["winner"] is None
 
 
-def test_the_default_is_five_seeds_and_one_for_a_large_table_file(
+def test_the_default_is_ten_seeds_and_one_for_a_large_table_file(
     run_main, tmp_path, monkeypatch
 ) -> None:
     from normtui.engine import config
 
     code, out, _ = run_main(["train", "--dataset", "iris", "--epochs", "2", "--json"])
-    assert json.loads(out)["config"]["seeds"] == config.DEFAULT_SEEDS == 5
+    assert json.loads(out)["config"]["seeds"] == config.DEFAULT_SEEDS == 10
     table = tmp_path / "t.csv"
     table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
     args = ["train", "--dataset", str(table), "--target", "label", "--epochs", "2", "--json"]
     code, out, err = run_main(args)
     assert code == 0, err
-    assert json.loads(out)["config"]["seeds"] == 5  # a small table: the default
+    assert json.loads(out)["config"]["seeds"] == 10  # a small table: the default
     monkeypatch.setattr(config, "LARGE_TABLE_BYTES", table.stat().st_size - 1)
     code, out, err = run_main(args)
     assert json.loads(out)["config"]["seeds"] == 1  # a large one: one seed...

@@ -49,7 +49,7 @@ def _runaway_app(size_note: str = ""):
         dataclasses.replace(layer, pre_min=-4.99e12, pre_max=4.98e12) for layer in epoch.layers
     )
     events[last_raw] = dataclasses.replace(epoch, layers=huge)
-    runaway = RunDiverged(time_s=9.0, run="normalized", epoch=39, loss="18118.4", reference=0.739)
+    runaway = RunDiverged(time_s=9.0, run="normalized", epoch=39, loss="1.81e6", reference=1.0986)
     source = ReplaySource([*events, runaway], live=True)
     return make_app(source, config=SessionConfig.from_dict(header["config"]), handle_signals=False)
 
@@ -59,7 +59,7 @@ def _raw_with_layers(event) -> bool:
 
 
 async def test_a_runaway_loss_is_called_diverged_with_its_loss_in_compact_form() -> None:
-    for size, expected in (((120, 40), "loss 18118 > 10,000× e1"), ((80, 24), "ran away")):
+    for size, expected in (((120, 40), "loss 1.81e6 > 1,000,000× trivial"), ((80, 24), "ran away")):
         app = _runaway_app()
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
@@ -78,7 +78,7 @@ async def test_both_runs_diverged_fits_the_strip_at_120_columns() -> None:
     cut = next(i for i, e in enumerate(events) if isinstance(e, EpochEnd) and e.epoch == 8)
     faults = [
         RunDiverged(time_s=9.0, run="raw", epoch=2, loss="1.86e12", reference=456.0),
-        RunDiverged(time_s=9.0, run="normalized", epoch=7, loss="18118.4", reference=0.739),
+        RunDiverged(time_s=9.0, run="normalized", epoch=7, loss="1.81e6", reference=1.0986),
     ]
     source = ReplaySource([*events[:cut], *faults], live=True)
     app = make_app(source, config=SessionConfig.from_dict(header["config"]), handle_signals=False)

@@ -63,32 +63,35 @@ async def test_one_seed_at_the_same_accuracy_still_says_the_loss_differs() -> No
     text = await strip_of([session_started(CONFIG), *events])
     loss = text.splitlines()[1]
     assert "level" not in text
-    assert "val loss: normalized − raw −0.111" in loss and "raw 0.113 · normalized 0.0016" in loss
+    assert "val loss: normalized ÷ raw 0.014×" in loss and "raw 0.113 · normalized 0.0016" in loss
 
 
 async def test_a_winner_is_named_with_its_interval_over_five_seeds() -> None:
     raw, norm = [0.6, 0.55, 0.7, 0.8, 0.65], [0.97, 1.0, 0.94, 1.0, 1.0]
-    text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm)])
+    losses = {"raw_loss": [0.4, 0.45, 0.3, 0.2, 0.35], "norm_loss": [0.04, 0.03, 0.05, 0.02, 0.03]}
+    text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm, **losses)])
     first, loss, _goal = text.splitlines()
     assert first.startswith("normalized ahead in 5/5 seeds: +32 pts val accuracy (95% CI +")
-    assert "means of 5: raw 66.0% · normalized 98.2%" in first
-    assert loss.startswith("normalized ahead in 5/5 seeds: −0.32 val loss (95% CI")
+    assert "sign test p 0.062" in first
+    assert loss.startswith("normalized ahead in 5/5 seeds: val loss 0.099× raw's (95% CI")
+    wide = await strip_of([session_started(CONFIG), *final_epoch(raw, norm, **losses)], (200, 40))
+    assert "means of 5: raw 66.0% · normalized 98.2%" in wide.splitlines()[0]
 
 
 async def test_some_ties_and_an_interval_over_zero_name_no_winner() -> None:
     raw, norm = [0.5, 0.5, 0.6, 0.6], [0.5, 0.9, 0.6, 0.95]  # 2 tied seeds, 2 wins
     text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm)])
     first = text.splitlines()[0]
-    assert first.startswith("no clear difference in val accuracy over 4 seeds (normalized − raw")
+    assert first.startswith("inconclusive on val accuracy over 4 seeds (normalized − raw")
     assert "ahead" not in first
 
 
-async def test_all_members_tied_is_no_difference() -> None:
+async def test_all_members_tied_is_equivalent_within_delta() -> None:
     scores = [0.5, 0.7, 0.8, 0.9, 1.0]
     text = await strip_of([session_started(CONFIG), *final_epoch(scores, scores)])
     first, loss, _goal = text.splitlines()
-    assert first.startswith("no difference in val accuracy in any of 5 seeds")
-    assert loss.startswith("no difference in val loss in any of 5 seeds")
+    assert first.startswith("equivalent on val accuracy within ±2.8 pts over 5 seeds")
+    assert loss.startswith("equivalent on val loss within ×1.1 over 5 seeds")
 
 
 async def test_a_consistent_gap_under_one_validation_row_names_no_winner() -> None:
@@ -96,8 +99,7 @@ async def test_a_consistent_gap_under_one_validation_row_names_no_winner() -> No
     norm = [value + 0.5 / 36 for value in raw]  # half a row of 36, in every seed
     text = await strip_of([session_started(CONFIG), *final_epoch(raw, norm)])
     first = text.splitlines()[0]
-    assert "no clear difference in val accuracy over 5 seeds" in first
-    assert "under the resolution 2.8 pts" in first
+    assert first.startswith("equivalent on val accuracy within ±2.8 pts over 5 seeds")
 
 
 async def test_a_diverged_member_is_marked_and_left_out() -> None:
@@ -125,7 +127,8 @@ async def test_a_diverged_member_is_marked_and_left_out() -> None:
         header = str(app.query_one("#pane-raw .run-header").render())
         assert "4/5 seeds, 1 diverged" in header
         first, _loss, goal = app.query_one(ComparisonStrip).render().plain.splitlines()
-        assert "in 4/4 seeds" in first and first.endswith("1 seed(s) left out")
+        # the diverged member is not left out: its pair goes to normalized (an exact sign test)
+        assert "raw diverged in 1/5" in first and "exact sign test p 0.062" in first
         assert "raw: 1/5 seeds diverged" in goal
         wide = comparison_markup(app.state, 300)
         assert "means: raw 65.0% (4/5 seeds) · normalized 98.2% (5/5 seeds)" in wide
@@ -145,7 +148,8 @@ async def test_a_run_is_diverged_only_when_every_member_has() -> None:
     state.apply(RunDiverged(1.0, "raw", 1, "nan", member=1))
     assert state.runs["raw"].status == "diverged"
     first, _loss, goal = comparison_markup(state, 300).splitlines()
-    assert first.startswith("val accuracy: no seed to compare; 2 seed(s) left out")
+    assert first.startswith("inconclusive on val accuracy: normalized better in 2")
+    assert "raw diverged in 2/2" in first
     assert "raw[/] [dim]— (every seed diverged)" in goal and "raw diverged at e1" in goal
     early = DashboardState(CONFIG.replace(seeds=3))  # a member diverges before any epoch shows
     early.apply(RunDiverged(0.5, "raw", 1, "nan", member=1))
@@ -168,7 +172,8 @@ async def test_a_member_that_never_reaches_the_goal_is_counted_not_hidden() -> N
     # raw members reached at 20, 25, 30, (never), 40; normalized at 4..8
     assert "raw median e27.5 (20–40, 4/5)" in goal
     assert "normalized median e6 (4–8)" in goal
-    assert "normalized 4.6× sooner in 4/4 seeds" in goal
+    # the member that never got there is censored at e40: its pair's sign is still known
+    assert "normalized 4.6× sooner in 5/5 seeds" in goal
 
 
 async def test_the_band_is_drawn_under_the_median_and_named_in_the_legend(monkeypatch) -> None:
