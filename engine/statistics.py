@@ -327,9 +327,13 @@ def compare_goal(
     goal: str = "the goal",
 ) -> Comparison:
     """Epochs to the goal, member k against member k, right-censored at `budget` (the epochs
-    trained): a member that never got there (diverged, or too slow) counts the whole budget, so
-    the restricted mean time is compared with the corrected t, and a pair's sign is known
-    whenever one of the two got there."""
+    trained): a member that never got there (diverged, or too slow) counts the whole budget.
+
+    When every member got there, the differences are compared with the corrected t. When any
+    did not, a pair's order is still known whenever one of the two got there, and the verdict is
+    the exact sign test on those known orders (censored differences are far from normal: a
+    pile at 0 and a pile near the budget); the restricted mean difference and its corrected
+    interval are still reported."""
     if len(raw) != len(normalized):
         raise ValueError(f"paired comparison needs equal lengths: {len(raw)}, {len(normalized)}")
     reached_at = [e for e in (*raw, *normalized) if _usable(e)]
@@ -367,10 +371,9 @@ def compare_goal(
         higher_is_better=False,
     )
     if reached != (0, 0):  # nobody got there: the censored times say nothing
-        comparison = _decide(comparison, differences, overlap)
-    if comparison.answer == EQUIVALENT and reached != (len(raw), len(normalized)):
-        # a censored member's time is the budget, not its speed: no equivalence claimed on it
-        comparison = replace(comparison, answer=INCONCLUSIVE)
+        comparison = _decide(comparison, differences, overlap)  # the interval (and t's answer)
+        if reached != (len(raw), len(normalized)):  # censored: the known orders decide
+            comparison = _decide(replace(comparison, test="sign"), differences, overlap)
     return replace(comparison, verdict=render(comparison))
 
 
@@ -399,6 +402,24 @@ def _goal_lead(c: Comparison) -> str:
     )
 
 
+def _censored_goal(c: Comparison, tail: str) -> str:
+    """Epochs to goal where some member never got there: the known orders, tested exactly."""
+    lead, p = _goal_lead(c), f"exact sign test p {_p(c.p_ahead)}"
+    known = c.wins + c.losses
+    mean = "" if c.mean_difference is None else f"; restricted mean {_amount(c, c.mean_difference)}"
+    if c.answer == AHEAD and c.winner is not None:
+        ahead = c.wins if c.winner == NORMALIZED else c.losses
+        return (
+            f"{lead}: {c.winner} sooner in {ahead}/{known} seeds with a known order"
+            f" ({p}{mean}){tail}"
+        )
+    few = f"; {SIGN_TEST_MIN_SEEDS}+ seeds can reach p < 0.05" if known < 6 else ""
+    return (
+        f"{lead}: inconclusive ({NORMALIZED} sooner in {c.wins}, {RAW} in {c.losses} of {known}"
+        f" seeds with a known order; {p}{few}){tail}"
+    )
+
+
 def _winner_side(c: Comparison, value: float) -> float:
     """A difference (normalized − raw) read from the winner's side, so it reads as a gain."""
     sign = 1.0 if c.higher_is_better else -1.0
@@ -414,6 +435,8 @@ def render(c: Comparison) -> str:
         return f"{label}: neither run got there in {c.members} seed(s) by e{c.budget:g}"
     if c.seeds == 0:
         return f"{label}: no seed to compare ({left})" if left else f"{label}: no seed to compare"
+    if goal and c.test == "sign":
+        return _censored_goal(c, tail)
     if c.test == "sign":
         p = f"exact sign test p {_p(c.p_ahead)}"
         if c.answer == AHEAD and c.winner is not None:

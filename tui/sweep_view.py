@@ -95,10 +95,14 @@ def _interval(ci: tuple[float, float] | None, scale: float) -> str:
         return ""
     low, high = ci[0] * scale, ci[1] * scale
     digits = _digits(max(abs(low), abs(high))) if (low or high) else 0
-    for end in (low, high):
-        while end and digits < 3 and float(f"{abs(end):.{digits}f}") == 0:
-            digits += 1
-    return f"{_signed(low, digits)} to {_signed(high, digits)}"
+    return f"{_signed(low, _enough(low, digits))} to {_signed(high, _enough(high, digits))}"
+
+
+def _enough(value: float, digits: int) -> int:
+    """`digits`, or the few more a small non-zero end needs to keep its sign (−0.04, not −0)."""
+    if value and float(f"{abs(value):.{digits}f}") == 0:
+        return _digits(value)
+    return digits
 
 
 def _ratios(ci: tuple[float, float] | None) -> str:

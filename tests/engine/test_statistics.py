@@ -114,23 +114,32 @@ def test_both_diverged_is_a_tie_left_out_and_said() -> None:
 
 
 def test_a_censored_pair_is_still_a_known_sign() -> None:
-    """Raw never reached the goal in 100 epochs, normalized did in every seed: restricted mean
-    time to goal, the clearest win there is."""
-    result = compare_goal(
-        [None] * 5, [30, 40, 35, 50, 45], budget=100, overlap=0.25, goal="35/36 = 97.2%"
+    """Raw never reached the goal in 100 epochs, normalized did in every seed: each pair's order
+    is known, and the exact sign test on those orders decides (the clearest win there is, once
+    there are seeds enough for any exact test to speak)."""
+    reached = [30, 40, 35, 50, 45, 38, 33, 41, 36, 44]
+    result = compare_goal([None] * 10, reached, budget=100, overlap=0.25, goal="35/36 = 97.2%")
+    assert result.test == "sign" and result.answer == AHEAD and result.winner == "normalized"
+    assert (result.wins, result.losses) == (10, 0) and result.reached == (0, 10)
+    assert result.mean_difference == pytest.approx(sum(reached) / 10 - 100)  # restricted mean
+    assert result.verdict == (
+        "normalized reached 35/36 = 97.2% in 10/10 seeds, raw in 0/10 by e100: normalized sooner"
+        " in 10/10 seeds with a known order (exact sign test p 0.002; restricted mean −61 ep)"
     )
-    assert result.answer == AHEAD and result.winner == "normalized"
-    assert (result.wins, result.losses) == (5, 0) and result.reached == (0, 5)
-    assert result.mean_difference == pytest.approx(40 - 100)
-    assert result.verdict.startswith(
-        "normalized reached 35/36 = 97.2% in 5/5 seeds, raw in 0/5 by e100: normalized sooner"
-        " by 60 ep (restricted mean, 95% CI"
-    )
+    five = compare_goal([None] * 5, reached[:5], budget=100, goal="35/36 = 97.2%")
+    assert five.answer == INCONCLUSIVE and five.sign_p == pytest.approx(0.0625)
+    assert "normalized sooner in 5, raw in 0 of 5" in five.verdict and "6+ seeds" in five.verdict
     mixed = compare_goal([None, 50], [30, None], budget=100)
-    assert (mixed.wins, mixed.losses) == (1, 1)  # each pair's sign known from one side
+    assert (mixed.wins, mixed.losses) == (1, 1)  # each pair's order known from one side
     nobody = compare_goal([None] * 3, [None] * 3, budget=80, goal="95%")
     assert nobody.answer == INCONCLUSIVE
     assert nobody.verdict == "epochs to 95%: neither run got there in 3 seed(s) by e80"
+
+
+def test_when_every_member_got_there_the_epochs_take_the_corrected_t() -> None:
+    result = compare_goal([80, 90, 85, 95, 88], [30, 40, 35, 50, 45], budget=100, overlap=0.25)
+    assert result.test == "t" and result.answer == AHEAD and result.ci95 is not None
+    assert "normalized sooner by 48 ep (restricted mean, 95% CI" in result.verdict
 
 
 def test_a_mostly_censored_goal_is_never_called_equivalent() -> None:
