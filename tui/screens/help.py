@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from normtui.engine.config import SATURATION_DERIVATIVE
 from normtui.engine.divergence import RUNAWAY_MULTIPLE
 from normtui.engine.statistics import INTERVAL_METHOD
 from normtui.tui.viewstate.members import BAND_HELP
@@ -28,23 +29,29 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
  [$marker-color]│[/] marks an activation switch (or a divergence). [b]l[/b] toggles the log\
  axis. Both plots share one y-axis, so equal heights are equal losses; [b]y[/b] gives each its\
  own, and each then says [$warning]own y-axis[/]. A run [b]diverged[/b] when its loss is not a\
- number or exceeds {RUNAWAY_MULTIPLE:,.0f}× its first epoch's; it stops there.
-• Histograms: both runs on the same bins (an asinh axis), log counts. [b]dead[/b] = units\
- never positive on the validation set (ReLU; [b]off[/b] for leaky/PReLU/ELU/SELU, which still\
- pass a gradient), [b]=0[/b] = outputs exactly zero,\
- [b]sat[/b] = share of tanh/sigmoid outputs at their limits; the dim cell is the zero bin.
+ number or exceeds {RUNAWAY_MULTIPLE:,.0f}× the trivial predictor's (ln C; var(y) for\
+ regression), one bar for both runs; it stops there.
+• Histograms: both runs on the same bins (an asinh axis), log counts. [b]dead[/b] = share of\
+ units never positive on any training row (ReLU only; leaky/PReLU/ELU/SELU still pass a\
+ gradient), [b]=0[/b] = outputs exactly zero, [b]sat[/b] = share of tanh/sigmoid units whose\
+ derivative is under {SATURATION_DERIVATIVE:.0%} of its largest on every training row (per unit,\
+ as dead); the dim cell is the zero bin.
 • Under the histograms, the why: the inputs' spread of std, how far the first layer's\
  pre-activations reach and what that does to its units; while a layer is dead or saturated,\
  its gradient (vanishing: under a tenth of the other run's) and how far its weights move.
 • Inputs: each feature's standard deviation before → after the scaler.
-• Seeds ([b]--seeds N[/b]): each run is N members, seeds --seed … --seed+N−1; member k of raw\
- and of normalized share weights, split and batches. Loss lines are the members' medians;\
- {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the mean; [b]█[/b] up to the lowest member,\
- [b]▓[/b] to the mean, [b]░[/b] to the highest. dead/sat: the member mean (min–max). A diverged\
- member is marked and left out of medians, bands and verdicts.
-• Comparison: each verdict comes from a {INTERVAL_METHOD}. A run is named ahead only when\
- that interval excludes zero and the difference is at least one validation row; one seed\
- cannot tell an effect from noise, so it names no winner and shows the difference."""
+• Seeds ([b]--seeds N[/b]): each run is N members: --seed and seeds drawn from it (another\
+ --seed shares none); member k of raw and of normalized share weights, split and batches.\
+ Loss lines are the members' medians; {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the\
+ mean; [b]█[/b] up to the lowest member, [b]▓[/b] to the mean, [b]░[/b] to the highest.\
+ dead/sat: the member mean (min–max). A diverged member is marked and left out of medians and\
+ bands; in a verdict it loses its pair.
+• Comparison: per-seed paired differences with the {INTERVAL_METHOD}. [b]ahead[/b]: the 95%\
+ interval lies beyond ±δ (one validation row, at least 1 point; ×1.1 for val loss; R² clipped\
+ at 0); [b]equivalent[/b]: the 90% interval inside ±δ (TOST); else [b]inconclusive[/b]. A pair\
+ decided by a divergence, or a goal some seed never reached, is an exact sign test (6+ seeds to\
+ reach p < 0.05). The goal reads as this split needs it (35/36 = 97.2%). One seed cannot tell\
+ an effect from noise: no winner, the difference shown."""
 
 
 NARROW_BELOW = 90  # screen columns: below this the key columns are stacked

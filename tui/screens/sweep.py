@@ -18,7 +18,7 @@ from textual.coordinate import Coordinate
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
-from normtui.engine.statistics import INTERVAL_METHOD
+from normtui.engine.statistics import CONTROL_METHOD, INTERVAL_METHOD
 from normtui.engine.sweep import BASELINE, Cell, CellResult, SweepPlan
 from normtui.tui.sweep_view import (
     BASE,
@@ -79,10 +79,12 @@ class SweepHelp(ModalScreen[None]):
             "[b]Reading the matrix[/b]\n"
             "Each cell is the pair raw vs that scaler (the column), same weights, split and"
             " batch order, over every seed. The raw column is the baseline's own value.\n"
-            "▲ normalized better, ▼ worse: only where the interval excludes zero"
-            f" ({INTERVAL_METHOD}). Dead/saturated: only where every seed of one run is below"
-            " every seed of the other. No mark: the seeds cannot tell.\n"
-            "Epochs to goal: raw's median ÷ normalized's; >N× when raw never reached the goal."
+            "▲ normalized better, ▼ worse: only where the 95% interval lies beyond ±δ"
+            f" ({INTERVAL_METHOD}), after {CONTROL_METHOD} over the matrix's cells; ="
+            " equivalent within ±δ. Dead/saturated: only where every seed of one run is below"
+            " every seed of the other. No mark: inconclusive.\n"
+            "Epochs to goal: raw's median ÷ normalized's; >N× when raw's median never reached"
+            " the goal (then the exact sign test on the seeds' known orders decides)."
         )
         with VerticalScroll(id="sweep-help-body") as body:
             body.border_title = "normtui sweep · keys"

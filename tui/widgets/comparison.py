@@ -9,6 +9,8 @@ strip says it cannot tell an effect from noise, and still shows the difference.
 
 from __future__ import annotations
 
+import re
+
 from textual.content import Content
 
 from normtui.engine.events import RUN_NAMES
@@ -82,9 +84,22 @@ def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[s
     )
 
 
+def shorter(verdict: str) -> list[str]:
+    """The verdict, then without its sign test, then without its parenthesis: words are left
+    out whole where the line is narrow, never cut mid-number."""
+    forms = [verdict]
+    no_sign = re.sub(r"; (exact )?sign test p [^;)]*", "", verdict)
+    forms.append(no_sign)
+    forms.append(re.sub(r" \([^()]*\)", "", no_sign, count=1))
+    return list(dict.fromkeys(forms))
+
+
 def metric_line(comparison: Comparison, values: tuple[str, ...], width: int) -> str:
-    """One metric: the statistics' verdict, then the runs' values in the first form that fits."""
-    head = colour_runs(comparison.verdict)
+    """One metric: the statistics' verdict (its longest form that fits), then the runs' values
+    in the first form that fits."""
+    forms = shorter(comparison.verdict)
+    verdict = next((form for form in forms if cells(escape(form)) <= width), forms[-1])
+    head = colour_runs(verdict)
     one_pair = comparison.seeds == 1 and comparison.test == "t"
     if one_pair and comparison.metric == "val_loss" and comparison.mean_difference is not None:
         # the first line already says one seed cannot tell; this one keeps the loss ratio
@@ -145,6 +160,17 @@ def speed_up(verdicts: Verdicts, epochs: tuple[int, int]) -> str:
             return ""
         sooner, ratio = (RUN_NAMES[1], raw / norm) if raw > norm else (RUN_NAMES[0], norm / raw)
         return f"[dim]{sooner} {ratio:.1f}× sooner in this one seed[/]"
+    if goal.test == "sign":  # some seed never got there: the known orders, too few to call
+        for there in (1, 0):
+            median, other = medians[there], 1 - there
+            ahead = goal.wins if there else goal.losses
+            if median and medians[other] is None and epochs[other] > median and ahead:
+                ratio = epochs[other] / median
+                known = goal.wins + goal.losses
+                return (
+                    f"[dim]{RUN_NAMES[there]} median ≥{ratio:.1f}× sooner ({ahead}/{known},"
+                    f" p {goal.p_ahead:.2g})[/]"
+                )
     if goal.ci95 is None:
         return ""
     low, high = goal.ci95
@@ -200,7 +226,7 @@ def comparison_markup(state: DashboardState, width: int = WIDE) -> str:
         for run, goals in zip((raw, norm), verdicts.goals, strict=True)
     )
     problems = trouble(state)
-    third = ""
+    lines = []
     for target in dict.fromkeys((full, full.split(" = ")[0])):  # "35/36" where it must fit
         third = fit(
             [
@@ -213,8 +239,10 @@ def comparison_markup(state: DashboardState, width: int = WIDE) -> str:
             width,
             sep="   ",
         )
-        if cells(third) <= width:
-            break
+        lines.append(third)
+    # the full goal unless the short one lets more of the line show (or the full one overflows)
+    fitting = [line for line in lines if cells(line) <= width] or lines[-1:]
+    third = max(fitting, key=lambda line: (cells(line) - 8 * (line is not lines[0]), -len(line)))
     return f"{first}\n{second}\n{third}"
 
 
