@@ -161,9 +161,6 @@ class MemberLinear(nn.Module):
             return functional.linear(x, self.weight, self.bias)
         return _MemberAffine.apply(x, self.weight, self.bias)
 
-    def member_weight(self, k: int) -> torch.Tensor:
-        return self.weight if self.members == 1 else self.weight[k]
-
 
 class MemberPReLU(nn.Module):
     """PReLU with one learnable slope per unit and member: weight [N, width] ([width] for one)."""

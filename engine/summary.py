@@ -24,6 +24,7 @@ from normtui.engine.events import (
     RunFailed,
     SessionEnded,
     SessionStarted,
+    finite_or_none,
 )
 from normtui.engine.statistics import Comparison, compare_metrics
 
@@ -107,10 +108,6 @@ class RunSummary:
 
     def live(self) -> list[MemberSummary]:
         return [member for member in self.members if not member.diverged]
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
 
 
 def _median(values: list[int]) -> float | None:
@@ -245,7 +242,7 @@ class Summarizer:
             return None
 
         def values(run: RunSummary, name: str) -> list[float | None]:
-            return [None if m.diverged else _finite(getattr(m, name)) for m in run.members]
+            return [None if m.diverged else finite_or_none(getattr(m, name)) for m in run.members]
 
         def goals(run: RunSummary) -> list[float | None]:
             return [

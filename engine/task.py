@@ -54,12 +54,6 @@ class Task:
             return functional.mse_loss(outputs.squeeze(-1), targets)
         return functional.cross_entropy(outputs, targets)
 
-    def hits(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Correct predictions in a batch (classification); regression counts none."""
-        if self.regression:
-            return outputs.new_zeros(())
-        return (outputs.argmax(dim=1) == targets).sum()
-
     def member_loss(
         self, outputs: torch.Tensor, targets: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:

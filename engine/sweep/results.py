@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normtui.engine.config import RELU_FAMILY, SATURATING
-from normtui.engine.events import EpochEnd, Event, strict_json
+from normtui.engine.events import EpochEnd, Event, finite_or_none, strict_json
 from normtui.engine.statistics import Comparison, compare_metrics
 from normtui.engine.summary import Summarizer
 from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
@@ -217,8 +217,8 @@ class CellFold:
     def run_result(self, run: str, activation: str) -> RunResult:
         members = self.summary.runs[run].members
         result = RunResult(
-            val_score=[None if m.diverged else _finite(m.val_score) for m in members],
-            val_loss=[None if m.diverged else _finite(m.val_loss) for m in members],
+            val_score=[None if m.diverged else finite_or_none(m.val_score) for m in members],
+            val_loss=[None if m.diverged else finite_or_none(m.val_loss) for m in members],
             epochs_to_goal=[None if m.diverged else m.epochs_to_goal for m in members],
         )
         kind = share_kind(activation)
@@ -237,10 +237,6 @@ class CellFold:
                 result.share = math.fsum(means) / len(means)
                 result.share_range = (math.fsum(lows) / len(lows), math.fsum(highs) / len(highs))
         return result
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
 
 
 def compare_runs(result: CellResult) -> dict[str, Comparison]:

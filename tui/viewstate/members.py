@@ -32,16 +32,12 @@ def members_of(event: EpochEnd, seed: int) -> Members:
     )
 
 
-def _finite(value: float) -> bool:
-    return math.isfinite(value)
-
-
 def live_values(members: Members, values: tuple[float, ...]) -> list[float]:
     """`values` of the members that have not diverged, finite ones only."""
     return [
         value
         for value, diverged in zip(values, members.diverged, strict=True)
-        if not diverged and _finite(value)
+        if not diverged and math.isfinite(value)
     ]
 
 
@@ -100,7 +96,7 @@ class MemberTrack:
         ):
             if diverged:
                 self.diverged_at.setdefault(index, epoch)
-            elif self.goal_epochs[index] is None and _finite(score) and score >= goal:
+            elif self.goal_epochs[index] is None and math.isfinite(score) and score >= goal:
                 self.goal_epochs[index] = epoch
 
     def mark_diverged(self, member: int | None, epoch: int) -> None:
@@ -117,7 +113,7 @@ class MemberTrack:
     def final(self, values: tuple[float, ...]) -> list[float | None]:
         """Per member: its value, or None for a member that diverged (left out of statistics)."""
         return [
-            value if self.alive(index) and _finite(value) else None
+            value if self.alive(index) and math.isfinite(value) else None
             for index, value in enumerate(values)
         ]
 
