@@ -8,14 +8,12 @@ from pathlib import Path
 
 import platformdirs
 
-LOG_DIR_VARIABLE = "NORMTUI_LOG_DIR"
 
-
-def log_directory(kind: str) -> Path:
+def state_directory(kind: str) -> Path:
     """The folder for a kind of file ("sessions", "sweeps"): $NORMTUI_LOG_DIR for every kind,
     else that kind under the platform's state folder ($XDG_STATE_HOME/normtui, by default
     ~/.local/state/normtui on Linux). Computed here only, so the two cannot drift apart."""
-    configured = os.environ.get(LOG_DIR_VARIABLE)
+    configured = os.environ.get("NORMTUI_LOG_DIR")
     if configured:
         return Path(configured)
     return Path(platformdirs.user_state_dir("normtui", appauthor=False)) / kind

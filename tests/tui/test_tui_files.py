@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from normtui.tui.files import log_directory, unused_stem
+from normtui.tui.files import state_directory, unused_stem
 
 
 def test_the_state_folder_follows_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv("NORMTUI_LOG_DIR", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    assert log_directory("sessions") == tmp_path / "normtui" / "sessions"
-    assert log_directory("sweeps") == tmp_path / "normtui" / "sweeps"
+    assert state_directory("sessions") == tmp_path / "normtui" / "sessions"
+    assert state_directory("sweeps") == tmp_path / "normtui" / "sweeps"
 
 
 def test_normtui_log_dir_is_the_folder_for_every_kind(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("NORMTUI_LOG_DIR", str(tmp_path))
-    assert log_directory("sessions") == log_directory("sweeps") == Path(tmp_path)
+    assert state_directory("sessions") == state_directory("sweeps") == Path(tmp_path)
 
 
 def test_a_taken_stem_gets_the_next_free_suffix(tmp_path: Path) -> None:
