@@ -70,6 +70,9 @@ def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[s
         head, counts = "means: ", tuple(f" ({count}/{seeds} seeds)" for count in live)
     # every member diverged: its members' values at divergence (†, as the gauges and train)
     marks = tuple("†" if run.members.at_divergence else "" for run in runs)
+    counts = tuple(
+        " (at divergence)" if mark else count for mark, count in zip(marks, counts, strict=True)
+    )
 
     def pair(raw_text: str, norm_text: str) -> tuple[str, str]:
         """In full, and without the 'means of' words where the full form does not fit."""
