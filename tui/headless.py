@@ -186,8 +186,8 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         last = config.seed + seeds - 1
         title += (
             f"\n{seeds} seeds ({config.seed}..{last}), each with its own split and initial"
-            " weights: mean ± standard deviation over the seeds; best mean: where the seeds'"
-            f" mean val {score} peaked; {goal}: the median over the seeds that reached it"
+            f" weights: mean ± standard deviation over the seeds; best mean: the peak of their"
+            f" mean val {score}; {goal}: the median over the seeds that reached it"
         )
     if started is not None:
         title += "".join(_data_notes(started, config))
