@@ -22,16 +22,12 @@ BAND = "min–max"
 BAND_HELP = "the band spans the lowest to the highest member (min–max over seeds)"
 
 
-def _finite(value: float) -> bool:
-    return math.isfinite(value)
-
-
 def live_values(members: Members, values: tuple[float, ...]) -> list[float]:
     """`values` of the members that have not diverged, finite ones only."""
     return [
         value
         for value, diverged in zip(values, members.diverged, strict=True)
-        if not diverged and _finite(value)
+        if not diverged and math.isfinite(value)
     ]
 
 
