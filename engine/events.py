@@ -276,18 +276,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-def finite_or_none(value: float | None) -> float | None:
-    """`value` if it is a finite number, else None: what a diverged member reports."""
-    return value if value is not None and math.isfinite(value) else None
-
-
 def strict_json(value: Any) -> Any:
     """`value` with every NaN or infinity replaced by None, so it is strict JSON (jq reads it).
 
     A diverging run produces such numbers; readers turn them back into NaN (`event_from_dict`).
     """
     if isinstance(value, float):
-        return finite_or_none(value)
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {key: strict_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
