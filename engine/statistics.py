@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.inference import (
@@ -141,7 +141,7 @@ _METRIC_TEXT: dict[str, tuple[str, str, float]] = {
 RATIO_METRICS = frozenset({"val_loss", "train_loss"})  # compared as ln(normalized / raw)
 
 
-def _usable(value: float | None) -> bool:
+def _usable(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 

@@ -24,7 +24,8 @@ import torch
 
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import PreparedData, prepare_members
+from normtui.engine.data.dataset import PreparedData
+from normtui.engine.data.prepare import prepare_members
 from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
@@ -152,7 +153,7 @@ def outcome_events(
         )
         for name, host in outcome.results.items()
     ]
-    diverged = [
+    diverged: list[tuple[str, int | None, str]] = [
         (name, member, loss)
         for name, members in outcome.member_diverged.items()
         for member, loss in members

@@ -43,9 +43,11 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 • Seeds ([b]--seeds N[/b]): each run is N members: --seed and seeds drawn from it (another\
  --seed shares none); member k of raw and of normalized share weights, split and batches.\
  Loss lines are the members' medians; {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the\
- mean; [b]█[/b] up to the lowest member, [b]▓[/b] to the mean, [b]░[/b] to the highest.\
+ mean; [b]█[/b] up to the lowest member, [b]▓[/b] to the mean, [b]░[/b] to the highest;\
+ [b]best mean[/b]: the peak of the mean while every member was live, as [b]train[/b]'s table.\
  dead/sat: the member mean (min–max). A diverged member is marked and left out of medians and\
- bands; in a verdict it loses its pair.
+ bands (in a verdict it loses its pair); [b]†[/b]: every member diverged, the values are theirs\
+ at divergence.
 • Comparison: per-seed paired differences with the {INTERVAL_METHOD}. [b]ahead[/b]: the 95%\
  interval lies beyond ±δ (one validation row, at least 1 point; ×1.1 for val loss; R² clipped\
  at 0); [b]equivalent[/b]: the 90% interval inside ±δ (TOST); else [b]inconclusive[/b]. A pair\

@@ -45,7 +45,7 @@ def goal_epochs(track: MemberTrack) -> GoalEpochs:
 
 def diverged_flags(track: MemberTrack) -> list[bool]:
     """Per member: whether it diverged (its pair is then decided by the divergence)."""
-    return [not track.alive(index) for index in range(track.count)]
+    return [member.diverged for member in track.members]
 
 
 def compare_runs(

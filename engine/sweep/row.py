@@ -28,7 +28,7 @@ import torch
 
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import PreparedData
+from normtui.engine.data.dataset import PreparedData
 from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, Event, RunFinished, SessionEnded, SessionStarted

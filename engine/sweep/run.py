@@ -3,7 +3,7 @@
 Three executors behind one call, `execute(...)`: in this process (default), `--jobs N` worker
 processes on this machine (concurrent.futures), or an existing Dask distributed cluster
 (`--scheduler tcp://HOST:PORT`: `client.submit` per row, `as_completed`; a worker lost
-mid-row is Dask's to retry on another worker). The unit of work is a row (engine/row.py): the
+mid-row is Dask's to retry on another worker). The unit of work is a row (rows.py): the
 pending cells of one dataset and activation. Whatever runs them, each finished cell reaches
 `on_result` once, in the calling thread, and the results file gets one flushed line for it.
 """
@@ -24,17 +24,9 @@ from typing import IO, Any
 from normtui import __version__
 from normtui.engine.config import ConfigError
 from normtui.engine.errors import UsageError
-from normtui.engine.sweep import (
-    BASELINE,
-    Cell,
-    CellResult,
-    Row,
-    RowRunner,
-    SweepPlan,
-    rows_of,
-    run_row_task,
-    spread,
-)
+from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult
+from normtui.engine.sweep.rows import Row, RowRunner, rows_of, run_row_task, spread
 
 RESULTS_FORMAT = 1
 POLL_S = 0.1  # how often a pool or cluster loop looks at the stop flag
@@ -143,7 +135,6 @@ class Progress:
 
     total: int
     done: int = 0
-    resumed: int = 0
     started_s: float = field(default_factory=time.monotonic)
     finished_here: int = 0
     left: dict[str, int] = field(default_factory=dict)  # cells still to finish, per dataset
@@ -249,7 +240,6 @@ class Collector:
         self.on_result = on_result
         done = sum(1 for result in finished.values() if result.error is None)
         self.progress = Progress(total=len(plan.cells()), done=done)
-        self.progress.resumed = done
         self._settled: set[str] = set()  # cells that reached `add` in this invocation
         for cell in plan.cells():
             if cell.key not in finished or finished[cell.key].error is not None:
@@ -344,9 +334,6 @@ def _in_process(
     return "stopped" if stop.is_set() else "completed"
 
 
-_PROCESS_STOP: Any = None
-
-
 def _process_init(stop: Any, threads: int) -> None:
     """A worker process: Ctrl+C is the parent's to handle; `stop` ends the row in progress;
     torch uses its share of the cores (`threads`; set before torch is imported)."""
@@ -355,15 +342,13 @@ def _process_init(stop: Any, threads: int) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _PROCESS_STOP
-    _PROCESS_STOP = stop
 
     def watch() -> None:
         stop.wait()
-        from normtui.engine import sweep
+        from normtui.engine.sweep import rows
 
-        if sweep._WORKER_RUNNER is not None:
-            sweep._WORKER_RUNNER.stop()
+        if rows._WORKER_RUNNER is not None:
+            rows._WORKER_RUNNER.stop()
 
     threading.Thread(target=watch, name="normtui-sweep-stop", daemon=True).start()
 
