@@ -453,10 +453,10 @@ def render(c: Comparison) -> str:
             for name, count in zip(RUN_NAMES, c.diverged, strict=True)
             if count
         )
-        both = f", {c.both_diverged} seed(s) where both did left out" if c.both_diverged else ""
+        both = f", both in {c.both_diverged} (left out)" if c.both_diverged else ""
         return (
-            f"inconclusive on {label}: {NORMALIZED} better in {c.wins}, {RAW} in {c.losses} of"
-            f" {c.seeds} seeds ({gone}{both}; {p}{few}){tail}"
+            f"inconclusive on {label}: {gone}{both}; {NORMALIZED} better in {c.wins}, {RAW} in"
+            f" {c.losses} of {c.seeds} seeds ({p}{few}){tail}"
         )
     lead = f"{_goal_lead(c)}: " if goal else ""
     mean = c.mean_difference

@@ -164,17 +164,17 @@ def speed_up(verdicts: Verdicts, epochs: tuple[int, int]) -> str:
             return ""
         sooner, ratio = (RUN_NAMES[1], raw / norm) if raw > norm else (RUN_NAMES[0], norm / raw)
         return f"[dim]{sooner} {ratio:.1f}× sooner in this one seed[/]"
-    if goal.test == "sign":  # some seed never got there: the known orders, too few to call
-        for there in (1, 0):
-            median, other = medians[there], 1 - there
-            ahead = goal.wins if there else goal.losses
-            if median and medians[other] is None and epochs[other] > median and ahead:
-                ratio = epochs[other] / median
-                known = goal.wins + goal.losses
-                return (
-                    f"[dim]{RUN_NAMES[there]} median ≥{ratio:.1f}× sooner ({ahead}/{known},"
-                    f" p {goal.p_ahead:.2g})[/]"
-                )
+    if goal.test == "sign" and goal.wins + goal.losses:  # some seed never got there
+        there = 1 if goal.wins >= goal.losses else 0
+        fast, slow = medians[there], medians[1 - there]
+        ratio = ""
+        if fast and slow:
+            ratio = f"{slow / fast:.1f}× "
+        elif fast and epochs[1 - there] > fast:  # the other's median is past its epochs
+            ratio = f"≥{epochs[1 - there] / fast:.1f}× "
+        ahead, known = (goal.wins if there else goal.losses), goal.wins + goal.losses
+        p = goal.p_ahead if goal.p_ahead is not None else 1.0
+        return f"[dim]{RUN_NAMES[there]} median {ratio}sooner ({ahead}/{known}, p {p:.2g})[/]"
     if goal.ci95 is None:
         return ""
     low, high = goal.ci95
