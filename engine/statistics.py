@@ -176,6 +176,8 @@ def ratio_text(log_ratio: float) -> str:
     if ratio >= 1e4 or (0 < ratio < 1e-3):
         mantissa, exponent = f"{ratio:.1e}".split("e")
         return f"{mantissa}e{int(exponent)}×"
+    if 0.8 <= ratio <= 1.25:  # near 1, a third digit tells 0.99× from 1.01×
+        return f"{ratio:.3g}×"
     return f"{ratio:.2g}×" if ratio < 10 else f"{ratio:.0f}×"
 
 

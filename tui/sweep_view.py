@@ -192,6 +192,8 @@ def _speed_view(result: CellResult, seeds: int) -> CellView:
     detail = f"{reached}; {comparison.verdict}" if comparison else reached
     tone = _tone(comparison.winner, comparison.answer) if comparison else UNCLEAR
     interval = _interval(comparison.ci95, 1.0) + " ep" if comparison and comparison.ci95 else ""
+    if comparison is not None and comparison.test == "sign" and comparison.p_ahead is not None:
+        interval = f"sign p {comparison.p_ahead:.2g}"  # censored: the known orders decide
     bound, speedup = speedup_bound(result)
     if speedup is None:
         return CellView("never", UNCLEAR, interval, detail)
@@ -327,7 +329,8 @@ def text_report(
         "▲ normalized better, ▼ worse: where the corrected 95% interval of the per-seed paired"
         " differences lies beyond ±δ (or, where a member diverged, an exact sign test), after"
         f" {CONTROL_METHOD} at 5% over the matrix's cells; = equivalent within ±δ (90% interval"
-        " inside); dead/saturated: where the seeds' ranges do not overlap."
+        " inside); epochs to goal where a seed never got there: the exact sign test on the seeds'"
+        " known orders (sign p); dead/saturated: where the seeds' ranges do not overlap."
     )
     return "\n".join(lines) + "\n"
 
