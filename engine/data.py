@@ -87,6 +87,7 @@ class PreparedData:
     imputed_cells: int = 0
     dropped_rows: int = 0
     target_unit: float = 1.0  # one scaled target unit in the target's own units
+    class_names: tuple[str, ...] = ()  # the label of each class code; () for regression
 
 
 # ---------------------------------------------------------------------------------------------
@@ -672,6 +673,7 @@ def prepare(
         imputed_cells=_missing_cells(dataset),
         dropped_rows=dataset.dropped_rows,
         target_unit=target_unit,
+        class_names=tuple(dataset.class_names),
     )
 
 

@@ -130,6 +130,12 @@ class SessionStarted(Event):
     n_numeric: int | None = None  # numeric columns come first; None: every column is numeric
     imputed_cells: int = 0  # missing cells filled from the training split (--missing impute)
     dropped_rows: int = 0  # rows left out for a missing cell (--missing drop)
+    # Classification (engine/classes.py): each label and its rows (train + val of member 0),
+    # and the val accuracy of always predicting the training split's largest class (the
+    # members' mean). Empty / None for regression and in logs written before they existed.
+    class_names: tuple[str, ...] = ()
+    class_counts: tuple[int, ...] = ()
+    majority_baseline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -354,4 +360,6 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     elif cls is SessionStarted:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
             values[key] = tuple(values[key])
+        for key in ("class_names", "class_counts"):  # absent from older logs
+            values[key] = tuple(values.get(key, ()))
     return cls(**values)

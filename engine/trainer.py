@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from normtui.engine.allocator import keep_freed_memory
+from normtui.engine.classes import class_counts, majority_baseline
 from normtui.engine.config import SessionConfig
 from normtui.engine.data import PreparedData, prepare_members
 from normtui.engine.divergence import LossWatch
@@ -215,10 +216,34 @@ def judge_members(
 
 
 def describe_session(
-    config: SessionConfig, data: PreparedData, device: torch.device, parameters: int
+    config: SessionConfig,
+    data: PreparedData,
+    device: torch.device,
+    parameters: int,
+    members: tuple[PreparedData, ...] = (),
 ) -> dict[str, Any]:
-    """SessionStarted's fields: the config, member 0's split (seed) and one member's size."""
+    """SessionStarted's fields: the config, member 0's split (seed) and one member's size;
+    the majority-class baseline over every member's split (`members`, else member 0's)."""
+    classes: dict[str, Any] = {}
+    if data.task == "classification" and data.class_names:
+        n = len(data.class_names)
+        splits = [(member.y_train, member.y_val) for member in members or (data,)]
+        classes = {
+            "class_names": tuple(data.class_names),
+            "class_counts": tuple(
+                a + b
+                for a, b in zip(
+                    class_counts(np.asarray(data.y_train), n),
+                    class_counts(np.asarray(data.y_val), n),
+                    strict=True,
+                )
+            ),
+            "majority_baseline": majority_baseline(
+                [(np.asarray(train), np.asarray(val)) for train, val in splits], n
+            ),
+        }
     return {
+        **classes,
         "config": config.to_dict(),
         "dataset": data.name,
         "n_train": len(data.y_train),
@@ -333,7 +358,9 @@ class PairTrainer:
 
     def describe(self) -> dict[str, Any]:
         model = self.runs[RUN_NAMES[0]].model
-        return describe_session(self.config, self.data, self.device, model.member_parameters())
+        return describe_session(
+            self.config, self.data, self.device, model.member_parameters(), self.member_data
+        )
 
     # -- commands ----------------------------------------------------------------------------
     def active_runs(self) -> list[str]:

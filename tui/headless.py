@@ -9,6 +9,7 @@ import sys
 import time
 from typing import Any
 
+from normtui.engine.classes import baseline_line, clash_warning, classes_line
 from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
@@ -201,7 +202,16 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
         notes.append(f"{started.imputed_cells:,} missing cells imputed")
     if started.dropped_rows:
         notes.append(f"{started.dropped_rows:,} rows with missing cells dropped")
-    return ["\n" + "; ".join(notes)] if notes else []
+    lines = ["\n" + "; ".join(notes)] if notes else []
+    if started.class_names:  # what the accuracies are of, and what learning nothing scores
+        classes = classes_line(started.class_names, started.class_counts)
+        if started.majority_baseline is not None:
+            classes += f"; {baseline_line(started.majority_baseline)} of val rows"
+        lines.append("\n" + classes)
+        warning = clash_warning(started.class_names)
+        if warning:
+            lines.append("\n" + warning)
+    return lines
 
 
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
@@ -225,6 +235,11 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "n_numeric": started.n_features if started.n_numeric is None else started.n_numeric,
             "imputed_cells": started.imputed_cells,
             "dropped_rows": started.dropped_rows,
+            "classes": [
+                {"label": name, "rows": count}
+                for name, count in zip(started.class_names, started.class_counts, strict=False)
+            ],
+            "majority_baseline": started.majority_baseline,
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     comparisons = summary.comparisons()
@@ -333,6 +348,9 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
         return 2
     if summary.started is not None:
         if as_json:
+            warning = clash_warning(summary.started.class_names)
+            if warning:  # stdout is the one JSON object: the table's warning goes to stderr
+                safe_write(sys.stderr, f"normtui: {warning}\n")
             report = json_report(summary, config, outcome.reason)
             safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
