@@ -40,6 +40,7 @@ from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waitin
 TEXT_INTERVAL_S = {False: 0.24, True: 2.0}
 PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # loss plots refresh, by low_bandwidth
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
+INPUT_ROWS = {False: 5, True: 2}  # rows of features in the inputs pane, by compact, at most
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
 NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
 BACK_KEY_COLUMNS = 10  # "esc Sweep" and its gap: opened from a sweep, the key line is this longer
@@ -138,6 +139,17 @@ class DashboardScreen(Screen[None]):
         self._inputs.next_page()
         return True
 
+    def _fit_inputs(self) -> None:
+        """Fewer rows of features per page where the inputs pane would run past the bottom
+        (the overlay at 80x24 cut its last rows, page hint and border): `i` pages the rest."""
+        inputs = self._inputs
+        if not inputs.display or not self.pane_visible("inputs"):
+            return
+        overflow = inputs.region.bottom - self._body.region.bottom
+        if overflow > 0 and inputs.max_rows > 1:
+            inputs.set_max_rows(max(1, inputs.max_rows - overflow))
+            self.call_after_refresh(self._fit_inputs)
+
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
         if run == RUN_NAMES[0]:
@@ -224,7 +236,8 @@ class DashboardScreen(Screen[None]):
                 )
         self._comparison.show(state)
         if dirty & Changed.INFO:
-            self._inputs.show(state.started)
+            if self._inputs.show(state.started):
+                self.call_after_refresh(self._fit_inputs)
             for run, pane in self._panes.items():  # the scaler the session says it uses
                 title = self._pane_title(run)
                 pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
@@ -308,7 +321,6 @@ class DashboardScreen(Screen[None]):
 
     def watch_compact(self, compact: bool) -> None:
         self._footer.compact = compact
-        self._inputs.max_rows = 2 if compact else 5
         self.dirty |= Changed.ALL  # drawn on the next tick, like any resize
 
     def relayout(self) -> None:
@@ -342,6 +354,8 @@ class DashboardScreen(Screen[None]):
         every_hidden = not any(self.pane_visible(pane) for pane, _label in PANES.values())
         body.set_class(every_hidden, "-all-hidden")
         self._inputs.border_title = self._inputs_title()
+        self._inputs.set_max_rows(INPUT_ROWS[self.compact])
+        self.call_after_refresh(self._fit_inputs)
         # compact plots have no title row: their legend goes on the pane's bottom border
         legend = self.compact and not self.overlay and self.pane_visible("loss")
         for pane in self._panes.values():
