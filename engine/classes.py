@@ -48,21 +48,22 @@ def clash_warning(names: Sequence[str]) -> str | None:
         return None
     shown = ", ".join("/".join(_label(name) for name in group) for group in clashes[:3])
     more = f" and {len(clashes) - 3} more" if len(clashes) > 3 else ""
+    merged = len({name.strip().casefold() for name in names})
     return (
-        f"warning: labels differ only in case or spaces ({shown}{more}): they are"
-        f" {len(names)} separate classes; write each label one way in the file to merge them"
+        f"warning: {len(names)} classes, not {merged}: labels differ only in case or spaces"
+        f" ({shown}{more})"
     )
 
 
 def classes_line(names: Sequence[str], counts: Sequence[int], *, limit: int = MAX_LISTED) -> str:
-    """`3 classes: class_0 59 · class_1 71 · class_2 48` (largest first past `limit`)."""
+    """`3 classes: class_0 (59) · class_1 (71) · class_2 (48)` (largest first past `limit`)."""
     pairs = list(zip(names, counts, strict=True))
     if len(pairs) > limit:
         pairs = sorted(pairs, key=lambda pair: -pair[1])[:limit]
         rest = f" · +{len(names) - limit} more"
     else:
         rest = ""
-    listed = " · ".join(f"{_label(name)} {count:,}" for name, count in pairs)
+    listed = " · ".join(f"{_label(name)} ({count:,})" for name, count in pairs)
     return f"{len(names)} classes: {listed}{rest}"
 
 

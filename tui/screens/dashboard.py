@@ -16,6 +16,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
+from normtui.engine.classes import clash_warning
 from normtui.engine.events import RUN_NAMES
 from normtui.tui.bindings import PANES
 from normtui.tui.viewstate.layer_pair import paired_samples
@@ -215,7 +216,7 @@ class DashboardScreen(Screen[None]):
                 log_ended=controls.log_ended,
                 replay_speed=controls.replay_speed if controls.playback else False,
             )
-            pane.show_gauges(view, state.goal_accuracy)
+            pane.show_gauges(view, state.goal_accuracy, state.started.majority_baseline)
         if self.pane_visible("hists"):
             samples = paired_samples(state.runs)
             gradient = any(alarming(sample) for sample in samples.values())
@@ -238,6 +239,9 @@ class DashboardScreen(Screen[None]):
         if dirty & Changed.INFO:
             if self._inputs.show(state.started):
                 self.call_after_refresh(self._fit_inputs)
+                warning = clash_warning(state.started.class_names)
+                if warning:  # also in the inputs pane, which 80x24 hides until `5`
+                    self.app.notify(warning, severity="warning", timeout=20, markup=False)
             for run, pane in self._panes.items():  # the scaler the session says it uses
                 title = self._pane_title(run)
                 pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)

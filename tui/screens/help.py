@@ -36,7 +36,8 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 • Under the histograms, the why: the inputs' spread of std, how far the first layer's\
  pre-activations reach and what that does to its units; while a layer is dead or saturated,\
  its gradient (vanishing: under a tenth of the other run's) and how far its weights move.
-• Inputs: each feature's standard deviation before → after the scaler.
+• Inputs: each feature's standard deviation before → after the scaler; the classes and their\
+ rows. [b]│[/b] on a val gauge: the accuracy of always predicting the largest class.
 • Seeds ([b]--seeds N[/b]): each run is N members, seeds --seed … --seed+N−1; member k of raw\
  and of normalized share weights, split and batches. Loss lines are the members' medians;\
  {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the mean; [b]█[/b] up to the lowest member,\

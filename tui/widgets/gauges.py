@@ -16,6 +16,7 @@ from normtui.tui.viewstate.state import RunView
 from normtui.tui.widgets.format import bar, fmt_pct, fmt_r2
 
 Spread = tuple[float, float] | None
+BASELINE_GLYPH = "│"  # on the val bar: what always predicting the largest class scores
 
 
 def spread_bar(mean: float, spread: Spread, width: int) -> str:
@@ -40,6 +41,13 @@ def spread_text(spread: Spread, shown: Callable[[float | None], str]) -> str:
     return "" if low == high else f"{low.removesuffix('%')}–{high}"
 
 
+def _mark(filled: str, track: str, cell: int, colour: str) -> str:
+    """The val bar with the majority-class baseline's cell drawn as `BASELINE_GLYPH`."""
+    cells = [(char, colour) for char in filled] + [(char, "dim") for char in track]
+    cells[cell] = (BASELINE_GLYPH, "$text")
+    return "".join(f"[{style}]{char}[/]" for char, style in cells)
+
+
 class AccuracyGauges(Widget):
     """Two rows: `val` and `train` accuracy bars in the run's colour."""
 
@@ -58,8 +66,9 @@ class AccuracyGauges(Widget):
         )
         self._regression = False  # R² (a bar from 0 to 1, printed as 0.873), not accuracy
         self._spreads: tuple[Spread, Spread] = (None, None)  # val, train over the seeds
+        self._baseline: float | None = None  # val accuracy of always answering the largest class
 
-    def show(self, view: RunView, goal: float) -> None:
+    def show(self, view: RunView, goal: float, baseline: float | None = None) -> None:
         last = view.last
         values = (
             None if last is None else last.val_score,
@@ -71,8 +80,10 @@ class AccuracyGauges(Widget):
         )
         regression = last is not None and last.val_r2 is not None
         spreads = (view.members.score_spread(), view.members.score_spread(train=True))
-        if (values, regression, spreads) != (self._values, self._regression, self._spreads):
-            self._values, self._regression, self._spreads = values, regression, spreads
+        baseline = None if regression else baseline
+        shown = (values, regression, spreads, baseline)
+        if shown != (self._values, self._regression, self._spreads, self._baseline):
+            self._values, self._regression, self._spreads, self._baseline = shown
             self.refresh()
 
     def render(self) -> RenderResult:
@@ -88,26 +99,30 @@ class AccuracyGauges(Widget):
             ("train", train, best_train, "", self._spreads[1]),
         )
 
-        def tails(best_too: bool) -> list[str]:
+        baseline = self._baseline
+
+        def tails(best_too: bool, base_too: bool = False) -> list[str]:
             out = []
-            for _, value, best, extra, spread in rows_in:
+            for label, value, best, extra, spread in rows_in:
                 tail = f" {shown(value):>6}"
                 if tail_w > 8 and spread is not None:
                     tail += f" [dim]{spread_text(spread, shown):<11}[/]"
                 if tail_w > 8 and best_too:
                     tail += f" [dim]best {shown(best)}{extra}[/]"
+                if base_too and label == "val" and baseline is not None:
+                    tail += f" [dim]{BASELINE_GLYPH} largest class {baseline:.0%}[/]"
                 out.append(tail)
             return out
 
         # a tail longer than its room (R² -173.705) wrapped and pushed the train row out of
-        # sight: the best values go first (the bars keep the other pane's width), then the
-        # bar gives way
-        texts = tails(best_too=True)
-        longest = max(Content.from_markup(t).cell_length for t in texts)
+        # sight: the baseline's words go first, then the best values (the bars keep the other
+        # pane's width), then the bar gives way
         room = width - label_w - tail_w - 1  # the bar's usual width
-        if width - label_w - longest - 1 < room // 2:
-            texts = tails(best_too=False)
+        for best_too, base_too in ((True, True), (True, False), (False, False)):
+            texts = tails(best_too, base_too)
             longest = max(Content.from_markup(t).cell_length for t in texts)
+            if width - label_w - longest - 1 >= room // 2:
+                break
         bar_w = max(4, width - label_w - max(tail_w, longest) - 1)
         colour = f"${self.run}-color"
         rows = []
@@ -118,7 +133,10 @@ class AccuracyGauges(Widget):
                 "┊" if i == goal_cell and i >= len(filled) else "·"
                 for i in range(len(filled), bar_w)
             )
+            drawn = f"[{colour}]{filled}[/][dim]{track}[/]"
+            if label == "val" and baseline is not None:
+                drawn = _mark(filled, track, min(bar_w - 1, int(baseline * bar_w)), colour)
             if self._regression:
                 label += " R²"
-            rows.append(f"{label:<{label_w}}[{colour}]{filled}[/][dim]{track}[/]{tail}")
+            rows.append(f"{label:<{label_w}}{drawn}{tail}")
         return "\n".join(rows)

@@ -211,8 +211,8 @@ class RunPane(Vertical):
             parts.append(f"[$error]{escape(view.error)}[/]")
         return ("  " if not compact else " ").join(parts)
 
-    def show_gauges(self, view: RunView, goal: float) -> None:
-        self.query_one(AccuracyGauges).show(view, goal)
+    def show_gauges(self, view: RunView, goal: float, baseline: float | None = None) -> None:
+        self.query_one(AccuracyGauges).show(view, goal, baseline)
 
     def show_plot(
         self,
