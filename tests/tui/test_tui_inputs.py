@@ -89,3 +89,35 @@ async def test_every_wine_feature_is_reachable_at_80x24_in_the_overlay() -> None
 
 async def test_every_digits_pixel_is_reachable_at_80x24() -> None:
     await _check_every_feature((80, 24), DIGITS, digits_like, keys=("5",), pages=24)
+
+
+def mixed_case(started: SessionStarted) -> SessionStarted:
+    return dataclasses.replace(
+        started,
+        n_classes=4,
+        class_names=("No", "Yes", "no", "yes"),
+        class_counts=(97, 79, 73, 51),
+        majority_baseline=0.32,
+    )
+
+
+async def test_the_dashboard_shows_the_classes_the_baseline_and_warns_of_case() -> None:
+    config = SessionConfig(dataset="wine")
+    events = running_session(config, 2)
+    events[0] = mixed_case(events[0])
+    for size in ((120, 40), (80, 24)):
+        app = live_app(events, config)
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await settle(pilot)
+            warning = "warning: 4 classes, not 2: labels differ only in case or spaces"
+            assert any(warning in str(n.message) for n in app._notifications), size
+            gauges = app.screen.query_one("#normalized-gauges")
+            val_row = str(gauges.render()).splitlines()[0]
+            assert "│" in val_row, f"{size}: the baseline is marked on the val gauge"
+            if size == (80, 24):  # compact: the inputs pane is hidden until `5`
+                await pilot.press("5")
+                await pilot.pause()
+            text = str(app.screen.query_one("#inputs").render())
+            assert "4 classes: No (97) · Yes (79) · no (73) · yes (51)" in text, size
+            assert "largest class" in text and "32%" in text
+            assert warning in text
