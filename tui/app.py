@@ -36,7 +36,7 @@ from normtui.engine.events import (
 )
 from normtui.themes import DEFAULT_THEME
 from normtui.tui.bindings import BINDINGS, CONTROL_ACTIONS, PLAYBACK_ACTIONS, key_rows
-from normtui.tui.files import unused_stem
+from normtui.tui.files import shown_path, unused_stem
 from normtui.tui.pump import EventPump
 from normtui.tui.screens.activation_picker import ActivationPicker
 from normtui.tui.screens.dashboard import PLOT_INTERVAL_S, DashboardScreen
@@ -630,10 +630,10 @@ class NormtuiApp(App[None]):
             return
         stride = max(run.history.stride for run in self._state.runs.values())
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
-        if self._log_path:
-            note += f"\nfull event log: {self._log_path}"
+        if self._log_path:  # on a line of its own, said short: at 80 columns it wrapped away
+            note += f"\nfull event log:\n{shown_path(self._log_path)}"
         self.notify(
-            f"screenshot {svg}\nmetrics {csv_path} ({rows} rows){note}",
+            f"screenshot {shown_path(svg)}\nmetrics {shown_path(csv_path)} ({rows} rows){note}",
             title="exported",
             timeout=8,
             kind="export",
