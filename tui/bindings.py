@@ -139,6 +139,14 @@ BINDINGS: list[BindingType] = [
         tooltip="Loss plots: one shared y-axis / each its own",
     ),
     Binding("o", "overlay", "Overlay", id="overlay", tooltip="Overlay both runs' val loss"),
+    Binding(
+        "m",
+        "screen.toggle_members",
+        "Seeds",
+        id="members",
+        show=False,
+        tooltip="Each seed's val loss line over the band",
+    ),
     Binding("t", "next_theme", "Theme", id="theme", show=False, tooltip="Next colour theme"),
     Binding("e", "export", "Export", id="export", tooltip="Export SVG screenshot + CSV"),
     *(

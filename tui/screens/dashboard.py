@@ -33,7 +33,7 @@ from normtui.tui.widgets.loss_plot import (
     extremes,
     line_glyph,
 )
-from normtui.tui.widgets.run_pane import RunPane, loss_plot_data
+from normtui.tui.widgets.run_pane import RunPane, loss_plot_data, member_lines
 from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waiting_message
 
 # numbers and layer histograms refresh (~4 Hz), by low_bandwidth: the histograms are text and
@@ -59,6 +59,7 @@ class DashboardScreen(Screen[None]):
     smoothing: var[bool] = var(False, init=False)
     shared_y: var[bool] = var(True, init=False)  # the side-by-side plots share one y-range
     compact: var[bool] = var(False, init=False)
+    members: var[bool] = var(False, init=False)  # `m`: every seed's val loss line, over the band
 
     def __init__(
         self,
@@ -256,7 +257,11 @@ class DashboardScreen(Screen[None]):
         for run, pane in self._panes.items():
             if show_loss:
                 pane.show_plot(
-                    state.runs[run], log_y=self.log_y, smoothing=self.smoothing, cover=cover
+                    state.runs[run],
+                    log_y=self.log_y,
+                    smoothing=self.smoothing,
+                    cover=cover,
+                    members=self.members,
                 )
 
     def _shared_cover(self) -> tuple[tuple[float, float], ...]:
@@ -287,6 +292,8 @@ class DashboardScreen(Screen[None]):
         for run in RUN_NAMES:
             rows = self._state.runs[run].plot.rows()
             xs, ys = [row[0] for row in rows], [row[2] for row in rows]
+            if self.members:
+                lines = member_lines(rows, f"{run}-color") + lines
             lines += curve_lines(xs, ys, f"{run}-color", smoothing=self.smoothing)
         markers = tuple(self._state.runs[RUN_NAMES[1]].markers)
         return PlotData(tuple(lines), markers, log_y=self.overlay_log_y)
@@ -319,6 +326,21 @@ class DashboardScreen(Screen[None]):
 
     def watch_smoothing(self) -> None:
         self.redraw()
+
+    def watch_members(self) -> None:
+        self.redraw()
+
+    def action_toggle_members(self) -> None:
+        """`m`: each seed's own val loss line over the band, to see which one is the outlier."""
+        self.members = not self.members
+        seeds = max(run.members.count for run in self._state.runs.values())
+        if not self.members:
+            said = "member lines off: the band shows the seeds' min–max"
+        elif seeds > 1:
+            said = f"member lines on: each of the {seeds} seeds' val loss, thin, over the band"
+        else:
+            said = "member lines: one seed, its line is the run's (--seeds N trains more)"
+        self.app.notify(said, timeout=3, markup=False)
 
     def watch_shared_y(self) -> None:
         self.redraw()

@@ -86,7 +86,8 @@ class RunView:
     plot: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(PLOT_POINTS))
     members: MemberTrack = field(default_factory=MemberTrack)  # the seeds, one for a 1-seed run
     # every epoch of the session, restarts included (for the CSV export): rows of
-    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation)
+    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation,
+    # members)
     # where step counts epochs across restarts and segment counts restarts before the row
     history: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(HISTORY_ROWS))
     steps: int = 0
@@ -321,6 +322,7 @@ class DashboardState:
                 event.val_accuracy,
                 event.learning_rate,
                 event.activation,
+                event.members,  # each seed's own row in the export
             )
         )
         # the headline score: accuracy, or R² for regression

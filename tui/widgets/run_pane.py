@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,6 +20,7 @@ from normtui.tui.widgets.histograms import LayerHistograms
 from normtui.tui.widgets.loss_plot import (
     BAND_GLYPH,
     Band,
+    Line,
     LossPlot,
     PlotData,
     curve_lines,
@@ -26,16 +28,36 @@ from normtui.tui.widgets.loss_plot import (
 )
 from normtui.tui.widgets.text_line import TextLine
 
+MEMBERS_AT = 5  # where a plot row's per-member val losses start (viewstate.members.loss_row)
+MEMBER_FADE = 0.45  # member lines: blended this far toward the background, under the median
 SHORTEST = 3  # the run header's shortening levels: 0 everything … 3 the compact wording
 
 
-def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
+def member_lines(rows: list, colour: str) -> list[Line]:
+    """Each member's val loss (rows from `loss_row`), thin and faded, one style for all: which
+    seed is the outlier behind a wide band. A diverged member's line ends where it diverged."""
+    count = min((len(row) for row in rows), default=MEMBERS_AT) - MEMBERS_AT
+    lines = []
+    for member in range(count if count > 1 else 0):
+        pairs = [(row[0], row[MEMBERS_AT + member]) for row in rows]
+        pairs = [(x, y) for x, y in pairs if math.isfinite(y)]
+        if pairs:
+            xs, ys = zip(*pairs, strict=True)
+            lines.append(Line(tuple(xs), tuple(ys), colour, MEMBER_FADE, dotted=False))
+    return lines
+
+
+def loss_plot_data(
+    view: RunView, *, log_y: bool, smoothing: bool, members: bool = False
+) -> PlotData:
     """Train and validation loss of one run (the members' medians, and the band of their val
-    loss when there are several), with activation-switch markers."""
+    loss when there are several; `members`: each member's line too), with activation-switch
+    markers."""
     rows = view.plot.rows()
     xs = [row[0] for row in rows]
     colour = f"{view.name}-color"
     lines = [
+        *(member_lines(rows, colour) if members else ()),
         *curve_lines(xs, [row[1] for row in rows], "train-color", smoothing=smoothing),
         # a pane's val line is braille even for the normalized run, whose colour is dotted in
         # the overlay: the legend says "━ val"
@@ -221,8 +243,10 @@ class RunPane(Vertical):
         log_y: bool,
         smoothing: bool,
         cover: tuple[tuple[float, float], ...] | None = (),
+        members: bool = False,
     ) -> None:
-        """`cover`: both panes' `extremes`, so the two plots share their axes; None: this
+        """`members`: every member's val loss line over the band. `cover`: both panes'
+        `extremes`, so the two plots share their axes; None: this
         plot on its own axes (`y` unlinked them), which the title then says."""
         plot = self.query_one(LossPlot)
         seeds = max(1, view.members.count)
@@ -239,7 +263,7 @@ class RunPane(Vertical):
             own_axis=own_axis,
             width=plot.size.width,
         )
-        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing)
+        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing, members=members)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
 
     def show_causes(
