@@ -145,7 +145,7 @@ BINDINGS: list[BindingType] = [
         "Seeds",
         id="members",
         show=False,
-        tooltip="Each seed's val loss line over the band",
+        tooltip="Each seed's val loss line",
     ),
     Binding("t", "next_theme", "Theme", id="theme", show=False, tooltip="Next colour theme"),
     Binding("e", "export", "Export", id="export", tooltip="Export SVG screenshot + CSV"),
