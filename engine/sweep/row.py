@@ -100,10 +100,12 @@ class RowTrainer:
         self.active = list(self.groups)  # groups with a live member
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
 
-    def describe(self, scaler: str, data: PreparedData) -> dict:
-        """The SessionStarted fields of the pair raw vs `scaler`."""
+    def describe(self, scaler: str, members: tuple[PreparedData, ...]) -> dict:
+        """The SessionStarted fields of the pair raw vs `scaler` (member 0's split; the
+        majority-class baseline over every member's)."""
         parameters = self.run.model.member_parameters()
-        return describe_session(self.config.replace(scaler=scaler), data, self.device, parameters)
+        config = self.config.replace(scaler=scaler)
+        return describe_session(config, members[0], self.device, parameters, members)
 
     def batch_order(self) -> torch.Tensor | None:
         """The pair's order (member k's from seed + k), the same for every group."""
@@ -182,7 +184,7 @@ def train_row(
     except Exception as error:
         return ended("error", 0, one_line(error))
     for scaler, sink in sinks.items():
-        sink(SessionStarted(time_s=now(), **trainer.describe(scaler, prepared[scaler][0])))
+        sink(SessionStarted(time_s=now(), **trainer.describe(scaler, tuple(prepared[scaler]))))
     epochs = config.epochs or 0
     epoch = 0
     for epoch in range(1, epochs + 1):
