@@ -94,16 +94,18 @@ class JsonDataclass:
     dataclass does not know (a newer log's) are ignored."""
 
     TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Declared for type checkers: every subclass is a dataclass (what asdict and fields need).
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def to_dict(self) -> dict[str, Any]:
-        values = dataclasses.asdict(self)  # type: ignore[call-overload]
+        values = dataclasses.asdict(self)
         for key in self.TUPLE_FIELDS:
             values[key] = list(values[key])
         return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
-        known = {spec.name for spec in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        known = {spec.name for spec in dataclasses.fields(cls)}
         kwargs = {key: value for key, value in values.items() if key in known}
         for key in cls.TUPLE_FIELDS:
             if key in kwargs:

@@ -10,7 +10,10 @@ import functools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SCHEMA_VERSION = 2  # 2: per-member values (Members, *_range, RunDiverged.member)
 READABLE_SCHEMAS: tuple[int, ...] = (1, 2)  # a version-1 log reads as one-seed runs
@@ -294,11 +297,11 @@ def strict_json(value: Any) -> Any:
 
 
 @functools.cache
-def _float_fields(cls: type) -> tuple[str, ...]:
+def _float_fields(cls: type[DataclassInstance]) -> tuple[str, ...]:
     return tuple(spec.name for spec in dataclasses.fields(cls) if spec.type == "float")
 
 
-def _non_finite_back(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+def _non_finite_back(cls: type[DataclassInstance], values: dict[str, Any]) -> dict[str, Any]:
     """A `float` field written as null (a NaN or an infinity) reads back as NaN."""
     for name in _float_fields(cls):
         if name in values and values[name] is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -69,14 +70,18 @@ class LayerStack(nn.Module):
             posts.append(x)
         return self.head(x), pres, posts
 
+    def hidden_layers(self) -> list[nn.Linear | MemberLinear]:
+        """The hidden Linear layers, as their type (a ModuleList yields plain Modules)."""
+        return [cast("nn.Linear | MemberLinear", linear) for linear in self.linears]
+
     def _activation_for(self, name: str, width: int) -> nn.Module:
         raise NotImplementedError
 
     def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """Swap every hidden activation in place; return (removed, added) parameters."""
         removed = [p for act in self.activations for p in act.parameters()]
-        device = self.head.weight.device
-        for index, linear in enumerate(self.linears):
+        device = next(self.head.parameters()).device
+        for index, linear in enumerate(self.hidden_layers()):
             self.activations[index] = self._activation_for(name, linear.out_features).to(device)
         self.activation_name = name
         added = [p for act in self.activations for p in act.parameters()]
@@ -107,6 +112,10 @@ class MLP(LayerStack):
     def _activation_for(self, name: str, width: int) -> nn.Module:
         return make_activation(name, width)
 
+    def linear_layers(self) -> list[nn.Linear]:
+        """The hidden layers and the head, as nn.Linear (the ensemble copies their weights)."""
+        return [cast("nn.Linear", layer) for layer in (*self.linears, self.head)]
+
 
 class _MemberAffine(torch.autograd.Function):
     """`bias + x @ weightᵀ` per member, with the weight's gradient taken as `gradᵀ @ x`.
@@ -129,8 +138,10 @@ class _MemberAffine(torch.autograd.Function):
 
     @staticmethod
     def backward(
-        ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor
+        ctx: Any, *grads: torch.Tensor
     ) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        # ctx: Any, as torch declares it (its FunctionCtx stub lacks saved_tensors)
+        (grad,) = grads
         x, weight = ctx.saved_tensors
         grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None
         return grad_x, torch.bmm(grad.transpose(1, 2), x), grad.sum(dim=1)
@@ -160,9 +171,6 @@ class MemberLinear(nn.Module):
         if self.members == 1:
             return functional.linear(x, self.weight, self.bias)
         return _MemberAffine.apply(x, self.weight, self.bias)
-
-    def member_weight(self, k: int) -> torch.Tensor:
-        return self.weight if self.members == 1 else self.weight[k]
 
 
 class MemberPReLU(nn.Module):
@@ -208,13 +216,14 @@ class EnsembleMLP(LayerStack):
             singles.append(MLP(in_features, hidden, n_outputs, activation))
         self.members = len(singles)
         self.activation_name = activation
+        layers = [single.linear_layers() for single in singles]  # per member: hidden, then head
         self.linears = nn.ModuleList(
-            MemberLinear([single.linears[i] for single in singles]) for i in range(len(hidden))
+            MemberLinear([member[i] for member in layers]) for i in range(len(hidden))
         )
         self.activations = nn.ModuleList(
             make_member_activation(activation, width, self.members) for width in hidden
         )
-        self.head = MemberLinear([single.head for single in singles])
+        self.head = MemberLinear([member[-1] for member in layers])
 
     def _activation_for(self, name: str, width: int) -> nn.Module:
         return make_member_activation(name, width, self.members)
@@ -253,7 +262,9 @@ def _skip_dynamo_import() -> None:
     each wrapper is told its undecorated function is already "disabled". This halves the time
     from `normtui` to the first plotted epoch.
     """
-    marker = torch._disable_dynamo(lambda: None).__code__
+    marker = getattr(torch._disable_dynamo(lambda: None), "__code__", None)
+    if marker is None:  # another torch: its wrapper is not a plain function, leave it be
+        return
     for method in vars(torch.optim.Optimizer).values():
         original = getattr(method, "__wrapped__", None)
         if original is not None and getattr(method, "__code__", None) is marker:
@@ -284,7 +295,7 @@ def make_optimizer(name: str, params: list[nn.Parameter], lr: float) -> torch.op
     Same algorithm as the default implementation, one kernel per parameter instead of ~8 small
     ones: on the post's tiny model that is ~30% of a training step (benchmarks/README.md).
     """
-    kinds: dict[str, tuple[type[torch.optim.Optimizer], dict]] = {
+    kinds: dict[str, tuple[Callable[..., torch.optim.Optimizer], dict]] = {
         "adam": (torch.optim.Adam, {}),
         "adamw": (torch.optim.AdamW, {}),
         "sgd": (torch.optim.SGD, {"momentum": 0.9}),

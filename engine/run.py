@@ -158,7 +158,7 @@ class Run:
         model, optimizer, task = self.model, self.optimizer, self.task
         detailed = self.detailed
         weights_before = (
-            [linear.weight.detach().clone() for linear in model.linears] if detailed else []
+            [linear.weight.detach().clone() for linear in model.hidden_layers()] if detailed else []
         )
         n_train = self.X_train.shape[1]
         losses: list[torch.Tensor] = []
@@ -241,10 +241,11 @@ class Run:
             self.task.member_hits(logits, self.y_val),
         ]
         activation = model.activation_name
-        linears = list(model.linears)
+        linears = model.hidden_layers()
         grads = [linear.weight.grad for linear in linears]
-        if all(grad is not None for grad in grads):
-            grad_norms = _member_norms(grads, members)
+        present = [grad for grad in grads if grad is not None]
+        if len(present) == len(grads):
+            grad_norms = _member_norms(present, members)
         else:
             grad_norms = [
                 self._zero if g is None else _member_norms([g], members)[0] for g in grads

@@ -130,7 +130,17 @@ def to_host(
             metrics = task_of[k].metrics(
                 train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
             )
-            run_host.append(HostEpoch(layers=layers, **metrics))  # type: ignore[arg-type]
+            run_host.append(
+                HostEpoch(
+                    train_loss=metrics["train_loss"],
+                    train_accuracy=metrics["train_accuracy"],
+                    val_loss=metrics["val_loss"],
+                    val_accuracy=metrics["val_accuracy"],
+                    layers=layers,
+                    train_r2=metrics["train_r2"],
+                    val_r2=metrics["val_r2"],
+                )
+            )
         host.append(run_host)
     return host
 
@@ -287,9 +297,12 @@ def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, 
     def each(values: list[float]) -> tuple[float, ...]:
         return tuple(v if ok else nan for v, ok in zip(values, alive, strict=True))
 
+    def r2(value: float | None) -> float:  # set on every member of a regression run
+        return nan if value is None else value
+
     regression = members[0].val_r2 is not None
-    train_scores = [m.train_r2 if regression else m.train_accuracy for m in members]
-    val_scores = [m.val_r2 if regression else m.val_accuracy for m in members]
+    train_scores = [r2(m.train_r2) if regression else m.train_accuracy for m in members]
+    val_scores = [r2(m.val_r2) if regression else m.val_accuracy for m in members]
     n_layers = len(members[0].layers)
     layers = tuple(_fold_layer([m.layers[i] for m in live]) for i in range(n_layers) if live)
     return HostEpoch(
@@ -298,14 +311,14 @@ def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, 
         val_loss=_mean([m.val_loss for m in live]),
         val_accuracy=_mean([m.val_accuracy for m in live]),
         layers=layers,
-        train_r2=_mean([m.train_r2 for m in live]) if regression else None,  # type: ignore[misc]
-        val_r2=_mean([m.val_r2 for m in live]) if regression else None,  # type: ignore[misc]
+        train_r2=_mean([r2(m.train_r2) for m in live]) if regression else None,
+        val_r2=_mean([r2(m.val_r2) for m in live]) if regression else None,
         members=Members(
             seeds=seeds,
             train_loss=each([m.train_loss for m in members]),
             val_loss=each([m.val_loss for m in members]),
-            train_score=each(train_scores),  # type: ignore[arg-type]
-            val_score=each(val_scores),  # type: ignore[arg-type]
+            train_score=each(train_scores),
+            val_score=each(val_scores),
             diverged=tuple(not ok for ok in alive),
         ),
     )

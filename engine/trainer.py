@@ -153,7 +153,7 @@ def outcome_events(
         )
         for name, host in outcome.results.items()
     ]
-    diverged = [
+    diverged: list[tuple[str, int | None, str]] = [
         (name, member, loss)
         for name, members in outcome.member_diverged.items()
         for member, loss in members

@@ -1,8 +1,22 @@
-"""Fresh file names: a second log or export in the same second must not overwrite the first."""
+"""Where files go by default, and fresh names there: a second log or export in the same second
+must not overwrite the first."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import platformdirs
+
+
+def state_directory(kind: str) -> Path:
+    """The folder for a kind of file ("sessions", "sweeps"): $NORMTUI_LOG_DIR for every kind,
+    else that kind under the platform's state folder ($XDG_STATE_HOME/normtui, by default
+    ~/.local/state/normtui on Linux). Computed here only, so the two cannot drift apart."""
+    configured = os.environ.get("NORMTUI_LOG_DIR")
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_state_dir("normtui", appauthor=False)) / kind
 
 
 def unused_stem(directory: Path, stem: str, extensions: tuple[str, ...]) -> str:

@@ -87,6 +87,9 @@ def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
         text = _spread(run, run.values(name), fmt(getattr(run, name)), scale, digits)
         return f"{text} †" if run.at_divergence and text != "-" else text
 
+    def both(name: str, scale: float, digits: int, fmt: Any) -> tuple[str, str]:
+        return cell(raw, name, scale, digits, fmt), cell(norm, name, scale, digits, fmt)
+
     def best(run: RunFold) -> str:
         values = [m.at_best_mean for m in run.members if m.at_best_mean is not None]
         return _spread(run, values, show(run.best_mean), scale, digits)
@@ -95,9 +98,9 @@ def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
     loss = " (MSE)" if regression else ""
     best_label = "best mean val" if summary.seeds > 1 else "best val"
     return [
-        (f"val {score}", *(cell(r, "val_score", scale, digits, show) for r in (raw, norm))),
-        (f"val loss{loss}", *(cell(r, "val_loss", 1.0, 4, _number) for r in (raw, norm))),
-        (f"train loss{loss}", *(cell(r, "train_loss", 1.0, 4, _number) for r in (raw, norm))),
+        (f"val {score}", *both("val_score", scale, digits, show)),
+        (f"val loss{loss}", *both("val_loss", 1.0, 4, _number)),
+        (f"train loss{loss}", *both("train_loss", 1.0, 4, _number)),
         (f"{best_label} {score}", best(raw), best(norm)),
     ]
 

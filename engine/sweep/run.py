@@ -135,7 +135,6 @@ class Progress:
 
     total: int
     done: int = 0
-    resumed: int = 0
     started_s: float = field(default_factory=time.monotonic)
     finished_here: int = 0
     left: dict[str, int] = field(default_factory=dict)  # cells still to finish, per dataset
@@ -241,7 +240,6 @@ class Collector:
         self.on_result = on_result
         done = sum(1 for result in finished.values() if result.error is None)
         self.progress = Progress(total=len(plan.cells()), done=done)
-        self.progress.resumed = done
         self._settled: set[str] = set()  # cells that reached `add` in this invocation
         for cell in plan.cells():
             if cell.key not in finished or finished[cell.key].error is not None:
@@ -336,9 +334,6 @@ def _in_process(
     return "stopped" if stop.is_set() else "completed"
 
 
-_PROCESS_STOP: Any = None
-
-
 def _process_init(stop: Any, threads: int) -> None:
     """A worker process: Ctrl+C is the parent's to handle; `stop` ends the row in progress;
     torch uses its share of the cores (`threads`; set before torch is imported)."""
@@ -347,8 +342,6 @@ def _process_init(stop: Any, threads: int) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _PROCESS_STOP
-    _PROCESS_STOP = stop
 
     def watch() -> None:
         stop.wait()
