@@ -19,6 +19,7 @@ import numpy as np
 
 from normtui.engine.config import (
     DATASETS,
+    IN_NETWORK_SCALERS,
     SCALERS,
     SPREAD_FLOOR,
     TARGET_SCALERS,
@@ -401,6 +402,10 @@ def make_scaler(name: str, seed: int, n_train: int) -> Any:
         StandardScaler,
     )
 
+    if name in IN_NETWORK_SCALERS:  # the model normalizes: the normalized run sees raw inputs
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
     if name == "standard":
         return StandardScaler()
     if name == "minmax":

@@ -91,6 +91,8 @@ def build_config(
         categorical=categorical,
         ignore=ignore,
         max_categories=options["max_categories"],
+        raw_init=_normal_name(options["raw_init"]),
+        hidden_norm=_normal_name(options["hidden_norm"]),
         **extra,
     )
 
@@ -199,8 +201,22 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
         _defaulted(
             "--max-categories", "Most distinct values a text column may have to be one-hot encoded."
         ),
-        _defaulted("--scaler", f"Scaler of the normalized run: {', '.join(SCALERS)}."),
+        _defaulted(
+            "--scaler",
+            f"Scaler of the normalized run: {', '.join(SCALERS)}; or batchnorm, layernorm:"
+            " the normalized run gets the raw inputs and its model starts with that layer.",
+        ),
+        _defaulted(
+            "--hidden-norm",
+            "A normalization after each hidden Linear, in both runs: none, batch, layer.",
+        ),
         _defaulted("--activation", f"Hidden activation: {', '.join(ACTIVATIONS)}."),
+        _defaulted(
+            "--raw-init",
+            "The raw run's first layer at the start: default (PyTorch's, shared with the"
+            " normalized run) or data (the same draw divided by each input's std, its bias"
+            " centring the pre-activations: the raw run starts as the standardized one).",
+        ),
         _defaulted(
             "--hidden",
             "Hidden layer widths, e.g. 64 or 128,64.",

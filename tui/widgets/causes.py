@@ -17,6 +17,7 @@ from textual.content import Content
 
 from normtui.engine.config import RELU_FAMILY, SATURATING
 from normtui.engine.events import RUN_NAMES, LayerStats, SessionStarted
+from normtui.engine.listens import first_layer_shares, source_columns, top_shares
 from normtui.tui.viewstate.layer_pair import LayerSample
 from normtui.tui.widgets.format import escape, fmt_num, truncate
 from normtui.tui.widgets.inputs import varying_features
@@ -121,6 +122,48 @@ def gradient_variants(sample: LayerSample, other: LayerSample | None) -> list[st
     ]
 
 
+BAR_CELLS = 8  # a share's bar: 100% fills it, in eighths of a cell
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def share_bar(share: float, cells: int = BAR_CELLS) -> str:
+    """`share` (0..1) as a bar `cells` wide, in eighths; a non-zero share shows at least ▏."""
+    eighths = round(max(0.0, min(1.0, share)) * cells * 8)
+    if share > 0 and eighths == 0:
+        eighths = 1
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(cells)
+
+
+def _span_text(low: float | None, high: float | None) -> str:
+    if low is None or high is None or f"{low:.1%}" == f"{high:.1%}":
+        return ""
+    return f" [dim]({low * 100:.1f}–{high * 100:.1f})[/]"
+
+
+def listens_variants(started: SessionStarted, sample: LayerSample) -> list[str]:
+    """Which inputs the first layer listens to (its pre-activation variance by feature), the
+    top features with bars, longest first: "L1 listens to proline ████████ 99.8% · …"."""
+    layer = first_layer_shares(sample.layers)
+    if layer is None:
+        return []
+    names = source_columns(started.feature_names, started.n_numeric)[0]
+    top = top_shares(names, layer, 3)
+    if not top:
+        return []
+    first, rest = top[0], top[1:]
+    variants = []
+    for name_width, count, bar in ((24, 2, True), (16, 1, True), (12, 0, True), (10, 0, False)):
+        head = f"{escape(truncate(first.name, name_width))} {first.share:.1%}"
+        if bar:
+            head = f"{escape(truncate(first.name, name_width))} {share_bar(first.share)}"
+            head += f" {first.share:.1%}{_span_text(first.low, first.high)}"
+        others = [f"{escape(truncate(s.name, 12))} {s.share:.1%}" for s in rest[:count]]
+        variants.append(" · ".join([f"L{layer.layer} listens to {head}", *others]))
+    variants.append(f"{escape(truncate(first.name, 10))} {first.share:.0%}")
+    return variants
+
+
 def fit(variants: Sequence[str], width: int) -> str:
     """The longest variant that fits `width` cells (the last one cut, if none does)."""
     for variant in variants:
@@ -155,6 +198,9 @@ def cause_lines(
         lines.append(fit([f"→ {effect}" for effect in effects], width))
     if show_gradient and sample is not None and sample.layers:
         lines.append(fit([f"→ {text}" for text in gradient_variants(sample, other)], width))
+    listens = listens_variants(started, sample) if sample is not None else []
+    if listens:
+        lines.append(fit(listens, width))
     return lines
 
 
