@@ -5,7 +5,8 @@ over the units, that term's variance over the training rows is ‖W[:, j]‖² �
 feature's share is that over the sum for every column (covariances between features left out,
 so the shares add up to 1). A text feature's one-hot columns are summed back into it. `x` is
 what the Linear actually sees: the raw or scaled inputs, or the output of an input
-normalization layer (`--scaler batchnorm`/`layernorm`) in evaluation mode.
+normalization layer (`--scaler batchnorm`/`layernorm`) on the training rows, a batch norm with
+those rows' own statistics (as a full-batch step sees them).
 
 On wine the raw model draws ~99.8% of it from proline (std ~320), at initialisation and after
 100 epochs; the standardized model spreads it over every feature.

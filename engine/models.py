@@ -88,17 +88,15 @@ class LayerStack(nn.Module):
 
     @torch.no_grad()
     def first_inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """What the first Linear sees for inputs `x`: `x`, or the input normalization's output
-        in evaluation mode (its running statistics; its own state is left as it was)."""
+        """What the first Linear sees for training inputs `x`: `x`, or the input normalization's
+        output with `x`'s own statistics, as a full-batch training step sees it (at epoch 0 a
+        batch norm's running statistics are still 0 and 1: they would show the raw inputs)."""
         norm = self.input_norm
         if norm is None:
             return x
-        training = norm.training
-        norm.eval()
-        try:
-            return norm(x)
-        finally:
-            norm.train(training)
+        if isinstance(norm, MemberBatchNorm):
+            return norm.normalize(x, *reversed(torch.var_mean(x, dim=1, correction=0)))
+        return norm(x)
 
     def _activation_for(self, name: str, width: int) -> nn.Module:
         raise NotImplementedError
@@ -245,6 +243,10 @@ class MemberBatchNorm(nn.Module):
                 self.running_var.lerp_(unbiased, self.momentum)
         else:
             mean, var = self.running_mean, self.running_var
+        return self.normalize(x, mean, var)
+
+    def normalize(self, x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        """`x` normalized with per-member statistics [N, width], then the affine weights."""
         scale = torch.rsqrt(var + self.eps) * self.weight
         return (x - mean.unsqueeze(1)) * scale.unsqueeze(1) + self.bias.unsqueeze(1)
 

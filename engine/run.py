@@ -315,8 +315,8 @@ class Run:
     @torch.no_grad()
     def input_variance(self) -> torch.Tensor:
         """Per member, the variance over its training rows of each column the first Linear
-        sees ([members, columns]): the inputs, or an input normalization layer's output (in
-        evaluation mode, as validation sees it; it changes as that layer learns)."""
+        sees ([members, columns]): the inputs, or an input normalization layer's output on the
+        training rows (`first_inputs`; it changes as that layer learns)."""
         if self.model.input_norm is not None:
             return self.model.first_inputs(self.X_train).var(dim=1, correction=0)
         if self._input_var is None:

@@ -55,7 +55,7 @@ def test_new_options_train(run_main, options) -> None:
     ],
 )
 def test_bad_values_are_one_line(run_main, options, fragment) -> None:
-    code, out, err = run_main(["train", "--epochs", "1", *options])
+    code, _out, err = run_main(["train", "--epochs", "1", *options])
     assert code == 2
     assert fragment in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
