@@ -48,6 +48,7 @@ from normtui.tui.viewstate.export import write_metrics_csv
 from normtui.tui.viewstate.source import EventSource
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.format import fmt_lr, fmt_pace
+from normtui.tui.widgets.run_pane import RunPane
 from normtui.tui.widgets.top_bar import Controls
 
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
@@ -601,6 +602,12 @@ class NormtuiApp(App[None]):
 
     def action_overlay(self) -> None:
         self._dashboard.overlay = not self._dashboard.overlay
+
+    def action_learning_view(self) -> None:
+        """The layers pane: histograms, or each layer's update ratio and gradient over time."""
+        for pane in self.query(RunPane):
+            pane.toggle_learning_view()
+        self._dashboard.redraw()
 
     def action_toggle_pane(self, pane: str) -> None:
         self._dashboard.toggle_pane(pane)

@@ -139,6 +139,14 @@ BINDINGS: list[BindingType] = [
         tooltip="Loss plots: one shared y-axis / each its own",
     ),
     Binding("o", "overlay", "Overlay", id="overlay", tooltip="Overlay both runs' val loss"),
+    Binding(
+        "h",
+        "learning_view",
+        "Learning",
+        id="learning-view",
+        show=False,
+        tooltip="Layers: histograms / learning",
+    ),
     Binding("t", "next_theme", "Theme", id="theme", show=False, tooltip="Next colour theme"),
     Binding("e", "export", "Export", id="export", tooltip="Export SVG screenshot + CSV"),
     *(

@@ -208,13 +208,15 @@ class DashboardScreen(Screen[None]):
             samples = paired_samples(state.runs)
             gradient = any(alarming(sample) for sample in samples.values())
             for run, pane in self._panes.items():
+                other_run = RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]
                 pane.show_histograms(
                     state.runs[run],
                     samples[run],
                     compact=self.compact,
                     every_s=state.config.hist_interval_s,
+                    other=state.runs[other_run],
                 )
-                other = samples[RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]]
+                other = samples[other_run]
                 pane.show_causes(
                     state.started,
                     samples[run],

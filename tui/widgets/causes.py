@@ -127,12 +127,13 @@ EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def share_bar(share: float, cells: int = BAR_CELLS) -> str:
-    """`share` (0..1) as a bar `cells` wide, in eighths; a non-zero share shows at least ▏."""
+    """`share` (0..1) as a bar of up to `cells` cells, in eighths (not padded: it sits in a line
+    of words); a non-zero share shows at least ▏."""
     eighths = round(max(0.0, min(1.0, share)) * cells * 8)
     if share > 0 and eighths == 0:
         eighths = 1
     full, part = divmod(eighths, 8)
-    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(cells)
+    return "█" * full + (EIGHTHS[part] if part else "")
 
 
 def _span_text(low: float | None, high: float | None) -> str:
@@ -143,7 +144,8 @@ def _span_text(low: float | None, high: float | None) -> str:
 
 def listens_variants(started: SessionStarted, sample: LayerSample) -> list[str]:
     """Which inputs the first layer listens to (its pre-activation variance by feature), the
-    top features with bars, longest first: "L1 listens to proline ████████ 99.8% · …"."""
+    top features with bars, longest first: "L1 listens to proline ████ 99.8% · magnesium ▏ 0.1%"
+    (the members' range after the first share where it fits)."""
     layer = first_layer_shares(sample.layers)
     if layer is None:
         return []
@@ -151,15 +153,24 @@ def listens_variants(started: SessionStarted, sample: LayerSample) -> list[str]:
     top = top_shares(names, layer, 3)
     if not top:
         return []
-    first, rest = top[0], top[1:]
     variants = []
-    for name_width, count, bar in ((24, 2, True), (16, 1, True), (12, 0, True), (10, 0, False)):
-        head = f"{escape(truncate(first.name, name_width))} {first.share:.1%}"
-        if bar:
-            head = f"{escape(truncate(first.name, name_width))} {share_bar(first.share)}"
-            head += f" {first.share:.1%}{_span_text(first.low, first.high)}"
-        others = [f"{escape(truncate(s.name, 12))} {s.share:.1%}" for s in rest[:count]]
-        variants.append(" · ".join([f"L{layer.layer} listens to {head}", *others]))
+    for count, ranged, name_width, cells in (
+        (3, True, 16, 4),
+        (3, False, 12, 4),
+        (2, True, 16, 4),
+        (2, False, 12, 4),
+        (1, True, 24, BAR_CELLS),
+        (1, False, 12, 4),
+    ):
+        parts = []
+        for index, share in enumerate(top[:count]):
+            text = f"{escape(truncate(share.name, name_width))} {share_bar(share.share, cells)}"
+            text += f" {share.share:.1%}"
+            if index == 0 and ranged:
+                text += _span_text(share.low, share.high)
+            parts.append(text)
+        variants.append(f"L{layer.layer} listens to " + " · ".join(parts))
+    first = top[0]
     variants.append(f"{escape(truncate(first.name, 10))} {first.share:.0%}")
     return variants
 
