@@ -44,7 +44,7 @@ from normtui.tui.screens.help import HelpScreen
 from normtui.tui.screens.palette import DashboardCommands
 from normtui.tui.signals import SIGNAL_EXIT_CODES
 from normtui.tui.theme_loader import RUN_VARIABLES, resolve_theme, themes_with
-from normtui.tui.viewstate.export import write_metrics_csv
+from normtui.tui.viewstate.export import write_listens_csv, write_metrics_csv
 from normtui.tui.viewstate.source import EventSource
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.format import fmt_lr, fmt_pace
@@ -632,11 +632,15 @@ class NormtuiApp(App[None]):
             svg = self.save_screenshot(filename=f"{stem}.svg", path=str(directory))
             csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
+            listens_path = directory / f"{stem}-listens.csv"
+            listens = write_listens_csv(self._state, listens_path)
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
             return
         stride = max(run.history.stride for run in self._state.runs.values())
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
+        if listens:
+            note += f"\ninput shares {listens_path} ({listens} rows)"
         if self._log_path:
             note += f"\nfull event log: {self._log_path}"
         self.notify(

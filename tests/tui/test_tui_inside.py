@@ -3,8 +3,10 @@ layers pane's learning view (`h`): per layer, update ratio and gradient over the
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
+from pathlib import Path
 
 from conftest import FIXTURE, settle
 from fake_source import ReplaySource, read_events
@@ -32,12 +34,12 @@ def _with_shares(event: Event) -> Event:
     return dataclasses.replace(event, layers=(first, *event.layers[1:]))
 
 
-def inside_app() -> NormtuiApp:
+def inside_app(export_dir: Path | None = None) -> NormtuiApp:
     """The recorded wine session, its sampled first layers given input shares (deterministic)."""
     header, events = read_events(FIXTURE)
     config = SessionConfig.from_dict(header["config"])
     source = ReplaySource([_with_shares(e) for e in events], live=True)
-    return make_app(source, config=config, handle_signals=False)
+    return make_app(source, config=config, handle_signals=False, export_dir=export_dir)
 
 
 async def _learning(pilot: Pilot) -> None:
@@ -144,3 +146,16 @@ def test_listens_line_fits_and_shortens() -> None:
     narrow = cause_lines(started, "raw", sample, width=40, compact=False, show_gradient=False)
     assert "proline" in narrow[-1]
     assert share_bar(0.5, 4) == "██" and share_bar(0.001, 4) == "▏"
+
+
+async def test_export_writes_the_input_shares(tmp_path: Path) -> None:
+    app = inside_app(export_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+    (listens,) = tmp_path.glob("*-listens.csv")
+    rows = list(csv.DictReader(listens.open(encoding="utf-8")))
+    raw = [row for row in rows if row["run"] == "raw" and row["feature"] == "proline"]
+    assert raw and float(raw[-1]["share"]) == 0.998
+    assert {row["run"] for row in rows} == {"raw", "normalized"}

@@ -140,9 +140,13 @@ class DashboardScreen(Screen[None]):
 
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
+        config = self._state.config
+        hidden = "" if config.hidden_norm == "none" else f" · {config.hidden_norm} norm"
         if run == RUN_NAMES[0]:
-            return f"[b]{name}[/b] · no scaler"
-        return f"[b]{name}[/b] · {self._state.config.scaler} scaler"
+            start = " · data init" if config.raw_init == "data" else ""
+            return f"[b]{name}[/b] · no scaler{start}{hidden}"
+        in_network = config.scaler in ("batchnorm", "layernorm")
+        return f"[b]{name}[/b] · {config.scaler}{'' if in_network else ' scaler'}{hidden}"
 
     def on_mount(self) -> None:
         """The first frame: whatever the app has folded in by now (a whole replay, maybe)."""

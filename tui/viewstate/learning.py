@@ -22,6 +22,9 @@ class LearningHistory:
         self.max_points = max_points
         self.epochs: list[int] = []
         self.points: list[tuple[tuple[float, float], ...]] = []
+        # the first layer's input shares (engine/listens.py) at the same epochs, when sent
+        self.shares: list[tuple[tuple[float, ...], tuple[tuple[float, float], ...] | None] | None]
+        self.shares = []
 
     def add(self, epoch: int, layers: Sequence[LayerStats]) -> None:
         if self.epochs and epoch <= self.epochs[-1]:  # a step back (a restart not yet seen)
@@ -30,13 +33,21 @@ class LearningHistory:
         self.points.append(
             tuple((log10_or_nan(layer.update_ratio), layer.grad_norm) for layer in layers)
         )
+        first = layers[0] if layers else None
+        self.shares.append(
+            (first.input_share, first.input_share_range)
+            if first is not None and first.input_share
+            else None
+        )
         if len(self.epochs) > self.max_points:
             self.epochs = self.epochs[::2]
             self.points = self.points[::2]
+            self.shares = self.shares[::2]
 
     def clear(self) -> None:
         self.epochs.clear()
         self.points.clear()
+        self.shares.clear()
 
     def series(self, layer: int, which: int) -> list[float]:
         """One layer's values over the kept epochs: which 0 = log10 update ratio, 1 = gradient."""
