@@ -342,7 +342,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
 @cli.command()
 def datasets() -> None:
     """List the bundled datasets and the spread of their feature scales."""
-    from normtui.engine.data import describe_presets
+    from normtui.engine.data.presets import describe_presets
 
     rows = describe_presets()
     header = f"{'name':<19}{'rows':>6}{'features':>10}  {'task':<16}{'min std':>9}{'max std':>9}"
@@ -516,8 +516,8 @@ def sweep(
       normtui sweep --scheduler tcp://10.0.0.5:8786 --results big.jsonl
       normtui sweep --resume big.jsonl
     """
-    from normtui.engine.sweep import check_data, parse_plan
-    from normtui.engine.sweep_run import ResultsFile, connect
+    from normtui.engine.sweep.plan import check_data, parse_plan
+    from normtui.engine.sweep.run import ResultsFile, connect
     from normtui.tui.sweep_launch import (
         SweepJob,
         default_results_path,
