@@ -266,6 +266,28 @@ class MemberLayerNorm(nn.Module):
         return y * self.weight.unsqueeze(1) + self.bias.unsqueeze(1)
 
 
+class SlicedInputNorm(nn.Module):
+    """Input normalizations for some members only, each over its own slice of the member
+    dimension (a sweep row's batchnorm / layernorm groups); the other members' inputs pass
+    through unchanged."""
+
+    def __init__(self, parts: Sequence[tuple[int, int, nn.Module]]) -> None:
+        super().__init__()
+        self.spans = [(start, stop) for start, stop, _ in parts]
+        self.norms = nn.ModuleList(norm for _, _, norm in parts)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pieces, at = [], 0
+        for (start, stop), norm in zip(self.spans, self.norms, strict=True):
+            if at < start:
+                pieces.append(x[at:start])
+            pieces.append(norm(x[start:stop]))
+            at = stop
+        if at < x.shape[0]:
+            pieces.append(x[at:])
+        return torch.cat(pieces)
+
+
 def make_member_norm(kind: str, members: int, width: int) -> nn.Module:
     """`batch` or `layer` normalization for N members of `width` features."""
     if kind == "batch":

@@ -435,7 +435,8 @@ SWEEP_GRID_OPTIONS = (
     "--scalers",
     default="none," + ",".join(SCALERS),
     show_default=True,
-    help="Comma list; `none` is the raw baseline column (its own numbers, trained once per row).",
+    help="Comma list; `none` is the raw baseline column (its own numbers, trained once per row);"
+    " batchnorm and layernorm are normalization layers inside the network (raw inputs).",
 )
 @click.option(
     "--seeds", type=int, default=5, show_default=True, help="Seeds per cell (seed, seed+1, ...)."

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
+    IN_NETWORK_SCALERS,
     OPTIMIZERS,
     SCALERS,
     ConfigError,
@@ -23,7 +24,8 @@ from normtui.engine.config import (
 )
 
 BASELINE = "none"  # the scaler name of the raw baseline column
-SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
+# batchnorm / layernorm: opt-in columns (--scalers ...,batchnorm), not in the default grid
+SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS, *IN_NETWORK_SCALERS)
 MAX_SWEEP_SEEDS = 256
 
 
