@@ -414,7 +414,7 @@ def watch(log: str, theme: str, low_bandwidth: bool) -> None:
 
 SWEEP_GRID_OPTIONS = (
     "datasets", "activations", "scalers", "seeds", "seed", "epochs", "hidden", "lr",
-    "optimizer", "batch_size", "target", "device",
+    "optimizer", "batch_size", "target", "device", "hidden_norm",
 )  # fmt: skip
 
 
@@ -454,6 +454,12 @@ SWEEP_GRID_OPTIONS = (
 @click.option("--batch-size", default="full", show_default=True, help="Mini-batch size or 'full'.")
 @click.option("--target", default=None, help="Label column of the CSV datasets.")
 @click.option("--device", default="auto", show_default=True, help=f"{', '.join(DEVICES)}.")
+@click.option(
+    "--hidden-norm",
+    default="none",
+    show_default=True,
+    help="A normalization after each hidden Linear in every run: none, batch, layer.",
+)
 @click.option(
     "--metric",
     type=click.Choice(["accuracy", "speed", "loss", "share"]),

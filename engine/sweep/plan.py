@@ -93,6 +93,7 @@ class SweepPlan(JsonDataclass):
     val_split: float = 0.2
     goal_accuracy: float = 0.95
     goal_r2: float = 0.9
+    hidden_norm: str = "none"  # a normalization after each hidden Linear, every run of a cell
 
     def __post_init__(self) -> None:
         for kind, values in (
@@ -160,6 +161,7 @@ class SweepPlan(JsonDataclass):
             goal_accuracy=self.goal_accuracy,
             goal_r2=self.goal_r2,
             pace=None,
+            hidden_norm=self.hidden_norm,
         )
 
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:

@@ -99,7 +99,12 @@ class RowTrainer:
             stacked([m.y_val for m in first] * repeat, target, device),
         )
         model = EnsembleMLP(
-            n_features, config.hidden, self.task.n_outputs, config.activation, self.seeds * repeat
+            n_features,
+            config.hidden,
+            self.task.n_outputs,
+            config.activation,
+            self.seeds * repeat,
+            hidden_norm=config.hidden_norm,
         ).to(self.device)
         # batchnorm / layernorm columns: their groups got the raw inputs (engine/data/split.py)
         # and start with that layer, as `train --scaler batchnorm` does
