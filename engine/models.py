@@ -349,7 +349,9 @@ class EnsembleMLP(LayerStack):
 
 
 @torch.no_grad()
-def fit_first_layer(linear: MemberLinear, x_train: torch.Tensor) -> None:
+def fit_first_layer(
+    linear: MemberLinear, x_train: torch.Tensor, members: slice | None = None
+) -> None:
     """Re-express the first layer's initial draw for inputs of the scale of `x_train` (`--raw-init
     data`): each weight column divided by its feature's training std, the bias shifted so that
     the pre-activations are centred as they would be on standardized inputs.
@@ -360,7 +362,8 @@ def fit_first_layer(linear: MemberLinear, x_train: torch.Tensor) -> None:
     gradients still see the raw scales. Why not LSUV (Mishkin & Matas 2016): it rescales whole
     units from one batch's output variance, so proline would still dominate every unit; the
     per-column division is what a scaler does, moved into the weights. A constant column
-    (σ = 0) keeps its weights. `x_train` is [members, rows, features].
+    (σ = 0) keeps its weights. `x_train` is [members, rows, features]: every member's, or
+    those of the `members` slice only (a sweep row's raw group).
     """
     mean = x_train.mean(dim=1)  # [members, features]
     std = x_train.std(dim=1, correction=0)
@@ -368,9 +371,11 @@ def fit_first_layer(linear: MemberLinear, x_train: torch.Tensor) -> None:
     if linear.members == 1:
         linear.weight.div_(std[0])
         linear.bias.sub_(linear.weight @ mean[0])
-    else:
-        linear.weight.div_(std.unsqueeze(1))
-        linear.bias.sub_(torch.bmm(linear.weight, mean.unsqueeze(2)).squeeze(2))
+        return
+    part = slice(0, len(x_train)) if members is None else members
+    weight, bias = linear.weight[part], linear.bias[part]  # views: changed in place
+    weight.div_(std.unsqueeze(1))
+    bias.sub_(torch.bmm(weight, mean.unsqueeze(2)).squeeze(2))
 
 
 def swap_optimizer_params(

@@ -414,7 +414,7 @@ def watch(log: str, theme: str, low_bandwidth: bool) -> None:
 
 SWEEP_GRID_OPTIONS = (
     "datasets", "activations", "scalers", "seeds", "seed", "epochs", "hidden", "lr",
-    "optimizer", "batch_size", "target", "device", "hidden_norm",
+    "optimizer", "batch_size", "target", "device", "hidden_norm", "raw_init",
 )  # fmt: skip
 
 
@@ -459,6 +459,13 @@ SWEEP_GRID_OPTIONS = (
     default="none",
     show_default=True,
     help="A normalization after each hidden Linear in every run: none, batch, layer.",
+)
+@click.option(
+    "--raw-init",
+    default="default",
+    show_default=True,
+    help="data: every raw run (the baseline column, each cell's raw side) starts with its first"
+    " layer fitted to the raw inputs' scale, as `train --raw-init data`.",
 )
 @click.option(
     "--metric",

@@ -94,6 +94,7 @@ class SweepPlan(JsonDataclass):
     goal_accuracy: float = 0.95
     goal_r2: float = 0.9
     hidden_norm: str = "none"  # a normalization after each hidden Linear, every run of a cell
+    raw_init: str = "default"  # data: every cell's raw run starts fitted to its inputs' scale
 
     def __post_init__(self) -> None:
         for kind, values in (
@@ -162,6 +163,7 @@ class SweepPlan(JsonDataclass):
             goal_r2=self.goal_r2,
             pace=None,
             hidden_norm=self.hidden_norm,
+            raw_init=self.raw_init,
         )
 
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:

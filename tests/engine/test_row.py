@@ -75,14 +75,14 @@ def test_a_row_gives_each_scaler_the_pair_train_would_train(settings):
     assert members(results[0], "raw") == members(results[1], "raw")  # one raw run per row
 
 
-@pytest.mark.parametrize("hidden_norm", ["none", "layer"])
-def test_batchnorm_and_layernorm_columns_train_the_pair_train_would_train(hidden_norm):
+@pytest.mark.parametrize(("hidden_norm", "raw_init"), [("none", "data"), ("layer", "default")])
+def test_batchnorm_and_layernorm_columns_train_the_pair_train_would_train(hidden_norm, raw_init):
     """In-network scalers as sweep columns: their groups get the raw inputs and start with
-    the layer, each group's batch statistics its own; `--hidden-norm` in every run of a cell;
-    the pair session is the reference."""
+    the layer, each group's batch statistics its own; `--hidden-norm` in every run of a cell,
+    `--raw-init data` in the raw group; the pair session is the reference."""
     plan = parse_plan(
         datasets="wine", activations="relu", scalers="standard,batchnorm,layernorm", seeds=2,
-        epochs=6, hidden="8", batch_size="32", hidden_norm=hidden_norm,
+        epochs=6, hidden="8", batch_size="32", hidden_norm=hidden_norm, raw_init=raw_init,
     )  # fmt: skip
     results = whole_row(plan)
     assert [r.cell.scaler for r in results] == ["standard", "batchnorm", "layernorm"]
