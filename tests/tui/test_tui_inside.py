@@ -159,3 +159,26 @@ async def test_export_writes_the_input_shares(tmp_path: Path) -> None:
     raw = [row for row in rows if row["run"] == "raw" and row["feature"] == "proline"]
     assert raw and float(raw[-1]["share"]) == 0.998
     assert {row["run"] for row in rows} == {"raw", "normalized"}
+
+
+def test_in_network_scaler_says_where_the_raw_inputs_go() -> None:
+    started = SessionStarted(
+        time_s=0.0,
+        config={"scaler": "batchnorm"},
+        dataset="wine",
+        n_train=142,
+        n_val=36,
+        n_features=2,
+        n_classes=3,
+        feature_names=("alcohol", "proline"),
+        raw_feature_std=(0.8, 324.0),
+        scaled_feature_std=(0.8, 324.0),
+        device="cpu",
+        parameters=1091,
+    )
+    wide = cause_lines(started, "normalized", None, width=200, compact=False, show_gradient=False)
+    assert wide[0].endswith("→ batchnorm")
+    compact = cause_lines(started, "normalized", None, width=200, compact=True, show_gradient=False)
+    assert compact[0].endswith("→BN")
+    raw = cause_lines(started, "raw", None, width=200, compact=False, show_gradient=False)
+    assert "batchnorm" not in raw[0]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
-from normtui.engine.config import RELU_FAMILY, SATURATING
+from normtui.engine.config import IN_NETWORK_SCALERS, RELU_FAMILY, SATURATING
 from normtui.engine.events import RUN_NAMES, LayerStats, SessionStarted
 from normtui.engine.listens import first_layer_shares, source_columns, top_shares
 from normtui.tui.viewstate.layer_pair import LayerSample
@@ -33,7 +33,17 @@ def _cells(markup: str) -> int:
 
 
 def input_variants(started: SessionStarted, run: str) -> list[str]:
-    """The inputs' scales as the run sees them, longest first (names dropped before numbers)."""
+    """The inputs' scales as the run sees them, longest first (names dropped before numbers);
+    behind `--scaler batchnorm|layernorm` the raw scales, then the layer they go into."""
+    variants = _scale_variants(started, run)
+    scaler = started.config.get("scaler") if run == RUN_NAMES[1] else None
+    if scaler in IN_NETWORK_SCALERS and variants:
+        short = {"batchnorm": "BN", "layernorm": "LN"}[scaler]
+        return [f"{v} → {scaler}" for v in variants[:-1]] + [f"{variants[-1]}→{short}"]
+    return variants
+
+
+def _scale_variants(started: SessionStarted, run: str) -> list[str]:
     n_numeric = len(started.feature_names) if started.n_numeric is None else started.n_numeric
     raw = started.raw_feature_std[:n_numeric]
     varying = varying_features(raw)
