@@ -64,6 +64,11 @@ class LayerStats:
     # With several members: dead/saturated_fraction are the member mean, these the min..max.
     dead_range: tuple[float, float] | None = None
     saturated_range: tuple[float, float] | None = None
+    # First layer only, on sampled epochs: each source feature's share of the layer's
+    # pre-activation variance (engine/listens.py), member mean; with several members their
+    # min..max per feature. None: another layer, or a log written before it existed.
+    input_share: tuple[float, ...] | None = None
+    input_share_range: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -333,6 +338,10 @@ def _layer(data: dict[str, Any]) -> LayerStats:
     values["post_hist"] = _histogram(values.get("post_hist"))
     for key in ("dead_range", "saturated_range"):
         values[key] = _range(values.get(key))
+    if values.get("input_share") is not None:
+        values["input_share"] = _floats(values["input_share"])
+    if values.get("input_share_range") is not None:
+        values["input_share_range"] = tuple(_range(r) for r in values["input_share_range"])
     return LayerStats(**values)
 
 

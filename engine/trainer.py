@@ -24,13 +24,14 @@ import torch
 
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.classes import class_counts, majority_baseline
-from normtui.engine.config import SessionConfig
+from normtui.engine.config import IN_NETWORK_SCALERS, SessionConfig
 from normtui.engine.data.dataset import PreparedData
 from normtui.engine.data.prepare import prepare_members
 from normtui.engine.divergence import LossWatch
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
-from normtui.engine.models import EnsembleMLP, resolve_device
+from normtui.engine.listens import source_columns
+from normtui.engine.models import EnsembleMLP, fit_first_layer, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
 from normtui.engine.stats import HostEpoch, fold_members, to_host
 from normtui.engine.task import Task
@@ -216,6 +217,15 @@ def judge_members(
     return sorted(dead)
 
 
+def source_groups(data: PreparedData, device: torch.device) -> torch.Tensor:
+    """[encoded columns, source features], 1 where a column comes from a feature: sums one-hot
+    columns back into their text feature for the input shares (engine/listens.py)."""
+    names, index = source_columns(data.feature_names, data.n_numeric)
+    groups = torch.zeros(len(index), len(names))
+    groups[torch.arange(len(index)), torch.tensor(index, dtype=torch.long)] = 1.0
+    return groups.to(device)
+
+
 def describe_session(
     config: SessionConfig,
     data: PreparedData,
@@ -313,6 +323,7 @@ class PairTrainer:
                 [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
             ),
         }
+        self._groups = source_groups(self.data, self.device)
         self._last_sample_s = -math.inf
         self.budget_s: float | None = None  # 1 / pace: the session sets it; None = unlimited
         self._sampled_epoch_s = 0.0  # how long the last sampled epoch took
@@ -348,10 +359,25 @@ class PairTrainer:
             self.task.n_outputs,
             activation,
             self.seeds,
+            hidden_norm=self.config.hidden_norm,
         ).to(self.device)
         models = dict(zip(RUN_NAMES, (base, copy.deepcopy(base)), strict=True))  # one init, twice
+        in_network = IN_NETWORK_SCALERS.get(self.config.scaler)
+        if in_network is not None:  # the normalized run's model starts with that layer
+            models[RUN_NAMES[1]].set_input_norm(in_network)
+        if self.config.raw_init == "data":  # the raw run's copy re-expressed for its inputs
+            raw = RUN_NAMES[0]
+            fit_first_layer(models[raw].linears[0], self._tensors[raw][0])
         self.runs = {
-            name: Run(name, model, self.config.optimizer, lr, self._tensors[name], self.task)
+            name: Run(
+                name,
+                model,
+                self.config.optimizer,
+                lr,
+                self._tensors[name],
+                self.task,
+                groups=self._groups,
+            )
             for name, model in models.items()
         }
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]

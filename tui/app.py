@@ -44,10 +44,11 @@ from normtui.tui.screens.help import HelpScreen
 from normtui.tui.screens.palette import DashboardCommands
 from normtui.tui.signals import SIGNAL_EXIT_CODES
 from normtui.tui.theme_loader import RUN_VARIABLES, resolve_theme, themes_with
-from normtui.tui.viewstate.export import write_metrics_csv
+from normtui.tui.viewstate.export import write_listens_csv, write_metrics_csv
 from normtui.tui.viewstate.source import EventSource
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.format import fmt_lr, fmt_pace
+from normtui.tui.widgets.run_pane import RunPane
 from normtui.tui.widgets.top_bar import Controls
 
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
@@ -602,6 +603,12 @@ class NormtuiApp(App[None]):
     def action_overlay(self) -> None:
         self._dashboard.overlay = not self._dashboard.overlay
 
+    def action_learning_view(self) -> None:
+        """The layers pane: histograms, or each layer's update ratio and gradient over time."""
+        for pane in self.query(RunPane):
+            pane.toggle_learning_view()
+        self._dashboard.redraw()
+
     def action_toggle_pane(self, pane: str) -> None:
         self._dashboard.toggle_pane(pane)
 
@@ -625,11 +632,15 @@ class NormtuiApp(App[None]):
             svg = self.save_screenshot(filename=f"{stem}.svg", path=str(directory))
             csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
+            listens_path = directory / f"{stem}-listens.csv"
+            listens = write_listens_csv(self._state, listens_path)
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
             return
         stride = max(run.history.stride for run in self._state.runs.values())
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
+        if listens:
+            note += f"\ninput shares {shown_path(listens_path)} ({listens} rows)"
         if self._log_path:  # on a line of its own, said short: at 80 columns it wrapped away
             note += f"\nfull event log:\n{shown_path(self._log_path)}"
         self.notify(

@@ -147,6 +147,14 @@ BINDINGS: list[BindingType] = [
         show=False,
         tooltip="Each seed's val loss line",
     ),
+    Binding(
+        "h",
+        "learning_view",
+        "Learning",
+        id="learning-view",
+        show=False,
+        tooltip="Layers: histograms / learning",
+    ),
     Binding("t", "next_theme", "Theme", id="theme", show=False, tooltip="Next colour theme"),
     Binding("e", "export", "Export", id="export", tooltip="Export SVG screenshot + CSV"),
     *(

@@ -91,6 +91,8 @@ def build_config(
         categorical=categorical,
         ignore=ignore,
         max_categories=options["max_categories"],
+        raw_init=_normal_name(options["raw_init"]),
+        hidden_norm=_normal_name(options["hidden_norm"]),
         **extra,
     )
 
@@ -199,8 +201,22 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
         _defaulted(
             "--max-categories", "Most distinct values a text column may have to be one-hot encoded."
         ),
-        _defaulted("--scaler", f"Scaler of the normalized run: {', '.join(SCALERS)}."),
+        _defaulted(
+            "--scaler",
+            f"Scaler of the normalized run: {', '.join(SCALERS)}; or batchnorm, layernorm:"
+            " the normalized run gets the raw inputs and its model starts with that layer.",
+        ),
+        _defaulted(
+            "--hidden-norm",
+            "A normalization after each hidden Linear, in both runs: none, batch, layer.",
+        ),
         _defaulted("--activation", f"Hidden activation: {', '.join(ACTIVATIONS)}."),
+        _defaulted(
+            "--raw-init",
+            "The raw run's first layer at the start: default (PyTorch's, shared with the"
+            " normalized run) or data (the same draw divided by each input's std, its bias"
+            " centring the pre-activations: the raw run starts as the standardized one).",
+        ),
         _defaulted(
             "--hidden",
             "Hidden layer widths, e.g. 64 or 128,64.",
@@ -398,7 +414,7 @@ def watch(log: str, theme: str, low_bandwidth: bool) -> None:
 
 SWEEP_GRID_OPTIONS = (
     "datasets", "activations", "scalers", "seeds", "seed", "epochs", "hidden", "lr",
-    "optimizer", "batch_size", "target", "device",
+    "optimizer", "batch_size", "target", "device", "hidden_norm", "raw_init",
 )  # fmt: skip
 
 
@@ -419,7 +435,8 @@ SWEEP_GRID_OPTIONS = (
     "--scalers",
     default="none," + ",".join(SCALERS),
     show_default=True,
-    help="Comma list; `none` is the raw baseline column (its own numbers, trained once per row).",
+    help="Comma list; `none` is the raw baseline column (its own numbers, trained once per row);"
+    " batchnorm and layernorm are normalization layers inside the network (raw inputs).",
 )
 @click.option(
     "--seeds", type=int, default=5, show_default=True, help="Seeds per cell (seed, seed+1, ...)."
@@ -437,6 +454,19 @@ SWEEP_GRID_OPTIONS = (
 @click.option("--batch-size", default="full", show_default=True, help="Mini-batch size or 'full'.")
 @click.option("--target", default=None, help="Label column of the CSV datasets.")
 @click.option("--device", default="auto", show_default=True, help=f"{', '.join(DEVICES)}.")
+@click.option(
+    "--hidden-norm",
+    default="none",
+    show_default=True,
+    help="A normalization after each hidden Linear in every run: none, batch, layer.",
+)
+@click.option(
+    "--raw-init",
+    default="default",
+    show_default=True,
+    help="data: every raw run (the baseline column, each cell's raw side) starts with its first"
+    " layer fitted to the raw inputs' scale, as `train --raw-init data`.",
+)
 @click.option(
     "--metric",
     type=click.Choice(["accuracy", "speed", "loss", "share"]),

@@ -14,6 +14,7 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.fold import RunFold
+from normtui.engine.listens import ListensWatcher
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
@@ -228,7 +229,12 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
     return lines
 
 
-def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
+def json_report(
+    summary: Summarizer,
+    config: SessionConfig,
+    reason: str | None,
+    listens: ListensWatcher | None = None,
+) -> dict[str, Any]:
     """The `--json` object: {"config", "dataset", "runs": {"raw", "normalized"}, "comparison",
     "ended"}. Each run is engine/fold.py's `RunFold.to_dict`: its members' mean (all diverged:
     their values at divergence, `at_divergence` true), the best of the mean curve, the median
@@ -262,6 +268,8 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
     report["comparison"] = (
         {c.metric: c.to_dict() for c in comparisons} if comparisons is not None else None
     )
+    # what the first layer listens to at the last sampled epoch (the last epoch is sampled)
+    report["listens"] = listens.to_dict() if listens is not None else None
     report["ended"] = reason
     return strict_json(report)
 
@@ -335,6 +343,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
     """Train to completion (or until a signal), print the summary, return the exit code."""
     summary = Summarizer(config.goal_accuracy, config.goal_r2)
     outcome = EndWatcher()
+    listens = ListensWatcher()
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
     session = Session(config, prefetch=True)
     signalled: list[str] = []
@@ -345,7 +354,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
 
     previous = install_stop_handlers(on_signal)
     progress = Progress(summary, config.epochs)
-    sinks = (summary, outcome, progress)
+    sinks = (summary, outcome, progress, listens)
     if writer is not None:
         sinks = (writer, *sinks)
     try:
@@ -367,7 +376,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
             warning = clash_warning(summary.started.class_names)
             if warning:  # stdout is the one JSON object: the table's warning goes to stderr
                 safe_write(sys.stderr, f"normtui: {warning}\n")
-            report = json_report(summary, config, outcome.reason)
+            report = json_report(summary, config, outcome.reason, listens)
             safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
             safe_write(sys.stdout, format_table(summary, config))

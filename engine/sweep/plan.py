@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
+    IN_NETWORK_SCALERS,
     OPTIMIZERS,
     SCALERS,
     ConfigError,
@@ -23,7 +24,8 @@ from normtui.engine.config import (
 )
 
 BASELINE = "none"  # the scaler name of the raw baseline column
-SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
+# batchnorm / layernorm: opt-in columns (--scalers ...,batchnorm), not in the default grid
+SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS, *IN_NETWORK_SCALERS)
 MAX_SWEEP_SEEDS = 256
 
 
@@ -91,6 +93,8 @@ class SweepPlan(JsonDataclass):
     val_split: float = 0.2
     goal_accuracy: float = 0.95
     goal_r2: float = 0.9
+    hidden_norm: str = "none"  # a normalization after each hidden Linear, every run of a cell
+    raw_init: str = "default"  # data: every cell's raw run starts fitted to its inputs' scale
 
     def __post_init__(self) -> None:
         for kind, values in (
@@ -158,6 +162,8 @@ class SweepPlan(JsonDataclass):
             goal_accuracy=self.goal_accuracy,
             goal_r2=self.goal_r2,
             pace=None,
+            hidden_norm=self.hidden_norm,
+            raw_init=self.raw_init,
         )
 
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:

@@ -154,9 +154,13 @@ class DashboardScreen(Screen[None]):
 
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
+        config = self._state.config
+        hidden = "" if config.hidden_norm == "none" else f" · {config.hidden_norm} norm"
         if run == RUN_NAMES[0]:
-            return f"[b]{name}[/b] · no scaler"
-        return f"[b]{name}[/b] · {self._state.config.scaler} scaler"
+            start = " · data init" if config.raw_init == "data" else ""
+            return f"[b]{name}[/b] · no scaler{start}{hidden}"
+        in_network = config.scaler in ("batchnorm", "layernorm")
+        return f"[b]{name}[/b] · {config.scaler}{'' if in_network else ' scaler'}{hidden}"
 
     def on_mount(self) -> None:
         """The first frame: whatever the app has folded in by now (a whole replay, maybe)."""
@@ -222,13 +226,15 @@ class DashboardScreen(Screen[None]):
             samples = paired_samples(state.runs)
             gradient = any(alarming(sample) for sample in samples.values())
             for run, pane in self._panes.items():
+                other_run = RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]
                 pane.show_histograms(
                     state.runs[run],
                     samples[run],
                     compact=self.compact,
                     every_s=state.config.hist_interval_s,
+                    other=state.runs[other_run],
                 )
-                other = samples[RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]]
+                other = samples[other_run]
                 pane.show_causes(
                     state.started,
                     samples[run],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from normtui.engine.listens import source_columns
 from normtui.tui.viewstate.state import DashboardState
 
 COLUMNS = (
@@ -57,3 +58,33 @@ def write_metrics_csv(state: DashboardState, path: Path) -> int:
                     )
                     rows += 1
     return rows
+
+
+LISTENS_COLUMNS = ("run", "epoch", "feature", "share", "share_low", "share_high")
+
+
+def write_listens_csv(state: DashboardState, path: Path) -> int:
+    """What the first layer listens to at each sampled epoch since the last restart: one row
+    per run, epoch and feature (the members' mean share, and their min..max with several
+    seeds). Returns the data rows written; no file when no sample carried shares."""
+    started = state.started
+    names = source_columns(started.feature_names, started.n_numeric)[0] if started else ()
+    rows: list[tuple[object, ...]] = []
+    for name, run in state.runs.items():
+        for epoch, sample in zip(run.learning.epochs, run.learning.shares, strict=True):
+            if sample is None:
+                continue
+            shares, spans = sample
+            for i, share in enumerate(shares):
+                low, high = spans[i] if spans else ("", "")
+                feature = names[i] if i < len(names) else f"x{i}"
+                rows.append((name, epoch, feature, share, low, high))
+    if not rows:
+        return 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LISTENS_COLUMNS)
+        for name, epoch, feature, share, low, high in rows:
+            numbers = (f"{v:.6g}" if isinstance(v, float) else v for v in (share, low, high))
+            writer.writerow((name, epoch, feature, *numbers))
+    return len(rows)

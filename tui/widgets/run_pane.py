@@ -17,6 +17,7 @@ from normtui.tui.widgets.causes import CauseLines
 from normtui.tui.widgets.format import divergence_text, escape, fmt_num, status_badge
 from normtui.tui.widgets.gauges import AccuracyGauges
 from normtui.tui.widgets.histograms import LayerHistograms
+from normtui.tui.widgets.learning import LearningLines
 from normtui.tui.widgets.loss_plot import (
     BAND_GLYPH,
     Band,
@@ -125,6 +126,14 @@ class RunPane(Vertical):
         self._own_axis = False  # `y` unlinked the two plots' y-axes
         self._status = ""
 
+    @property
+    def learning_view(self) -> bool:
+        """The layers pane shows how each layer learns (`h`) instead of the histograms."""
+        return self.has_class("-learning")
+
+    def toggle_learning_view(self) -> None:
+        self.toggle_class("-learning")
+
     def set_titles(self, title: str, compact_title: str, *, compact: bool) -> None:
         """New titles (the session's own scaler, once it says: a log's header may not have)."""
         self._titles = {False: title, True: compact_title}
@@ -156,6 +165,7 @@ class RunPane(Vertical):
         yield plot
         yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
         yield LayerHistograms(self.run, id=f"{self.run}-hists")
+        yield LearningLines(self.run, id=f"{self.run}-learning")
         yield CauseLines(id=f"{self.run}-causes")
 
     def show_header(self, markup: str) -> None:
@@ -287,8 +297,18 @@ class RunPane(Vertical):
         sample: LayerSample | None,
         compact: bool,
         every_s: float = 0.0,
+        other: RunView | None = None,
     ) -> None:
-        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`)."""
+        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`);
+        `other`: the other run, whose learning lines share this pane's axes."""
+        if self.learning_view:
+            learning = self.query_one(LearningLines)
+            learning.border_title = "learning · log₁₀ Δw/w and ‖∇‖ · axes shared"
+            if learning.compact != compact:
+                learning.compact = compact
+                learning.refresh(layout=True)
+            learning.show(view.learning, other.learning if other is not None else None)
+            return
         hists = self.query_one(LayerHistograms)
         if sample is not None and sample.activation != view.activation:
             # swapped while paused: these are still the previous activation's layers
