@@ -118,10 +118,12 @@ def _over(state: DashboardState) -> str:
     return f"both runs stopped (epoch {epoch})"
 
 
-def waits_for_restart(command: commands.Command, state: DashboardState, **source: bool) -> bool:
+def waits_for_restart(
+    command: commands.Command, state: DashboardState, *, live: bool, playback: bool
+) -> bool:
     """A setting taken while every run has stopped: it applies at the next start (`r`); a
     restart-mode activation swap (`k`, then `a`) starts both runs itself."""
-    if not training_over(state, live=source["live"], playback=source["playback"]):
+    if not training_over(state, live=live, playback=playback):
         return False
     if isinstance(command, commands.SetActivation):
         return command.keep_weights

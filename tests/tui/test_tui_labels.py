@@ -193,7 +193,7 @@ async def test_a_replay_at_a_speed_is_not_called_ended_while_it_plays() -> None:
     config = SessionConfig.from_dict(source.header["config"])
     app = make_app(source, config=config, handle_signals=False)
     start_source = app.dashboard._start_source
-    app.dashboard._start_source = lambda: None  # in a real terminal ticks run before the source starts
+    app.dashboard._start_source = lambda: None  # a real terminal ticks before it starts
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(3 * 0.05)  # a few ticks
         start_source()
