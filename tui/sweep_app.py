@@ -114,7 +114,12 @@ class SweepApp(NormtuiBase):
         try:
             cell_session, state = self._open_cell(message.cell)
         except Exception as error:  # e.g. an unwritable log folder: the matrix stays
-            self.notify(f"could not open {message.cell.label()}: {error}", severity="error")
+            self.notify(
+                f"could not open {message.cell.label()}: {error}",
+                severity="error",
+                timeout=10,
+                kind="cell",
+            )
             return
         screen = SessionScreen(
             cell_session.source, state, log_path=cell_session.log_path, back=True

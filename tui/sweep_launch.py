@@ -229,8 +229,10 @@ def open_cell(plan: SweepPlan, cell: Cell) -> tuple[CellSession, DashboardState]
     from normtui.tui.cli_options import UI_DEFAULT_PACE, default_log_path
     from normtui.tui.dashboard import LiveRun
     from normtui.tui.sweep_app import CellSession
+    from normtui.tui.viewstate.state import DashboardState
 
     config = plan.dashboard_config(cell, pace=UI_DEFAULT_PACE)
+    state = DashboardState(config)
     warnings: list[str] = []  # said at exit: nothing may print over the screen
     run = LiveRun(config, log_path=default_log_path(config, warn=warnings.append))
 
@@ -238,4 +240,4 @@ def open_cell(plan: SweepPlan, cell: Cell) -> tuple[CellSession, DashboardState]
         run.close(reason)
         return warnings + run.notes()
 
-    return CellSession(run.source, close, run.log_path), DashboardState(config)
+    return CellSession(run.source, close, run.log_path), state

@@ -170,7 +170,7 @@ async def test_a_log_with_only_its_header_says_so_in_replay_and_waits_in_watch(t
 
 async def test_a_replay_without_a_speed_is_whole_in_its_first_frame(monkeypatch) -> None:
     from normtui.engine.replay import ReplaySource as LogReplay
-    from normtui.tui import app as app_module
+    from normtui.tui.screens import session as app_module
 
     # the app waits at most PRELOAD_JOIN_S for the source; a loaded machine may need longer, and
     # what is tested is that the fold happens before the first frame, not how fast

@@ -130,7 +130,7 @@ class SessionScreen(DashboardScreen):
     # -- the pump's handler -------------------------------------------------------------------
     def _on_events(self, events: list[Event], now: float) -> bool:
         """Fold a tick's events in and draw what is due; True while the timer must stay awake."""
-        if not self.is_attached or self.app._exit:  # quitting: widgets being torn down
+        if not self.is_attached or self.app.return_code is not None:  # quitting: tearing down
             return False
         urgent = self.ingest(events)
         waiting = self._state.started is None and not self._log_ended
