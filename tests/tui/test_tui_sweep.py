@@ -344,3 +344,16 @@ async def test_cells_finished_from_another_thread_as_fast_as_it_can_while_the_sc
             assert line.startswith(f"{progress.done}/") and "took" in line
     finally:
         sys.setswitchinterval(switch)
+
+
+async def test_the_sweep_offers_normtuis_themes_only_and_t_cycles_them() -> None:
+    """The sweep's app once offered Textual's own themes (dracula, nord, …) without normtui's
+    run colours; it now shares the dashboard's base."""
+    from normtui.tui.theme_loader import list_themes
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert set(app.available_themes) == set(list_themes())
+        await pilot.press("t")
+        assert app.theme == list_themes()[1]
