@@ -113,7 +113,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
 @cli.command()
 def datasets() -> None:
     """List the bundled datasets and the spread of their feature scales."""
-    from normtui.engine.data import describe_presets
+    from normtui.engine.data.presets import describe_presets
 
     rows = describe_presets()
     header = f"{'name':<19}{'rows':>6}{'features':>10}  {'task':<16}{'min std':>9}{'max std':>9}"

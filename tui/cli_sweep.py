@@ -116,8 +116,8 @@ def sweep(
       normtui sweep --scheduler tcp://10.0.0.5:8786 --results big.jsonl
       normtui sweep --resume big.jsonl
     """
-    from normtui.engine.sweep import check_data, parse_plan
-    from normtui.engine.sweep_run import ResultsFile, connect
+    from normtui.engine.sweep.plan import check_data, parse_plan
+    from normtui.engine.sweep.run import ResultsFile, connect
     from normtui.tui.sweep_launch import (
         SweepJob,
         default_results_path,

@@ -12,10 +12,11 @@ from typing import Any
 from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
+from normtui.engine.fold import RunFold
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
-from normtui.engine.summary import RunSummary, Summarizer
+from normtui.engine.summary import Summarizer
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
     install_stop_handlers,
@@ -54,44 +55,49 @@ def _sd(values: list[float]) -> float | None:
     return statistics.stdev(finite) if len(finite) >= 2 else None
 
 
-def _spread(run: RunSummary, name: str, text: str, scale: float, digits: int) -> str:
+def _spread(run: RunFold, values: list[float], text: str, scale: float, digits: int) -> str:
     """`text` (the run's mean) followed by ± the members' standard deviation, when several."""
-    if text == "-" or len(run.members) < 2:
+    if text == "-" or run.count < 2:
         return text
-    values = [getattr(m, name) for m in run.live() if getattr(m, name) is not None]
     sd = _sd(values)
     if sd is None:
         return text
-    # a mean written 2.20e9 gets its spread in the same notation (not "± 517,410,899")
+    # a mean written 2.20e9 gets its spread in the same notation (not "± 517,410,899"), one
+    # written 2,123 its spread without decimals (not "± 788.1846")
     as_mean = compact(sd * scale) if "e" in text and not text.endswith("%") else None
+    if as_mean is None and "," in text and not text.endswith("%"):
+        as_mean = f"{sd * scale:,.0f}"
     return f"{text} ± {as_mean or _number(sd * scale, digits)}"
 
 
-def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:
+def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
     """The headline rows: accuracy for classes; R² and MSE in the target's units for regression.
 
-    With several seeds each is the member mean ± the members' standard deviation."""
+    With several seeds each is the member mean ± the members' standard deviation; `best mean`
+    is the best of the mean curve (engine/fold.py), the label the dashboard's gauges use. A run
+    whose every seed diverged shows its seeds' values at divergence, marked † as on the screen.
+    """
     raw, norm = (summary.runs[name] for name in RUN_NAMES)
+    regression = _regression(summary)
+    show = _number if regression else _percent
+    scale, digits = (1.0, 4) if regression else (100.0, 1)
 
-    def row(label: str, name: str, member: str, show: Any, scale: float, digits: int):
-        return (
-            label,
-            _spread(raw, member, show(getattr(raw, name)), scale, digits),
-            _spread(norm, member, show(getattr(norm, name)), scale, digits),
-        )
+    def cell(run: RunFold, name: str, scale: float, digits: int, fmt: Any) -> str:
+        text = _spread(run, run.values(name), fmt(getattr(run, name)), scale, digits)
+        return f"{text} †" if run.at_divergence and text != "-" else text
 
-    if _regression(summary):
-        return [
-            row("val R²", "val_r2", "val_score", _number, 1.0, 4),
-            row("val loss (MSE)", "val_loss", "val_loss", _number, 1.0, 4),
-            row("train loss (MSE)", "train_loss", "train_loss", _number, 1.0, 4),
-            row("best val R²", "best_val_r2", "best_val_score", _number, 1.0, 4),
-        ]
+    def best(run: RunFold) -> str:
+        values = [m.at_best_mean for m in run.members if m.at_best_mean is not None]
+        return _spread(run, values, show(run.best_mean), scale, digits)
+
+    score = "R²" if regression else "accuracy"
+    loss = " (MSE)" if regression else ""
+    best_label = "best mean val" if summary.seeds > 1 else "best val"
     return [
-        row("val accuracy", "val_accuracy", "val_score", _percent, 100.0, 1),
-        row("val loss", "val_loss", "val_loss", _number, 1.0, 4),
-        row("train loss", "train_loss", "train_loss", _number, 1.0, 4),
-        row("best val accuracy", "best_val_accuracy", "best_val_score", _percent, 100.0, 1),
+        (f"val {score}", *(cell(r, "val_score", scale, digits, show) for r in (raw, norm))),
+        (f"val loss{loss}", *(cell(r, "val_loss", 1.0, 4, _number) for r in (raw, norm))),
+        (f"train loss{loss}", *(cell(r, "train_loss", 1.0, 4, _number) for r in (raw, norm))),
+        (f"{best_label} {score}", best(raw), best(norm)),
     ]
 
 
@@ -101,24 +107,23 @@ def _epoch_text(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _goal(run: RunSummary) -> str:
+def _goal(run: RunFold) -> str:
     """Epochs to the goal: the median over the members that reached it, with their count."""
     text = _epoch_text(run.epochs_to_goal) if run.epochs_to_goal is not None else "never"
-    if len(run.members) < 2:
+    if run.count < 2:
         return text
-    return f"{text} ({run.members_reached_goal}/{len(run.members)})"
+    return f"{text} ({run.reached}/{run.count})"
 
 
-def _diverged(run: RunSummary) -> str:
-    if len(run.members) < 2:
-        return f"yes (epoch {run.diverged_epoch})" if run.diverged else "no"
-    gone = [m for m in run.members if m.diverged]
+def _diverged(run: RunFold) -> str:
+    if run.count < 2:
+        return f"yes (epoch {run.diverged_epoch})" if run.diverged_whole else "no"
+    gone = [m.diverged_epoch for m in run.members if m.diverged_epoch is not None]
     if not gone:
         return "no"
-    if run.diverged:
-        return f"yes (epoch {run.diverged_epoch}, all {len(run.members)} seeds)"
-    first = min(m.diverged_epoch or 0 for m in gone)
-    return f"{len(gone)} of {len(run.members)} seeds (from epoch {first})"
+    if run.diverged_whole:
+        return f"yes (epoch {run.diverged_epoch}, all {run.count} seeds)"
+    return f"{len(gone)} of {run.count} seeds (from epoch {min(gone)})"
 
 
 def verdict_lines(summary: Summarizer) -> list[str]:
@@ -130,10 +135,10 @@ def verdict_lines(summary: Summarizer) -> list[str]:
     lines = [score.verdict, loss.verdict]
     if goal.seeds == 0:  # no seed reached the goal in both runs: say who got there at all
         raw, norm = (summary.runs[name] for name in RUN_NAMES)
-        seeds = len(raw.members)
+        seeds = raw.count
         lines.append(
-            f"epochs to goal: no seed reached it in both runs (raw {raw.members_reached_goal}/"
-            f"{seeds}, normalized {norm.members_reached_goal}/{seeds})"
+            f"epochs to goal: no seed reached it in both runs (raw {raw.reached}/"
+            f"{seeds}, normalized {norm.reached}/{seeds})"
         )
     else:
         lines.append(goal.verdict)
@@ -150,10 +155,15 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         else f"epochs to {config.goal_accuracy:.0%}"
     )
     seeds = summary.seeds
+    score = "R²" if regression else "accuracy"
     rows: list[tuple[str, str, str]] = [
         ("", RUN_NAMES[0], f"{RUN_NAMES[1]} ({config.scaler})"),
-        *_metric_rows(summary, config),
-        ("best epoch", _epoch_text(raw.best_epoch), _epoch_text(norm.best_epoch)),
+        *_metric_rows(summary),
+        (
+            "best mean epoch" if seeds > 1 else "best epoch",
+            _epoch_text(raw.best_mean_epoch),
+            _epoch_text(norm.best_mean_epoch),
+        ),
         (goal, _goal(raw), _goal(norm)),
         ("epochs", str(raw.epochs), str(norm.epochs)),
         ("seconds", f"{raw.seconds:.2f}", f"{norm.seconds:.2f}"),
@@ -176,15 +186,16 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         last = config.seed + seeds - 1
         title += (
             f"\n{seeds} seeds ({config.seed}..{last}), each with its own split and initial"
-            " weights: mean ± standard deviation over the seeds; epochs are medians"
+            f" weights: mean ± standard deviation over the seeds; best mean: the peak of their"
+            f" mean val {score}; {goal}: the median over the seeds that reached it"
         )
     if started is not None:
         title += "".join(_data_notes(started, config))
     notes = [
-        f"{name} run diverged at epoch {summary.runs[name].diverged_epoch}: "
-        f"{summary.runs[name].diverged_reason}"
-        for name in RUN_NAMES
-        if summary.runs[name].diverged and summary.runs[name].diverged_reason
+        f"{name} run diverged at epoch {run.diverged_epoch}: {run.diverged_reason}"
+        + (f"; † its {run.count} seeds' values at divergence" if run.count > 1 else "")
+        for name, run in summary.runs.items()
+        if run.diverged_whole and run.diverged_reason
     ]
     return "\n".join([title, *lines, *notes, *verdict_lines(summary)]) + "\n"
 
@@ -206,8 +217,10 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
 
 def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
     """The `--json` object: {"config", "dataset", "runs": {"raw", "normalized"}, "comparison",
-    "ended"}. Each run's fields are its members' mean (epochs: medians) with `members` holding
-    each seed's own; `comparison` judges val score, val loss and epochs to the goal seed by seed.
+    "ended"}. Each run is engine/fold.py's `RunFold.to_dict`: its members' mean (all diverged:
+    their values at divergence, `at_divergence` true), the best of the mean curve, the median
+    epochs to the goal, with `members` holding each seed's own; `comparison` judges val score,
+    val loss and epochs to the goal seed by seed.
 
     Strict JSON: a loss that overflowed to inf or NaN (a diverged run) is null.
     """
@@ -283,15 +296,15 @@ class Progress:
         raw, norm = (self.summary.runs[name] for name in RUN_NAMES)
         epoch = max(raw.epochs, norm.epochs)
         total = f"/{self.total}" if self.total else ""
-        if raw.val_r2 is not None or norm.val_r2 is not None:
+        if raw.regression or norm.regression:
             line = (
-                f"epoch {epoch}{total}  val R² raw {_number(raw.val_r2, 3)}"
-                f"  normalized {_number(norm.val_r2, 3)}"
+                f"epoch {epoch}{total}  val R² raw {_number(raw.val_score, 3)}"
+                f"  normalized {_number(norm.val_score, 3)}"
             )
         else:
             line = (
-                f"epoch {epoch}{total}  val acc raw {_percent(raw.val_accuracy)}"
-                f"  normalized {_percent(norm.val_accuracy)}"
+                f"epoch {epoch}{total}  val acc raw {_percent(raw.val_score)}"
+                f"  normalized {_percent(norm.val_score)}"
             )
         safe_write(sys.stderr, f"\r\x1b[2K{line}")
 

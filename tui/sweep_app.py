@@ -20,7 +20,8 @@ from textual.app import CSSPathType
 from textual.message import Message
 from textual.theme import Theme
 
-from normtui.engine.sweep import Cell, CellResult, SweepPlan
+from normtui.engine.sweep.plan import Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult
 from normtui.tui.base_app import NormtuiBase
 from normtui.tui.screens.session import SessionScreen
 from normtui.tui.screens.sweep import ProgressLike, SweepScreen

@@ -19,7 +19,7 @@ RUN_KEYS = {
     "val_loss",
     "train_loss",
     "epochs",
-    "best_epoch",
+    "best_mean_epoch",
     "epochs_to_goal",
     "diverged",
     "seconds",
@@ -71,7 +71,7 @@ def test_train_prints_a_side_by_side_table(run_main) -> None:
         "val accuracy",
         "val loss",
         "train loss",
-        "best epoch",
+        "best mean epoch",
         "epochs to 95%",
         "epochs",
         "seconds",
@@ -282,8 +282,7 @@ MEMBER_KEYS = {
     "val_loss",
     "train_loss",
     "train_accuracy",
-    "best_val_accuracy",
-    "best_epoch",
+    "val_accuracy_at_best_mean_epoch",
     "epochs_to_goal",
     "diverged",
     "diverged_epoch",
@@ -361,7 +360,7 @@ def test_a_regression_table_writes_each_mean_and_its_spread_in_one_notation(run_
     args = ["train", "--dataset", "scales_regression", "--epochs", "3", "--seeds", "2"]
     code, out, err = run_main(args)
     assert code == 0, err
-    labels = ("val R²", "val loss", "train loss", "best val R²")
+    labels = ("val R²", "val loss", "train loss", "best mean val R²")
     rows = [line for line in out.splitlines() if line.startswith(labels)]
     assert len(rows) == 4 and all(" ± " in line for line in rows)
     for line in rows:

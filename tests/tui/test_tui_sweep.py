@@ -12,7 +12,8 @@ import pytest
 from conftest import FakeSession, wait_until
 from textual.widgets import DataTable, Static
 
-from normtui.engine.sweep import Cell, CellResult, RunResult, SweepPlan, compare_runs
+from normtui.engine.sweep.plan import Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult, RunResult, compare_runs
 from normtui.tui.screens.session import SessionScreen
 from normtui.tui.sweep_app import CellFinished, CellSession, SweepApp, SweepEnded
 from normtui.tui.theme_loader import load_theme
@@ -297,7 +298,7 @@ BIG = SweepPlan(
 async def test_cells_finished_from_another_thread_as_fast_as_it_can_while_the_screen_redraws():
     """The sweep's thread writes its Progress (and its dicts) while the UI draws the progress
     line 10 times a second: the UI only ever reads the copies that came with the messages."""
-    from normtui.engine.sweep_run import Collector
+    from normtui.engine.sweep.run import Collector
 
     collector = Collector(BIG, None, {})
     progress = collector.progress

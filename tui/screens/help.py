@@ -40,8 +40,10 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 • Seeds ([b]--seeds N[/b]): each run is N members, seeds --seed … --seed+N−1; member k of raw\
  and of normalized share weights, split and batches. Loss lines are the members' medians;\
  {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the mean; [b]█[/b] up to the lowest member,\
- [b]▓[/b] to the mean, [b]░[/b] to the highest. dead/sat: the member mean (min–max). A diverged\
- member is marked and left out of medians, bands and verdicts.
+ [b]▓[/b] to the mean, [b]░[/b] to the highest; [b]best mean[/b]: the peak of the mean while\
+ every member was live, as [b]train[/b]'s table. dead/sat: the member mean (min–max). A diverged\
+ member is marked and left out of medians, bands and verdicts; [b]†[/b]: every member diverged,\
+ the values are theirs at divergence.
 • Comparison: each verdict comes from a {INTERVAL_METHOD}. A run is named ahead only when\
  that interval excludes zero and the difference is at least one validation row; one seed\
  cannot tell an effect from noise, so it names no winner and shows the difference."""

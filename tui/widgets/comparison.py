@@ -52,23 +52,27 @@ def colour_runs(text: str) -> str:
 
 
 def _live(run: RunView) -> int:
-    """Members that had not diverged at the run's latest epoch (its means are theirs)."""
-    latest = run.members.latest
-    return 0 if latest is None else sum(not diverged for diverged in latest.diverged)
+    """Members that have not diverged (its means are theirs)."""
+    return run.members.count - run.members.diverged
 
 
 def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The two runs' latest val score and val loss (the live members' means), as
-    `raw … · normalized …`, saying over how many seeds when there are several."""
+    """The two runs' latest val score and val loss (the live members' means, engine/fold.py:
+    the numbers `train` prints), as `raw … · normalized …`, saying over how many seeds when
+    there are several."""
     runs = [state.runs[name] for name in RUN_NAMES]
-    raw, norm = (run.last for run in runs)
-    assert raw is not None and norm is not None
+    raw, norm = (run.members for run in runs)
     shown = fmt_r2 if state.regression else fmt_pct
     live = [_live(run) for run in runs]
     counts = ("", "")
     head = f"means of {seeds}: " if seeds > 1 else ""
     if seeds > 1 and live != [seeds, seeds]:  # some members diverged: say whose means
         head, counts = "means: ", tuple(f" ({count}/{seeds} seeds)" for count in live)
+    # every member diverged: its members' values at divergence (†, as the gauges and train)
+    marks = tuple("†" if run.members.at_divergence else "" for run in runs)
+    counts = tuple(
+        " (at divergence)" if mark else count for mark, count in zip(marks, counts, strict=True)
+    )
 
     def pair(raw_text: str, norm_text: str) -> tuple[str, str]:
         """In full, and without the 'means of' words where the full form does not fit."""
@@ -77,8 +81,8 @@ def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[s
         return f"[dim]{full}[/]", f"[dim]{short}[/]"
 
     return (
-        pair(shown(raw.val_score), shown(norm.val_score)),
-        pair(fmt_num(raw.val_loss), fmt_num(norm.val_loss)),
+        pair(shown(raw.val_score) + marks[0], shown(norm.val_score) + marks[1]),
+        pair(fmt_num(raw.val_loss) + marks[0], fmt_num(norm.val_loss) + marks[1]),
     )
 
 

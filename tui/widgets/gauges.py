@@ -40,6 +40,12 @@ def spread_text(spread: Spread, shown: Callable[[float | None], str]) -> str:
     return "" if low == high else f"{low.removesuffix('%')}–{high}"
 
 
+def _at_divergence(shown: Callable[[float | None], str]) -> Callable[[float | None], str]:
+    """The value with a dagger: the run diverged, these are its members' values at divergence
+    (the pane's header says where)."""
+    return lambda value: shown(value) if value is None else f"{shown(value)}†"
+
+
 class AccuracyGauges(Widget):
     """Two rows: `val` and `train` accuracy bars in the run's colour."""
 
@@ -58,21 +64,32 @@ class AccuracyGauges(Widget):
         )
         self._regression = False  # R² (a bar from 0 to 1, printed as 0.873), not accuracy
         self._spreads: tuple[Spread, Spread] = (None, None)  # val, train over the seeds
+        # (several seeds: "best mean", the best of the mean curve; every member diverged: the
+        # values are theirs at divergence, said as "at div")
+        self._labels: tuple[bool, bool] = (False, False)
 
     def show(self, view: RunView, goal: float) -> None:
-        last = view.last
+        """The run's numbers from the one fold (engine/fold.py), the ones `train` prints."""
+        fold = view.members
         values = (
-            None if last is None else last.val_score,
-            view.best_val_accuracy,
-            None if last is None else last.train_score,
-            view.best_train_accuracy,
-            view.best_val_epoch,
+            fold.val_score,
+            fold.best_mean,
+            fold.train_score,
+            fold.best_mean_train,
+            fold.best_mean_epoch or 0,
             goal,
         )
-        regression = last is not None and last.val_r2 is not None
-        spreads = (view.members.score_spread(), view.members.score_spread(train=True))
-        if (values, regression, spreads) != (self._values, self._regression, self._spreads):
+        regression = fold.regression
+        spreads = (fold.score_spread(), fold.score_spread(train=True))
+        labels = (fold.count > 1, fold.at_divergence)
+        if (values, regression, spreads, labels) != (
+            self._values,
+            self._regression,
+            self._spreads,
+            self._labels,
+        ):
             self._values, self._regression, self._spreads = values, regression, spreads
+            self._labels = labels
             self.refresh()
 
     def render(self) -> RenderResult:
@@ -83,6 +100,10 @@ class AccuracyGauges(Widget):
         if seeds and width >= 56:
             tail_w += 12  # room for the members' range
         shown = fmt_r2 if self._regression else fmt_pct
+        several, at_divergence = self._labels
+        best_word = "best mean" if several else "best"
+        # every member diverged: the members' last values before they diverged, not a live mean
+        current = _at_divergence(shown) if at_divergence else shown
         rows_in = (
             ("val", val, best_val, f" e{best_epoch}" if best_epoch else "", self._spreads[0]),
             ("train", train, best_train, "", self._spreads[1]),
@@ -91,11 +112,11 @@ class AccuracyGauges(Widget):
         def tails(best_too: bool) -> list[str]:
             out = []
             for _, value, best, extra, spread in rows_in:
-                tail = f" {shown(value):>6}"
+                tail = f" {current(value):>6}"
                 if tail_w > 8 and spread is not None:
                     tail += f" [dim]{spread_text(spread, shown):<11}[/]"
                 if tail_w > 8 and best_too:
-                    tail += f" [dim]best {shown(best)}{extra}[/]"
+                    tail += f" [dim]{best_word} {shown(best)}{extra}[/]"
                 out.append(tail)
             return out
 

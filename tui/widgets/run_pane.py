@@ -179,7 +179,8 @@ class RunPane(Vertical):
         parts = [status_badge(status)]
         stopped_by_fault = view.error is not None or view.diverged_epoch is not None
         if last is not None:
-            epoch = f"e{view.epoch}" if words == "short" else f"epoch {view.epoch}"
+            epochs = view.members.epochs  # a diverged run's: the epoch it diverged, as train's
+            epoch = f"e{epochs}" if words == "short" else f"epoch {epochs}"
             parts.append(f"[b]{epoch}[/b]")
             if not (compact and stopped_by_fault):  # the top bar names it; the reason needs room
                 parts.append(f"[${self.run}-color]{view.activation}[/]")
