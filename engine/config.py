@@ -291,3 +291,34 @@ def parse_hidden(text: str) -> tuple[int, ...]:
             f"hidden {text!r} is not a comma-separated list of integers, e.g. 64 or 128,64"
         ) from None
     return widths
+
+
+def canonical_name(text: str) -> str:
+    """A dataset or option name as typed (`Breast-Cancer`) in its canonical form."""
+    return text.strip().lower().replace("-", "_")
+
+
+def parse_dataset(text: str) -> tuple[str, str | None]:
+    """(preset, None) for a bundled dataset, ("csv", path) for a table file; ConfigError else.
+
+    `normtui`, `normtui train` and `normtui sweep --datasets` all read a dataset this way."""
+    preset = canonical_name(text)
+    if preset in DATASETS:
+        return preset, None
+    looks_like_file = text.lower().endswith(".csv") or os.sep in text
+    if not (looks_like_file or os.path.exists(text)):
+        raise ConfigError(
+            f"unknown dataset {text!r}; choose from: {', '.join(DATASETS)}, "
+            "or give a path to a CSV file with --target COLUMN"
+        )
+    return "csv", text
+
+
+def parse_batch_size(text: str | None) -> int | None:
+    """'full' (or nothing) is None, full batch; else an integer; ConfigError on anything else."""
+    if text is None or text.strip().lower() == "full":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"batch size {text!r} is not an integer (or 'full')") from None

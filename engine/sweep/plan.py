@@ -20,6 +20,8 @@ from normtui.engine.config import (
     ConfigError,
     JsonDataclass,
     SessionConfig,
+    parse_batch_size,
+    parse_dataset,
     parse_hidden,
 )
 
@@ -196,26 +198,15 @@ def parse_plan(
     """A plan from the CLI's text options; ConfigError (one line) for anything wrong."""
     dataset_names = []
     for part in datasets.split(","):
-        name = part.strip()
-        if not name:
+        if not part.strip():
             continue
-        preset = name.lower().replace("-", "_")
-        if preset in DATASETS:
-            name = preset
-        elif not (name.lower().endswith(".csv") or os.sep in name or os.path.exists(name)):
-            raise ConfigError(
-                f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)},"
-                " or give a path to a CSV file with --target COLUMN"
-            )
+        preset, path = parse_dataset(part.strip())
+        name = path or preset
         if name not in dataset_names:
             dataset_names.append(name)
     if not dataset_names:
         raise ConfigError("--datasets needs at least one name (a comma-separated list)")
-    batch = batch_size.strip().lower()
-    try:
-        batch_value = None if batch == "full" else int(batch)
-    except ValueError:
-        raise ConfigError(f"batch size {batch_size!r} is not an integer (or 'full')") from None
+    batch_value = parse_batch_size(batch_size)
     optimizer_name = optimizer.strip().lower()
     if optimizer_name not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer {optimizer!r}; choose from: {', '.join(OPTIMIZERS)}")
