@@ -64,6 +64,11 @@ class LayerStats:
     # With several members: dead/saturated_fraction are the member mean, these the min..max.
     dead_range: tuple[float, float] | None = None
     saturated_range: tuple[float, float] | None = None
+    # First layer only, on sampled epochs: each source feature's share of the layer's
+    # pre-activation variance (engine/listens.py), member mean; with several members their
+    # min..max per feature. None: another layer, or a log written before it existed.
+    input_share: tuple[float, ...] | None = None
+    input_share_range: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,12 @@ class SessionStarted(Event):
     imputed_cells: int = 0  # missing cells filled from the training split (--missing impute)
     dropped_rows: int = 0  # rows left out for a missing cell (--missing drop)
     member_seeds: tuple[int, ...] = ()  # each member's seed (engine/seeds.py); () in older logs
+    # Classification (engine/classes.py): each label and its rows (train + val of member 0),
+    # and the val accuracy of always predicting the training split's largest class (the
+    # members' mean). Empty / None for regression and in logs written before they existed.
+    class_names: tuple[str, ...] = ()
+    class_counts: tuple[int, ...] = ()
+    majority_baseline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -328,6 +339,10 @@ def _layer(data: dict[str, Any]) -> LayerStats:
     values["post_hist"] = _histogram(values.get("post_hist"))
     for key in ("dead_range", "saturated_range"):
         values[key] = _range(values.get(key))
+    if values.get("input_share") is not None:
+        values["input_share"] = _floats(values["input_share"])
+    if values.get("input_share_range") is not None:
+        values["input_share_range"] = tuple(_range(r) for r in values["input_share_range"])
     return LayerStats(**values)
 
 
@@ -359,4 +374,6 @@ def event_from_dict(data: dict[str, Any]) -> Event:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
             values[key] = tuple(values[key])
         values["member_seeds"] = tuple(int(seed) for seed in values.get("member_seeds", ()))
+        for key in ("class_names", "class_counts"):  # absent from older logs
+            values[key] = tuple(values.get(key, ()))
     return cls(**values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -114,7 +115,8 @@ def to_host(
     n_layers = len(results[0].pres)
     n_run = len(RUN_VALUE_NAMES)
     per_member = [
-        [cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES)) for _ in range(m)] for m in members
+        [cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES) + result.n_shares) for _ in range(m)]
+        for m, result in zip(members, results, strict=True)
     ]
     hist = _read_histograms(cursor, len(histograms), bins, members)
 
@@ -203,6 +205,7 @@ def _layer_stats(
     dead_capable = result.activation in DEAD_CAPABLE
     saturating = result.activation in SATURATING
     n_layer = len(LAYER_VALUE_NAMES)
+    shares = values[len(result.pres) * n_layer :] if result.n_shares else []
     layers = []
     for layer in range(len(result.pres)):
         stats = dict(
@@ -227,6 +230,7 @@ def _layer_stats(
                 update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
                 pre_hist=pre_hist,
                 post_hist=post_hist,
+                input_share=tuple(shares) if shares and layer == 0 else None,
             )
         )
     return tuple(layers)
@@ -282,7 +286,20 @@ def _fold_layer(layers: list[LayerStats]) -> LayerStats:
         post_hist=_pooled([layer.post_hist for layer in layers]),
         dead_range=_span([layer.dead_fraction for layer in layers]),
         saturated_range=_span([layer.saturated_fraction for layer in layers]),
+        **_fold_shares(layers),
     )
+
+
+def _fold_shares(layers: list[LayerStats]) -> dict[str, Any]:
+    """The input shares' member mean and, per feature, the members' min..max."""
+    shares = [layer.input_share for layer in layers if layer.input_share]
+    if not shares:
+        return {}
+    columns = list(zip(*shares, strict=True))
+    return {
+        "input_share": tuple(_mean(list(c)) for c in columns),
+        "input_share_range": tuple((min(c), max(c)) for c in columns),
+    }
 
 
 def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, ...]) -> HostEpoch:

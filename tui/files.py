@@ -26,3 +26,15 @@ def unused_stem(directory: Path, stem: str, extensions: tuple[str, ...]) -> str:
         suffix += 1
         candidate = f"{stem}-{suffix}"
     return candidate
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as short as it can be said on screen: relative to the working directory when
+    inside it, else under `~`; a notification at 80 columns cut the long absolute form."""
+    full = Path(path).expanduser().absolute()
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return f"{prefix}{full.relative_to(base)}"
+        except ValueError:
+            continue
+    return str(full)

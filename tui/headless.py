@@ -9,10 +9,12 @@ import sys
 import time
 from typing import Any
 
+from normtui.engine.classes import baseline_line, clash_warning, classes_line
 from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.fold import RunFold
+from normtui.engine.listens import ListensWatcher
 from normtui.engine.log import LogWriter
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
@@ -203,10 +205,24 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
         notes.append(f"{started.imputed_cells:,} missing cells imputed")
     if started.dropped_rows:
         notes.append(f"{started.dropped_rows:,} rows with missing cells dropped")
-    return ["\n" + "; ".join(notes)] if notes else []
+    lines = ["\n" + "; ".join(notes)] if notes else []
+    if started.class_names:  # what the accuracies are of, and what learning nothing scores
+        classes = classes_line(started.class_names, started.class_counts)
+        if started.majority_baseline is not None:
+            classes += f"; {baseline_line(started.majority_baseline)} of val rows"
+        lines.append("\n" + classes)
+        warning = clash_warning(started.class_names)
+        if warning:
+            lines.append("\n" + warning)
+    return lines
 
 
-def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
+def json_report(
+    summary: Summarizer,
+    config: SessionConfig,
+    reason: str | None,
+    listens: ListensWatcher | None = None,
+) -> dict[str, Any]:
     """The `--json` object: {"config", "dataset", "runs": {"raw", "normalized"}, "comparison",
     "ended"}. Each run is engine/fold.py's `RunFold.to_dict`: its members' mean (all diverged:
     their values at divergence, `at_divergence` true), the best of the mean curve, the median
@@ -230,12 +246,19 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "imputed_cells": started.imputed_cells,
             "dropped_rows": started.dropped_rows,
             "member_seeds": list(started.member_seeds),
+            "classes": [
+                {"label": name, "rows": count}
+                for name, count in zip(started.class_names, started.class_counts, strict=False)
+            ],
+            "majority_baseline": started.majority_baseline,
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     comparisons = summary.comparisons()
     report["comparison"] = (
         {c.metric: c.to_dict() for c in comparisons} if comparisons is not None else None
     )
+    # what the first layer listens to at the last sampled epoch (the last epoch is sampled)
+    report["listens"] = listens.to_dict() if listens is not None else None
     report["ended"] = reason
     return strict_json(report)
 
@@ -309,6 +332,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
     """Train to completion (or until a signal), print the summary, return the exit code."""
     summary = Summarizer(config.goal_accuracy, config.goal_r2)
     outcome = EndWatcher()
+    listens = ListensWatcher()
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
     session = Session(config, prefetch=True)
     signalled: list[str] = []
@@ -319,7 +343,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
 
     previous = install_stop_handlers(on_signal)
     progress = Progress(summary, config.epochs)
-    sinks = (summary, outcome, progress)
+    sinks = (summary, outcome, progress, listens)
     if writer is not None:
         sinks = (writer, *sinks)
     try:
@@ -338,7 +362,10 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
         return 2
     if summary.started is not None:
         if as_json:
-            report = json_report(summary, config, outcome.reason)
+            warning = clash_warning(summary.started.class_names)
+            if warning:  # stdout is the one JSON object: the table's warning goes to stderr
+                safe_write(sys.stderr, f"normtui: {warning}\n")
+            report = json_report(summary, config, outcome.reason, listens)
             safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
             safe_write(sys.stdout, format_table(summary, config))

@@ -169,6 +169,7 @@ def prepare(
         imputed_cells=_missing_cells(dataset),
         dropped_rows=dataset.dropped_rows,
         target_unit=target_unit,
+        class_names=tuple(dataset.class_names),
     )
 
 

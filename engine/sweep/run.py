@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from normtui import __version__
@@ -140,6 +140,11 @@ class Progress:
     left: dict[str, int] = field(default_factory=dict)  # cells still to finish, per dataset
     timed: dict[str, tuple[int, float]] = field(default_factory=dict)  # cells, compute s
     ended_s: float | None = None  # the clock stops here: every cell done, or the sweep ended
+
+    def snapshot(self) -> Progress:
+        """A copy for another thread to read (the UI's): this one goes on changing in the
+        sweep's thread, and iterating its dicts there raised "changed size during iteration"."""
+        return replace(self, left=dict(self.left), timed=dict(self.timed))
 
     def end(self) -> None:
         """Stop the clock (idempotent): the rate then stays what it was, not decays."""

@@ -39,15 +39,16 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 • Under the histograms, the why: the inputs' spread of std, how far the first layer's\
  pre-activations reach and what that does to its units; while a layer is dead or saturated,\
  its gradient (vanishing: under a tenth of the other run's) and how far its weights move.
-• Inputs: each feature's standard deviation before → after the scaler.
+• Inputs: each feature's standard deviation before → after the scaler; the classes and their\
+ rows. [b]│[/b] on a val gauge: the accuracy of always predicting the largest class.
 • Seeds ([b]--seeds N[/b]): each run is N members: --seed and seeds drawn from it (another\
  --seed shares none); member k of raw and of normalized share weights, split and batches.\
- Loss lines are the members' medians; {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the\
- mean; [b]█[/b] up to the lowest member, [b]▓[/b] to the mean, [b]░[/b] to the highest;\
- [b]best mean[/b]: the peak of the mean while every member was live, as [b]train[/b]'s table.\
- dead/sat: the member mean (min–max). A diverged member is marked and left out of medians and\
- bands (in a verdict it loses its pair); [b]†[/b]: every member diverged, the values are theirs\
- at divergence.
+ Loss lines are the members' medians; {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded ([b]m[/b]: each\
+ seed's own line). Gauges: the mean; [b]█[/b] up to the lowest member, [b]▓[/b] to the mean,\
+ [b]░[/b] to the highest; [b]best mean[/b]: the peak of the mean while every member was live, as\
+ [b]train[/b]'s table. dead/sat: the member mean (min–max). A diverged member is marked and\
+ left out of medians and bands (in a verdict it loses its pair); [b]†[/b]: every member\
+ diverged, the values are theirs at divergence.
 • Comparison: per-seed paired differences with the {INTERVAL_METHOD}. [b]ahead[/b]: the 95%\
  interval lies beyond ±δ (one validation row, at least 1 point; ×1.1 for val loss; R² clipped\
  at 0); [b]equivalent[/b]: the 90% interval inside ±δ (TOST); else [b]inconclusive[/b]. A pair\

@@ -32,16 +32,21 @@ def live_values(members: Members, values: tuple[float, ...]) -> list[float]:
 
 
 def loss_row(epoch: int, members: Members) -> tuple[float, ...] | None:
-    """(epoch, median train loss, median val loss, lowest val loss, highest val loss); None when
-    no member has a finite loss left."""
+    """(epoch, median train loss, median val loss, lowest val loss, highest val loss, then each
+    member's val loss, NaN once diverged); None when no member has a finite loss left."""
     train = live_values(members, members.train_loss)
     val = live_values(members, members.val_loss)
     if not train or not val:
         return None
+    each = tuple(
+        math.nan if diverged else loss
+        for loss, diverged in zip(members.val_loss, members.diverged, strict=True)
+    )
     return (
         float(epoch),
         statistics.median(train),
         statistics.median(val),
         min(val),
         max(val),
+        *each,
     )

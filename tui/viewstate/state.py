@@ -35,6 +35,7 @@ from normtui.engine.events import (
 )
 from normtui.engine.fold import RunFold
 from normtui.tui.viewstate.layer_pair import SAMPLES_KEPT, LayerSample
+from normtui.tui.viewstate.learning import LearningHistory
 from normtui.tui.viewstate.members import loss_row
 from normtui.tui.viewstate.series import DecimatingSeries
 from normtui.tui.viewstate.verdicts import Verdicts, compare_runs
@@ -82,12 +83,15 @@ class RunView:
     # number shown about the run (means, best mean, goal epochs, divergence) is read from it
     members: RunFold = field(default_factory=RunFold)
     # every epoch of the session, restarts included (for the CSV export): rows of
-    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation)
+    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation,
+    # members)
     # where step counts epochs across restarts and segment counts restarts before the row
     history: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(HISTORY_ROWS))
     steps: int = 0
     markers: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=MAX_MARKERS))
     _recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=256))
+    # per layer, update ratio and gradient norm at each sampled epoch (the layers pane's `h`)
+    learning: LearningHistory = field(default_factory=LearningHistory)
 
     def reset(self) -> None:
         """Forget the curves: a restart counts epochs from 1 again."""
@@ -99,6 +103,7 @@ class RunView:
         self.hist_layers = ()
         self.hist_epoch = 0
         self.samples.clear()
+        self.learning.clear()
         self.plot.clear()  # the export's history is the session's: a restart keeps it
         self.members = RunFold()
         self.markers.clear()
@@ -319,12 +324,14 @@ class DashboardState:
                 event.val_accuracy,
                 event.learning_rate,
                 event.activation,
+                event.members,  # each seed's own row in the export
             )
         )
         if event.layers:
             run.layers = event.layers
             run.layers_activation = event.activation
             run.samples.append(LayerSample(event.epoch, event.activation, event.layers))
+            run.learning.add(event.epoch, event.layers)
             changed |= Changed.HISTS
             if any(
                 layer.pre_hist is not None or layer.post_hist is not None for layer in event.layers

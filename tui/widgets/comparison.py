@@ -17,6 +17,7 @@ from normtui.engine.events import RUN_NAMES
 from normtui.engine.statistics import AHEAD, EQUIVALENT, Comparison, goal_text, ratio_text
 from normtui.tui.viewstate.state import DashboardState, RunView
 from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts
+from normtui.tui.widgets.fitting import shorten
 from normtui.tui.widgets.format import escape, fmt_num, fmt_pct, fmt_r2
 from normtui.tui.widgets.text_line import TextLine
 
@@ -32,7 +33,8 @@ Part = tuple[str, bool] | tuple[str, bool, str]  # markup, required, and its own
 
 def fit(parts: list[Part], width: int, sep: str = "  ") -> str:
     """Join `(markup, required)` parts in order; the first optional part that does not fit ends
-    the line (so a detail never shows without what it details)."""
+    the line (so a detail never shows without what it details). Required parts too long for
+    the width leave out words (`shorten`), never the end of a number."""
     line = ""
     for markup, required, *own in parts:
         if not markup:
@@ -41,7 +43,7 @@ def fit(parts: list[Part], width: int, sep: str = "  ") -> str:
         if not required and cells(candidate) > width:
             break
         line = candidate
-    return line
+    return shorten(line, width)
 
 
 def colour_runs(text: str) -> str:
@@ -112,7 +114,7 @@ def metric_line(comparison: Comparison, values: tuple[str, ...], width: int) -> 
         line = fit([(head, True), (form, False)], width)
         if line != head:
             return line
-    return head
+    return shorten(head, width)
 
 
 def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:

@@ -16,6 +16,7 @@ from normtui.tui.viewstate.state import RunView
 from normtui.tui.widgets.format import bar, fmt_pct, fmt_r2
 
 Spread = tuple[float, float] | None
+BASELINE_GLYPH = "│"  # on the val bar: what always predicting the largest class scores
 
 
 def spread_bar(mean: float, spread: Spread, width: int) -> str:
@@ -38,6 +39,13 @@ def spread_text(spread: Spread, shown: Callable[[float | None], str]) -> str:
         return ""
     low, high = shown(spread[0]), shown(spread[1])
     return "" if low == high else f"{low.removesuffix('%')}–{high}"
+
+
+def _mark(filled: str, track: str, cell: int, colour: str) -> str:
+    """The val bar with the majority-class baseline's cell drawn as `BASELINE_GLYPH`."""
+    cells = [(char, colour) for char in filled] + [(char, "dim") for char in track]
+    cells[cell] = (BASELINE_GLYPH, "$text")
+    return "".join(f"[{style}]{char}[/]" for char, style in cells)
 
 
 def _at_divergence(shown: Callable[[float | None], str]) -> Callable[[float | None], str]:
@@ -67,8 +75,9 @@ class AccuracyGauges(Widget):
         # (several seeds: "best mean", the best of the mean curve; every member diverged: the
         # values are theirs at divergence, said as "at div")
         self._labels: tuple[bool, bool] = (False, False)
+        self._baseline: float | None = None  # val accuracy of always answering the largest class
 
-    def show(self, view: RunView, goal: float) -> None:
+    def show(self, view: RunView, goal: float, baseline: float | None = None) -> None:
         """The run's numbers from the one fold (engine/fold.py), the ones `train` prints."""
         fold = view.members
         values = (
@@ -82,14 +91,16 @@ class AccuracyGauges(Widget):
         regression = fold.regression
         spreads = (fold.score_spread(), fold.score_spread(train=True))
         labels = (fold.count > 1, fold.at_divergence)
-        if (values, regression, spreads, labels) != (
+        baseline = None if regression else baseline
+        if (values, regression, spreads, labels, baseline) != (
             self._values,
             self._regression,
             self._spreads,
             self._labels,
+            self._baseline,
         ):
             self._values, self._regression, self._spreads = values, regression, spreads
-            self._labels = labels
+            self._labels, self._baseline = labels, baseline
             self.refresh()
 
     def render(self) -> RenderResult:
@@ -109,26 +120,30 @@ class AccuracyGauges(Widget):
             ("train", train, best_train, "", self._spreads[1]),
         )
 
-        def tails(best_too: bool) -> list[str]:
+        baseline = self._baseline
+
+        def tails(best_too: bool, base_too: bool = False) -> list[str]:
             out = []
-            for _, value, best, extra, spread in rows_in:
+            for label, value, best, extra, spread in rows_in:
                 tail = f" {current(value):>6}"
                 if tail_w > 8 and spread is not None:
                     tail += f" [dim]{spread_text(spread, shown):<11}[/]"
                 if tail_w > 8 and best_too:
                     tail += f" [dim]{best_word} {shown(best)}{extra}[/]"
+                if base_too and label == "val" and baseline is not None:
+                    tail += f" [dim]{BASELINE_GLYPH} largest class {baseline:.0%}[/]"
                 out.append(tail)
             return out
 
         # a tail longer than its room (R² -173.705) wrapped and pushed the train row out of
-        # sight: the best values go first (the bars keep the other pane's width), then the
-        # bar gives way
-        texts = tails(best_too=True)
-        longest = max(Content.from_markup(t).cell_length for t in texts)
+        # sight: the baseline's words go first, then the best values (the bars keep the other
+        # pane's width), then the bar gives way
         room = width - label_w - tail_w - 1  # the bar's usual width
-        if width - label_w - longest - 1 < room // 2:
-            texts = tails(best_too=False)
+        for best_too, base_too in ((True, True), (True, False), (False, False)):
+            texts = tails(best_too, base_too)
             longest = max(Content.from_markup(t).cell_length for t in texts)
+            if width - label_w - longest - 1 >= room // 2:
+                break
         bar_w = max(4, width - label_w - max(tail_w, longest) - 1)
         colour = f"${self.run}-color"
         rows = []
@@ -139,7 +154,10 @@ class AccuracyGauges(Widget):
                 "┊" if i == goal_cell and i >= len(filled) else "·"
                 for i in range(len(filled), bar_w)
             )
+            drawn = f"[{colour}]{filled}[/][dim]{track}[/]"
+            if label == "val" and baseline is not None:
+                drawn = _mark(filled, track, min(bar_w - 1, int(baseline * bar_w)), colour)
             if self._regression:
                 label += " R²"
-            rows.append(f"{label:<{label_w}}[{colour}]{filled}[/][dim]{track}[/]{tail}")
+            rows.append(f"{label:<{label_w}}{drawn}{tail}")
         return "\n".join(rows)
