@@ -153,7 +153,7 @@ def test_a_missing_theme_file_is_named_as_a_file(run_main, tmp_path) -> None:
     ("args", "fragments"),
     [
         # 4.3 billion weights per model: the OOM killer ended the process (exit 137), silently
-        (["train", "--hidden", "65536,65536", "--epochs", "1"], ("21.5 billion weights",)),
+        (["train", "--hidden", "65536,65536", "--epochs", "1"], ("43 billion weights",)),
         (["train", "--hidden", "65536,65536", "--seeds", "1"], ("4.3 billion weights per model",)),
         (["train", "--seeds", "0"], ("seeds 0 out of range 1..256",)),
         (["train", "--hist-interval", "nan", "--epochs", "1"], ("histogram interval",)),
