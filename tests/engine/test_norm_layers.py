@@ -10,6 +10,7 @@ from torch.nn import functional
 
 from normtui.engine.config import ConfigError, SessionConfig
 from normtui.engine.models import MLP
+from normtui.engine.seeds import member_seeds
 from normtui.engine.trainer import PairTrainer
 
 EPOCHS = 4
@@ -67,7 +68,7 @@ def test_member_equals_plain_torch_model_trained_alone(
         k = 1
         data = trainer.member_data[k]
         kind = {"batchnorm": "batch", "layernorm": "layer"}.get(scaler)
-        plain = _plain(kind, hidden_norm, config.seed + k)
+        plain = _plain(kind, hidden_norm, member_seeds(config.seed, config.seeds)[k])
         step = (
             torch.optim.Adam(plain.parameters(), lr=config.lr)
             if optimizer == "adam"
@@ -77,7 +78,7 @@ def test_member_equals_plain_torch_model_trained_alone(
         y = torch.as_tensor(data.y_train)
         n = len(y)
         size = batch_size or n
-        generator = torch.Generator().manual_seed(config.seed + k)
+        generator = torch.Generator().manual_seed(member_seeds(config.seed, config.seeds)[k])
         for _ in range(EPOCHS):
             plain.train()
             order = torch.randperm(n, generator=generator) if size < n else torch.arange(n)

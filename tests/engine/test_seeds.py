@@ -1,4 +1,5 @@
-"""Seeds: each run is N members trained as one batched model, member k under seed + k.
+"""Seeds: each run is N members trained as one batched model, member k under its own seed
+(engine/seeds.py: member 0 is --seed, the others SeedSequence(--seed)'s children).
 
 The batched model must be N independent models: member k of a run with `seeds=N` trains like a
 one-seed run with `seed=k`, epoch by epoch. Not bit for bit: the batched matmul (baddbmm) and the
@@ -29,6 +30,7 @@ from normtui.engine.config import ConfigError, SessionConfig
 from normtui.engine.data.prepare import prepare
 from normtui.engine.events import EpochEnd, RunDiverged
 from normtui.engine.models import MemberPReLU
+from normtui.engine.seeds import member_seeds
 from normtui.engine.session import Session
 from normtui.engine.trainer import PairTrainer
 
@@ -87,7 +89,8 @@ def test_member_k_of_a_batched_run_trains_like_a_one_seed_run_with_seed_k(
     )
     batched_losses, batched_predictions = _train(base.replace(seeds=MEMBERS), swap)
     for k in range(MEMBERS):
-        single_losses, single_predictions = _train(base.replace(seed=k), swap)
+        seed = member_seeds(base.seed, MEMBERS)[k]
+        single_losses, single_predictions = _train(base.replace(seed=seed), swap)
         for epoch, (batched, single) in enumerate(zip(batched_losses, single_losses, strict=True)):
             for name in RUNS:
                 for mine, theirs in zip(batched[name], single[name], strict=True):
@@ -100,12 +103,12 @@ def test_member_k_of_a_batched_run_trains_like_a_one_seed_run_with_seed_k(
 def test_each_member_has_its_own_split_of_equal_size_shared_by_both_runs() -> None:
     config = SessionConfig(dataset="wine", seed=5, seeds=MEMBERS)
     trainer = PairTrainer(config)
-    assert trainer.seeds == (5, 6, 7)
+    assert trainer.seeds == member_seeds(5, MEMBERS) and trainer.seeds[0] == 5
     raw, normalized = trainer.runs["raw"], trainer.runs["normalized"]
     assert raw.X_train.shape[0] == MEMBERS and raw.X_train.shape[1:] == (142, 13)
     assert torch.equal(raw.y_train, normalized.y_train)  # the pair shares each member's split
     for k in range(MEMBERS):
-        alone = prepare(config.replace(seed=5 + k, seeds=1))
+        alone = prepare(config.replace(seed=trainer.seeds[k], seeds=1))
         np.testing.assert_array_equal(raw.X_train[k].numpy(), alone.X_train_raw)
         # the scaler is fitted on member k's own training split
         np.testing.assert_array_equal(normalized.X_train[k].numpy(), alone.X_train_scaled)
@@ -157,7 +160,7 @@ def test_a_run_diverges_when_its_last_member_does(recorder) -> None:
     assert all(e.epoch < raw[-1][1] for e in recorder.epochs("raw"))
     assert recorder.epochs("normalized")[-1].epoch == 12
     epochs = recorder.of(EpochEnd)
-    assert all(e.members is not None and e.members.seeds == (0, 1) for e in epochs)
+    assert all(e.members is not None and e.members.seeds == member_seeds(0, 2) for e in epochs)
 
 
 def test_commands_reach_every_member() -> None:
@@ -185,7 +188,6 @@ def test_commands_reach_every_member() -> None:
 def test_seed_counts_out_of_range_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="seeds 0 out of range"):
         SessionConfig(seeds=0)
-    with pytest.raises(ConfigError, match="largest seed"):
-        SessionConfig(seed=2**32 - 1, seeds=2)
+    SessionConfig(seed=2**32 - 1, seeds=2)  # the others are drawn, not seed + k: no overflow
     with pytest.raises(ConfigError, match="x 256 seeds"):
         SessionConfig(hidden=(4096, 4096), seeds=256)

@@ -13,7 +13,7 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.session import Session
 from normtui.tui.app import make_app
-from normtui.tui.widgets.comparison import ComparisonStrip
+from normtui.tui.widgets.comparison import comparison_markup
 from normtui.tui.widgets.format import fmt_pct
 
 RUN_FIELDS = (
@@ -67,7 +67,8 @@ async def _dashboard(config: SessionConfig) -> tuple[dict[str, Any], dict[str, s
             + str(app.query_one(f"#pane-{name} .run-header").render())
             for name in RUN_NAMES
         }
-        strip = app.query_one(ComparisonStrip).render().plain
+        # the strip as it reads where there is room for the values beside the verdicts
+        strip = comparison_markup(app.state, 300)
         await pilot.press("q")
     return json.loads(json.dumps(runs, default=str)), drawn, strip
 

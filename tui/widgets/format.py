@@ -49,7 +49,8 @@ def divergence_text(loss: float | None, reference: float | None, epoch: int, *, 
         return f"loss {fmt_num(loss)} at e{epoch}"
     if short:
         return f"loss {fmt_num(loss)} ran away"
-    return f"loss {fmt_num(loss)} > {RUNAWAY_MULTIPLE:,.0f}× trivial"
+    multiple = f"{RUNAWAY_MULTIPLE:.0e}".replace("e+0", "e").replace("e+", "e")  # 1e6
+    return f"loss {fmt_num(loss)} > {multiple}× trivial"
 
 
 def fmt_pct(fraction: float | None, digits: int = 1) -> str:
