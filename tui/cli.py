@@ -116,8 +116,9 @@ def default_log_path(config: SessionConfig) -> str | None:
         )
         return None
     name = os.path.splitext(os.path.basename(config.source_name))[0]
-    stem = unused_stem(Path(directory), f"{time.strftime('%Y%m%d-%H%M%S')}-{name}", (".jsonl",))
-    return os.path.join(directory, f"{stem}.jsonl")
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    stem = unused_stem(Path(directory), stamp, (".jsonl.gz",))  # gzip: engine/log.py
+    return os.path.join(directory, f"{stem}.jsonl.gz")
 
 
 def check_theme(theme: str) -> None:

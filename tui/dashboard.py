@@ -75,9 +75,9 @@ def run_dashboard(
         if warning:  # also shown inside the app; here it survives the screen clear
             print(f"normtui: {warning}", file=sys.stderr)
         if log_path:
-            from normtui.engine.log import LogWriter
+            from normtui.engine.log import DASHBOARD_LOG_LAYERS_S, LogWriter
 
-            writer = LogWriter(log_path, config.to_dict())
+            writer = LogWriter(log_path, config.to_dict(), layers_every_s=DASHBOARD_LOG_LAYERS_S)
         sinks = (outcome,) if writer is None else (writer, outcome)
         app = make_app(
             TeeSource(session, *sinks),
