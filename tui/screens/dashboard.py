@@ -39,6 +39,7 @@ from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waitin
 # are drawn in the same frame as the epoch in the status, so they are never older than a sample
 TEXT_INTERVAL_S = {False: 0.24, True: 2.0}
 PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # loss plots refresh, by low_bandwidth
+PLOT_BEHIND = 1.25  # ...or sooner, once the latest epoch is this many times the plotted one
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
 NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
@@ -78,6 +79,7 @@ class DashboardScreen(Screen[None]):
         self.dirty = Changed.ALL
         self._last_text = 0.0
         self._last_plot = 0.0
+        self._plotted_epoch = 0  # the latest epoch on the loss plots when last drawn
         self._body = Vertical(id="dashboard")
         # the waiting message from the first frame on, not a blank bar until the first redraw
         self._top_bar = TopBar(top_bar_markup(state, controls, 0), id="top-bar")
@@ -172,10 +174,14 @@ class DashboardScreen(Screen[None]):
             self._last_text = now
             self._show_text(dirty)
             dirty &= ~TEXT_PARTS
+        runs = self._state.runs.values()
+        latest = max((view.last.epoch for view in runs if view.last), default=0)
+        # a fast log (`watch`) or the first seconds: plots keep within a quarter of the status
+        behind = latest > PLOT_BEHIND * self._plotted_epoch
         if dirty & PLOT_PARTS and (
-            force or now - self._last_plot >= PLOT_INTERVAL_S[self._low_bandwidth]
+            force or behind or now - self._last_plot >= PLOT_INTERVAL_S[self._low_bandwidth]
         ):
-            self._last_plot = now
+            self._last_plot, self._plotted_epoch = now, latest
             self._show_plots()
             dirty &= ~PLOT_PARTS
         self.dirty = dirty
