@@ -123,7 +123,7 @@ class LogWriter:
         self._activation[event.run] = event.activation
         if self._kept is not None and self._kept[0] == event.epoch:
             return True  # the other run's same epoch
-        due = self._kept is None or event.time_s - self._kept[1] >= self.layers_every_s
+        due = self._kept is None or event.time_s - self._kept[1] >= self.layers_every_s - 1e-9
         if due or swapped or event.epoch == 1 or event.epoch == self._epochs:
             self._kept = (event.epoch, event.time_s)
             return True

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from normtui.engine.events import RUN_NAMES
 from normtui.tui.bindings import PANES
-from normtui.tui.viewstate.layer_pair import paired_samples
+from normtui.tui.viewstate.layer_pair import paired_samples, sampling_note
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.causes import alarming
 from normtui.tui.widgets.comparison import ComparisonStrip
@@ -218,7 +218,7 @@ class DashboardScreen(Screen[None]):
                     state.runs[run],
                     samples[run],
                     compact=self.compact,
-                    every_s=state.config.hist_interval_s,
+                    sampling=sampling_note(state.runs[run]),
                 )
                 other = samples[RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]]
                 pane.show_causes(
