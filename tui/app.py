@@ -33,7 +33,9 @@ from normtui.engine.events import (
     PaceChanged,
     RunStatus,
     SessionEnded,
+    SessionStarted,
 )
+from normtui.engine.notices import data_notices
 from normtui.themes import DEFAULT_THEME
 from normtui.tui.bindings import BINDINGS, CONTROL_ACTIONS, PLAYBACK_ACTIONS, key_rows
 from normtui.tui.files import unused_stem
@@ -353,6 +355,9 @@ class NormtuiApp(App[None]):
             urgent = urgent or first_epoch or not is_epoch
             if isinstance(event, SessionEnded):
                 self._session_ended(event)
+            elif isinstance(event, SessionStarted) and data_notices(event):  # issue 25 item 4
+                notices = "; ".join(data_notices(event))
+                self.notify(notices, title="data", timeout=12, kind="data", markup=False)
             if (
                 isinstance(event, ActivationChanged)
                 and event.activation == self._pending_activation

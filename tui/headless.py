@@ -13,6 +13,7 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.log import LogWriter
+from normtui.engine.notices import data_notices
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
 from normtui.engine.summary import RunSummary, Summarizer
@@ -199,8 +200,7 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
         notes.append(f"{started.n_numeric} numeric + {encoded} one-hot columns")
     if started.imputed_cells:
         notes.append(f"{started.imputed_cells:,} missing cells imputed")
-    if started.dropped_rows:
-        notes.append(f"{started.dropped_rows:,} rows with missing cells dropped")
+    notes.extend(data_notices(started))  # rows dropped, one seed for a big file
     return ["\n" + "; ".join(notes)] if notes else []
 
 

@@ -10,6 +10,7 @@ from textual.widget import Widget
 
 from normtui.engine.config import SPREAD_FLOOR
 from normtui.engine.events import SessionStarted
+from normtui.engine.notices import data_notices
 from normtui.tui.widgets.format import escape, fmt_num, truncate
 
 CELL_WIDTH = 32  # minimum width of one feature's cell
@@ -115,6 +116,7 @@ class InputsPane(Widget):
             notes.append(f"+{len(names) - n_numeric} one-hot, not scaled")
         if started.imputed_cells:
             notes.append(f"{started.imputed_cells:,} missing cells imputed")
+        notes.extend(escape(notice) for notice in data_notices(started))  # dropped, one seed
         note = f" [dim]({'; '.join(notes)})[/]" if notes else ""
         header = (
             f"[b]{n_numeric} features[/b]{note}  training-split std on raw inputs spans "
