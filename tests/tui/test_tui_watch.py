@@ -7,6 +7,8 @@ soon as the latest epoch is a quarter past the plotted one, whatever the throttl
 
 from __future__ import annotations
 
+import time
+
 from conftest import SEEDS_FIXTURE, wait_until
 
 from normtui.engine.replay import FollowSource
@@ -49,3 +51,40 @@ async def test_watch_plots_keep_up_with_a_log_written_faster_than_their_throttle
         await pilot.pause()
         assert plotted_epoch(app) == 105, "the plots lag the status line"
     source.stop()
+
+
+async def test_gauges_layers_and_the_strip_redraw_once_a_second_the_status_four_times() -> None:
+    """Issue 25 item 10: 28 KB/s at 120x40 with 5 seeds, ~12 of them gauges, layer panes and the
+    strip redrawn with every status tick; they now follow at most once a second."""
+    from fake_source import ReplaySource, read_events
+
+    from normtui.engine.config import SessionConfig
+    from normtui.engine.events import EpochEnd
+    from normtui.tui.viewstate.state import Changed
+
+    header, events = read_events(SEEDS_FIXTURE)
+    cut = next(i for i, e in enumerate(events) if isinstance(e, EpochEnd) and e.epoch == 30)
+    app = make_app(
+        ReplaySource(events[:cut]),
+        config=SessionConfig.from_dict(header["config"]),
+        handle_signals=False,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        raw = app.state.runs["raw"]
+        await wait_until(pilot, lambda: raw.last is not None and raw.last.epoch == 29)
+        await pilot.pause(0.3)
+        screen = app.screen
+        strip = screen.query_one("#comparison")
+        base = time.monotonic() + 1000  # ahead of the app's own ticks: only these draw
+        screen.dirty |= Changed.ALL
+        screen.show(screen.controls, now=base, force=True)
+        before = strip._markup, str(screen.query_one("#raw-gauges").render())
+        app.ingest(events[cut : cut + 40])  # 20 more epochs of both runs
+        screen.show(screen.controls, now=base + 0.3)
+        await pilot.pause()
+        assert raw.last.epoch == 49
+        after = strip._markup, str(screen.query_one("#raw-gauges").render())
+        assert after == before, "the strip and gauges waited for their turn"
+        screen.show(screen.controls, now=base + 1.1)
+        await pilot.pause()
+        assert (strip._markup, str(screen.query_one("#raw-gauges").render())) != before
