@@ -39,8 +39,9 @@ from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waitin
 # are drawn in the same frame as the epoch in the status, so they are never older than a sample
 TEXT_INTERVAL_S = {False: 0.24, True: 2.0}
 PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # loss plots refresh, by low_bandwidth
-# Gauges, layer panes and the comparison strip: a bar or a verdict's interval that moves four
-# times a second said nothing new and cost ~12 of 28 KB/s at 120x40 with 5 seeds (issue 25)
+# Gauges, the "why" lines under the layers and the comparison strip: a bar or an interval that
+# moves four times a second said nothing new and cost ~10 of 26-28 KB/s at 120x40 with 5 seeds
+# (issue 25); the histograms stay with the status line (the epoch both show)
 SLOW_INTERVAL_S = {False: 1.0, True: 2.0}
 PLOT_BEHIND = 1.25  # ...or sooner, once the latest epoch is this many times the plotted one
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
@@ -179,7 +180,7 @@ class DashboardScreen(Screen[None]):
             self._last_text, self._last_slow = now, now if slow else self._last_slow
             self._show_text(dirty, slow=slow)
             dirty &= ~TEXT_PARTS
-            if not slow:  # gauges, layers and the strip are drawn at their own turn
+            if not slow:  # the gauges and the strip are drawn at their own turn
                 dirty |= Changed.HISTS
         runs = self._state.runs.values()
         latest = max((view.last.epoch for view in runs if view.last), default=0)
@@ -223,8 +224,6 @@ class DashboardScreen(Screen[None]):
             for run, pane in self._panes.items():  # the scaler the session says it uses
                 title = self._pane_title(run)
                 pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
-        if not slow:
-            return
         if self.pane_visible("hists"):
             samples = paired_samples(state.runs)
             gradient = any(alarming(sample) for sample in samples.values())
@@ -235,6 +234,8 @@ class DashboardScreen(Screen[None]):
                     compact=self.compact,
                     sampling=sampling_note(state.runs[run]),
                 )
+                if not slow:  # the "why" lines: at the gauges' turn
+                    continue
                 other = samples[RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]]
                 pane.show_causes(
                     state.started,
@@ -243,7 +244,8 @@ class DashboardScreen(Screen[None]):
                     show_gradient=gradient,
                     other=other,
                 )
-        self._comparison.show(state)
+        if slow:
+            self._comparison.show(state)
 
     def _show_plots(self) -> None:
         state = self._state
