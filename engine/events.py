@@ -206,7 +206,8 @@ class PaceChanged(Event):
 
 @dataclass(frozen=True)
 class Restarted(Event):
-    """Both runs start again from a fresh shared initialisation; epochs count from 1 again."""
+    """Both runs start again from the session's initial weights (each member's own, shared by
+    raw and normalized: the same start as the first); epochs count from 1 again."""
 
     kind: ClassVar[str] = "restarted"
     activation: str

@@ -627,7 +627,7 @@ class NormtuiApp(App[None]):
             directory.mkdir(parents=True, exist_ok=True)
             stem = f"normtui-{time.strftime('%Y%m%d-%H%M%S')}"
             stem = unused_stem(directory, stem, (".svg", ".csv"))  # two in one second
-            svg = self.save_screenshot(filename=f"{stem}.svg", path=str(directory))
+            svg = self._screenshot_without_notifications(stem, directory)
             csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
         except OSError as exc:
@@ -643,6 +643,20 @@ class NormtuiApp(App[None]):
             timeout=8,
             kind="export",
         )
+
+    def _screenshot_without_notifications(self, stem: str, directory: Path) -> str:
+        """The dashboard as an SVG, not the notifications over it (issue 25: an export taken
+        while one was up captured it): the toast layer is hidden for the one frame it takes."""
+        racks = list(self.screen.query("ToastRack"))
+        for rack in racks:
+            rack.display = False
+        try:
+            self.screen._refresh_layout()  # the frame without them, now (Textual 8: no public call)
+            return self.save_screenshot(filename=f"{stem}.svg", path=str(directory))
+        finally:
+            for rack in racks:
+                rack.display = True
+            self.screen.refresh(layout=True)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

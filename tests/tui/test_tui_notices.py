@@ -80,3 +80,24 @@ async def test_the_dashboard_says_rows_were_dropped_and_one_seed_trains(
         if size == (120, 40):
             inputs = str(app.screen.query_one("#inputs").render())
             assert "25 rows with missing cells dropped" in inputs
+
+
+async def test_an_export_taken_while_a_notification_is_up_does_not_capture_it(tmp_path) -> None:
+    """Issue 25 item 11: the SVG showed the notification over the dashboard."""
+    config, events = started_with()
+    app = make_app(
+        ReplaySource(events, live=True), config=config, handle_signals=False, export_dir=tmp_path
+    )
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        app.sync()
+        app.notify("a notice nobody wants in a screenshot", timeout=30)
+        await pilot.pause(0.3)
+        assert "nobody wants" in "".join(str(n.message) for n in app._notifications)
+        await pilot.press("e")
+        (svg,) = tmp_path.glob("*.svg")
+        text = svg.read_text()
+        assert "nobody" not in text and "wants" not in text
+        assert "comparison" in text  # the dashboard itself is there
+        await pilot.pause(0.3)
+        assert any("exported" in str(n.title) for n in app._notifications)
