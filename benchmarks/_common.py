@@ -227,7 +227,7 @@ class Pair:
     def __init__(self, config) -> None:
         import torch
 
-        from normtui.engine.data import prepare
+        from normtui.engine.data.prepare import prepare
         from normtui.engine.models import resolve_device
 
         self.torch = torch

@@ -27,9 +27,10 @@ SCALERS = "standard,minmax,robust,maxabs,quantile"
 CHILD = """
 import json, resource, sys, time
 from normtui.engine.allocator import keep_freed_memory
-from normtui.engine.data import load_dataset, prepare_members
-from normtui.engine.row import RowTrainer
-from normtui.engine.sweep import parse_plan
+from normtui.engine.data.load import load_dataset
+from normtui.engine.data.prepare import prepare_members
+from normtui.engine.sweep.row import RowTrainer
+from normtui.engine.sweep.plan import parse_plan
 
 dataset, activation, scalers = sys.argv[1], sys.argv[2], sys.argv[3]
 seeds, epochs = int(sys.argv[4]), int(sys.argv[5])

@@ -75,7 +75,7 @@ class PeakSampler:
 
 
 def make_plan(args: argparse.Namespace):
-    from normtui.engine.sweep import parse_plan
+    from normtui.engine.sweep.plan import parse_plan
 
     return parse_plan(
         datasets=args.datasets,
@@ -87,8 +87,8 @@ def make_plan(args: argparse.Namespace):
 
 
 def run_engine(plan, mode: str, results_dir: str) -> dict:
-    from normtui.engine.sweep import RowRunner
-    from normtui.engine.sweep_run import Collector, ResultsFile, execute
+    from normtui.engine.sweep.rows import RowRunner
+    from normtui.engine.sweep.run import Collector, ResultsFile, execute
 
     path = os.path.join(results_dir, f"{mode}.jsonl")
     results = ResultsFile(path, plan)

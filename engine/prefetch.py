@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from normtui.engine.config import SCALERS, ConfigError, SessionConfig
 
 if TYPE_CHECKING:
-    from normtui.engine.data import PreparedData
+    from normtui.engine.data.dataset import PreparedData
     from normtui.engine.table import LoadProgress
 
 POLL_S = 0.05  # how often a wait for the child checks for a stop request
@@ -232,7 +232,7 @@ class DataStream:
 def _members(outcome: Any) -> tuple[PreparedData, ...] | None:
     """The data in a child's ("ok", members) answer; raises its ("error", ConfigError); None
     for anything else (the caller prepares in-process)."""
-    from normtui.engine.data import PreparedData  # numpy: not before the UI's first frame
+    from normtui.engine.data.dataset import PreparedData  # numpy: not before the UI's first frame
 
     if not isinstance(outcome, tuple) or len(outcome) != 2:
         return None
@@ -336,10 +336,9 @@ def _prepare(
     progress: Callable[[LoadProgress], None] | None = None,
 ) -> tuple[str, object]:
     """`prepare_members(config)` as the child's answer; `datasets` keeps each loaded dataset."""
-    from normtui.engine.data import (  # numpy and, to load a preset or fit, scikit-learn
-        load_dataset,
-        prepare_members,
-    )
+    # numpy and, to load a preset or fit, scikit-learn
+    from normtui.engine.data.load import load_dataset
+    from normtui.engine.data.prepare import prepare_members
 
     try:
         dataset = None

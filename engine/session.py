@@ -123,7 +123,7 @@ class Session(SourceThread):
             # loading data or building models, so the process exits soon after the imports.
             reason = self._stop_reason_if_cancelled()
             if reason is None and data is None:  # no child, or it failed: prepare it here
-                from normtui.engine.data import prepare_members
+                from normtui.engine.data.prepare import prepare_members
 
                 data = prepare_members(self.config, progress=self._report_loading)
                 reason = self._stop_reason_if_cancelled()

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from normtui.engine.data import PreparedData
+from normtui.engine.data.dataset import PreparedData
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
 

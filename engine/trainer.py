@@ -24,7 +24,8 @@ import torch
 
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import PreparedData, prepare_members
+from normtui.engine.data.dataset import PreparedData
+from normtui.engine.data.prepare import prepare_members
 from normtui.engine.divergence import LossWatch
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed

@@ -327,7 +327,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
 @cli.command()
 def datasets() -> None:
     """List the bundled datasets and the spread of their feature scales."""
-    from normtui.engine.data import describe_presets
+    from normtui.engine.data.presets import describe_presets
     from normtui.engine.numbers import num
 
     rows = describe_presets()
@@ -502,8 +502,8 @@ def sweep(
       normtui sweep --scheduler tcp://10.0.0.5:8786 --results big.jsonl
       normtui sweep --resume big.jsonl
     """
-    from normtui.engine.sweep import check_data, parse_plan
-    from normtui.engine.sweep_run import ResultsFile, connect
+    from normtui.engine.sweep.plan import check_data, parse_plan
+    from normtui.engine.sweep.run import ResultsFile, connect
     from normtui.tui.sweep_launch import (
         SweepJob,
         default_results_path,

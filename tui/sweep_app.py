@@ -20,7 +20,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 
-from normtui.engine.sweep import Cell, CellResult, SweepPlan
+from normtui.engine.sweep.plan import Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult
 from normtui.tui.screens.sweep import ProgressLike, SweepScreen
 from normtui.tui.signals import SIGNAL_EXIT_CODES
 from normtui.tui.theme_loader import RUN_VARIABLES, resolve_theme, themes_with

@@ -15,8 +15,10 @@ import time
 from typing import Any
 
 from normtui.engine.prefetch import worth_prefetching
-from normtui.engine.sweep import CellResult, RowRunner, SweepPlan, rows_of
-from normtui.engine.sweep_run import Collector, ResultsFile, execute
+from normtui.engine.sweep.plan import SweepPlan
+from normtui.engine.sweep.results import CellResult
+from normtui.engine.sweep.rows import RowRunner, rows_of
+from normtui.engine.sweep.run import Collector, ResultsFile, execute
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
     install_stop_handlers,
@@ -109,7 +111,7 @@ class SweepJob:
 def resumed_job(path: str, *, jobs: int, scheduler: str | None) -> SweepJob:
     """A job that continues the results file at `path`: its plan and finished cells, appended
     to (`--resume`, and the matrix again after a cell's dashboard)."""
-    from normtui.engine.sweep_run import connect, read_results
+    from normtui.engine.sweep.run import connect, read_results
 
     plan, finished = read_results(path)
     client = connect(scheduler) if scheduler else None

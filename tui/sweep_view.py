@@ -19,7 +19,8 @@ from typing import Any
 
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.numbers import epoch, interval
-from normtui.engine.sweep import BASELINE, Cell, CellResult, SweepPlan, share_kind
+from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult, share_kind
 
 RAW, NORMALIZED = RUN_NAMES
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from normtui.engine.sweep import parse_plan
-from normtui.engine.sweep_run import read_results
+from normtui.engine.sweep.plan import parse_plan
+from normtui.engine.sweep.run import read_results
 
 TINY = ["--seeds", "2", "--epochs", "5", "--hidden", "8"]
 GUARD_S = 120.0

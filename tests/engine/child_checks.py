@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from normtui.engine.data import PreparedData
+from normtui.engine.data.dataset import PreparedData
 
 
 def assert_same_members(

@@ -34,13 +34,14 @@ def test_an_opt_out_or_the_users_own_setting_leaves_glibc_alone(env: dict[str, s
 
 
 def test_trainers_raise_them_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
-    from normtui.engine import row, trainer
+    from normtui.engine import trainer
+    from normtui.engine.sweep import row
 
     calls: list[str] = []
     monkeypatch.setattr(trainer, "keep_freed_memory", lambda: calls.append("pair"))
     monkeypatch.setattr(row, "keep_freed_memory", lambda: calls.append("row"))
     from normtui.engine.config import SessionConfig
-    from normtui.engine.data import prepare_members
+    from normtui.engine.data.prepare import prepare_members
 
     config = SessionConfig(dataset="iris", epochs=1, hidden=(4,))
     trainer.PairTrainer(config).close()

@@ -14,7 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from normtui.engine.config import MISSING, SCALERS, TARGET_SCALERS, TASKS, SessionConfig
-from normtui.engine.data import DataError, Dataset, load_csv, prepare
+from normtui.engine.data.dataset import Dataset
+from normtui.engine.data.load import load_csv
+from normtui.engine.data.prepare import prepare
+from normtui.engine.table import DataError
 
 FUZZ = settings(
     max_examples=200,

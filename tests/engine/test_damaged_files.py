@@ -20,7 +20,7 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.log import LogError, LogWriter, read_log
 from normtui.engine.replay import FollowSource
 from normtui.engine.session import Session
-from normtui.engine.sweep_run import ResultsError, read_results
+from normtui.engine.sweep.run import ResultsError, read_results
 from normtui.tui.viewer import config_from_header
 from normtui.tui.viewstate.state import DashboardState
 
@@ -47,8 +47,8 @@ def real_results(tmp_path_factory) -> list[str]:
     """The lines of a real tiny sweep's results file (iris, relu, raw and standard, 2 seeds)."""
     import threading
 
-    from normtui.engine.sweep import parse_plan
-    from normtui.engine.sweep_run import Collector, ResultsFile, execute
+    from normtui.engine.sweep.plan import parse_plan
+    from normtui.engine.sweep.run import Collector, ResultsFile, execute
 
     path = tmp_path_factory.mktemp("damaged") / "sweep.jsonl"
     plan = parse_plan(

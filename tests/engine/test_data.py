@@ -13,19 +13,12 @@ from sklearn.datasets import make_classification
 
 from normtui.engine import table as table_module
 from normtui.engine.config import DATASETS, SCALERS, ConfigError, SessionConfig
-from normtui.engine.data import (
-    MIN_CSV_ROWS,
-    DataError,
-    Dataset,
-    describe_presets,
-    fit_scaler,
-    load_csv,
-    load_dataset,
-    load_preset,
-    make_scaler,
-    prepare,
-    split_indices,
-)
+from normtui.engine.data.dataset import Dataset
+from normtui.engine.data.load import load_csv, load_dataset
+from normtui.engine.data.prepare import prepare
+from normtui.engine.data.presets import describe_presets, load_preset
+from normtui.engine.data.split import fit_scaler, make_scaler, split_indices
+from normtui.engine.table import MIN_ROWS, DataError
 
 EXPECTED_SHAPES = {
     "wine": (178, 13, 3),
@@ -403,7 +396,7 @@ def test_a_continuous_target_as_classes_is_refused(tmp_path: Path) -> None:
 
 def test_too_few_rows(tmp_path: Path) -> None:
     message = _csv_error(_write(tmp_path, "a,b,label\n" + _good_rows(4)))
-    assert f"4 data rows; at least {MIN_CSV_ROWS}" in message
+    assert f"4 data rows; at least {MIN_ROWS}" in message
 
 
 def test_duplicate_column_names(tmp_path: Path) -> None:
@@ -431,7 +424,8 @@ def test_a_csv_without_target_in_config_is_refused() -> None:
 
 def test_loading_data_imports_neither_torch_nor_textual() -> None:
     code = (
-        "import sys, normtui.engine.data as d; d.prepare(d.SessionConfig());"
+        "import sys; from normtui.engine.config import SessionConfig;"
+        "from normtui.engine.data.prepare import prepare; prepare(SessionConfig());"
         "print(sorted(m for m in ('textual', 'torch') if m in sys.modules))"
     )
     command = [sys.executable, "-c", code]

@@ -13,10 +13,12 @@ from child_checks import assert_same_members, run_cli_in_fresh_process
 
 from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import DataError, prepare_members
+from normtui.engine.data.prepare import prepare_members
 from normtui.engine.prefetch import DataStream
-from normtui.engine.sweep import RowRunner, parse_plan, rows_of
-from normtui.engine.sweep_run import Collector
+from normtui.engine.sweep.plan import parse_plan
+from normtui.engine.sweep.rows import RowRunner, rows_of
+from normtui.engine.sweep.run import Collector
+from normtui.engine.table import DataError
 
 IRIS = [SessionConfig(dataset="iris", scaler=name, seeds=2) for name in ("standard", "quantile")]
 WINE = SessionConfig(dataset="wine", scaler="robust", seeds=2)

@@ -12,11 +12,11 @@ import pytest
 from normtui.engine import session as session_module
 from normtui.engine import table as table_module
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import DataError, load_csv
+from normtui.engine.data.load import load_csv
 from normtui.engine.events import DataLoading, SessionStarted, event_from_dict
 from normtui.engine.prefetch import DataPrefetch
 from normtui.engine.session import Session
-from normtui.engine.table import LoadProgress, read_table
+from normtui.engine.table import DataError, LoadProgress, read_table
 
 TABLE = "size,colour,price\n" + "".join(
     f"{i * 1.5 if i % 7 else ''},{('red', 'blue', '')[i % 3]},{1000 + i * 37 % 101}\n"
@@ -139,14 +139,14 @@ def test_too_many_rows_at_once_is_refused_before_the_table_is_encoded(
     tmp_path, monkeypatch
 ) -> None:
     """A million-row file with full batches and 5 seeds must not spend a minute encoding first."""
-    from normtui.engine import data as data_module
     from normtui.engine.config import ConfigError
-    from normtui.engine.data import prepare
+    from normtui.engine.data import prepare as prepare_module
+    from normtui.engine.data.prepare import prepare
 
     def not_yet(dataset):
         raise AssertionError("encoded before the activation budget was checked")
 
-    monkeypatch.setattr(data_module, "_encoder", not_yet)
+    monkeypatch.setattr(prepare_module, "_encoder", not_yet)
     rows = "".join(f"{i % 97},{'ab'[i % 2]},{i * 3.5}\n" for i in range(15_000))
     path = _write(tmp_path, "x,kind,price\n" + rows)
     config = SessionConfig(csv_path=path, target="price", hidden=(4096,), seeds=5)

@@ -16,9 +16,10 @@ from child_checks import assert_same_members, run_cli_in_fresh_process
 
 from normtui.engine import prefetch
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import DataError, prepare, prepare_members
+from normtui.engine.data.prepare import prepare, prepare_members
 from normtui.engine.prefetch import DataPrefetch
 from normtui.engine.session import Session
+from normtui.engine.table import DataError
 
 
 def _fetch(config: SessionConfig):

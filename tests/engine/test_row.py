@@ -12,24 +12,26 @@ import threading
 
 import pytest
 
-from normtui.engine import sweep
 from normtui.engine.session import Session
-from normtui.engine.sweep import Cell, CellResult, Row, RowRunner, SweepPlan, _Fold, parse_plan
+from normtui.engine.sweep import rows as rows_module
+from normtui.engine.sweep.plan import Cell, SweepPlan, parse_plan
+from normtui.engine.sweep.results import CellFold, CellResult, cell_result
+from normtui.engine.sweep.rows import Row, RowRunner, rows_of, spread
 
 REL_TOL = 1e-5
 
 
 def pair_result(plan: SweepPlan, cell: Cell) -> CellResult:
     """The cell as `normtui train` runs it: one Session of the pair, folded the same way."""
-    fold = _Fold(plan.goal_accuracy, plan.goal_r2)
+    fold = CellFold(plan.goal_accuracy, plan.goal_r2)
     session = Session(plan.session_config(cell))
     session.start(fold)
     session.join()
-    return sweep._result(plan, cell, fold, 0.0)
+    return cell_result(plan, cell, fold, 0.0)
 
 
 def whole_row(plan: SweepPlan) -> list[CellResult]:
-    (row,) = sweep.rows_of(plan.work())
+    (row,) = rows_of(plan.work())
     results = RowRunner().run(plan, row)
     assert results is not None
     return results
@@ -91,7 +93,7 @@ def test_a_row_too_big_for_one_model_trains_its_scalers_a_few_at_a_time(monkeypa
     )  # fmt: skip
     packed = whole_row(plan)
     chunks = record_chunks(monkeypatch)
-    monkeypatch.setattr(sweep, "PACK_VALUES", 1)  # every model holds the pair only
+    monkeypatch.setattr(rows_module, "PACK_VALUES", 1)  # every model holds the pair only
     apart = whole_row(plan)
     assert chunks == [("standard",), ("minmax",), ("robust",)]
     for one, other in zip(packed, apart, strict=True):
@@ -101,7 +103,7 @@ def test_a_row_too_big_for_one_model_trains_its_scalers_a_few_at_a_time(monkeypa
 
 def record_chunks(monkeypatch) -> list[tuple[str, ...]]:
     """The scalers of each model `train_row` trains, from now on."""
-    from normtui.engine import row as row_module
+    from normtui.engine.sweep import row as row_module
 
     original = row_module.train_row
     chunks: list[tuple[str, ...]] = []
@@ -115,22 +117,22 @@ def record_chunks(monkeypatch) -> list[tuple[str, ...]]:
 
 
 def test_a_dataset_is_prepared_once_for_all_its_activations(monkeypatch):
-    from normtui.engine import data
+    from normtui.engine.data import prepare as prepare_module
 
     prepared: list[str] = []
-    original = data.prepare_members
+    original = prepare_module.prepare_members
 
     def counting(config, dataset=None, progress=None):
         prepared.append(config.scaler)
         return original(config, dataset, progress)
 
-    monkeypatch.setattr(data, "prepare_members", counting)
+    monkeypatch.setattr(prepare_module, "prepare_members", counting)
     plan = parse_plan(
         datasets="iris,wine", activations="relu,tanh,sigmoid", scalers="standard,minmax",
         seeds=2, epochs=2, hidden="8",
     )  # fmt: skip
     runner = RowRunner()
-    for row in sweep.rows_of(plan.work()):
+    for row in rows_of(plan.work()):
         results = runner.run(plan, row)
         assert results is not None and all(r.error is None for r in results)
     assert prepared == ["standard", "minmax", "standard", "minmax"]  # per dataset, not per row
@@ -142,7 +144,7 @@ def test_a_stop_during_a_row_ends_it_without_results():
         epochs=100_000, hidden="16",
     )  # fmt: skip
     runner = RowRunner()
-    (row,) = sweep.rows_of(plan.work())
+    (row,) = rows_of(plan.work())
     outcome: list = []
     worker = threading.Thread(target=lambda: outcome.append(runner.run(plan, row)))
     worker.start()
@@ -160,7 +162,7 @@ def test_data_that_cannot_be_split_fails_every_cell_of_its_row_with_the_reason(t
         datasets=str(table), activations="relu", scalers="standard,minmax", target="label",
         seeds=2, epochs=3, hidden="8",
     )  # fmt: skip
-    (row,) = sweep.rows_of(plan.work())
+    (row,) = rows_of(plan.work())
     results = RowRunner().run(plan, row)
     assert results is not None and [r.cell.scaler for r in results] == ["standard", "minmax"]
     for result in results:
@@ -171,7 +173,7 @@ def test_data_that_cannot_be_split_fails_every_cell_of_its_row_with_the_reason(t
 
 def test_rows_keep_the_grid_order_and_round_trip_as_data():
     plan = parse_plan(datasets="wine,iris", activations="relu,tanh", scalers="none,standard")
-    rows = sweep.rows_of(plan.work())
+    rows = rows_of(plan.work())
     assert [row.label() for row in rows] == [
         "wine · relu",
         "wine · tanh",
@@ -198,9 +200,9 @@ def test_rows_are_halved_until_every_worker_has_one():
     plan = parse_plan(
         datasets="wine", activations="relu,tanh", scalers="none,standard,minmax,robust"
     )
-    rows = sweep.rows_of(plan.work())  # two rows of three cells
-    assert sweep.spread(rows, 2) == rows
-    pieces = sweep.spread(rows, 4)
+    rows = rows_of(plan.work())  # two rows of three cells
+    assert spread(rows, 2) == rows
+    pieces = spread(rows, 4)
     assert [len(p.cells) for p in pieces] == [1, 2, 1, 2]
     assert [c for p in pieces for c in p.cells] == [c for r in rows for c in r.cells]
-    assert len(sweep.spread(rows, 100)) == 6  # one cell each, no further
+    assert len(spread(rows, 100)) == 6  # one cell each, no further

@@ -26,7 +26,7 @@ import pytest
 import torch
 
 from normtui.engine.config import ConfigError, SessionConfig
-from normtui.engine.data import prepare
+from normtui.engine.data.prepare import prepare
 from normtui.engine.events import EpochEnd, RunDiverged
 from normtui.engine.models import MemberPReLU
 from normtui.engine.session import Session

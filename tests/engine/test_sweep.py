@@ -7,17 +7,10 @@ import math
 
 import pytest
 
-from normtui.engine.sweep import (
-    Cell,
-    CellResult,
-    Row,
-    RowRunner,
-    RunResult,
-    SweepPlan,
-    compare_runs,
-    parse_plan,
-)
-from normtui.engine.sweep_run import Collector, ResultsError, ResultsFile, read_results
+from normtui.engine.sweep.plan import Cell, SweepPlan, parse_plan
+from normtui.engine.sweep.results import CellResult, RunResult, compare_runs
+from normtui.engine.sweep.rows import Row, RowRunner
+from normtui.engine.sweep.run import Collector, ResultsError, ResultsFile, read_results
 
 
 def made(cell: Cell, raw: RunResult, normalized: RunResult | None, seeds: int = 3) -> CellResult:
@@ -179,7 +172,7 @@ def test_a_failed_cell_retried_in_a_resumed_sweep_counts_once_when_it_finishes()
 
 def test_the_rate_stops_with_the_sweep_instead_of_decaying_on_a_finished_screen(monkeypatch):
     """A finished matrix left open said 3.19 cells/s, then 1.55 cells/s six seconds later."""
-    from normtui.engine import sweep_run
+    from normtui.engine.sweep import run as sweep_run
 
     clock = [100.0]
     monkeypatch.setattr(sweep_run.time, "monotonic", lambda: clock[0])

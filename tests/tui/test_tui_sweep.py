@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from textual.widgets import DataTable, Static
 
-from normtui.engine.sweep import Cell, CellResult, RunResult, SweepPlan, compare_runs
+from normtui.engine.sweep.plan import Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult, RunResult, compare_runs
 from normtui.tui.sweep_app import SweepApp
 
 PLAN = SweepPlan(

@@ -19,7 +19,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from normtui.engine.statistics import INTERVAL_METHOD
-from normtui.engine.sweep import BASELINE, Cell, CellResult, SweepPlan
+from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult
 from normtui.tui.sweep_view import (
     BASE,
     BETTER,

@@ -36,7 +36,7 @@ def _fixed(value: float) -> str:
 
 
 def varying_features(raw_std: tuple[float, ...] | list[float]) -> list[int]:
-    """Features that vary, by engine.data.feature_spread's rule (one definition everywhere):
+    """Features that vary, by engine.data.presets.feature_spread's rule (one definition everywhere):
     a constant column (digits' blank border pixels) has no scale."""
     top = max(raw_std, default=0.0)
     return [i for i, std in enumerate(raw_std) if std > SPREAD_FLOOR * top]

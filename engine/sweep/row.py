@@ -26,7 +26,7 @@ import torch
 
 from normtui.engine.allocator import keep_freed_memory
 from normtui.engine.config import SessionConfig
-from normtui.engine.data import PreparedData
+from normtui.engine.data.dataset import PreparedData
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, Event, RunFinished, SessionEnded, SessionStarted
 from normtui.engine.models import EnsembleMLP, resolve_device

@@ -3,7 +3,7 @@
 Three executors behind one call, `execute(...)`: in this process (default), `--jobs N` worker
 processes on this machine (concurrent.futures), or an existing Dask distributed cluster
 (`--scheduler tcp://HOST:PORT`: `client.submit` per row, `as_completed`; a worker lost
-mid-row is Dask's to retry on another worker). The unit of work is a row (engine/row.py): the
+mid-row is Dask's to retry on another worker). The unit of work is a row (rows.py): the
 pending cells of one dataset and activation. Whatever runs them, each finished cell reaches
 `on_result` once, in the calling thread, and the results file gets one flushed line for it.
 """
@@ -25,17 +25,9 @@ from normtui import __version__
 from normtui.engine.checked import FieldTypeError, check_fields
 from normtui.engine.config import ConfigError
 from normtui.engine.errors import UsageError
-from normtui.engine.sweep import (
-    BASELINE,
-    Cell,
-    CellResult,
-    Row,
-    RowRunner,
-    SweepPlan,
-    rows_of,
-    run_row_task,
-    spread,
-)
+from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
+from normtui.engine.sweep.results import CellResult
+from normtui.engine.sweep.rows import Row, RowRunner, rows_of, run_row_task, spread
 
 RESULTS_FORMAT = 1
 POLL_S = 0.1  # how often a pool or cluster loop looks at the stop flag
@@ -373,10 +365,10 @@ def _process_init(stop: Any, threads: int) -> None:
 
     def watch() -> None:
         stop.wait()
-        from normtui.engine import sweep
+        from normtui.engine.sweep import rows
 
-        if sweep._WORKER_RUNNER is not None:
-            sweep._WORKER_RUNNER.stop()
+        if rows._WORKER_RUNNER is not None:
+            rows._WORKER_RUNNER.stop()
 
     threading.Thread(target=watch, name="normtui-sweep-stop", daemon=True).start()
 

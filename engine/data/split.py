@@ -1,0 +1,110 @@
+"""The split (seeded; stratified for classes) and the scalers, fitted on the training rows only
+so validation never leaks into them."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from normtui.engine.config import SCALERS
+from normtui.engine.data.dataset import Dataset
+from normtui.engine.table import DataError, show
+
+
+def make_scaler(name: str, seed: int, n_train: int) -> Any:
+    """An unfitted scikit-learn transformer for the normalized run."""
+    from sklearn.preprocessing import (
+        MaxAbsScaler,
+        MinMaxScaler,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    if name == "standard":
+        return StandardScaler()
+    if name == "minmax":
+        return MinMaxScaler()
+    if name == "robust":
+        return RobustScaler()
+    if name == "maxabs":
+        return MaxAbsScaler()
+    if name == "quantile":
+        # "normal", not sklearn's default "uniform": a zero-centred, unit-scale output is what
+        # ReLU/tanh units want (the post's point); uniform would give [0, 1], all positive.
+        return QuantileTransformer(
+            n_quantiles=max(1, min(1000, n_train)),
+            output_distribution="normal",
+            random_state=seed,
+        )
+    raise DataError(f"unknown scaler {name!r}; choose from: {', '.join(SCALERS)}")
+
+
+def _check_splittable(dataset: Dataset, val_split: float) -> None:
+    """Raise DataError where a (stratified) split would fail (sklearn's conditions, in words)."""
+    n_rows = len(dataset.y)
+    n_val = math.ceil(val_split * n_rows)
+    n_train = n_rows - n_val
+    prefix = f"{dataset.name} is too small for a {val_split:.0%} validation split:"
+    if dataset.task == "regression":
+        if min(n_val, n_train) < 2:
+            raise DataError(f"{prefix} {n_train} training and {n_val} validation rows")
+        return
+    n_classes = len(dataset.class_names)
+    counts = np.bincount(dataset.y, minlength=n_classes)
+    smallest = int(np.argmin(counts))
+    if counts[smallest] < 2:
+        name = show(dataset.class_names[smallest])
+        raise DataError(f"{prefix} class {name} has {counts[smallest]} row(s), need at least 2")
+    if n_val < n_classes:
+        raise DataError(f"{prefix} {n_val} validation rows cannot hold all {n_classes} classes")
+    if n_train < n_classes:
+        raise DataError(f"{prefix} {n_train} training rows cannot hold all {n_classes} classes")
+
+
+def split_indices(dataset: Dataset, val_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) row indices, stratified for classes; reproducible for a seed."""
+    from sklearn.model_selection import train_test_split
+
+    _check_splittable(dataset, val_split)
+    rows = np.arange(len(dataset.y))
+    stratify = dataset.y if dataset.task == "classification" else None
+    try:
+        train, val = train_test_split(
+            rows, test_size=val_split, random_state=seed, stratify=stratify
+        )
+    except ValueError as error:  # a condition _check_splittable missed: still one line
+        raise DataError(
+            f"{dataset.name} is too small for a {val_split:.0%} validation split: {error}"
+        ) from None
+    if stratify is None and np.ptp(dataset.y[val]) == 0:
+        raise DataError(
+            f"{dataset.name}: the {len(val)} validation rows all have the same target, so R² is"
+            " undefined; use a larger --val-split or another --seed"
+        )
+    return np.asarray(train), np.asarray(val)
+
+
+def fit_scaler(name: str, seed: int, X_train: np.ndarray) -> Any:
+    """Fit the named scaler on the training rows only, so validation never leaks into it."""
+    scaler = make_scaler(name, seed, len(X_train))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return scaler.fit(X_train)
+
+
+def transform(scaler: Any, X: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(scaler.transform(X), dtype=np.float64)
+
+
+def as_float32(X: np.ndarray, what: str, dataset: Dataset) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        out = np.ascontiguousarray(X, dtype=np.float32)
+    if not np.isfinite(out).all():
+        raise DataError(f"{dataset.name}: {what} has values that are not finite in float32")
+    return out
