@@ -72,7 +72,7 @@ def top_bar_markup(
     else:
         seeds = f" · {config.seeds} seeds" if config.seeds > 1 else ""
         data = (
-            f"{escape(started.dataset)} [dim]{started.n_train:,} + {started.n_val:,} rows · "
+            f"{escape(started.dataset)} [dim]{started.n_train:,}+{started.n_val:,} rows · "
             f"{shape} · {config.optimizer}{seeds}[/]"
         )
     activation = state.activation
