@@ -325,20 +325,20 @@ def main(argv: list[str] | None = None) -> int:
     from _common import large, tiny
 
     rows: list[list] = []
+
+    def keep_ratio(label: str, rate: float, headless: float, target: float) -> None:
+        """A row `rate / headless` against `target`, printed as it is measured."""
+        ratio = rate / headless
+        text = f"{label} epochs/s / headless ({rate:.3g} / {headless:.3g})"
+        rows.append([text, ratio, f">= {target}", verdict(ratio, target, False)])
+        print(table(["measure", "value", "target", "result"], rows[-1:]), flush=True)
+
     workloads = [("tiny", tiny("wine", 0).config(args.device, epochs=None), 0.6)]
     if args.large:
         workloads.append(("large", large(args.rows, 0).config(args.device, epochs=None), 0.9))
     for name, config, target in workloads:
         ui, headless = epochs_per_s(config.replace(epochs=None), args.seconds, p_repeats)
-        rows.append(
-            [
-                f"{name}: UI epochs/s / headless ({ui:.3g} / {headless:.3g})",
-                ui / headless,
-                f">= {target}",
-                verdict(ui / headless, target, False),
-            ]
-        )
-        print(table(["measure", "value", "target", "result"], rows[-1:]), flush=True)
+        keep_ratio(f"{name}: UI", ui, headless, target)
         if name == "tiny":
             terminals = [("in a real 120x40 terminal", False)]
             if shutil.which("tmux"):
@@ -350,15 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                         for _ in range(p_repeats)
                     ]
                 )
-                rows.append(
-                    [
-                        f"{name}: UI {where} epochs/s / headless ({rate_in:.3g} / {headless:.3g})",
-                        rate_in / headless,
-                        f">= {target}",
-                        verdict(rate_in / headless, target, False),
-                    ]
-                )
-                print(table(["measure", "value", "target", "result"], rows[-1:]), flush=True)
+                keep_ratio(f"{name}: UI {where}", rate_in, headless, target)
 
     base = tiny("wine", 0).config(args.device, epochs=None)
     for label, pace in (("default pace 20/s", 20.0), ("unlimited pace", None)):

@@ -265,7 +265,7 @@ async def watch_in_process(writer: Writer) -> dict[str, list[tuple[float, int]]]
         start_source(stamped)
 
     source.start = start
-    ingest, show_text, display = app.ingest, app.dashboard._show_text, app._display
+    ingest, show_text, display = app.dashboard.ingest, app.dashboard._show_text, app._display
 
     def stamped_ingest(events):
         urgent = ingest(events)
@@ -287,7 +287,7 @@ async def watch_in_process(writer: Writer) -> dict[str, list[tuple[float, int]]]
         ):
             stages["drawn"].append((time.monotonic(), shown[0]))
 
-    app.ingest, app._display = stamped_ingest, stamped_display
+    app.dashboard.ingest, app._display = stamped_ingest, stamped_display
     app.dashboard._show_text = stamped_show_text
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)

@@ -26,6 +26,10 @@ DATASETS: tuple[str, ...] = (
     "scales_regression",
 )
 SCALERS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "quantile")
+# Normalization inside the network: the normalized run gets the raw inputs and its model starts
+# with this layer (engine/models.py); the raw run is unchanged.
+IN_NETWORK_SCALERS: dict[str, str] = {"batchnorm": "batch", "layernorm": "layer"}
+HIDDEN_NORMS: tuple[str, ...] = ("none", "batch", "layer")
 ACTIVATIONS: tuple[str, ...] = (
     "relu",
     "leaky_relu",
@@ -49,6 +53,9 @@ TASKS: tuple[str, ...] = ("auto", "classification", "regression")
 TARGET_SCALERS: tuple[str, ...] = ("none", "standard", "minmax", "robust", "maxabs")
 MISSING: tuple[str, ...] = ("impute", "drop", "error")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+# The raw run's first layer at the start: PyTorch's default draw, or that draw re-expressed for
+# the raw inputs' scale (engine/models.py `fit_first_layer`).
+RAW_INITS: tuple[str, ...] = ("default", "data")
 
 SPREAD_FLOOR = 1e-9  # a feature whose std is below this share of the largest counts as constant
 MAX_EPOCHS = 10_000_000
@@ -94,16 +101,18 @@ class JsonDataclass:
     dataclass does not know (a newer log's) are ignored."""
 
     TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Declared for type checkers: every subclass is a dataclass (what asdict and fields need).
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def to_dict(self) -> dict[str, Any]:
-        values = dataclasses.asdict(self)  # type: ignore[call-overload]
+        values = dataclasses.asdict(self)
         for key in self.TUPLE_FIELDS:
             values[key] = list(values[key])
         return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
-        known = {spec.name for spec in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        known = {spec.name for spec in dataclasses.fields(cls)}
         kwargs = {key: value for key, value in values.items() if key in known}
         for key in cls.TUPLE_FIELDS:
             if key in kwargs:
@@ -145,6 +154,8 @@ class SessionConfig(JsonDataclass):
     hist_interval_s: float = 0.1  # sample histograms at most this often; 0 = every epoch
     hist_bins: int = 32
     parallel: bool = True  # runs in two threads (True) or one after the other (False)
+    raw_init: str = "default"  # data: the raw run's first layer fitted to its inputs' scale
+    hidden_norm: str = "none"  # batch/layer: a normalization after each hidden Linear, both runs
 
     def __post_init__(self) -> None:
         validate(self)
@@ -175,10 +186,12 @@ def validate(config: SessionConfig) -> None:
         if not os.path.exists(config.csv_path):
             raise ConfigError(f"CSV file {shown} not found")
         raise ConfigError("a CSV dataset needs --target COLUMN naming the label column")
-    _choice("scaler", config.scaler, SCALERS)
+    _choice("scaler", config.scaler, SCALERS + tuple(IN_NETWORK_SCALERS))
+    _choice("hidden norm", config.hidden_norm, HIDDEN_NORMS)
     _choice("activation", config.activation, ACTIVATIONS)
     _choice("optimizer", config.optimizer, OPTIMIZERS)
     _choice("device", config.device, DEVICES)
+    _choice("raw init", config.raw_init, RAW_INITS)
     if not config.hidden:
         raise ConfigError("hidden needs at least one layer width, e.g. 64 or 128,64")
     if len(config.hidden) > MAX_HIDDEN_LAYERS:
@@ -278,3 +291,34 @@ def parse_hidden(text: str) -> tuple[int, ...]:
             f"hidden {text!r} is not a comma-separated list of integers, e.g. 64 or 128,64"
         ) from None
     return widths
+
+
+def canonical_name(text: str) -> str:
+    """A dataset or option name as typed (`Breast-Cancer`) in its canonical form."""
+    return text.strip().lower().replace("-", "_")
+
+
+def parse_dataset(text: str) -> tuple[str, str | None]:
+    """(preset, None) for a bundled dataset, ("csv", path) for a table file; ConfigError else.
+
+    `normtui`, `normtui train` and `normtui sweep --datasets` all read a dataset this way."""
+    preset = canonical_name(text)
+    if preset in DATASETS:
+        return preset, None
+    looks_like_file = text.lower().endswith(".csv") or os.sep in text
+    if not (looks_like_file or os.path.exists(text)):
+        raise ConfigError(
+            f"unknown dataset {text!r}; choose from: {', '.join(DATASETS)}, "
+            "or give a path to a CSV file with --target COLUMN"
+        )
+    return "csv", text
+
+
+def parse_batch_size(text: str | None) -> int | None:
+    """'full' (or nothing) is None, full batch; else an integer; ConfigError on anything else."""
+    if text is None or text.strip().lower() == "full":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"batch size {text!r} is not an integer (or 'full')") from None

@@ -10,7 +10,10 @@ import functools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 from normtui.engine.checked import FieldTypeError, check_fields
 
@@ -63,6 +66,11 @@ class LayerStats:
     # With several members: dead/saturated_fraction are the member mean, these the min..max.
     dead_range: tuple[float, float] | None = None
     saturated_range: tuple[float, float] | None = None
+    # First layer only, on sampled epochs: each source feature's share of the layer's
+    # pre-activation variance (engine/listens.py), member mean; with several members their
+    # min..max per feature. None: another layer, or a log written before it existed.
+    input_share: tuple[float, ...] | None = None
+    input_share_range: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,12 @@ class SessionStarted(Event):
     n_numeric: int | None = None  # numeric columns come first; None: every column is numeric
     imputed_cells: int = 0  # missing cells filled from the training split (--missing impute)
     dropped_rows: int = 0  # rows left out for a missing cell (--missing drop)
+    # Classification (engine/classes.py): each label and its rows (train + val of member 0),
+    # and the val accuracy of always predicting the training split's largest class (the
+    # members' mean). Empty / None for regression and in logs written before they existed.
+    class_names: tuple[str, ...] = ()
+    class_counts: tuple[int, ...] = ()
+    majority_baseline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -291,11 +305,11 @@ def strict_json(value: Any) -> Any:
 
 
 @functools.cache
-def _float_fields(cls: type) -> tuple[str, ...]:
+def _float_fields(cls: type[DataclassInstance]) -> tuple[str, ...]:
     return tuple(spec.name for spec in dataclasses.fields(cls) if spec.type == "float")
 
 
-def _non_finite_back(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+def _non_finite_back(cls: type[DataclassInstance], values: dict[str, Any]) -> dict[str, Any]:
     """A `float` field written as null (a NaN or an infinity) reads back as NaN."""
     for name in _float_fields(cls):
         if name in values and values[name] is None:
@@ -346,6 +360,14 @@ def _layer(data: Any, field_name: str) -> LayerStats:
         values[key] = _histogram(values.get(key), f"{field_name}.{key}")
     for key in ("dead_range", "saturated_range"):
         values[key] = _range(values.get(key), f"{field_name}.{key}")
+    if values.get("input_share") is not None:
+        values["input_share"] = _floats(values["input_share"], f"{field_name}.input_share")
+    if values.get("input_share_range") is not None:
+        where = f"{field_name}.input_share_range"
+        values["input_share_range"] = tuple(
+            _range(pair, f"{where}[{i}]")
+            for i, pair in enumerate(_listed(values["input_share_range"], where))
+        )
     return _build(LayerStats, values, f"{field_name}.")
 
 
@@ -400,4 +422,6 @@ def event_from_dict(data: dict[str, Any]) -> Event:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
             if key in values:
                 values[key] = tuple(_listed(values[key], key))
+        for key in ("class_names", "class_counts"):  # absent from older logs
+            values[key] = tuple(_listed(values.get(key, []), key))
     return _build(cls, values)

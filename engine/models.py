@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -50,24 +51,57 @@ class LayerStack(nn.Module):
     activations: nn.ModuleList
     head: nn.Module
     activation_name: str
+    # Set in __init__ (None or modules; a class attribute would shadow a registered module):
+    # the normalized run's input normalization (`--scaler batchnorm|layernorm`) and one
+    # normalization after each hidden Linear (`--hidden-norm`), in both runs.
+    input_norm: nn.Module | None
+    norms: nn.ModuleList | None
+
+    def _normed(self, index: int, pre: torch.Tensor) -> torch.Tensor:
+        return pre if self.norms is None else self.norms[index](pre)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for linear, activation in zip(self.linears, self.activations, strict=True):
-            x = activation(linear(x))
+        if self.input_norm is not None:
+            x = self.input_norm(x)
+        for index, (linear, activation) in enumerate(
+            zip(self.linears, self.activations, strict=True)
+        ):
+            x = activation(self._normed(index, linear(x)))
         return self.head(x)
 
     def forward_recording(
         self, x: torch.Tensor
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """Forward pass that also returns each hidden layer's pre- and post-activation values."""
+        """Forward pass that also returns each hidden layer's pre- and post-activation values
+        (pre: what the activation receives, after a hidden normalization when there is one)."""
         pres: list[torch.Tensor] = []
         posts: list[torch.Tensor] = []
-        for linear, activation in zip(self.linears, self.activations, strict=True):
-            pre = linear(x)
+        if self.input_norm is not None:
+            x = self.input_norm(x)
+        for index, (linear, activation) in enumerate(
+            zip(self.linears, self.activations, strict=True)
+        ):
+            pre = self._normed(index, linear(x))
             x = activation(pre)
             pres.append(pre)
             posts.append(x)
         return self.head(x), pres, posts
+
+    def hidden_layers(self) -> list[nn.Linear | MemberLinear]:
+        """The hidden Linear layers, as their type (a ModuleList yields plain Modules)."""
+        return [cast("nn.Linear | MemberLinear", linear) for linear in self.linears]
+
+    @torch.no_grad()
+    def first_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """What the first Linear sees for training inputs `x`: `x`, or the input normalization's
+        output with `x`'s own statistics, as a full-batch training step sees it (at epoch 0 a
+        batch norm's running statistics are still 0 and 1: they would show the raw inputs)."""
+        norm = self.input_norm
+        if norm is None:
+            return x
+        if isinstance(norm, MemberBatchNorm):
+            return norm.normalize(x, *reversed(torch.var_mean(x, dim=1, correction=0)))
+        return norm(x)
 
     def _activation_for(self, name: str, width: int) -> nn.Module:
         raise NotImplementedError
@@ -75,8 +109,8 @@ class LayerStack(nn.Module):
     def set_activation(self, name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """Swap every hidden activation in place; return (removed, added) parameters."""
         removed = [p for act in self.activations for p in act.parameters()]
-        device = self.head.weight.device
-        for index, linear in enumerate(self.linears):
+        device = next(self.head.parameters()).device
+        for index, linear in enumerate(self.hidden_layers()):
             self.activations[index] = self._activation_for(name, linear.out_features).to(device)
         self.activation_name = name
         added = [p for act in self.activations for p in act.parameters()]
@@ -95,6 +129,7 @@ class MLP(LayerStack):
     ) -> None:
         super().__init__()
         self.activation_name = activation
+        self.input_norm, self.norms = None, None
         self.linears = nn.ModuleList()
         self.activations = nn.ModuleList()
         width_in = in_features
@@ -106,6 +141,10 @@ class MLP(LayerStack):
 
     def _activation_for(self, name: str, width: int) -> nn.Module:
         return make_activation(name, width)
+
+    def linear_layers(self) -> list[nn.Linear]:
+        """The hidden layers and the head, as nn.Linear (the ensemble copies their weights)."""
+        return [cast("nn.Linear", layer) for layer in (*self.linears, self.head)]
 
 
 class _MemberAffine(torch.autograd.Function):
@@ -129,8 +168,10 @@ class _MemberAffine(torch.autograd.Function):
 
     @staticmethod
     def backward(
-        ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor
+        ctx: Any, *grads: torch.Tensor
     ) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        # ctx: Any, as torch declares it (its FunctionCtx stub lacks saved_tensors)
+        (grad,) = grads
         x, weight = ctx.saved_tensors
         grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None
         return grad_x, torch.bmm(grad.transpose(1, 2), x), grad.sum(dim=1)
@@ -161,9 +202,6 @@ class MemberLinear(nn.Module):
             return functional.linear(x, self.weight, self.bias)
         return _MemberAffine.apply(x, self.weight, self.bias)
 
-    def member_weight(self, k: int) -> torch.Tensor:
-        return self.weight if self.members == 1 else self.weight[k]
-
 
 class MemberPReLU(nn.Module):
     """PReLU with one learnable slope per unit and member: weight [N, width] ([width] for one)."""
@@ -187,6 +225,86 @@ def make_member_activation(name: str, width: int, members: int) -> nn.Module:
     return make_activation(name, width)
 
 
+class MemberBatchNorm(nn.Module):
+    """N members' BatchNorm1d as one: inputs [N, rows, width]; member k normalizes with its
+    own batch's statistics, keeps its own running statistics and has its own affine weights.
+
+    Same arithmetic as `nn.BatchNorm1d` (momentum 0.1, eps 1e-5, biased variance to normalize,
+    unbiased in the running variance); evaluation uses the running statistics.
+    """
+
+    def __init__(self, members: int, width: int, momentum: float = 0.1, eps: float = 1e-5):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.weight = nn.Parameter(torch.ones(members, width))
+        self.bias = nn.Parameter(torch.zeros(members, width))
+        self.register_buffer("running_mean", torch.zeros(members, width))
+        self.register_buffer("running_var", torch.ones(members, width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            var, mean = torch.var_mean(x, dim=1, correction=0)
+            rows = x.shape[1]
+            with torch.no_grad():
+                unbiased = var * (rows / (rows - 1)) if rows > 1 else var
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(unbiased, self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        return self.normalize(x, mean, var)
+
+    def normalize(self, x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        """`x` normalized with per-member statistics [N, width], then the affine weights."""
+        scale = torch.rsqrt(var + self.eps) * self.weight
+        return (x - mean.unsqueeze(1)) * scale.unsqueeze(1) + self.bias.unsqueeze(1)
+
+
+class MemberLayerNorm(nn.Module):
+    """N members' LayerNorm as one: each row normalized over its own features (no batch
+    statistics, so training and evaluation agree), then member k's affine weights."""
+
+    def __init__(self, members: int, width: int, eps: float = 1e-5):
+        super().__init__()
+        self.width, self.eps = width, eps
+        self.weight = nn.Parameter(torch.ones(members, width))
+        self.bias = nn.Parameter(torch.zeros(members, width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = functional.layer_norm(x, (self.width,), eps=self.eps)
+        return y * self.weight.unsqueeze(1) + self.bias.unsqueeze(1)
+
+
+class SlicedInputNorm(nn.Module):
+    """Input normalizations for some members only, each over its own slice of the member
+    dimension (a sweep row's batchnorm / layernorm groups); the other members' inputs pass
+    through unchanged."""
+
+    def __init__(self, parts: Sequence[tuple[int, int, nn.Module]]) -> None:
+        super().__init__()
+        self.spans = [(start, stop) for start, stop, _ in parts]
+        self.norms = nn.ModuleList(norm for _, _, norm in parts)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pieces, at = [], 0
+        for (start, stop), norm in zip(self.spans, self.norms, strict=True):
+            if at < start:
+                pieces.append(x[at:start])
+            pieces.append(norm(x[start:stop]))
+            at = stop
+        if at < x.shape[0]:
+            pieces.append(x[at:])
+        return torch.cat(pieces)
+
+
+def make_member_norm(kind: str, members: int, width: int) -> nn.Module:
+    """`batch` or `layer` normalization for N members of `width` features."""
+    if kind == "batch":
+        return MemberBatchNorm(members, width)
+    if kind == "layer":
+        return MemberLayerNorm(members, width)
+    raise ConfigError(f"unknown normalization {kind!r}; choose from: batch, layer")
+
+
 class EnsembleMLP(LayerStack):
     """N MLPs (member k initialised as `MLP` under seed `seeds[k]`) trained as one model.
 
@@ -200,6 +318,7 @@ class EnsembleMLP(LayerStack):
         n_outputs: int,
         activation: str,
         seeds: Sequence[int],
+        hidden_norm: str = "none",
     ) -> None:
         super().__init__()
         singles = []
@@ -208,13 +327,27 @@ class EnsembleMLP(LayerStack):
             singles.append(MLP(in_features, hidden, n_outputs, activation))
         self.members = len(singles)
         self.activation_name = activation
+        layers = [single.linear_layers() for single in singles]  # per member: hidden, then head
         self.linears = nn.ModuleList(
-            MemberLinear([single.linears[i] for single in singles]) for i in range(len(hidden))
+            MemberLinear([member[i] for member in layers]) for i in range(len(hidden))
         )
         self.activations = nn.ModuleList(
             make_member_activation(activation, width, self.members) for width in hidden
         )
-        self.head = MemberLinear([single.head for single in singles])
+        self.head = MemberLinear([member[-1] for member in layers])
+        self.input_norm = None
+        self.norms = (
+            None
+            if hidden_norm == "none"
+            else nn.ModuleList(make_member_norm(hidden_norm, self.members, w) for w in hidden)
+        )
+
+    def set_input_norm(self, kind: str) -> None:
+        """Start the model with a normalization of its inputs (`batch` or `layer`)."""
+        device = self.head.weight.device
+        self.input_norm = make_member_norm(kind, self.members, self.linears[0].in_features).to(
+            device
+        )
 
     def _activation_for(self, name: str, width: int) -> nn.Module:
         return make_member_activation(name, width, self.members)
@@ -222,6 +355,36 @@ class EnsembleMLP(LayerStack):
     def member_parameters(self) -> int:
         """Parameters of one member (what one of the N models has)."""
         return sum(p.numel() for p in self.parameters()) // self.members
+
+
+@torch.no_grad()
+def fit_first_layer(
+    linear: MemberLinear, x_train: torch.Tensor, members: slice | None = None
+) -> None:
+    """Re-express the first layer's initial draw for inputs of the scale of `x_train` (`--raw-init
+    data`): each weight column divided by its feature's training std, the bias shifted so that
+    the pre-activations are centred as they would be on standardized inputs.
+
+    W' = W / σ and b' = b − W' μ make W' x + b' = W (x − μ) / σ + b: on its training rows the
+    raw run starts as the very function the standardized run starts as (same draw, same
+    pre-activations, same silent units), so what differs afterwards is every later step, whose
+    gradients still see the raw scales. Why not LSUV (Mishkin & Matas 2016): it rescales whole
+    units from one batch's output variance, so proline would still dominate every unit; the
+    per-column division is what a scaler does, moved into the weights. A constant column
+    (σ = 0) keeps its weights. `x_train` is [members, rows, features]: every member's, or
+    those of the `members` slice only (a sweep row's raw group).
+    """
+    mean = x_train.mean(dim=1)  # [members, features]
+    std = x_train.std(dim=1, correction=0)
+    std = torch.where(std > 0, std, torch.ones_like(std))
+    if linear.members == 1:
+        linear.weight.div_(std[0])
+        linear.bias.sub_(linear.weight @ mean[0])
+        return
+    part = slice(0, len(x_train)) if members is None else members
+    weight, bias = linear.weight[part], linear.bias[part]  # views: changed in place
+    weight.div_(std.unsqueeze(1))
+    bias.sub_(torch.bmm(weight, mean.unsqueeze(2)).squeeze(2))
 
 
 def swap_optimizer_params(
@@ -253,7 +416,9 @@ def _skip_dynamo_import() -> None:
     each wrapper is told its undecorated function is already "disabled". This halves the time
     from `normtui` to the first plotted epoch.
     """
-    marker = torch._disable_dynamo(lambda: None).__code__
+    marker = getattr(torch._disable_dynamo(lambda: None), "__code__", None)
+    if marker is None:  # another torch: its wrapper is not a plain function, leave it be
+        return
     for method in vars(torch.optim.Optimizer).values():
         original = getattr(method, "__wrapped__", None)
         if original is not None and getattr(method, "__code__", None) is marker:
@@ -284,7 +449,7 @@ def make_optimizer(name: str, params: list[nn.Parameter], lr: float) -> torch.op
     Same algorithm as the default implementation, one kernel per parameter instead of ~8 small
     ones: on the post's tiny model that is ~30% of a training step (benchmarks/README.md).
     """
-    kinds: dict[str, tuple[type[torch.optim.Optimizer], dict]] = {
+    kinds: dict[str, tuple[Callable[..., torch.optim.Optimizer], dict]] = {
         "adam": (torch.optim.Adam, {}),
         "adamw": (torch.optim.AdamW, {}),
         "sgd": (torch.optim.SGD, {"momentum": 0.9}),

@@ -14,6 +14,7 @@ from normtui.engine.config import RELU_FAMILY
 from normtui.engine.divergence import LossWatch
 from normtui.engine.models import (
     EnsembleMLP,
+    MemberBatchNorm,
     eager_step,
     make_optimizer,
     swap_optimizer_params,
@@ -63,11 +64,14 @@ class RunEpoch:
     posts: list[torch.Tensor]  # validation post-activations per hidden layer
     seconds: float
     alive: torch.Tensor | None = None  # [members] bool; None: no member has diverged
+    # Sampled epochs: how many input-share values (one per source feature) follow the layers'
+    # values in `values` (engine/listens.py); 0 when none were computed.
+    n_shares: int = 0
 
 
 def _has_mode_layers(model: nn.Module) -> bool:
     """True when train()/eval() changes the forward pass (dropout, batch norm): else skip them."""
-    mode_types = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._BatchNorm)
+    mode_types = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._BatchNorm, MemberBatchNorm)
     return any(isinstance(module, mode_types) for module in model.modules())
 
 
@@ -93,7 +97,10 @@ class Run:
         lr: float,
         tensors: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
         task: Task,
+        groups: torch.Tensor | None = None,
     ) -> None:
+        """`groups` [input columns, source features] (0/1) sums one-hot columns back into their
+        feature for the input shares; None: no shares are computed."""
         self.name = name
         self.model = model
         self.optimizer_name = optimizer_name
@@ -116,6 +123,8 @@ class Run:
         # Per-layer stats (and the activations histograms are built from) for this epoch? The
         # trainer sets it per epoch: they cost more than the post's whole step on tiny models.
         self.detailed = True
+        self._groups = groups
+        self._input_var: torch.Tensor | None = None  # the first layer's inputs' var, cached
 
     @property
     def lr(self) -> float:
@@ -158,7 +167,7 @@ class Run:
         model, optimizer, task = self.model, self.optimizer, self.task
         detailed = self.detailed
         weights_before = (
-            [linear.weight.detach().clone() for linear in model.linears] if detailed else []
+            [linear.weight.detach().clone() for linear in model.hidden_layers()] if detailed else []
         )
         n_train = self.X_train.shape[1]
         losses: list[torch.Tensor] = []
@@ -200,8 +209,11 @@ class Run:
         self.elapsed_s += result.seconds
         return result
 
-    def _epoch(self, values: list[torch.Tensor], pres: list, posts: list) -> RunEpoch:
+    def _epoch(
+        self, values: list[torch.Tensor], pres: list, posts: list, n_shares: int = 0
+    ) -> RunEpoch:
         return RunEpoch(
+            n_shares=n_shares,
             values=torch.stack(values, dim=1),  # counts are promoted to the loss dtype
             n_train=self.X_train.shape[1],
             n_val=self.X_val.shape[1],
@@ -241,10 +253,11 @@ class Run:
             self.task.member_hits(logits, self.y_val),
         ]
         activation = model.activation_name
-        linears = list(model.linears)
+        linears = model.hidden_layers()
         grads = [linear.weight.grad for linear in linears]
-        if all(grad is not None for grad in grads):
-            grad_norms = _member_norms(grads, members)
+        present = [grad for grad in grads if grad is not None]
+        if len(present) == len(grads):
+            grad_norms = _member_norms(present, members)
         else:
             grad_norms = [
                 self._zero if g is None else _member_norms([g], members)[0] for g in grads
@@ -287,4 +300,39 @@ class Run:
                 before_norms[index],
                 update_norms[index],
             ]
-        return self._epoch(values, pres, posts)
+        shares = self.input_shares()
+        if shares is not None:
+            values += list(shares.unbind(dim=1))
+        return self._epoch(values, pres, posts, 0 if shares is None else shares.shape[1])
+
+    @torch.no_grad()
+    def silent_units(self) -> torch.Tensor:
+        """Per member, first-layer units whose pre-activation is ≤ 0 on every training row
+        ([members]): a ReLU unit that is silent there gets no gradient at all. At epoch 0 it
+        says how much of "dead" the start already explains."""
+        pre = self.model.linears[0](self.model.first_inputs(self.X_train))
+        return (pre.amax(dim=1) <= 0).sum(dim=1)
+
+    @torch.no_grad()
+    def input_variance(self) -> torch.Tensor:
+        """Per member, the variance over its training rows of each column the first Linear
+        sees ([members, columns]): the inputs, or an input normalization layer's output on the
+        training rows (`first_inputs`; it changes as that layer learns)."""
+        if self.model.input_norm is not None:
+            return self.model.first_inputs(self.X_train).var(dim=1, correction=0)
+        if self._input_var is None:
+            self._input_var = self.X_train.var(dim=1, correction=0)
+        return self._input_var
+
+    @torch.no_grad()
+    def input_shares(self) -> torch.Tensor | None:
+        """[members, source features]: ‖W[:, j]‖² · var(x_j) over their sum, one-hot columns
+        summed into their feature (engine/listens.py); None without `groups`."""
+        if self._groups is None:
+            return None
+        weight = self.model.linears[0].weight.detach()
+        column = weight.square().sum(dim=-2)  # [members, columns], or [columns] for one
+        if column.dim() == 1:
+            column = column.unsqueeze(0)
+        grouped = (column * self.input_variance()) @ self._groups
+        return grouped / grouped.sum(dim=1, keepdim=True).clamp_min(1e-30)

@@ -17,7 +17,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.numbers import fixed, step_of
@@ -145,7 +145,7 @@ _METRIC_TEXT: dict[str, tuple[str, str, float]] = {
 }
 
 
-def _usable(value: float | None) -> bool:
+def _usable(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 

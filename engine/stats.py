@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -114,7 +115,8 @@ def to_host(
     n_layers = len(results[0].pres)
     n_run = len(RUN_VALUE_NAMES)
     per_member = [
-        [cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES)) for _ in range(m)] for m in members
+        [cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES) + result.n_shares) for _ in range(m)]
+        for m, result in zip(members, results, strict=True)
     ]
     hist = _read_histograms(cursor, len(histograms), bins, members)
 
@@ -130,7 +132,17 @@ def to_host(
             metrics = task_of[k].metrics(
                 train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
             )
-            run_host.append(HostEpoch(layers=layers, **metrics))  # type: ignore[arg-type]
+            run_host.append(
+                HostEpoch(
+                    train_loss=metrics["train_loss"],
+                    train_accuracy=metrics["train_accuracy"],
+                    val_loss=metrics["val_loss"],
+                    val_accuracy=metrics["val_accuracy"],
+                    layers=layers,
+                    train_r2=metrics["train_r2"],
+                    val_r2=metrics["val_r2"],
+                )
+            )
         host.append(run_host)
     return host
 
@@ -192,6 +204,7 @@ def _layer_stats(
     relu_family = result.activation in RELU_FAMILY
     saturating = result.activation in SATURATING
     n_layer = len(LAYER_VALUE_NAMES)
+    shares = values[len(result.pres) * n_layer :] if result.n_shares else []
     layers = []
     for layer in range(len(result.pres)):
         stats = dict(
@@ -215,6 +228,7 @@ def _layer_stats(
                 update_ratio=stats["update_norm"] / max(stats["weight_norm_before"], 1e-12),
                 pre_hist=pre_hist,
                 post_hist=post_hist,
+                input_share=tuple(shares) if shares and layer == 0 else None,
             )
         )
     return tuple(layers)
@@ -270,7 +284,20 @@ def _fold_layer(layers: list[LayerStats]) -> LayerStats:
         post_hist=_pooled([layer.post_hist for layer in layers]),
         dead_range=_span([layer.dead_fraction for layer in layers]),
         saturated_range=_span([layer.saturated_fraction for layer in layers]),
+        **_fold_shares(layers),
     )
+
+
+def _fold_shares(layers: list[LayerStats]) -> dict[str, Any]:
+    """The input shares' member mean and, per feature, the members' min..max."""
+    shares = [layer.input_share for layer in layers if layer.input_share]
+    if not shares:
+        return {}
+    columns = list(zip(*shares, strict=True))
+    return {
+        "input_share": tuple(_mean(list(c)) for c in columns),
+        "input_share_range": tuple((min(c), max(c)) for c in columns),
+    }
 
 
 def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, ...]) -> HostEpoch:
@@ -287,9 +314,12 @@ def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, 
     def each(values: list[float]) -> tuple[float, ...]:
         return tuple(v if ok else nan for v, ok in zip(values, alive, strict=True))
 
+    def r2(value: float | None) -> float:  # set on every member of a regression run
+        return nan if value is None else value
+
     regression = members[0].val_r2 is not None
-    train_scores = [m.train_r2 if regression else m.train_accuracy for m in members]
-    val_scores = [m.val_r2 if regression else m.val_accuracy for m in members]
+    train_scores = [r2(m.train_r2) if regression else m.train_accuracy for m in members]
+    val_scores = [r2(m.val_r2) if regression else m.val_accuracy for m in members]
     n_layers = len(members[0].layers)
     layers = tuple(_fold_layer([m.layers[i] for m in live]) for i in range(n_layers) if live)
     return HostEpoch(
@@ -298,14 +328,14 @@ def fold_members(members: list[HostEpoch], alive: list[bool], seeds: tuple[int, 
         val_loss=_mean([m.val_loss for m in live]),
         val_accuracy=_mean([m.val_accuracy for m in live]),
         layers=layers,
-        train_r2=_mean([m.train_r2 for m in live]) if regression else None,  # type: ignore[misc]
-        val_r2=_mean([m.val_r2 for m in live]) if regression else None,  # type: ignore[misc]
+        train_r2=_mean([r2(m.train_r2) for m in live]) if regression else None,
+        val_r2=_mean([r2(m.val_r2) for m in live]) if regression else None,
         members=Members(
             seeds=seeds,
             train_loss=each([m.train_loss for m in members]),
             val_loss=each([m.val_loss for m in members]),
-            train_score=each(train_scores),  # type: ignore[arg-type]
-            val_score=each(val_scores),  # type: ignore[arg-type]
+            train_score=each(train_scores),
+            val_score=each(val_scores),
             diverged=tuple(not ok for ok in alive),
         ),
     )

@@ -8,6 +8,7 @@ itself never branches on the task.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import torch
@@ -16,6 +17,17 @@ from torch.nn import functional
 from normtui.engine.data.dataset import PreparedData
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
+
+
+class EpochMetrics(TypedDict):
+    """An epoch's reported numbers: the HostEpoch fields of the same names."""
+
+    train_loss: float
+    val_loss: float
+    train_accuracy: float  # NaN for regression
+    val_accuracy: float
+    train_r2: float | None  # None for classification
+    val_r2: float | None
 
 
 @dataclass(frozen=True)
@@ -54,12 +66,6 @@ class Task:
             return functional.mse_loss(outputs.squeeze(-1), targets)
         return functional.cross_entropy(outputs, targets)
 
-    def hits(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Correct predictions in a batch (classification); regression counts none."""
-        if self.regression:
-            return outputs.new_zeros(())
-        return (outputs.argmax(dim=1) == targets).sum()
-
     def member_loss(
         self, outputs: torch.Tensor, targets: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -95,7 +101,7 @@ class Task:
         val_hits: float,
         n_train: int,
         n_val: int,
-    ) -> dict[str, float | None]:
+    ) -> EpochMetrics:
         """The epoch's reported numbers; losses in the target's own units (squared, for MSE).
 
         R² = 1 − MSE / variance of the targets: exact on validation; on training, from the

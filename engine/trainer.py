@@ -23,13 +23,15 @@ import numpy as np
 import torch
 
 from normtui.engine.allocator import keep_freed_memory
-from normtui.engine.config import SessionConfig
+from normtui.engine.classes import class_counts, majority_baseline
+from normtui.engine.config import IN_NETWORK_SCALERS, SessionConfig
 from normtui.engine.data.dataset import PreparedData
 from normtui.engine.data.prepare import prepare_members
 from normtui.engine.divergence import LossWatch
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
-from normtui.engine.models import EnsembleMLP, resolve_device
+from normtui.engine.listens import source_columns
+from normtui.engine.models import EnsembleMLP, fit_first_layer, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
 from normtui.engine.stats import HostEpoch, fold_members, to_host
 from normtui.engine.task import Task
@@ -152,7 +154,7 @@ def outcome_events(
         )
         for name, host in outcome.results.items()
     ]
-    diverged = [
+    diverged: list[tuple[str, int | None, str]] = [
         (name, member, loss)
         for name, members in outcome.member_diverged.items()
         for member, loss in members
@@ -215,11 +217,44 @@ def judge_members(
     return sorted(dead)
 
 
+def source_groups(data: PreparedData, device: torch.device) -> torch.Tensor:
+    """[encoded columns, source features], 1 where a column comes from a feature: sums one-hot
+    columns back into their text feature for the input shares (engine/listens.py)."""
+    names, index = source_columns(data.feature_names, data.n_numeric)
+    groups = torch.zeros(len(index), len(names))
+    groups[torch.arange(len(index)), torch.tensor(index, dtype=torch.long)] = 1.0
+    return groups.to(device)
+
+
 def describe_session(
-    config: SessionConfig, data: PreparedData, device: torch.device, parameters: int
+    config: SessionConfig,
+    data: PreparedData,
+    device: torch.device,
+    parameters: int,
+    members: tuple[PreparedData, ...] = (),
 ) -> dict[str, Any]:
-    """SessionStarted's fields: the config, member 0's split (seed) and one member's size."""
+    """SessionStarted's fields: the config, member 0's split (seed) and one member's size;
+    the majority-class baseline over every member's split (`members`, else member 0's)."""
+    classes: dict[str, Any] = {}
+    if data.task == "classification" and data.class_names:
+        n = len(data.class_names)
+        splits = [(member.y_train, member.y_val) for member in members or (data,)]
+        classes = {
+            "class_names": tuple(data.class_names),
+            "class_counts": tuple(
+                a + b
+                for a, b in zip(
+                    class_counts(np.asarray(data.y_train), n),
+                    class_counts(np.asarray(data.y_val), n),
+                    strict=True,
+                )
+            ),
+            "majority_baseline": majority_baseline(
+                [(np.asarray(train), np.asarray(val)) for train, val in splits], n
+            ),
+        }
     return {
+        **classes,
         "config": config.to_dict(),
         "dataset": data.name,
         "n_train": len(data.y_train),
@@ -288,6 +323,7 @@ class PairTrainer:
                 [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
             ),
         }
+        self._groups = source_groups(self.data, self.device)
         self._last_sample_s = -math.inf
         self.budget_s: float | None = None  # 1 / pace: the session sets it; None = unlimited
         self._sampled_epoch_s = 0.0  # how long the last sampled epoch took
@@ -323,10 +359,25 @@ class PairTrainer:
             self.task.n_outputs,
             activation,
             self.seeds,
+            hidden_norm=self.config.hidden_norm,
         ).to(self.device)
         models = dict(zip(RUN_NAMES, (base, copy.deepcopy(base)), strict=True))  # one init, twice
+        in_network = IN_NETWORK_SCALERS.get(self.config.scaler)
+        if in_network is not None:  # the normalized run's model starts with that layer
+            models[RUN_NAMES[1]].set_input_norm(in_network)
+        if self.config.raw_init == "data":  # the raw run's copy re-expressed for its inputs
+            raw = RUN_NAMES[0]
+            fit_first_layer(models[raw].linears[0], self._tensors[raw][0])
         self.runs = {
-            name: Run(name, model, self.config.optimizer, lr, self._tensors[name], self.task)
+            name: Run(
+                name,
+                model,
+                self.config.optimizer,
+                lr,
+                self._tensors[name],
+                self.task,
+                groups=self._groups,
+            )
             for name, model in models.items()
         }
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
@@ -334,7 +385,9 @@ class PairTrainer:
 
     def describe(self) -> dict[str, Any]:
         model = self.runs[RUN_NAMES[0]].model
-        return describe_session(self.config, self.data, self.device, model.member_parameters())
+        return describe_session(
+            self.config, self.data, self.device, model.member_parameters(), self.member_data
+        )
 
     # -- commands ----------------------------------------------------------------------------
     def active_runs(self) -> list[str]:

@@ -1,7 +1,7 @@
 """Every key of the dashboard, in one table: the footer and the help screen are generated from it.
 
-The table is the app's (`NormtuiApp.BINDINGS`), so the keys work whichever screen is on top;
-`key_rows` turns it into the help screen's (keys, description) rows.
+The table is the dashboard screen's (`SessionScreen.BINDINGS`; Ctrl+C is the app's, in every
+screen); `key_rows` turns it into the help screen's (keys, description) rows.
 """
 
 from __future__ import annotations
@@ -139,6 +139,22 @@ BINDINGS: list[BindingType] = [
         tooltip="Loss plots: one shared y-axis / each its own",
     ),
     Binding("o", "overlay", "Overlay", id="overlay", tooltip="Overlay both runs' val loss"),
+    Binding(
+        "m",
+        "screen.toggle_members",
+        "Seeds",
+        id="members",
+        show=False,
+        tooltip="Each seed's val loss line",
+    ),
+    Binding(
+        "h",
+        "learning_view",
+        "Learning",
+        id="learning-view",
+        show=False,
+        tooltip="Layers: histograms / learning",
+    ),
     Binding("t", "next_theme", "Theme", id="theme", show=False, tooltip="Next colour theme"),
     Binding("e", "export", "Export", id="export", tooltip="Export SVG screenshot + CSV"),
     *(
@@ -174,18 +190,9 @@ BINDINGS: list[BindingType] = [
         "Sweep",
         id="back",
         key_display="esc",
-        tooltip="Back to the sweep's matrix (stops training; the sweep resumes)",
+        tooltip="Back to the sweep's matrix (stops this cell's training; the sweep goes on)",
     ),
     Binding("q", "quit_app", "Quit", id="quit", tooltip="Quit (stops training)"),
-    Binding(
-        "ctrl+c",
-        "interrupt",
-        "Quit",
-        id="interrupt",
-        show=False,
-        priority=True,
-        tooltip="Quit (exit code 130)",
-    ),
 ]
 
 

@@ -1,4 +1,5 @@
-"""`run_dashboard`: build a live Session, run the app, and always stop the session afterwards."""
+"""`LiveRun`: a live Session, its log and its outcome; `run_dashboard` runs one in the app and
+always stops the session afterwards."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.events import Event
 from normtui.engine.sinks import EndWatcher, Sink, fan_out
 from normtui.tui.viewstate.source import EventSource
-
-BACK = -1  # not an exit code: the user went back to where the dashboard was opened from
 
 
 class TeeSource:
@@ -47,26 +46,82 @@ class TeeSource:
         return self._source.join(timeout)
 
 
+class LiveRun:
+    """A live Session with what goes around it: its JSONL log and the watcher of its end.
+
+    `normtui` runs one for the whole process; the sweep one per cell opened with Enter. `close`
+    stops the session and closes the log (idempotent); `notes` and `code` then say what to
+    print and which exit code the outcome asks for.
+    """
+
+    def __init__(self, config: SessionConfig, *, log_path: str | None) -> None:
+        from normtui.engine.session import Session  # cheap: torch loads in the trainer thread
+
+        # Before the UI's imports: the data-prefetch child starts loading scikit-learn at once.
+        self.session = Session(config, linger=True, prefetch=True)
+        self.config = config
+        self.log_path = log_path
+        self.outcome = EndWatcher()  # also told of the end when the session stops after the UI
+        self._writer = None
+        self._closed = False
+        if log_path:
+            from normtui.engine.log import DASHBOARD_LOG_LAYERS_S, LogWriter
+
+            try:  # layer stats at most once a second: a paced session's every epoch filled disks
+                self._writer = LogWriter(
+                    log_path, config.to_dict(), layers_every_s=DASHBOARD_LOG_LAYERS_S
+                )
+            except BaseException:
+                self.session.stop(reason="error")  # its data child must not outlive this
+                raise
+        sinks = (self.outcome,) if self._writer is None else (self._writer, self.outcome)
+        self.source = TeeSource(self.session, *sinks)
+
+    def close(self, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.session.stop(reason=reason)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+        if self._writer is not None and self.log_path and not self.outcome.started:
+            # nothing trained (bad data, or quit while loading): a log of nothing goes
+            with contextlib.suppress(OSError):
+                os.remove(self.log_path)
+
+    def notes(self) -> list[str]:
+        """The lines for the terminal once the screen is gone (after `close`)."""
+        lines = []
+        if self._writer is not None and self.log_path and self.outcome.started:
+            path = self.log_path
+            lines.append(f"normtui: session log: {path} (normtui replay {path})")
+        if self.outcome.usage_error:
+            lines.append(f"normtui: error: {self.outcome.error}")
+        elif self.outcome.error:
+            lines.append(f"normtui: error: training failed: {self.outcome.error}")
+        return lines
+
+    def code(self, app_code: int | None) -> int:
+        """The app's exit code, unless the session ended on an error (said in `notes`)."""
+        if self.outcome.usage_error:
+            return 2
+        if self.outcome.error:
+            return app_code or 1
+        return app_code or 0
+
+
 def run_dashboard(
-    config: SessionConfig,
-    *,
-    theme: str,
-    log_path: str | None,
-    low_bandwidth: bool,
-    back: bool = False,
+    config: SessionConfig, *, theme: str, log_path: str | None, low_bandwidth: bool
 ) -> int:
-    """Open the live dashboard; returns the process exit code (0 q, 130 Ctrl+C, 129/143 signals),
-    or BACK where `back` offered esc (to the sweep it was opened from) and the user took it.
+    """Open the live dashboard; returns the process exit code (0 q, 130 Ctrl+C, 129/143 signals).
 
     The session is stopped and its threads joined on every way out, including a crash of the UI.
     """
-    from normtui.engine.session import Session  # cheap: torch loads inside the trainer thread
-
-    # Before the UI's imports: the data-prefetch child starts loading scikit-learn at once.
-    session = Session(config, linger=True, prefetch=True)
-    outcome = EndWatcher()  # also told of the end when the session stops after the app is gone
+    run = LiveRun(config, log_path=log_path)
     reason = "stopped"
-    writer = None
+    app = None
     try:
         from normtui.tui.app import make_app
         from normtui.tui.theme_loader import resolve_theme
@@ -74,18 +129,8 @@ def run_dashboard(
         warning = resolve_theme(theme)[1]
         if warning:  # also shown inside the app; here it survives the screen clear
             print(f"normtui: {warning}", file=sys.stderr)
-        if log_path:
-            from normtui.engine.log import DASHBOARD_LOG_LAYERS_S, LogWriter
-
-            writer = LogWriter(log_path, config.to_dict(), layers_every_s=DASHBOARD_LOG_LAYERS_S)
-        sinks = (outcome,) if writer is None else (writer, outcome)
         app = make_app(
-            TeeSource(session, *sinks),
-            config=config,
-            theme=theme,
-            log_path=log_path,
-            low_bandwidth=low_bandwidth,
-            back=back,
+            run.source, config=config, theme=theme, log_path=log_path, low_bandwidth=low_bandwidth
         )
         app.run()
         reason = app.exit_reason
@@ -93,25 +138,7 @@ def run_dashboard(
         reason = "SIGINT"
         return 130
     finally:
-        session.stop(reason=reason)
-        if writer is not None:
-            writer.close()
-    if writer is not None and log_path:
-        if outcome.started:
-            print(f"normtui: session log: {log_path} (normtui replay {log_path})", file=sys.stderr)
-        else:  # nothing trained (bad data, or quit while loading): a log of nothing goes
-            with contextlib.suppress(OSError):
-                os.remove(log_path)
-    code = _exit_code(outcome, app.return_code)
-    return BACK if reason == "back" and code == 0 else code
-
-
-def _exit_code(outcome: EndWatcher, app_code: int | None) -> int:
-    """The app's exit code, unless the session ended on an error (said on the terminal)."""
-    if outcome.usage_error:
-        print(f"normtui: error: {outcome.error}", file=sys.stderr)
-        return 2
-    if outcome.error:
-        print(f"normtui: error: training failed: {outcome.error}", file=sys.stderr)
-        return app_code or 1
-    return app_code or 0
+        run.close(reason)
+    for line in run.notes():
+        print(line, file=sys.stderr)
+    return run.code(app.return_code if app is not None else None)

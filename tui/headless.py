@@ -9,15 +9,18 @@ import sys
 import time
 from typing import Any
 
+from normtui.engine.classes import baseline_line, clash_warning, classes_line
 from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
+from normtui.engine.fold import RunFold
+from normtui.engine.listens import ListensWatcher
 from normtui.engine.log import LogWriter
 from normtui.engine.notices import data_notices
 from normtui.engine.numbers import epoch, plus_minus
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
-from normtui.engine.summary import RunSummary, Summarizer
+from normtui.engine.summary import Summarizer
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
     install_stop_handlers,
@@ -56,50 +59,54 @@ def _sd(values: list[float]) -> float | None:
     return statistics.stdev(finite) if len(finite) >= 2 else None
 
 
-def _spread(run: RunSummary, name: str, mean: float | None, text: str, scale: float) -> str:
+def _spread(run: RunFold, values: list[float], text: str, scale: float, digits: int) -> str:
     """`text` (the run's mean), or with several seeds the mean ± the members' standard
     deviation, both to two significant digits of the deviation (engine/numbers.py): 3,120 ± 220,
-    76% ± 12, 6.5e10 ± 5.7e10."""
-    if text == "-" or mean is None or len(run.members) < 2:
+    76% ± 12, 6.5e10 ± 5.7e10 (issue 25: `3,118 ± 219.0243`)."""
+    if text == "-" or run.count < 2:
         return text
-    values = [getattr(m, name) for m in run.live() if getattr(m, name) is not None]
     sd = _sd(values)
-    if sd is None or not math.isfinite(mean):
+    finite = [v for v in values if math.isfinite(v)]
+    if sd is None or not finite:
         return text
-    shown = plus_minus(mean * scale, sd * scale)
+    shown = plus_minus(statistics.fmean(finite) * scale, sd * scale)
     if text.endswith("%"):  # a share: the mean's percent sign stays on the mean
         mean_text, _, spread_text = shown.partition(" ± ")
         return f"{mean_text}% ± {spread_text}" if spread_text else f"{mean_text}%"
     return shown
 
 
-def _metric_rows(summary: Summarizer, config: SessionConfig) -> list[tuple[str, str, str]]:
+def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
     """The headline rows: accuracy for classes; R² and MSE in the target's units for regression.
 
-    With several seeds each is the member mean ± the members' standard deviation."""
+    With several seeds each is the member mean ± the members' standard deviation; `best mean`
+    is the best of the mean curve (engine/fold.py), the label the dashboard's gauges use. A run
+    whose every seed diverged shows its seeds' values at divergence, marked † as on the screen.
+    """
     raw, norm = (summary.runs[name] for name in RUN_NAMES)
+    regression = _regression(summary)
+    show = _number if regression else _percent
+    scale, digits = (1.0, 4) if regression else (100.0, 1)
 
-    def row(label: str, name: str, member: str, show: Any, scale: float, digits: int):
-        return (
-            label,
-            *(
-                _spread(run, member, getattr(run, name), show(getattr(run, name)), scale)
-                for run in (raw, norm)
-            ),
-        )
+    def cell(run: RunFold, name: str, scale: float, digits: int, fmt: Any) -> str:
+        text = _spread(run, run.values(name), fmt(getattr(run, name)), scale, digits)
+        return f"{text} †" if run.at_divergence and text != "-" else text
 
-    if _regression(summary):
-        return [
-            row("val R²", "val_r2", "val_score", _number, 1.0, 4),
-            row("val loss (MSE)", "val_loss", "val_loss", _number, 1.0, 4),
-            row("train loss (MSE)", "train_loss", "train_loss", _number, 1.0, 4),
-            row("best val R²", "best_val_r2", "best_val_score", _number, 1.0, 4),
-        ]
+    def both(name: str, scale: float, digits: int, fmt: Any) -> tuple[str, str]:
+        return cell(raw, name, scale, digits, fmt), cell(norm, name, scale, digits, fmt)
+
+    def best(run: RunFold) -> str:
+        values = [m.at_best_mean for m in run.members if m.at_best_mean is not None]
+        return _spread(run, values, show(run.best_mean), scale, digits)
+
+    score = "R²" if regression else "accuracy"
+    loss = " (MSE)" if regression else ""
+    best_label = "best mean val" if summary.seeds > 1 else "best val"
     return [
-        row("val accuracy", "val_accuracy", "val_score", _percent, 100.0, 1),
-        row("val loss", "val_loss", "val_loss", _number, 1.0, 4),
-        row("train loss", "train_loss", "train_loss", _number, 1.0, 4),
-        row("best val accuracy", "best_val_accuracy", "best_val_score", _percent, 100.0, 1),
+        (f"val {score}", *both("val_score", scale, digits, show)),
+        (f"val loss{loss}", *both("val_loss", 1.0, 4, _number)),
+        (f"train loss{loss}", *both("train_loss", 1.0, 4, _number)),
+        (f"{best_label} {score}", best(raw), best(norm)),
     ]
 
 
@@ -109,24 +116,23 @@ def _epoch_text(value: float | None) -> str:
     return epoch(value)  # a median of epochs is written as a whole epoch
 
 
-def _goal(run: RunSummary) -> str:
+def _goal(run: RunFold) -> str:
     """Epochs to the goal: the median over the members that reached it, with their count."""
     text = _epoch_text(run.epochs_to_goal) if run.epochs_to_goal is not None else "never"
-    if len(run.members) < 2:
+    if run.count < 2:
         return text
-    return f"{text} ({run.members_reached_goal}/{len(run.members)})"
+    return f"{text} ({run.reached}/{run.count})"
 
 
-def _diverged(run: RunSummary) -> str:
-    if len(run.members) < 2:
-        return f"yes (epoch {run.diverged_epoch})" if run.diverged else "no"
-    gone = [m for m in run.members if m.diverged]
+def _diverged(run: RunFold) -> str:
+    if run.count < 2:
+        return f"yes (epoch {run.diverged_epoch})" if run.diverged_whole else "no"
+    gone = [m.diverged_epoch for m in run.members if m.diverged_epoch is not None]
     if not gone:
         return "no"
-    if run.diverged:
-        return f"yes (epoch {run.diverged_epoch}, all {len(run.members)} seeds)"
-    first = min(m.diverged_epoch or 0 for m in gone)
-    return f"{len(gone)} of {len(run.members)} seeds (from epoch {first})"
+    if run.diverged_whole:
+        return f"yes (epoch {run.diverged_epoch}, all {run.count} seeds)"
+    return f"{len(gone)} of {run.count} seeds (from epoch {min(gone)})"
 
 
 def verdict_lines(summary: Summarizer) -> list[str]:
@@ -138,10 +144,10 @@ def verdict_lines(summary: Summarizer) -> list[str]:
     lines = [score.verdict, loss.verdict]
     if goal.seeds == 0:  # no seed reached the goal in both runs: say who got there at all
         raw, norm = (summary.runs[name] for name in RUN_NAMES)
-        seeds = len(raw.members)
+        seeds = raw.count
         lines.append(
-            f"epochs to goal: no seed reached it in both runs (raw {raw.members_reached_goal}/"
-            f"{seeds}, normalized {norm.members_reached_goal}/{seeds})"
+            f"epochs to goal: no seed reached it in both runs (raw {raw.reached}/"
+            f"{seeds}, normalized {norm.reached}/{seeds})"
         )
     else:
         lines.append(goal.verdict)
@@ -158,10 +164,15 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         else f"epochs to {config.goal_accuracy:.0%}"
     )
     seeds = summary.seeds
+    score = "R²" if regression else "accuracy"
     rows: list[tuple[str, str, str]] = [
         ("", RUN_NAMES[0], f"{RUN_NAMES[1]} ({config.scaler})"),
-        *_metric_rows(summary, config),
-        ("best epoch", _epoch_text(raw.best_epoch), _epoch_text(norm.best_epoch)),
+        *_metric_rows(summary),
+        (
+            "best mean epoch" if seeds > 1 else "best epoch",
+            _epoch_text(raw.best_mean_epoch),
+            _epoch_text(norm.best_mean_epoch),
+        ),
         (goal, _goal(raw), _goal(norm)),
         ("epochs", str(raw.epochs), str(norm.epochs)),
         ("seconds", f"{raw.seconds:.2f}", f"{norm.seconds:.2f}"),
@@ -184,15 +195,16 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         last = config.seed + seeds - 1
         title += (
             f"\n{seeds} seeds ({config.seed}..{last}), each with its own split and initial"
-            " weights: mean ± standard deviation over the seeds; epochs are medians"
+            f" weights: mean ± standard deviation over the seeds; best mean: the peak of their"
+            f" mean val {score}; {goal}: the median over the seeds that reached it"
         )
     if started is not None:
         title += "".join(_data_notes(started, config))
     notes = [
-        f"{name} run diverged at epoch {summary.runs[name].diverged_epoch}: "
-        f"{summary.runs[name].diverged_reason}"
-        for name in RUN_NAMES
-        if summary.runs[name].diverged and summary.runs[name].diverged_reason
+        f"{name} run diverged at epoch {run.diverged_epoch}: {run.diverged_reason}"
+        + (f"; † its {run.count} seeds' values at divergence" if run.count > 1 else "")
+        for name, run in summary.runs.items()
+        if run.diverged_whole and run.diverged_reason
     ]
     return "\n".join([title, *lines, *notes, *verdict_lines(summary)]) + "\n"
 
@@ -208,13 +220,29 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
     if started.imputed_cells:
         notes.append(f"{started.imputed_cells:,} missing cells imputed")
     notes.extend(data_notices(started))  # rows dropped, one seed for a big file
-    return ["\n" + "; ".join(notes)] if notes else []
+    lines = ["\n" + "; ".join(notes)] if notes else []
+    if started.class_names:  # what the accuracies are of, and what learning nothing scores
+        classes = classes_line(started.class_names, started.class_counts)
+        if started.majority_baseline is not None:
+            classes += f"; {baseline_line(started.majority_baseline)} of val rows"
+        lines.append("\n" + classes)
+        warning = clash_warning(started.class_names)
+        if warning:
+            lines.append("\n" + warning)
+    return lines
 
 
-def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) -> dict[str, Any]:
+def json_report(
+    summary: Summarizer,
+    config: SessionConfig,
+    reason: str | None,
+    listens: ListensWatcher | None = None,
+) -> dict[str, Any]:
     """The `--json` object: {"config", "dataset", "runs": {"raw", "normalized"}, "comparison",
-    "ended"}. Each run's fields are its members' mean (epochs: medians) with `members` holding
-    each seed's own; `comparison` judges val score, val loss and epochs to the goal seed by seed.
+    "ended"}. Each run is engine/fold.py's `RunFold.to_dict`: its members' mean (all diverged:
+    their values at divergence, `at_divergence` true), the best of the mean curve, the median
+    epochs to the goal, with `members` holding each seed's own; `comparison` judges val score,
+    val loss and epochs to the goal seed by seed.
 
     Strict JSON: a loss that overflowed to inf or NaN (a diverged run) is null.
     """
@@ -232,12 +260,19 @@ def json_report(summary: Summarizer, config: SessionConfig, reason: str | None) 
             "n_numeric": started.n_features if started.n_numeric is None else started.n_numeric,
             "imputed_cells": started.imputed_cells,
             "dropped_rows": started.dropped_rows,
+            "classes": [
+                {"label": name, "rows": count}
+                for name, count in zip(started.class_names, started.class_counts, strict=False)
+            ],
+            "majority_baseline": started.majority_baseline,
         }
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     comparisons = summary.comparisons()
     report["comparison"] = (
         {c.metric: c.to_dict() for c in comparisons} if comparisons is not None else None
     )
+    # what the first layer listens to at the last sampled epoch (the last epoch is sampled)
+    report["listens"] = listens.to_dict() if listens is not None else None
     report["ended"] = reason
     return strict_json(report)
 
@@ -290,15 +325,15 @@ class Progress:
         raw, norm = (self.summary.runs[name] for name in RUN_NAMES)
         epoch = max(raw.epochs, norm.epochs)
         total = f"/{self.total}" if self.total else ""
-        if raw.val_r2 is not None or norm.val_r2 is not None:
+        if raw.regression or norm.regression:
             line = (
-                f"epoch {epoch}{total}  val R² raw {_number(raw.val_r2, 3)}"
-                f"  normalized {_number(norm.val_r2, 3)}"
+                f"epoch {epoch}{total}  val R² raw {_number(raw.val_score, 3)}"
+                f"  normalized {_number(norm.val_score, 3)}"
             )
         else:
             line = (
-                f"epoch {epoch}{total}  val acc raw {_percent(raw.val_accuracy)}"
-                f"  normalized {_percent(norm.val_accuracy)}"
+                f"epoch {epoch}{total}  val acc raw {_percent(raw.val_score)}"
+                f"  normalized {_percent(norm.val_score)}"
             )
         safe_write(sys.stderr, f"\r\x1b[2K{line}")
 
@@ -311,6 +346,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
     """Train to completion (or until a signal), print the summary, return the exit code."""
     summary = Summarizer(config.goal_accuracy, config.goal_r2)
     outcome = EndWatcher()
+    listens = ListensWatcher()
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
     session = Session(config, prefetch=True)
     signalled: list[str] = []
@@ -321,7 +357,7 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
 
     previous = install_stop_handlers(on_signal)
     progress = Progress(summary, config.epochs)
-    sinks = (summary, outcome, progress)
+    sinks = (summary, outcome, progress, listens)
     if writer is not None:
         sinks = (writer, *sinks)
     try:
@@ -340,7 +376,10 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
         return 2
     if summary.started is not None:
         if as_json:
-            report = json_report(summary, config, outcome.reason)
+            warning = clash_warning(summary.started.class_names)
+            if warning:  # stdout is the one JSON object: the table's warning goes to stderr
+                safe_write(sys.stderr, f"normtui: {warning}\n")
+            report = json_report(summary, config, outcome.reason, listens)
             safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
             safe_write(sys.stdout, format_table(summary, config))

@@ -1,42 +1,73 @@
-"""The sweep app: the live matrix (SweepScreen), fed finished cells from the sweep's thread.
+"""The sweep app: the live matrix (SweepScreen), and a cell's dashboard pushed over it.
 
-The sweep thread only appends to a deque; a 10 Hz timer in the UI thread folds what arrived
-into the table and redraws the progress line, so a burst of cells never floods the event loop.
-Enter on a cell ends the app with that cell; the launcher then opens it in the dashboard.
+`Enter` on a cell opens that cell's exact configuration as a live session in a `SessionScreen`
+on top of the matrix; `esc` stops that session and pops back to the matrix, the cursor where it
+was. The sweep trains on meanwhile: the cell's dashboard is paced (20 epochs/s, a few percent of
+a core on the small presets), so pausing the sweep would cost more than it saves (and a sweep on
+`--jobs` or a Dask cluster trains elsewhere anyway).
+
+The sweep's thread never touches the UI: it posts `CellFinished` / `SweepEnded` messages, each
+carrying the result and a copy of the progress taken in that thread, which nothing else writes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-import threading
-from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.css.query import NoMatches
+from textual.app import CSSPathType
+from textual.message import Message
+from textual.theme import Theme
 
 from normtui.engine.sweep.plan import Cell, SweepPlan
 from normtui.engine.sweep.results import CellResult
+from normtui.tui.base_app import NormtuiBase
+from normtui.tui.screens.session import SessionScreen
 from normtui.tui.screens.sweep import ProgressLike, SweepScreen
-from normtui.tui.signals import SIGNAL_EXIT_CODES
-from normtui.tui.theme_loader import RUN_VARIABLES, resolve_theme, themes_with
+from normtui.tui.viewstate.source import EventSource
+from normtui.tui.viewstate.state import DashboardState
 
-TICK_S = 0.1
+HERE = Path(__file__).parent
 
 
-class SweepApp(App[Cell | None]):
+class CellSession:
+    """What opening a cell needs from its launcher: a source to watch, and its end."""
+
+    def __init__(
+        self, source: EventSource, close: Callable[[str], list[str]], log_path: str | None = None
+    ) -> None:
+        self.source = source
+        self.close = close  # stop it (reason); returns the lines to print at exit
+        self.log_path = log_path
+
+
+# Opens a cell: its session (not started yet) and its config's state.
+CellOpener = Callable[[Cell], tuple[CellSession, DashboardState]]
+
+
+class CellFinished(Message):
+    """From the sweep's thread: a cell's result and the progress just after it."""
+
+    def __init__(self, result: CellResult, progress: ProgressLike) -> None:
+        super().__init__()
+        self.result = result
+        self.progress = progress
+
+
+class SweepEnded(Message):
+    """From the sweep's thread: every cell is done, or the sweep stopped (the clock stopped)."""
+
+    def __init__(self, progress: ProgressLike) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class SweepApp(NormtuiBase):
     """`normtui sweep` on a terminal."""
 
-    CSS_PATH = Path(__file__).with_name("sweep.tcss")
+    CSS_PATH: ClassVar[CSSPathType] = [HERE / "app.tcss", HERE / "sweep.tcss"]
     TITLE = "normtui sweep"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
-    ]
 
     def __init__(
         self,
@@ -44,62 +75,74 @@ class SweepApp(App[Cell | None]):
         results: Mapping[str, CellResult],
         *,
         progress: ProgressLike,
+        theme: Theme,
+        theme_error: str | None = None,
         metric: str = "accuracy",
-        theme_name: str = "dark",
         handle_signals: bool = True,
-        cursor: Cell | None = None,
+        open_cell: CellOpener | None = None,
+        on_start: Callable[[], None] | None = None,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__()
-        self._arrived: deque[CellResult] = deque()
-        self._screen = SweepScreen(plan, results, metric=metric, progress=progress, cursor=cursor)
-        self._handle_signals = handle_signals
-        self.exit_reason = "quit"
-        chosen, warning = resolve_theme(theme_name)
-        self._theme_warning = warning
-        for each in themes_with(chosen):
-            self.register_theme(each)
-        self.theme = chosen.name
+        super().__init__(theme=theme, theme_error=theme_error, handle_signals=handle_signals)
+        self._matrix = SweepScreen(plan, results, metric=metric, progress=progress)
+        self._open_cell = open_cell
+        self._on_start = on_start  # starts the sweep's thread, once the app can take messages
+        self._on_stop = on_stop  # stops it (the exit deadline's thread may call it)
+        self._cells: list[tuple[SessionScreen, CellSession]] = []
+        self.notes: list[str] = []  # lines for the terminal, printed once the screen is gone
 
     def get_default_screen(self) -> SweepScreen:
-        return self._screen
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        return {**RUN_VARIABLES, "rule-color": "#808080"}
+        return self._matrix
 
     @property
     def sweep_screen(self) -> SweepScreen:
-        return self._screen
-
-    def post_result(self, result: CellResult) -> None:
-        """Any thread: a finished cell, shown on the next tick."""
-        self._arrived.append(result)
+        return self._matrix
 
     def on_mount(self) -> None:
-        self.set_interval(TICK_S, self._tick)
-        if self._theme_warning:
-            self.notify(self._theme_warning, severity="warning")
-        if self._handle_signals and threading.current_thread() is threading.main_thread():
-            loop = asyncio.get_running_loop()
-            for name in SIGNAL_EXIT_CODES:
-                number = getattr(signal, name, None)
-                if number is not None and signal.getsignal(number) != signal.SIG_IGN:
-                    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                        loop.add_signal_handler(number, self._on_signal, name)
+        if self._on_start is not None:
+            self._on_start()
 
-    def _on_signal(self, name: str) -> None:
-        self.exit_reason = name
-        self.exit(None, return_code=SIGNAL_EXIT_CODES[name])
+    def on_cell_finished(self, message: CellFinished) -> None:
+        self._matrix.add_result(message.result, message.progress)
 
-    def action_interrupt(self) -> None:
-        self._on_signal("SIGINT")
+    def on_sweep_ended(self, message: SweepEnded) -> None:
+        self._matrix.set_progress(message.progress)
 
-    def _tick(self) -> None:
-        screen = self._screen
-        if not screen.ready or self._exit or not screen.is_attached:
-            return  # not built yet, or quitting
-        # run_test's (and a signal's) shutdown removes the widgets before the timer stops: a
-        # last tick then finds nothing to draw on (the results are in the JSONL file already)
-        with contextlib.suppress(NoMatches):
-            while self._arrived:
-                screen.add_result(self._arrived.popleft())
-            screen.draw_progress()
+    def on_sweep_screen_cell_chosen(self, message: SweepScreen.CellChosen) -> None:
+        if self._open_cell is None:
+            self.notify("this sweep cannot open a cell", severity="warning", kind="cell")
+            return
+        try:
+            cell_session, state = self._open_cell(message.cell)
+        except Exception as error:  # e.g. an unwritable log folder: the matrix stays
+            self.notify(
+                f"could not open {message.cell.label()}: {error}",
+                severity="error",
+                timeout=10,
+                kind="cell",
+            )
+            return
+        screen = SessionScreen(
+            cell_session.source, state, log_path=cell_session.log_path, back=True
+        )
+        entry = (screen, cell_session)
+        self._cells.append(entry)
+
+        def closed(_result: object) -> None:
+            self._close_cell(entry, "back")
+
+        self.push_screen(screen, closed)
+
+    def _close_cell(self, entry: tuple[SessionScreen, CellSession], reason: str) -> None:
+        if entry not in self._cells:
+            return
+        self._cells.remove(entry)
+        screen, cell_session = entry
+        screen.stop_source(reason)
+        self.notes += cell_session.close(reason)
+
+    def stop_work(self) -> None:
+        for entry in list(self._cells):
+            self._close_cell(entry, self.exit_reason)
+        if self._on_stop is not None:
+            self._on_stop()

@@ -7,18 +7,19 @@ results file (one flushed line each), and the way to resume is printed.
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from normtui.engine.prefetch import worth_prefetching
-from normtui.engine.sweep.plan import SweepPlan
+from normtui.engine.sweep.plan import Cell, SweepPlan
 from normtui.engine.sweep.results import CellResult
 from normtui.engine.sweep.rows import RowRunner, rows_of
 from normtui.engine.sweep.run import Collector, ResultsFile, execute
+from normtui.tui.files import state_directory, unused_stem
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
     install_stop_handlers,
@@ -27,24 +28,16 @@ from normtui.tui.signals import (
 )
 from normtui.tui.sweep_view import cell_view, csv_report, json_report, text_report
 
+if TYPE_CHECKING:
+    from normtui.tui.sweep_app import CellSession
+    from normtui.tui.viewstate.state import DashboardState
+
 
 def default_results_path() -> str:
     """A new file beside the dashboard's session logs ($NORMTUI_LOG_DIR, else the state dir)."""
-    configured = os.environ.get("NORMTUI_LOG_DIR")
-    if configured:
-        directory = configured
-    else:
-        state = os.environ.get("XDG_STATE_HOME") or os.path.join(
-            os.path.expanduser("~"), ".local", "state"
-        )
-        directory = os.path.join(state, "normtui", "sweeps")
-    stem = time.strftime("sweep-%Y%m%d-%H%M%S")
-    path = os.path.join(directory, f"{stem}.jsonl")
-    suffix = 1
-    while os.path.exists(path):
-        suffix += 1
-        path = os.path.join(directory, f"{stem}-{suffix}.jsonl")
-    return path
+    directory = state_directory("sweeps")
+    stem = unused_stem(directory, time.strftime("sweep-%Y%m%d-%H%M%S"), (".jsonl",))
+    return str(directory / f"{stem}.jsonl")
 
 
 class SweepJob:
@@ -70,6 +63,7 @@ class SweepJob:
             self.runner.prefetch(plan, rows_of(self.collector.pending()))
         self.ended: str | None = None
         self.error: str | None = None
+        self.on_end: Callable[[], None] | None = None  # in the sweep's thread, the clock stopped
         self._thread: threading.Thread | None = None
 
     def run(self) -> str:
@@ -91,6 +85,8 @@ class SweepJob:
             if self.client is not None:
                 with contextlib.suppress(Exception):
                     self.client.close(timeout=10)
+            if self.on_end is not None:
+                self.on_end()
         return self.ended
 
     def start(self) -> None:
@@ -187,38 +183,63 @@ def _finish(job: SweepJob, *, output: str, metric: str, signalled: list[str]) ->
     return 0
 
 
-def run_screen_sweep(
-    job: SweepJob, *, metric: str, theme: str, cursor: Any = None
-) -> tuple[int, Any, str]:
-    """The live matrix; returns (exit code, the cell chosen with Enter or None, the metric
-    shown last). `cursor`: the cell to start on (back from its dashboard)."""
-    from normtui.tui.sweep_app import SweepApp
+def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> int:
+    """The live matrix, and the dashboard of any cell opened from it, in one app; returns the
+    exit code. What is for the terminal is printed once, after the screen is gone."""
+    from normtui.tui.sweep_app import CellFinished, SweepApp, SweepEnded
+    from normtui.tui.theme_loader import resolve_theme
 
+    chosen, theme_error = resolve_theme(theme)
+    progress = job.collector.progress
     app = SweepApp(
         job.plan,
         job.collector.finished,
-        progress=job.collector.progress,
+        progress=progress.snapshot(),
+        theme=chosen,
+        theme_error=theme_error,
         metric=metric,
-        theme_name=theme,
-        cursor=cursor,
+        open_cell=lambda cell: open_cell(job.plan, cell),
+        on_stop=job.stop,
+        on_start=job.start,
     )
-    job.collector.on_result = app.post_result
-    job.start()
-    chosen = None
+    # the sweep's thread posts, and only copies: it goes on writing `progress`
+    job.collector.on_result = lambda result: app.post_message(
+        CellFinished(result, progress.snapshot())
+    )
+    job.on_end = lambda: app.post_message(SweepEnded(progress.snapshot()))
     try:
-        chosen = app.run()
+        app.run()
     finally:
         job.stop()
         job.join(30)
         job.results.close()
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    metric = app.sweep_screen.metric
+    for line in app.notes:
+        safe_write(sys.stderr, line + "\n")
     if job.error:
         safe_write(sys.stderr, f"normtui: error: {job.error}\n")
-        return 1, None, metric
+        return 1
     if not job.collector.complete:
         safe_write(sys.stderr, f"normtui: sweep stopped: {resume_hint(job)}\n")
     else:
         safe_write(sys.stderr, f"normtui: results: {job.results.path}\n")
-    return app.return_code or 0, chosen, metric
+    return app.return_code or 0
+
+
+def open_cell(plan: SweepPlan, cell: Cell) -> tuple[CellSession, DashboardState]:
+    """Enter on a cell: its exact configuration as a live session (not started yet), logged
+    like any dashboard session; the lines it leaves for the terminal come back from `close`."""
+    from normtui.tui.cli_options import UI_DEFAULT_PACE, default_log_path
+    from normtui.tui.dashboard import LiveRun
+    from normtui.tui.sweep_app import CellSession
+    from normtui.tui.viewstate.state import DashboardState
+
+    config = plan.dashboard_config(cell, pace=UI_DEFAULT_PACE)
+    state = DashboardState(config)
+    warnings: list[str] = []  # said at exit: nothing may print over the screen
+    run = LiveRun(config, log_path=default_log_path(config, warn=warnings.append))
+
+    def close(reason: str) -> list[str]:
+        run.close(reason)
+        return warnings + run.notes()
+
+    return CellSession(run.source, close, run.log_path), state

@@ -131,7 +131,8 @@ def theme_from_toml(text: str, *, default_name: str, origin: str) -> Theme:
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise ThemeError(f"{origin}: 'dark' must be true or false")
-    theme = Theme(name=name.strip(), dark=dark, variables=merged, **colours, **extra)
+    options: dict[str, Any] = {**colours, **extra}  # keys checked above against Theme's fields
+    theme = Theme(name=name.strip(), dark=dark, variables=merged, **options)
     if "rule-color" not in variables:
         theme.variables["rule-color"] = default_rule_color(theme)
     return theme

@@ -54,3 +54,4 @@ class PreparedData:
     imputed_cells: int = 0
     dropped_rows: int = 0
     target_unit: float = 1.0  # one scaled target unit in the target's own units
+    class_names: tuple[str, ...] = ()  # the label of each class code; () for regression

@@ -59,7 +59,9 @@ def _check_training_values(dataset: Dataset, train: np.ndarray) -> None:
             name for name, no_value in zip(dataset.feature_names, gone, strict=True) if no_value
         ]
     if dataset.categories is not None:
-        gone = np.equal(dataset.categories[train], None).all(axis=0)
+        import pandas as pd
+
+        gone = pd.isna(dataset.categories[train]).all(axis=0)  # a text cell is a str or None
         empty += [
             name for name, no_value in zip(dataset.categorical_names, gone, strict=True) if no_value
         ]
@@ -167,6 +169,7 @@ def prepare(
         imputed_cells=_missing_cells(dataset),
         dropped_rows=dataset.dropped_rows,
         target_unit=target_unit,
+        class_names=tuple(dataset.class_names),
     )
 
 

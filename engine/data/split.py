@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from normtui.engine.config import SCALERS
+from normtui.engine.config import IN_NETWORK_SCALERS, SCALERS
 from normtui.engine.data.dataset import Dataset
 from normtui.engine.table import DataError, show
 
@@ -24,6 +24,10 @@ def make_scaler(name: str, seed: int, n_train: int) -> Any:
         StandardScaler,
     )
 
+    if name in IN_NETWORK_SCALERS:  # the model normalizes: the normalized run sees raw inputs
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
     if name == "standard":
         return StandardScaler()
     if name == "minmax":

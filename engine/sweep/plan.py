@@ -14,16 +14,20 @@ from typing import Any, ClassVar
 from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
+    IN_NETWORK_SCALERS,
     OPTIMIZERS,
     SCALERS,
     ConfigError,
     JsonDataclass,
     SessionConfig,
+    parse_batch_size,
+    parse_dataset,
     parse_hidden,
 )
 
 BASELINE = "none"  # the scaler name of the raw baseline column
-SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS)
+# batchnorm / layernorm: opt-in columns (--scalers ...,batchnorm), not in the default grid
+SWEEP_SCALERS: tuple[str, ...] = (BASELINE, *SCALERS, *IN_NETWORK_SCALERS)
 MAX_SWEEP_SEEDS = 256
 
 
@@ -91,6 +95,8 @@ class SweepPlan(JsonDataclass):
     val_split: float = 0.2
     goal_accuracy: float = 0.95
     goal_r2: float = 0.9
+    hidden_norm: str = "none"  # a normalization after each hidden Linear, every run of a cell
+    raw_init: str = "default"  # data: every cell's raw run starts fitted to its inputs' scale
 
     def __post_init__(self) -> None:
         for kind, values in (
@@ -158,6 +164,8 @@ class SweepPlan(JsonDataclass):
             goal_accuracy=self.goal_accuracy,
             goal_r2=self.goal_r2,
             pace=None,
+            hidden_norm=self.hidden_norm,
+            raw_init=self.raw_init,
         )
 
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:
@@ -190,26 +198,15 @@ def parse_plan(
     """A plan from the CLI's text options; ConfigError (one line) for anything wrong."""
     dataset_names = []
     for part in datasets.split(","):
-        name = part.strip()
-        if not name:
+        if not part.strip():
             continue
-        preset = name.lower().replace("-", "_")
-        if preset in DATASETS:
-            name = preset
-        elif not (name.lower().endswith(".csv") or os.sep in name or os.path.exists(name)):
-            raise ConfigError(
-                f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)},"
-                " or give a path to a CSV file with --target COLUMN"
-            )
+        preset, path = parse_dataset(part.strip())
+        name = path or preset
         if name not in dataset_names:
             dataset_names.append(name)
     if not dataset_names:
         raise ConfigError("--datasets needs at least one name (a comma-separated list)")
-    batch = batch_size.strip().lower()
-    try:
-        batch_value = None if batch == "full" else int(batch)
-    except ValueError:
-        raise ConfigError(f"batch size {batch_size!r} is not an integer (or 'full')") from None
+    batch_value = parse_batch_size(batch_size)
     optimizer_name = optimizer.strip().lower()
     if optimizer_name not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer {optimizer!r}; choose from: {', '.join(OPTIMIZERS)}")

@@ -202,8 +202,9 @@ class CellResult:
 
 
 class CellFold:
-    """The engine's Summarizer (per-member values, the `train` fold) plus the last sampled
-    layers of each run, whose dead/saturated shares carry the members' range."""
+    """The engine's Summarizer (each run an engine/fold.py `RunFold`, the fold `train` and the
+    dashboard use) plus the last sampled layers of each run, whose dead/saturated shares carry
+    the members' range."""
 
     def __init__(self, goal_accuracy: float, goal_r2: float) -> None:
         self.summary = Summarizer(goal_accuracy, goal_r2)
@@ -217,8 +218,9 @@ class CellFold:
     def run_result(self, run: str, activation: str) -> RunResult:
         members = self.summary.runs[run].members
         result = RunResult(
-            val_score=[None if m.diverged else _finite(m.val_score) for m in members],
-            val_loss=[None if m.diverged else _finite(m.val_loss) for m in members],
+            # the fold keeps finite values only (None for NaN or inf)
+            val_score=[None if m.diverged else m.val_score for m in members],
+            val_loss=[None if m.diverged else m.val_loss for m in members],
             epochs_to_goal=[None if m.diverged else m.epochs_to_goal for m in members],
         )
         kind = share_kind(activation)
@@ -237,10 +239,6 @@ class CellFold:
                 result.share = math.fsum(means) / len(means)
                 result.share_range = (math.fsum(lows) / len(lows), math.fsum(highs) / len(highs))
         return result
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
 
 
 def compare_runs(result: CellResult) -> dict[str, Comparison]:

@@ -25,11 +25,17 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from normtui.engine.allocator import keep_freed_memory
-from normtui.engine.config import SessionConfig
+from normtui.engine.config import IN_NETWORK_SCALERS, SessionConfig
 from normtui.engine.data.dataset import PreparedData
 from normtui.engine.errors import one_line
 from normtui.engine.events import RUN_NAMES, Event, RunFinished, SessionEnded, SessionStarted
-from normtui.engine.models import EnsembleMLP, resolve_device
+from normtui.engine.models import (
+    EnsembleMLP,
+    SlicedInputNorm,
+    fit_first_layer,
+    make_member_norm,
+    resolve_device,
+)
 from normtui.engine.run import Cancelled, Run
 from normtui.engine.sinks import Sink
 from normtui.engine.stats import to_host
@@ -94,16 +100,35 @@ class RowTrainer:
             stacked([m.y_val for m in first] * repeat, target, device),
         )
         model = EnsembleMLP(
-            n_features, config.hidden, self.task.n_outputs, config.activation, self.seeds * repeat
+            n_features,
+            config.hidden,
+            self.task.n_outputs,
+            config.activation,
+            self.seeds * repeat,
+            hidden_norm=config.hidden_norm,
         ).to(self.device)
+        # batchnorm / layernorm columns: their groups got the raw inputs (engine/data/split.py)
+        # and start with that layer, as `train --scaler batchnorm` does
+        n = len(self.seeds)
+        parts = [
+            (g * n, (g + 1) * n, make_member_norm(IN_NETWORK_SCALERS[name], n, n_features))
+            for g, name in enumerate(self.groups)
+            if name in IN_NETWORK_SCALERS
+        ]
+        if parts:
+            model.input_norm = SlicedInputNorm(parts).to(self.device)
+        if config.raw_init == "data":  # the raw group's first layer fitted to its inputs
+            fit_first_layer(model.linears[0], tensors[0][:n], slice(0, n))
         self.run = Run("row", model, config.optimizer, config.lr, tensors, self.task)
         self.active = list(self.groups)  # groups with a live member
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
 
-    def describe(self, scaler: str, data: PreparedData) -> dict:
-        """The SessionStarted fields of the pair raw vs `scaler`."""
+    def describe(self, scaler: str, members: tuple[PreparedData, ...]) -> dict:
+        """The SessionStarted fields of the pair raw vs `scaler` (member 0's split; the
+        majority-class baseline over every member's)."""
         parameters = self.run.model.member_parameters()
-        return describe_session(self.config.replace(scaler=scaler), data, self.device, parameters)
+        config = self.config.replace(scaler=scaler)
+        return describe_session(config, members[0], self.device, parameters, members)
 
     def batch_order(self) -> torch.Tensor | None:
         """The pair's order (member k's from seed + k), the same for every group."""
@@ -182,7 +207,7 @@ def train_row(
     except Exception as error:
         return ended("error", 0, one_line(error))
     for scaler, sink in sinks.items():
-        sink(SessionStarted(time_s=now(), **trainer.describe(scaler, prepared[scaler][0])))
+        sink(SessionStarted(time_s=now(), **trainer.describe(scaler, tuple(prepared[scaler]))))
     epochs = config.epochs or 0
     epoch = 0
     for epoch in range(1, epochs + 1):

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from normtui import __version__
@@ -148,12 +148,16 @@ class Progress:
 
     total: int
     done: int = 0
-    resumed: int = 0
     started_s: float = field(default_factory=time.monotonic)
     finished_here: int = 0
     left: dict[str, int] = field(default_factory=dict)  # cells still to finish, per dataset
     timed: dict[str, tuple[int, float]] = field(default_factory=dict)  # cells, compute s
     ended_s: float | None = None  # the clock stops here: every cell done, or the sweep ended
+
+    def snapshot(self) -> Progress:
+        """A copy for another thread to read (the UI's): this one goes on changing in the
+        sweep's thread, and iterating its dicts there raised "changed size during iteration"."""
+        return replace(self, left=dict(self.left), timed=dict(self.timed))
 
     def end(self) -> None:
         """Stop the clock (idempotent): the rate then stays what it was, not decays."""
@@ -254,7 +258,6 @@ class Collector:
         self.on_result = on_result
         done = sum(1 for result in finished.values() if result.error is None)
         self.progress = Progress(total=len(plan.cells()), done=done)
-        self.progress.resumed = done
         self._settled: set[str] = set()  # cells that reached `add` in this invocation
         for cell in plan.cells():
             if cell.key not in finished or finished[cell.key].error is not None:
@@ -349,9 +352,6 @@ def _in_process(
     return "stopped" if stop.is_set() else "completed"
 
 
-_PROCESS_STOP: Any = None
-
-
 def _process_init(stop: Any, threads: int) -> None:
     """A worker process: Ctrl+C is the parent's to handle; `stop` ends the row in progress;
     torch uses its share of the cores (`threads`; set before torch is imported)."""
@@ -360,8 +360,6 @@ def _process_init(stop: Any, threads: int) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _PROCESS_STOP
-    _PROCESS_STOP = stop
 
     def watch() -> None:
         stop.wait()

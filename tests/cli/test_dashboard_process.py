@@ -142,3 +142,40 @@ def test_a_csv_the_dashboard_cannot_use_is_one_error_line_and_exit_2(tmp_path) -
     assert "bad.csv" in errors[0] and "Traceback" not in after_screen
     # a session that never started names no log, and leaves none behind (issue 10 item 14)
     assert "session log" not in after_screen and not list(logs.glob("*.jsonl*"))
+
+
+def test_a_sweep_cell_opens_and_closes_in_one_app_and_says_its_summary_once(tmp_path) -> None:
+    """`normtui sweep`, Enter on a cell, esc, q: the terminal's alternate screen is entered and
+    left once (one app, never relaunched), nothing is printed before it is left, and each
+    summary line comes once after it."""
+    results = tmp_path / "grid.jsonl"
+    env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(tmp_path)}
+    grid = ["--datasets", "iris", "--activations", "relu", "--scalers", "none,standard"]
+    sweep = Dashboard(
+        ["sweep", *grid, "--seeds", "2", "--epochs", "5", "--results", str(results)], env
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (results.exists() and len(results.read_text().splitlines()) >= 3):
+            assert time.monotonic() < deadline, "the sweep did not finish its cell"
+            time.sleep(0.05)  # header, the cell and its raw baseline
+        os.write(sweep.fd, b"\r")  # Enter: the cursor's cell (raw baseline: iris · relu · none)
+        while not any(e for p in tmp_path.glob("2*.jsonl.gz") for e in _epochs(p)):
+            assert time.monotonic() < deadline, "the cell's dashboard trained nothing"
+            time.sleep(0.05)
+        os.write(sweep.fd, b"\x1b")  # esc: back to the matrix
+        time.sleep(1.0)
+        os.write(sweep.fd, b"q")
+        exit_code = sweep.wait(timeout=60)
+    finally:
+        sweep.kill()
+    assert exit_code == 0
+    output = bytes(sweep.output)
+    assert output.count(b"\x1b[?1049h") == 1 and output.count(b"\x1b[?1049l") == 1
+    before, after = output.split(b"\x1b[?1049l")
+    assert b"normtui:" not in before  # nothing printed while the app was up
+    after_text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", after.decode())
+    lines = [line for line in after_text.splitlines() if line.startswith("normtui:")]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("normtui: session log: ")
+    assert lines[1] == f"normtui: results: {results}"

@@ -19,7 +19,7 @@ RUN_KEYS = {
     "val_loss",
     "train_loss",
     "epochs",
-    "best_epoch",
+    "best_mean_epoch",
     "epochs_to_goal",
     "diverged",
     "seconds",
@@ -71,7 +71,7 @@ def test_train_prints_a_side_by_side_table(run_main) -> None:
         "val accuracy",
         "val loss",
         "train loss",
-        "best epoch",
+        "best mean epoch",
         "epochs to 95%",
         "epochs",
         "seconds",
@@ -282,8 +282,7 @@ MEMBER_KEYS = {
     "val_loss",
     "train_loss",
     "train_accuracy",
-    "best_val_accuracy",
-    "best_epoch",
+    "val_accuracy_at_best_mean_epoch",
     "epochs_to_goal",
     "diverged",
     "diverged_epoch",
@@ -361,7 +360,7 @@ def test_a_regression_table_writes_each_mean_and_its_spread_in_one_notation(run_
     args = ["train", "--dataset", "scales_regression", "--epochs", "3", "--seeds", "2"]
     code, out, err = run_main(args)
     assert code == 0, err
-    labels = ("val R²", "val loss", "train loss", "best val R²")
+    labels = ("val R²", "val loss", "train loss", "best mean val R²")
     rows = [line for line in out.splitlines() if line.startswith(labels)]
     assert len(rows) == 4 and all(" ± " in line for line in rows)
     for line in rows:
@@ -377,3 +376,28 @@ def test_a_directory_or_missing_file_without_target_says_so_first(run_main, tmp_
         assert code == 2 and out == ""
         assert err.startswith("normtui: error: CSV") and words in err and err.count("\n") == 1
         assert "Traceback" not in err
+
+
+def test_train_lists_the_classes_and_warns_of_labels_differing_in_case(run_main, tmp_path) -> None:
+    """Issue 25: `Yes`/`yes`/`No`/`no` silently became 4 classes and nothing said so."""
+    rows = ["x,y,label"]
+    for n in range(40):
+        answer = ("Yes", "yes", "No", "no")[n % 4] if n < 36 else "No"
+        rows.append(f"{n},{n * 100 % 37},{answer}")
+    data = tmp_path / "answers.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ["train", "--dataset", str(data), "--target", "label", "--epochs", "2", "--seeds", "2"]
+    code, out, err = run_main(args)
+    assert code == 0, err
+    assert "4 classes: No (13) · Yes (9) · no (9) · yes (9)" in out
+    assert "always predicting the largest class: " in out
+    assert "warning: 4 classes, not 2: labels differ only in case or spaces (No/no, Yes/yes)" in out
+    code, out, err = run_main([*args, "--json"])
+    assert code == 0, err
+    dataset = json.loads(out)["dataset"]
+    assert dataset["classes"] == [
+        {"label": "No", "rows": 13}, {"label": "Yes", "rows": 9},
+        {"label": "no", "rows": 9}, {"label": "yes", "rows": 9},
+    ]  # fmt: skip
+    assert 0.2 <= dataset["majority_baseline"] <= 0.5
+    assert "labels differ only in case" in err

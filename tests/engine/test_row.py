@@ -75,6 +75,24 @@ def test_a_row_gives_each_scaler_the_pair_train_would_train(settings):
     assert members(results[0], "raw") == members(results[1], "raw")  # one raw run per row
 
 
+@pytest.mark.parametrize(("hidden_norm", "raw_init"), [("none", "data"), ("layer", "default")])
+def test_batchnorm_and_layernorm_columns_train_the_pair_train_would_train(hidden_norm, raw_init):
+    """In-network scalers as sweep columns: their groups get the raw inputs and start with
+    the layer, each group's batch statistics its own; `--hidden-norm` in every run of a cell,
+    `--raw-init data` in the raw group; the pair session is the reference."""
+    plan = parse_plan(
+        datasets="wine", activations="relu", scalers="standard,batchnorm,layernorm", seeds=2,
+        epochs=6, hidden="8", batch_size="32", hidden_norm=hidden_norm, raw_init=raw_init,
+    )  # fmt: skip
+    results = whole_row(plan)
+    assert [r.cell.scaler for r in results] == ["standard", "batchnorm", "layernorm"]
+    for result in results[1:]:
+        assert result.error is None
+        alone = pair_result(plan, result.cell)
+        assert members(result, "normalized") == close(members(alone, "normalized"))
+        assert members(result, "raw") == close(members(alone, "raw"))
+
+
 def test_a_raw_run_that_diverged_reports_no_share_rather_than_its_first_epochs():
     plan = parse_plan(
         datasets="scales", activations="relu", scalers="standard", optimizer="sgd", lr=0.5,

@@ -48,12 +48,12 @@ def test_a_diverged_member_and_one_that_never_reaches_the_goal_are_left_out() ->
     summary(_epoch("raw", 3, (0.55, 0.66, 0.7, 0.65)))
     summary(_epoch("normalized", 3, (0.97, 0.97, 0.94, NAN), (False, False, False, True)))
     raw, norm = summary.runs["raw"], summary.runs["normalized"]
-    assert not norm.diverged  # one member of four
+    assert not norm.diverged_whole and norm.diverged == 1  # one member of four
     assert [m.diverged for m in norm.members] == [False, False, False, True]
     assert norm.members[3].diverged_epoch == 3
-    assert math.isclose(norm.val_accuracy, (0.97 + 0.97 + 0.94) / 3)
-    assert norm.epochs_to_goal == 2 and norm.members_reached_goal == 2  # median of (2, 2)
-    assert raw.epochs_to_goal == 2 and raw.members_reached_goal == 1
+    assert math.isclose(norm.val_score, (0.97 + 0.97 + 0.94) / 3)
+    assert norm.epochs_to_goal == 2 and norm.reached == 2  # median of (2, 2)
+    assert raw.epochs_to_goal == 2 and raw.reached == 1
     score, loss, goal = summary.comparisons()
     assert score.seeds == 3 and score.excluded == 1  # the diverged member is left out
     assert score.wins == 3 and score.winner == "normalized"
@@ -91,15 +91,15 @@ def test_tied_members_name_no_winner_and_one_seed_cannot_tell() -> None:
     assert score.seeds == 1 and score.winner is None
     assert score.verdict.startswith("one seed: cannot tell an effect from noise")
     assert one.runs["normalized"].epochs_to_goal == 1  # one seed: its own epoch, an int
-    assert isinstance(one.runs["normalized"].best_epoch, int)
+    assert isinstance(one.runs["normalized"].best_mean_epoch, int)
 
 
 def test_a_run_is_diverged_only_when_the_whole_run_is() -> None:
     summary = Summarizer()
     summary(_epoch("raw", 1, (0.5, 0.6)))
     summary(RunDiverged(time_s=2.0, run="raw", epoch=2, loss="inf", member=0))
-    assert not summary.runs["raw"].diverged
+    assert not summary.runs["raw"].diverged_whole
     summary(RunDiverged(time_s=2.0, run="raw", epoch=2, loss="nan", member=1))
     summary(RunDiverged(time_s=2.0, run="raw", epoch=2, loss="nan"))
-    assert summary.runs["raw"].diverged and summary.runs["raw"].diverged_epoch == 2
+    assert summary.runs["raw"].diverged_whole and summary.runs["raw"].diverged_epoch == 2
     assert all(m.diverged for m in summary.runs["raw"].members)

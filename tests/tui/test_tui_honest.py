@@ -36,10 +36,10 @@ def footer_text(app: NormtuiApp) -> str:
 
 
 def notices(app: NormtuiApp) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
+    return app.notices
 
 
-async def test_after_the_last_epoch_pause_step_and_swap_say_training_is_over() -> None:
+async def test_after_the_last_epoch_pause_and_step_say_training_is_over() -> None:
     config = SessionConfig(dataset="wine", epochs=3)
     app = live_app(finished_session(config, 3), config)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -48,15 +48,29 @@ async def test_after_the_last_epoch_pause_step_and_swap_say_training_is_over() -
         assert "Pause" not in footer_text(app) and "Step" not in footer_text(app)
         assert "Train again" in footer_text(app)
         assert "■ finished" in str(app.screen.query_one("#top-bar").render())
-        for key in ("space", "n", "a", "plus"):
+        for key in ("space", "n"):
             await pilot.press(key)
         await pilot.pause()
-        assert source.sent == [], "nothing is sent to runs that have stopped"
+        assert source.sent == [], "a pause or a step of runs that have stopped does nothing"
         assert any("training finished at epoch 3" in text for text in notices(app))
-        assert app.state.activation == "relu"
-        assert "act relu" in str(app.screen.query_one("#top-bar").render())
         await pilot.press("r")
         assert source.sent == [cmd.Restart()]
+
+
+async def test_settings_changed_after_the_last_epoch_are_taken_for_the_next_start() -> None:
+    """Issue 25: a lower rate (or another activation) once the runs have stopped was refused
+    ("r trains both runs again"), and `r` then trained with the old one."""
+    config = SessionConfig(dataset="wine", epochs=3, lr=10.0)
+    app = live_app(finished_session(config, 3), config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("minus", "a")
+        await pilot.pause()
+        assert app.source.sent == [cmd.SetLearningRate(5.0), cmd.SetActivation("tanh", True)]
+        assert "learning rate 10 → 5 for both runs: r trains them with it" in notices(app)
+        assert "activation tanh: r trains both runs with it" in notices(app)
+        await pilot.press("r")
+        assert app.source.sent[-1] == cmd.Restart()
 
 
 def running_session(config: SessionConfig, epochs: int) -> list[Event]:

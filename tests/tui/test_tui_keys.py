@@ -318,9 +318,7 @@ async def test_bad_theme_falls_back_to_default_with_a_message(tmp_path: Path) ->
     broken.write_text("primary = 'not a colour'\n")
     app = recorded_app(theme=str(broken))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(
-            pilot, lambda: any("is not a colour" in str(n.message) for n in app._notifications)
-        )
+        await wait_until(pilot, lambda: any("is not a colour" in n for n in app.notices))
         assert app.theme == "dark"
 
 
@@ -387,48 +385,3 @@ async def test_while_paused_the_footer_offers_resume(fake_app: NormtuiApp) -> No
         await wait_until(pilot, lambda: label() == "Resume")
         await pilot.press("space")
         await wait_until(pilot, lambda: label() == "Pause")
-
-
-def opened_from_a_sweep(config, tmp_path: Path, *, back: bool) -> NormtuiApp:
-    """The dashboard as `normtui sweep` opens a cell (`back`), or as `normtui` does."""
-    source = FakeSession(config)
-    return make_app(source, config=config, export_dir=tmp_path, handle_signals=False, back=back)
-
-
-@pytest.mark.parametrize("back", [True, False])
-async def test_esc_goes_back_to_the_sweep_only_where_the_dashboard_was_opened_from_one(
-    fake_config, tmp_path: Path, back: bool
-) -> None:
-    app = opened_from_a_sweep(fake_config, tmp_path, back=back)
-    async with app.run_test(size=(120, 40)) as pilot:
-
-        def shown() -> set[str]:
-            return {key.action for key in app.screen.query("FooterKey")}
-
-        await wait_until(pilot, lambda: {"help", "quit_app"} <= shown())
-        assert ("back" in shown()) is back
-        assert any("sweep" in desc for _key, desc in app.key_table()) is back  # the `?` help
-        await pilot.press("escape")
-        if not back:
-            await settle(pilot)
-            assert app.return_code is None  # esc alone never quits a dashboard
-            await pilot.press("q")
-    assert app.return_code == 0
-    assert app.exit_reason == ("back" if back else "quit")
-    assert app.source.stopped  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("width", [72, 80, 89, 90, 100])
-async def test_the_footer_keeps_back_help_and_quit_at_any_width(
-    fake_config, tmp_path: Path, width: int
-) -> None:
-    app = opened_from_a_sweep(fake_config, tmp_path, back=True)
-    async with app.run_test(size=(width, 24)) as pilot:
-
-        def shown() -> set[str]:
-            return {key.action for key in app.screen.query("FooterKey")}
-
-        await wait_until(pilot, lambda: {"help", "quit_app", "back"} <= shown())
-        footer = app.screen.query_one("Footer")
-        assert sum(key.outer_size.width for key in footer.query("FooterKey")) <= width
-        assert footer.virtual_size.width <= width  # nothing cut off at the right edge

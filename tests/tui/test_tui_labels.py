@@ -170,7 +170,7 @@ async def test_a_log_with_only_its_header_says_so_in_replay_and_waits_in_watch(t
 
 async def test_a_replay_without_a_speed_is_whole_in_its_first_frame(monkeypatch) -> None:
     from normtui.engine.replay import ReplaySource as LogReplay
-    from normtui.tui import app as app_module
+    from normtui.tui.screens import session as app_module
 
     # the app waits at most PRELOAD_JOIN_S for the source; a loaded machine may need longer, and
     # what is tested is that the fold happens before the first frame, not how fast
@@ -192,8 +192,8 @@ async def test_a_replay_at_a_speed_is_not_called_ended_while_it_plays() -> None:
     source = LogReplay(str(FIXTURE), epochs_per_s=40)
     config = SessionConfig.from_dict(source.header["config"])
     app = make_app(source, config=config, handle_signals=False)
-    start_source = app._start_source
-    app._start_source = lambda: None  # in a real terminal ticks run before the source starts
+    start_source = app.dashboard._start_source
+    app.dashboard._start_source = lambda: None  # a real terminal ticks before it starts
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(3 * 0.05)  # a few ticks
         start_source()

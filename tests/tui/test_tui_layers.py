@@ -38,7 +38,7 @@ async def test_a_redraw_between_the_two_runs_events_keeps_both_panes_on_one_epoc
         await settle(pilot)
         shown = titles(app)
         assert all("layers at epoch 11" in title for title in shown.values()), shown
-        app._on_events([epoch("normalized", 12)], time.monotonic())
+        app.dashboard._on_events([epoch("normalized", 12)], time.monotonic())
         app.sync()
         await pilot.pause()
         shown = titles(app)
@@ -52,7 +52,7 @@ async def test_the_histograms_are_drawn_with_the_status_not_a_plot_refresh_later
         await settle(pilot)  # everything drawn now: the plots' next refresh is a second away
         later = [epoch(run, n) for n in (11, 12) for run in ("raw", "normalized")]
         # a tick 0.3 s later: the numbers are due (every 0.24 s), the loss plots are not (1 s)
-        app._on_events(later, time.monotonic() + 0.3)
+        app.dashboard._on_events(later, time.monotonic() + 0.3)
         await pilot.pause()
         assert app.state.runs["raw"].epoch == 12
         shown = titles(app)

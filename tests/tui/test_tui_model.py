@@ -55,7 +55,7 @@ def test_reducer_tracks_best_goal_restart_and_divergence() -> None:
         changed |= state.apply(event)
     assert changed & Changed.PLOTS and state.paused
     norm, raw = state.runs["normalized"], state.runs["raw"]
-    assert norm.goal_epoch is not None and raw.goal_epoch is None
+    assert norm.members.epochs_to_goal is not None and raw.members.epochs_to_goal is None
     verdicts = state.verdicts()
     assert verdicts is not None and verdicts.seeds == 1
     assert verdicts.score.winner is None, "one seed names no winner"
@@ -260,7 +260,7 @@ def test_the_goal_line_says_not_reached_once_a_run_can_no_longer_reach_it() -> N
     for event in events:
         state.apply(event)
     last = max(e.epoch for e in events if isinstance(e, EpochEnd))
-    assert state.runs["raw"].goal_epoch is None  # raw wine never gets to 95% here
+    assert state.runs["raw"].members.epochs_to_goal is None  # raw wine never gets to 95% here
     assert f"raw[/] [dim]not yet (e{last})" in comparison_markup(state)
     state.apply(RunFinished(time_s=99.0, run="raw", epoch=last))
     assert f"raw[/] [dim]not reached in {last} epochs" in comparison_markup(state)

@@ -215,7 +215,8 @@ async def test_gauges_show_the_mean_and_the_spread_and_hists_the_member_range() 
         await settle(pilot)
         gauges = str(app.query_one("#raw-gauges").render())
         low, high = app.state.runs["raw"].members.score_spread()
-        assert f"{low * 100:.1f}–{high * 100:.1f}%" in gauges and "▓" in gauges
+        assert f"{low * 100:.1f}–{high * 100:.1f}%" in gauges and "░" in gauges  # the spread
+        assert "best mean" in gauges  # the best of the mean curve, as train labels it
         hists = str(app.query_one("#raw-hists").render())
         assert "dead 48% [dim](38–55)[/]" in hists
 

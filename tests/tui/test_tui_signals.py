@@ -33,7 +33,7 @@ async def test_signal_exits_cleanly(signum: int, code: int) -> None:
 async def test_a_signalled_exit_that_hangs_is_forced_after_the_deadline(monkeypatch) -> None:
     """Textual's output thread can block for good on a terminal that hung up; the process then
     trained on, orphaned. Past the deadline the session is stopped and the process exits."""
-    from normtui.tui import app as app_module
+    from normtui.tui import base_app as app_module
 
     exits: list[int] = []
     monkeypatch.setattr(app_module.os, "_exit", exits.append)
@@ -51,7 +51,7 @@ async def test_a_signalled_exit_that_hangs_is_forced_after_the_deadline(monkeypa
 
 
 async def test_no_forced_exit_when_the_app_exits_in_time(monkeypatch) -> None:
-    from normtui.tui import app as app_module
+    from normtui.tui import base_app as app_module
 
     exits: list[int] = []
     monkeypatch.setattr(app_module.os, "_exit", exits.append)

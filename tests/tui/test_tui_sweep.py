@@ -1,15 +1,23 @@
 """The sweep's live matrix, fed fixed results (no training): colours only where the interval
-excludes zero, metrics switched by key, cells filling as they arrive, Enter returns the cell."""
+excludes zero, metrics switched by key, cells filling as they arrive, Enter opening the cell's
+dashboard over the matrix and esc coming back to it, in one app."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from dataclasses import dataclass
 
+import pytest
+from conftest import FakeSession, wait_until
 from textual.widgets import DataTable, Static
 
 from normtui.engine.sweep.plan import Cell, SweepPlan
 from normtui.engine.sweep.results import CellResult, RunResult, compare_runs
-from normtui.tui.sweep_app import SweepApp
+from normtui.tui.screens.session import SessionScreen
+from normtui.tui.sweep_app import CellFinished, CellSession, SweepApp, SweepEnded
+from normtui.tui.theme_loader import load_theme
+from normtui.tui.viewstate.state import DashboardState
 
 PLAN = SweepPlan(
     datasets=("wine", "iris"),
@@ -72,7 +80,19 @@ def fixed_results() -> dict[str, CellResult]:
 
 
 def make_app(**kwargs) -> SweepApp:
-    return SweepApp(PLAN, fixed_results(), progress=FixedProgress(), handle_signals=False, **kwargs)
+    return SweepApp(
+        PLAN,
+        fixed_results(),
+        progress=FixedProgress(),
+        theme=load_theme("dark"),
+        handle_signals=False,
+        **kwargs,
+    )
+
+
+def finish(app: SweepApp, result: CellResult) -> None:
+    """What the sweep's thread does when a cell finishes."""
+    app.post_message(CellFinished(result, FixedProgress()))
 
 
 def cell_text(app: SweepApp, row: str, scaler: str) -> str:
@@ -115,37 +135,25 @@ async def test_keys_switch_the_metric_and_the_cursor_cell_shows_its_interval():
         await pilot.press("escape")
 
 
-async def test_cells_fill_as_they_finish_and_enter_returns_the_cell():
+async def test_cells_fill_as_they_finish():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         late = result(Cell("iris", "tanh", "standard"), RAW, CLEAR_WIN)
-        app.post_result(late)  # from the sweep's thread in real use
+        finish(app, late)
         for _ in range(50):
             await pilot.pause(0.05)
             if cell_text(app, "iris|tanh", "standard") != "·":
                 break
         assert cell_text(app, "iris|tanh", "standard").endswith("▲")
-        app.sweep_screen.move_to(Cell("iris", "tanh", "standard"))
-        await pilot.press("enter")
-    assert app.return_value == Cell("iris", "tanh", "standard")
 
 
-async def test_back_from_a_cells_dashboard_the_cursor_is_where_it_was():
-    chosen = Cell("iris", "tanh", "minmax")
-    app = make_app(cursor=chosen)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert app.sweep_screen.cursor_cell() == chosen
-        await pilot.press("enter")
-    assert app.return_value == chosen
-
-
-async def test_q_quits_without_a_cell():
+async def test_q_quits(capfd):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("q")
-    assert app.return_value is None
+    assert app.return_code == 0
+    assert app.notes == []
 
 
 def test_sweep_matrix_80x24(snap_compare) -> None:
@@ -166,7 +174,7 @@ async def test_a_tick_while_the_app_tears_down_draws_nothing():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-    app._tick()  # the widgets are gone now
+    app.sweep_screen.draw_progress()  # the widgets are gone now
 
 
 async def test_the_title_says_r2_once_a_regression_dataset_has_a_cell():
@@ -177,9 +185,176 @@ async def test_the_title_says_r2_once_a_regression_dataset_has_a_cell():
         assert "val accuracy: normalized − raw (pts)" in str(title.render())
         regression = result(Cell("iris", "tanh", "standard"), RAW, CLEAR_WIN)
         regression.task = "regression"
-        app.post_result(regression)
+        finish(app, regression)
         for _ in range(50):
             await pilot.pause(0.05)
             if "R²" in str(title.render()):
                 break
         assert "val accuracy (pts) or R² (regression)" in str(title.render())
+
+
+class Opened:
+    """A fake opener of cells: each Enter gets a FakeSession (no torch) and is recorded."""
+
+    def __init__(self) -> None:
+        self.sessions: list[FakeSession] = []
+        self.closed: list[str] = []
+
+    def __call__(self, cell: Cell) -> tuple[CellSession, DashboardState]:
+        config = PLAN.dashboard_config(cell, pace=50.0)
+        session = FakeSession(config)
+        self.sessions.append(session)
+
+        def close(reason: str) -> list[str]:
+            self.closed.append(reason)
+            return [f"normtui: session log: {cell.label()}"]
+
+        return CellSession(session, close), DashboardState(config)
+
+
+async def test_enter_opens_the_cells_dashboard_and_esc_comes_back_to_the_same_cell(capfd):
+    """One app, one process: the matrix stays under the dashboard, the cursor where it was, and
+    nothing reaches the terminal until the app is gone (the summary once, at exit)."""
+    opened = Opened()
+    app = make_app(open_cell=opened)
+    chosen = Cell("iris", "relu", "minmax")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        matrix = app.sweep_screen
+        matrix.move_to(chosen)
+        await pilot.pause()
+        detail = str(matrix.query_one("#sweep-detail", Static).render())
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionScreen))
+        dashboard = app.screen
+        assert isinstance(dashboard, SessionScreen)
+        config = dashboard.state.config
+        assert (config.dataset, config.activation, config.scaler) == ("iris", "relu", "minmax")
+        await wait_until(pilot, lambda: dashboard.state.started is not None)  # it trains
+        shown = {key.action for key in dashboard.query("FooterKey")}
+        assert "back" in shown
+        finish(app, result(Cell("iris", "tanh", "standard"), RAW, CLEAR_WIN))  # the sweep goes on
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is matrix)
+        assert opened.sessions[0].stopped and opened.closed == ["back"]
+        assert matrix.cursor_cell() == chosen
+        assert str(matrix.query_one("#sweep-detail", Static).render()) == detail
+        await wait_until(pilot, lambda: cell_text(app, "iris|tanh", "standard").endswith("▲"))
+        assert capfd.readouterr() == ("", "")  # nothing printed in between
+        await pilot.press("enter")  # and again: a fresh session for the cell
+        await wait_until(pilot, lambda: len(opened.sessions) == 2)
+        await pilot.press("q")  # q on a cell's dashboard quits the sweep
+    assert app.return_code == 0
+    assert opened.sessions[1].stopped and opened.closed == ["back", "quit"]
+    assert app.notes == [f"normtui: session log: {chosen.label()}"] * 2  # printed by the launcher
+
+
+async def test_a_cells_dashboard_offers_esc_and_a_plain_dashboard_does_not(fake_app):
+    opened = Opened()
+    app = make_app(open_cell=opened)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionScreen))
+        dashboard = app.screen
+        assert isinstance(dashboard, SessionScreen)
+        await wait_until(pilot, lambda: "back" in {k.action for k in dashboard.query("FooterKey")})
+        assert any("sweep" in description for _key, description in dashboard.key_table())
+    async with fake_app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: {"help", "quit_app"} <= actions(fake_app))
+        assert "back" not in actions(fake_app)
+        assert not any("sweep" in description for _key, description in fake_app.key_table())
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert fake_app.return_code is None  # esc alone never quits a dashboard
+
+
+def actions(app) -> set[str]:
+    return {key.action for key in app.screen.query("FooterKey")}
+
+
+@pytest.mark.parametrize("width", [72, 80, 89, 90, 100])
+async def test_the_footer_keeps_back_help_and_quit_at_any_width(width: int) -> None:
+    app = make_app(open_cell=Opened())
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: {"help", "quit_app", "back"} <= actions(app))
+        footer = app.screen.query_one("Footer")
+        assert sum(key.outer_size.width for key in footer.query("FooterKey")) <= width
+        assert footer.virtual_size.width <= width  # nothing cut off at the right edge
+        await pilot.press("q")
+
+
+BIG = SweepPlan(
+    datasets=("wine", "iris", "digits"),
+    activations=("relu", "tanh", "sigmoid", "gelu"),
+    scalers=("none", "standard", "minmax", "robust"),
+    seeds=5,
+    epochs=100,
+)
+
+
+async def test_cells_finished_from_another_thread_as_fast_as_it_can_while_the_screen_redraws():
+    """The sweep's thread writes its Progress (and its dicts) while the UI draws the progress
+    line 10 times a second: the UI only ever reads the copies that came with the messages."""
+    from normtui.engine.sweep.run import Collector
+
+    collector = Collector(BIG, None, {})
+    progress = collector.progress
+    app = SweepApp(
+        BIG,
+        {},
+        progress=progress.snapshot(),
+        theme=load_theme("dark"),
+        handle_signals=False,
+    )
+    collector.on_result = lambda r: app.post_message(CellFinished(r, progress.snapshot()))
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            progress.total = 10**6  # never done: the line keeps its ETA, which reads both dicts
+            for rounds in range(20):  # each round every cell again, as if retried
+                for cell in BIG.work():
+                    collector.finished.pop(cell.key, None)
+                    collector.add(result(cell, RAW, CLEAR_WIN if rounds % 2 else CLEAR_LOSS))
+                    # what a long sweep's datasets do to the dicts, a thousand times faster
+                    progress.left[f"{cell.key}#{rounds}"] = 1
+                    progress.add(f"{cell.key}#{rounds}", 0.01)
+            progress.end()
+            app.post_message(SweepEnded(progress.snapshot()))  # as SweepJob.run's end does
+        except BaseException as error:
+            errors.append(error)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # threads take turns 500 times as often: a busy machine's odds
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            thread = threading.Thread(target=sweep, name="fake-sweep")
+            thread.start()
+            while thread.is_alive():
+                app.sweep_screen.draw_progress()  # as the timer does, but as often as it can
+                await pilot.pause(0)
+            thread.join()
+            await pilot.pause(0.2)
+            assert not errors
+            assert app.sweep_screen.progress.done == progress.done  # the last copy came through
+            line = str(app.sweep_screen.query_one("#sweep-rate", Static).render())
+            assert line.startswith(f"{progress.done}/") and "took" in line
+    finally:
+        sys.setswitchinterval(switch)
+
+
+async def test_the_sweep_offers_normtuis_themes_only_and_t_cycles_them() -> None:
+    """The sweep's app once offered Textual's own themes (dracula, nord, …) without normtui's
+    run colours; it now shares the dashboard's base."""
+    from normtui.tui.theme_loader import list_themes
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert set(app.available_themes) == set(list_themes())
+        await pilot.press("t")
+        assert app.theme == list_themes()[1]

@@ -16,6 +16,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
+from normtui.engine.classes import clash_warning
 from normtui.engine.events import RUN_NAMES
 from normtui.tui.bindings import PANES
 from normtui.tui.viewstate.layer_pair import paired_samples, sampling_note
@@ -32,7 +33,7 @@ from normtui.tui.widgets.loss_plot import (
     extremes,
     line_glyph,
 )
-from normtui.tui.widgets.run_pane import RunPane, loss_plot_data
+from normtui.tui.widgets.run_pane import RunPane, loss_plot_data, member_lines
 from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waiting_message
 
 # numbers and layer histograms refresh (~4 Hz), by low_bandwidth: the histograms are text and
@@ -45,6 +46,7 @@ PLOT_INTERVAL_S = {False: 1.0, True: 10.0}  # loss plots refresh, by low_bandwid
 SLOW_INTERVAL_S = {False: 1.0, True: 2.0}
 PLOT_BEHIND = 1.25  # ...or sooner, once the latest epoch is this many times the plotted one
 MIN_SIZE = (70, 20)  # below this, a "terminal too small" message instead of the dashboard
+INPUT_ROWS = {False: 5, True: 2}  # rows of features in the inputs pane, by compact, at most
 COMPACT_BELOW = (110, 34)  # below either, the compact layout
 NARROW_FOOTER_BELOW = 80  # columns: below, the live footer leaves out keys `?` still lists
 BACK_KEY_COLUMNS = 10  # "esc Sweep" and its gap: opened from a sweep, the key line is this longer
@@ -62,6 +64,7 @@ class DashboardScreen(Screen[None]):
     smoothing: var[bool] = var(False, init=False)
     shared_y: var[bool] = var(True, init=False)  # the side-by-side plots share one y-range
     compact: var[bool] = var(False, init=False)
+    members: var[bool] = var(False, init=False)  # `m`: every seed's val loss line, over the band
 
     def __init__(
         self,
@@ -145,11 +148,26 @@ class DashboardScreen(Screen[None]):
         self._inputs.next_page()
         return True
 
+    def _fit_inputs(self) -> None:
+        """Fewer rows of features per page where the inputs pane would run past the bottom
+        (the overlay at 80x24 cut its last rows, page hint and border): `i` pages the rest."""
+        inputs = self._inputs
+        if not inputs.display or not self.pane_visible("inputs"):
+            return
+        overflow = inputs.region.bottom - self._body.region.bottom
+        if overflow > 0 and inputs.max_rows > 1:
+            inputs.set_max_rows(max(1, inputs.max_rows - overflow))
+            self.call_after_refresh(self._fit_inputs)
+
     def _pane_title(self, run: str, *, compact: bool = False) -> str:
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
+        config = self._state.config
+        hidden = "" if config.hidden_norm == "none" else f" · {config.hidden_norm} norm"
         if run == RUN_NAMES[0]:
-            return f"[b]{name}[/b] · no scaler"
-        return f"[b]{name}[/b] · {self._state.config.scaler} scaler"
+            start = " · data init" if config.raw_init == "data" else ""
+            return f"[b]{name}[/b] · no scaler{start}{hidden}"
+        in_network = config.scaler in ("batchnorm", "layernorm")
+        return f"[b]{name}[/b] · {config.scaler}{'' if in_network else ' scaler'}{hidden}"
 
     def on_mount(self) -> None:
         """The first frame: whatever the app has folded in by now (a whole replay, maybe)."""
@@ -218,25 +236,22 @@ class DashboardScreen(Screen[None]):
                 replay_speed=controls.replay_speed if controls.playback else False,
             )
             if slow:
-                pane.show_gauges(view, state.goal_accuracy)
-        if dirty & Changed.INFO:
-            self._inputs.show(state.started)
-            for run, pane in self._panes.items():  # the scaler the session says it uses
-                title = self._pane_title(run)
-                pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
+                pane.show_gauges(view, state.goal_accuracy, state.started.majority_baseline)
         if self.pane_visible("hists"):
             samples = paired_samples(state.runs)
             gradient = any(alarming(sample) for sample in samples.values())
             for run, pane in self._panes.items():
+                other_run = RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]
                 pane.show_histograms(
                     state.runs[run],
                     samples[run],
                     compact=self.compact,
                     sampling=sampling_note(state.runs[run]),
+                    other=state.runs[other_run],
                 )
                 if not slow:  # the "why" lines: at the gauges' turn
                     continue
-                other = samples[RUN_NAMES[1] if run == RUN_NAMES[0] else RUN_NAMES[0]]
+                other = samples[other_run]
                 pane.show_causes(
                     state.started,
                     samples[run],
@@ -246,6 +261,15 @@ class DashboardScreen(Screen[None]):
                 )
         if slow:
             self._comparison.show(state)
+        if dirty & Changed.INFO:
+            if self._inputs.show(state.started):
+                self.call_after_refresh(self._fit_inputs)
+                warning = clash_warning(state.started.class_names)
+                if warning:  # also in the inputs pane, which 80x24 hides until `5`
+                    self.app.notify(warning, severity="warning", timeout=20, markup=False)
+            for run, pane in self._panes.items():  # the scaler the session says it uses
+                title = self._pane_title(run)
+                pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
 
     def _show_plots(self) -> None:
         state = self._state
@@ -257,7 +281,11 @@ class DashboardScreen(Screen[None]):
         for run, pane in self._panes.items():
             if show_loss:
                 pane.show_plot(
-                    state.runs[run], log_y=self.log_y, smoothing=self.smoothing, cover=cover
+                    state.runs[run],
+                    log_y=self.log_y,
+                    smoothing=self.smoothing,
+                    cover=cover,
+                    members=self.members,
                 )
 
     def _shared_cover(self) -> tuple[tuple[float, float], ...]:
@@ -288,6 +316,8 @@ class DashboardScreen(Screen[None]):
         for run in RUN_NAMES:
             rows = self._state.runs[run].plot.rows()
             xs, ys = [row[0] for row in rows], [row[2] for row in rows]
+            if self.members:
+                lines = member_lines(rows, f"{run}-color") + lines
             lines += curve_lines(xs, ys, f"{run}-color", smoothing=self.smoothing)
         markers = tuple(self._state.runs[RUN_NAMES[1]].markers)
         return PlotData(tuple(lines), markers, log_y=self.overlay_log_y)
@@ -321,12 +351,26 @@ class DashboardScreen(Screen[None]):
     def watch_smoothing(self) -> None:
         self.redraw()
 
+    def watch_members(self) -> None:
+        self.redraw()
+
+    def action_toggle_members(self) -> None:
+        """`m`: each seed's own val loss line over the band, to see which one is the outlier."""
+        self.members = not self.members
+        seeds = max(run.members.count for run in self._state.runs.values())
+        if not self.members:
+            said = "member lines off: the band shows the seeds' min–max"
+        elif seeds > 1:
+            said = f"member lines on: each of the {seeds} seeds' val loss, thin, over the band"
+        else:
+            said = "member lines: one seed, its line is the run's (--seeds N trains more)"
+        self.app.notify(said, timeout=3, markup=False)
+
     def watch_shared_y(self) -> None:
         self.redraw()
 
     def watch_compact(self, compact: bool) -> None:
         self._footer.compact = compact
-        self._inputs.max_rows = 2 if compact else 5
         self.dirty |= Changed.ALL  # drawn on the next tick, like any resize
 
     def relayout(self) -> None:
@@ -360,6 +404,8 @@ class DashboardScreen(Screen[None]):
         every_hidden = not any(self.pane_visible(pane) for pane, _label in PANES.values())
         body.set_class(every_hidden, "-all-hidden")
         self._inputs.border_title = self._inputs_title()
+        self._inputs.set_max_rows(INPUT_ROWS[self.compact])
+        self.call_after_refresh(self._fit_inputs)
         # compact plots have no title row: their legend goes on the pane's bottom border
         legend = self.compact and not self.overlay and self.pane_visible("loss")
         for pane in self._panes.values():

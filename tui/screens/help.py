@@ -36,12 +36,16 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
 • Under the histograms, the why: the inputs' spread of std, how far the first layer's\
  pre-activations reach and what that does to its units; while a layer is dead or saturated,\
  its gradient (vanishing: under a tenth of the other run's) and how far its weights move.
-• Inputs: each feature's standard deviation before → after the scaler.
+• Inputs: each feature's standard deviation before → after the scaler; the classes and their\
+ rows. [b]│[/b] on a val gauge: the accuracy of always predicting the largest class.
 • Seeds ([b]--seeds N[/b]): each run is N members, seeds --seed … --seed+N−1; member k of raw\
  and of normalized share weights, split and batches. Loss lines are the members' medians;\
- {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded. Gauges: the mean; [b]█[/b] up to the lowest member,\
- [b]▓[/b] to the mean, [b]░[/b] to the highest. dead/sat: the member mean (min–max). A diverged\
- member is marked and left out of medians, bands and verdicts.
+ {BAND_HELP}, [b]{BAND_GLYPH}[/b] shaded ([b]m[/b]: each seed's own line). Gauges: the\
+ mean; [b]█[/b] up to the lowest member, [b]▓[/b] to the mean, [b]░[/b] to the highest;\
+ [b]best mean[/b]: the peak of the mean while every member was live, as [b]train[/b]'s table.\
+ dead/sat: the member mean (min–max). A diverged\
+ member is marked and left out of medians, bands and verdicts; [b]†[/b]: every member diverged,\
+ the values are theirs at divergence.
 • Comparison: each verdict comes from a {INTERVAL_METHOD}. A run is named ahead only when\
  that interval excludes zero and the difference is at least one validation row; one seed\
  cannot tell an effect from noise, so it names no winner and shows the difference."""

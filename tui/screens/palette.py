@@ -22,11 +22,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 
 class DashboardCommands(Provider):
-    """Runs app actions by name; knows nothing of the app class (no import cycle)."""
+    """Runs the dashboard screen's actions by name (`screen`: the one the palette opened on)."""
 
     async def discover(self) -> Hits:
         for title, action, help_text in COMMANDS:
-            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -36,6 +36,6 @@ class DashboardCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(title),
-                    partial(self.app.run_action, action),
+                    partial(self.screen.run_action, action),
                     help=help_text,
                 )

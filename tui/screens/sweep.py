@@ -7,6 +7,7 @@ cell under the cursor in words, with its 95% interval.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import ClassVar, Protocol
 
@@ -15,12 +16,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.coordinate import Coordinate
+from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from normtui.engine.statistics import INTERVAL_METHOD
 from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
 from normtui.engine.sweep.results import CellResult
+from normtui.tui.base_app import NormtuiBase
 from normtui.tui.sweep_view import (
     BASE,
     BETTER,
@@ -35,6 +39,7 @@ from normtui.tui.sweep_view import (
     metric_title,
 )
 
+TICK_S = 0.1  # the progress line's clock (its rate and ETA move between cells)
 METRIC_KEYS = {"1": "accuracy", "2": "speed", "3": "loss", "4": "share"}
 METRIC_NAMES = {
     "accuracy": "val accuracy",
@@ -45,8 +50,13 @@ METRIC_NAMES = {
 
 
 class ProgressLike(Protocol):
-    total: int
-    done: int
+    """The sweep's progress as the screen reads it: a copy the sweep's thread no longer writes."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def done(self) -> int: ...
 
     def line(self) -> str: ...
 
@@ -68,7 +78,8 @@ class SweepHelp(ModalScreen[None]):
             ("m / M", "next / previous metric"),
             ("1-4", "val accuracy, epochs to goal, val loss, dead/saturated"),
             ("enter", "open this cell's exact configuration in the live dashboard"),
-            ("", "(esc there comes back here; the sweep resumes)"),
+            ("", "(esc there comes back here; the sweep trains on meanwhile)"),
+            ("t", "next colour theme"),
             ("?", "this help"),
             ("q", "quit (finished cells stay in the results file; --resume continues)"),
         ]
@@ -104,9 +115,17 @@ class SweepScreen(Screen[None]):
             for key, name in METRIC_KEYS.items()
         ),
         Binding("enter", "open_cell", "Open in dashboard", id="open-cell", priority=True),
+        Binding("t", "next_theme", "Theme", id="theme", show=False),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("q", "quit_sweep", "Quit", id="quit"),
     ]
+
+    class CellChosen(Message):
+        """Enter on a cell: the app opens its dashboard over the matrix."""
+
+        def __init__(self, cell: Cell) -> None:
+            super().__init__()
+            self.cell = cell
 
     def __init__(
         self,
@@ -115,10 +134,8 @@ class SweepScreen(Screen[None]):
         *,
         metric: str,
         progress: ProgressLike,
-        cursor: Cell | None = None,
     ) -> None:
         super().__init__()
-        self._start_at = cursor  # back from a cell's dashboard: the cursor where it was
         self.plan = plan
         self.results = dict(results)
         self.metric = metric
@@ -155,11 +172,10 @@ class SweepScreen(Screen[None]):
             table.add_row(
                 *self._row_cells(dataset, activation), key=f"{dataset}|{activation}", label=label
             )
-        if self._start_at is not None and self._start_at.row in self._rows:
-            self.move_to(self._start_at)
         self.refresh_all()
         table.focus()
         self.ready = True
+        self.set_interval(TICK_S, self.draw_progress)
 
     # -- drawing -----------------------------------------------------------------------------
     def _styled(self, view: CellView) -> Text:
@@ -222,14 +238,29 @@ class SweepScreen(Screen[None]):
         self.query_one("#sweep-detail", Static).update(text)
 
     def draw_progress(self) -> None:
-        self.query_one(ProgressBar).update(total=self.progress.total, progress=self.progress.done)
-        self.query_one("#sweep-rate", Static).update(self.progress.line())
+        if not self.ready or not self.is_attached:
+            return  # not built yet, or torn down
+        # at exit the widgets go before the timer stops: a last tick finds nothing to draw on
+        with contextlib.suppress(NoMatches):
+            bar = self.query_one(ProgressBar)
+            bar.update(total=self.progress.total, progress=self.progress.done)
+            self.query_one("#sweep-rate", Static).update(self.progress.line())
 
     # -- updates -----------------------------------------------------------------------------
     def _tasks(self) -> set[str]:
         return {result.task for result in self.results.values() if not result.error}
 
-    def add_result(self, result: CellResult) -> None:
+    def set_progress(self, progress: ProgressLike) -> None:
+        self.progress = progress
+        self.draw_progress()
+
+    def add_result(self, result: CellResult, progress: ProgressLike | None = None) -> None:
+        """A finished cell (and the progress just after it), drawn at once."""
+        if progress is not None:
+            self.progress = progress
+        if not self.ready:  # before the first frame: drawn with the rest in on_mount
+            self.results[result.cell.key] = result
+            return
         new_task = not result.error and result.task not in self._tasks()
         self.results[result.cell.key] = result
         self._update_cell(self.query_one(DataTable), result.cell)
@@ -237,6 +268,7 @@ class SweepScreen(Screen[None]):
             self._draw_title()
         if result.cell == self.cursor_cell():
             self._draw_detail()
+        self.draw_progress()
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         self._draw_detail()
@@ -253,16 +285,21 @@ class SweepScreen(Screen[None]):
     def action_open_cell(self) -> None:
         cell = self.cursor_cell()
         if cell is not None:
-            self.app.exit(cell)
+            self.post_message(self.CellChosen(cell))
+
+    def action_next_theme(self) -> None:
+        if isinstance(self.app, NormtuiBase):
+            self.app.next_theme()
+        self.refresh_all()  # the marks' colours are the theme's
 
     def action_help(self) -> None:
         self.app.push_screen(SweepHelp())
 
     def action_quit_sweep(self) -> None:
-        self.app.exit(None)
+        self.app.exit()
 
     def move_to(self, cell: Cell) -> None:
-        """Put the cursor on `cell` (tests, and a resumed screen)."""
+        """Put the cursor on `cell` (tests)."""
         row = self._rows.index(cell.row)
         column = self.plan.scalers.index(cell.scaler)
         self.query_one(DataTable).cursor_coordinate = Coordinate(row, column)

@@ -3,6 +3,8 @@
 Every epoch of the session is there, restarts included: `segment` counts the restarts before
 the row (0 until the first `r` or restart-mode swap), and each row says the activation and
 learning rate it trained with, so swaps and lr changes can be lined up with the losses.
+`member` is `mean` for the run's row (the mean over its live members, as on screen) and k for
+member k's own (seed `--seed` + k; written with several seeds), so an outlier seed can be found.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from normtui.engine.listens import source_columns
 from normtui.tui.viewstate.state import DashboardState
 
 COLUMNS = (
@@ -22,6 +25,7 @@ COLUMNS = (
     "val_accuracy",
     "lr",
     "activation",
+    "member",
 )
 
 
@@ -33,8 +37,54 @@ def write_metrics_csv(state: DashboardState, path: Path) -> int:
         writer.writerow(COLUMNS)
         for name, run in state.runs.items():
             for row in run.history.rows():
-                _step, segment, epoch, *values, activation = row
-                numbers = (f"{value:.6g}" for value in values)
-                writer.writerow((name, segment, int(epoch), *numbers, activation))
+                _step, segment, epoch, *values, lr, activation, members = row
+                numbers = [f"{value:.6g}" for value in values]
+                writer.writerow(
+                    (name, segment, int(epoch), *numbers, f"{lr:.6g}", activation, "mean")
+                )
                 rows += 1
+                if members is None:
+                    continue
+                for k in range(len(members.seeds)):
+                    own = (
+                        members.train_loss[k],
+                        members.val_loss[k],
+                        members.train_score[k],
+                        members.val_score[k],
+                    )
+                    numbers = [f"{value:.6g}" for value in own]
+                    writer.writerow(
+                        (name, segment, int(epoch), *numbers, f"{lr:.6g}", activation, k)
+                    )
+                    rows += 1
     return rows
+
+
+LISTENS_COLUMNS = ("run", "epoch", "feature", "share", "share_low", "share_high")
+
+
+def write_listens_csv(state: DashboardState, path: Path) -> int:
+    """What the first layer listens to at each sampled epoch since the last restart: one row
+    per run, epoch and feature (the members' mean share, and their min..max with several
+    seeds). Returns the data rows written; no file when no sample carried shares."""
+    started = state.started
+    names = source_columns(started.feature_names, started.n_numeric)[0] if started else ()
+    rows: list[tuple[object, ...]] = []
+    for name, run in state.runs.items():
+        for epoch, sample in zip(run.learning.epochs, run.learning.shares, strict=True):
+            if sample is None:
+                continue
+            shares, spans = sample
+            for i, share in enumerate(shares):
+                low, high = spans[i] if spans else ("", "")
+                feature = names[i] if i < len(names) else f"x{i}"
+                rows.append((name, epoch, feature, share, low, high))
+    if not rows:
+        return 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LISTENS_COLUMNS)
+        for name, epoch, feature, share, low, high in rows:
+            numbers = (f"{v:.6g}" if isinstance(v, float) else v for v in (share, low, high))
+            writer.writerow((name, epoch, feature, *numbers))
+    return len(rows)

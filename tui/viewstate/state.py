@@ -33,8 +33,10 @@ from normtui.engine.events import (
     SessionEnded,
     SessionStarted,
 )
+from normtui.engine.fold import RunFold
 from normtui.tui.viewstate.layer_pair import SAMPLES_KEPT, LayerSample
-from normtui.tui.viewstate.members import MemberTrack, loss_row, members_of
+from normtui.tui.viewstate.learning import LearningHistory
+from normtui.tui.viewstate.members import loss_row
 from normtui.tui.viewstate.series import DecimatingSeries
 from normtui.tui.viewstate.verdicts import Verdicts, compare_runs
 
@@ -66,13 +68,6 @@ class RunView:
     learning_rate: float = 0.0
     epoch: int = 0
     last: EpochEnd | None = None
-    best_val_accuracy: float | None = None
-    best_val_epoch: int = 0
-    best_train_accuracy: float | None = None
-    goal_epoch: int | None = None
-    diverged_epoch: int | None = None
-    diverged_loss: float | None = None  # the loss that broke the rule (engine/divergence.py)
-    diverged_reference: float | None = None  # a runaway's first-epoch loss; None: NaN or inf
     error: str | None = None
     layers: tuple[LayerStats, ...] = ()  # latest per-layer stats
     # the activation `layers` were measured under: a swap while paused changes `activation`
@@ -84,34 +79,33 @@ class RunView:
     samples: deque[LayerSample] = field(default_factory=lambda: deque(maxlen=SAMPLES_KEPT))
     # rows (epoch, median train loss, median val loss, lowest val loss, highest val loss)
     plot: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(PLOT_POINTS))
-    members: MemberTrack = field(default_factory=MemberTrack)  # the seeds, one for a 1-seed run
+    # the seeds (one for a 1-seed run) through the fold `train` and the sweep use too: every
+    # number shown about the run (means, best mean, goal epochs, divergence) is read from it
+    members: RunFold = field(default_factory=RunFold)
     # every epoch of the session, restarts included (for the CSV export): rows of
-    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation)
+    # (step, segment, epoch, train_loss, val_loss, train_accuracy, val_accuracy, lr, activation,
+    # members)
     # where step counts epochs across restarts and segment counts restarts before the row
     history: DecimatingSeries = field(default_factory=lambda: DecimatingSeries(HISTORY_ROWS))
     steps: int = 0
     markers: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=MAX_MARKERS))
     _recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=256))
+    # per layer, update ratio and gradient norm at each sampled epoch (the layers pane's `h`)
+    learning: LearningHistory = field(default_factory=LearningHistory)
 
     def reset(self) -> None:
         """Forget the curves: a restart counts epochs from 1 again."""
         self.epoch = 0
         self.last = None
-        self.best_val_accuracy = None
-        self.best_val_epoch = 0
-        self.best_train_accuracy = None
-        self.goal_epoch = None
-        self.diverged_epoch = None
-        self.diverged_loss = None
-        self.diverged_reference = None
         self.error = None
         self.layers = ()
         self.layers_activation = ""
         self.hist_layers = ()
         self.hist_epoch = 0
         self.samples.clear()
+        self.learning.clear()
         self.plot.clear()  # the export's history is the session's: a restart keeps it
-        self.members.clear()
+        self.members = RunFold()
         self.markers.clear()
         self._recent.clear()
 
@@ -123,6 +117,19 @@ class RunView:
             if last_epoch == epoch and last_label.startswith("lr ") == label.startswith("lr "):
                 self.markers.pop()
         self.markers.append((epoch, label))
+
+    @property
+    def diverged_epoch(self) -> int | None:
+        """The epoch the run's last member diverged (engine/fold.py); None while any is live."""
+        return self.members.diverged_epoch
+
+    @property
+    def diverged_loss(self) -> float | None:
+        return self.members.diverged_loss
+
+    @property
+    def diverged_reference(self) -> float | None:
+        return self.members.diverged_reference
 
     @property
     def epochs_per_s(self) -> float | None:
@@ -222,16 +229,11 @@ class DashboardState:
 
     def _diverged(self, event: RunDiverged) -> Changed:
         run = self.runs[event.run]
-        run.members.mark_diverged(event.member, event.epoch)
-        members = run.members.count or self.config.seeds  # before its first epoch: config's
-        if event.member is not None and run.members.diverged < members:
+        if not run.members.run_diverged(event, self.config.seed):
             return Changed.STATUS | Changed.SCALARS  # the other members go on
         if run.status != RunStatus.DIVERGED:  # the last member's event, then the run's
             run.markers.append((event.epoch, "diverged"))
         run.status = RunStatus.DIVERGED
-        run.diverged_epoch = event.epoch
-        run.diverged_loss = float(event.loss)
-        run.diverged_reference = event.reference
         return Changed.STATUS | Changed.SCALARS | Changed.PLOTS
 
     def _failed(self, event: RunFailed) -> Changed:
@@ -304,8 +306,9 @@ class DashboardState:
         run._recent.append((event.time_s, event.epoch))
         while len(run._recent) > 2 and event.time_s - run._recent[0][0] > RATE_WINDOW_S:
             run._recent.popleft()
-        members = members_of(event, self.config.seed)
-        run.members.update(event.epoch, members, self.goal_accuracy)
+        run.members.epoch_end(event, self.config.seed, self.goal_accuracy)
+        members = run.members.latest
+        assert members is not None
         row = loss_row(event.epoch, members)
         if row is not None:
             run.plot.append(row)
@@ -321,20 +324,14 @@ class DashboardState:
                 event.val_accuracy,
                 event.learning_rate,
                 event.activation,
+                event.members,  # each seed's own row in the export
             )
         )
-        # the headline score: accuracy, or R² for regression
-        if run.best_val_accuracy is None or event.val_score > run.best_val_accuracy:
-            run.best_val_accuracy = event.val_score
-            run.best_val_epoch = event.epoch
-        if run.best_train_accuracy is None or event.train_score > run.best_train_accuracy:
-            run.best_train_accuracy = event.train_score
-        if run.goal_epoch is None and event.val_score >= self.goal_accuracy:
-            run.goal_epoch = event.epoch
         if event.layers:
             run.layers = event.layers
             run.layers_activation = event.activation
             run.samples.append(LayerSample(event.epoch, event.activation, event.layers))
+            run.learning.add(event.epoch, event.layers)
             changed |= Changed.HISTS
             if any(
                 layer.pre_hist is not None or layer.post_hist is not None for layer in event.layers

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
-from normtui.engine.config import RELU_FAMILY, SATURATING
+from normtui.engine.config import IN_NETWORK_SCALERS, RELU_FAMILY, SATURATING
 from normtui.engine.events import RUN_NAMES, LayerStats, SessionStarted
+from normtui.engine.listens import first_layer_shares, source_columns, top_shares
 from normtui.tui.viewstate.layer_pair import LayerSample
 from normtui.tui.widgets.format import escape, fmt_num, truncate
 from normtui.tui.widgets.inputs import varying_features
@@ -32,7 +33,17 @@ def _cells(markup: str) -> int:
 
 
 def input_variants(started: SessionStarted, run: str) -> list[str]:
-    """The inputs' scales as the run sees them, longest first (names dropped before numbers)."""
+    """The inputs' scales as the run sees them, longest first (names dropped before numbers);
+    behind `--scaler batchnorm|layernorm` the raw scales, then the layer they go into."""
+    variants = _scale_variants(started, run)
+    scaler = started.config.get("scaler") if run == RUN_NAMES[1] else None
+    if scaler in IN_NETWORK_SCALERS and variants:
+        short = {"batchnorm": "BN", "layernorm": "LN"}[scaler]
+        return [f"{v} → {scaler}" for v in variants[:-1]] + [f"{variants[-1]}→{short}"]
+    return variants
+
+
+def _scale_variants(started: SessionStarted, run: str) -> list[str]:
     n_numeric = len(started.feature_names) if started.n_numeric is None else started.n_numeric
     raw = started.raw_feature_std[:n_numeric]
     varying = varying_features(raw)
@@ -121,6 +132,59 @@ def gradient_variants(sample: LayerSample, other: LayerSample | None) -> list[st
     ]
 
 
+BAR_CELLS = 8  # a share's bar: 100% fills it, in eighths of a cell
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def share_bar(share: float, cells: int = BAR_CELLS) -> str:
+    """`share` (0..1) as a bar of up to `cells` cells, in eighths (not padded: it sits in a line
+    of words); a non-zero share shows at least ▏."""
+    eighths = round(max(0.0, min(1.0, share)) * cells * 8)
+    if share > 0 and eighths == 0:
+        eighths = 1
+    full, part = divmod(eighths, 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
+
+
+def _span_text(low: float | None, high: float | None) -> str:
+    if low is None or high is None or f"{low:.1%}" == f"{high:.1%}":
+        return ""
+    return f" [dim]({low * 100:.1f}–{high * 100:.1f})[/]"
+
+
+def listens_variants(started: SessionStarted, sample: LayerSample) -> list[str]:
+    """Which inputs the first layer listens to (its pre-activation variance by feature), the
+    top features with bars, longest first: "L1 listens to proline ████ 99.8% · magnesium ▏ 0.1%"
+    (the members' range after the first share where it fits)."""
+    layer = first_layer_shares(sample.layers)
+    if layer is None:
+        return []
+    names = source_columns(started.feature_names, started.n_numeric)[0]
+    top = top_shares(names, layer, 3)
+    if not top:
+        return []
+    variants = []
+    for count, ranged, name_width, cells in (
+        (3, True, 16, 4),
+        (3, False, 12, 4),
+        (2, True, 16, 4),
+        (2, False, 12, 4),
+        (1, True, 24, BAR_CELLS),
+        (1, False, 12, 4),
+    ):
+        parts = []
+        for index, share in enumerate(top[:count]):
+            text = f"{escape(truncate(share.name, name_width))} {share_bar(share.share, cells)}"
+            text += f" {share.share:.1%}"
+            if index == 0 and ranged:
+                text += _span_text(share.low, share.high)
+            parts.append(text)
+        variants.append(f"L{layer.layer} listens to " + " · ".join(parts))
+    first = top[0]
+    variants.append(f"{escape(truncate(first.name, 10))} {first.share:.0%}")
+    return variants
+
+
 def fit(variants: Sequence[str], width: int) -> str:
     """The longest variant that fits `width` cells (the last one cut, if none does)."""
     for variant in variants:
@@ -155,6 +219,9 @@ def cause_lines(
         lines.append(fit([f"→ {effect}" for effect in effects], width))
     if show_gradient and sample is not None and sample.layers:
         lines.append(fit([f"→ {text}" for text in gradient_variants(sample, other)], width))
+    listens = listens_variants(started, sample) if sample is not None else []
+    if listens:
+        lines.append(fit(listens, width))
     return lines
 
 

@@ -16,6 +16,7 @@ from normtui.engine.numbers import epoch
 from normtui.engine.statistics import Comparison
 from normtui.tui.viewstate.state import DashboardState, RunView
 from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts
+from normtui.tui.widgets.fitting import shorten
 from normtui.tui.widgets.format import escape, fmt_num, fmt_pct, fmt_r2
 from normtui.tui.widgets.text_line import TextLine
 
@@ -31,7 +32,8 @@ Part = tuple[str, bool] | tuple[str, bool, str]  # markup, required, and its own
 
 def fit(parts: list[Part], width: int, sep: str = "  ") -> str:
     """Join `(markup, required)` parts in order; the first optional part that does not fit ends
-    the line (so a detail never shows without what it details)."""
+    the line (so a detail never shows without what it details). Required parts too long for
+    the width leave out words (`shorten`), never the end of a number."""
     line = ""
     for markup, required, *own in parts:
         if not markup:
@@ -40,7 +42,7 @@ def fit(parts: list[Part], width: int, sep: str = "  ") -> str:
         if not required and cells(candidate) > width:
             break
         line = candidate
-    return line
+    return shorten(line, width)
 
 
 def colour_runs(text: str) -> str:
@@ -53,23 +55,27 @@ def colour_runs(text: str) -> str:
 
 
 def _live(run: RunView) -> int:
-    """Members that had not diverged at the run's latest epoch (its means are theirs)."""
-    latest = run.members.latest
-    return 0 if latest is None else sum(not diverged for diverged in latest.diverged)
+    """Members that have not diverged (its means are theirs)."""
+    return run.members.count - run.members.diverged
 
 
 def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The two runs' latest val score and val loss (the live members' means), as
-    `raw … · normalized …`, saying over how many seeds when there are several."""
+    """The two runs' latest val score and val loss (the live members' means, engine/fold.py:
+    the numbers `train` prints), as `raw … · normalized …`, saying over how many seeds when
+    there are several."""
     runs = [state.runs[name] for name in RUN_NAMES]
-    raw, norm = (run.last for run in runs)
-    assert raw is not None and norm is not None
+    raw, norm = (run.members for run in runs)
     shown = fmt_r2 if state.regression else fmt_pct
     live = [_live(run) for run in runs]
     counts = ("", "")
     head = f"means of {seeds}: " if seeds > 1 else ""
     if seeds > 1 and live != [seeds, seeds]:  # some members diverged: say whose means
         head, counts = "means: ", tuple(f" ({count}/{seeds} seeds)" for count in live)
+    # every member diverged: its members' values at divergence (†, as the gauges and train)
+    marks = tuple("†" if run.members.at_divergence else "" for run in runs)
+    counts = tuple(
+        " (at divergence)" if mark else count for mark, count in zip(marks, counts, strict=True)
+    )
 
     def pair(raw_text: str, norm_text: str) -> tuple[str, str]:
         """In full, and without the 'means of' words where the full form does not fit."""
@@ -78,8 +84,8 @@ def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[s
         return f"[dim]{full}[/]", f"[dim]{short}[/]"
 
     return (
-        pair(shown(raw.val_score), shown(norm.val_score)),
-        pair(fmt_num(raw.val_loss), fmt_num(norm.val_loss)),
+        pair(shown(raw.val_score) + marks[0], shown(norm.val_score) + marks[1]),
+        pair(fmt_num(raw.val_loss) + marks[0], fmt_num(norm.val_loss) + marks[1]),
     )
 
 
@@ -94,7 +100,7 @@ def metric_line(comparison: Comparison, values: tuple[str, ...], width: int) -> 
         line = fit([(head, True), (form, False)], width)
         if line != head:
             return line
-    return head
+    return shorten(head, width)
 
 
 def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:

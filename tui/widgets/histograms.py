@@ -49,9 +49,7 @@ class LayerHistograms(Widget):
         self.compact = False
         self._key: object = None
         self._layers: tuple[LayerStats, ...] = ()
-        self._hist_layers: tuple[LayerStats, ...] = ()
         self._activation = ""
-        self._hist_epoch = 0
 
     def show(self, sample: LayerSample | None) -> None:
         """`sample`: the layers to draw (the epoch both panes show, `paired_samples`), under
@@ -64,9 +62,8 @@ class LayerHistograms(Widget):
             return
         self._key = key
         changed_rows = len(layers) != len(self._layers)
-        self._layers = self._hist_layers = layers
+        self._layers = layers
         self._activation = activation
-        self._hist_epoch = sample.epoch if sample is not None else 0
         self.refresh(layout=changed_rows)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -79,7 +76,7 @@ class LayerHistograms(Widget):
         width = self.size.width
         colour = f"${self.run}-color"
         relu = self._activation in RELU_FAMILY
-        hists = {layer.layer: layer for layer in self._hist_layers}
+        hists = {layer.layer: layer for layer in self._layers}
         ranged = any(layer.dead_range or layer.saturated_range for layer in self._layers)
         text_w = 26 if width >= 60 else 19 if ranged else 18  # "dead 100% (98–100)": 18
         cells = max(8, min(48, width - 8 - text_w))

@@ -8,9 +8,11 @@ from textual.app import RenderResult
 from textual.geometry import Size
 from textual.widget import Widget
 
+from normtui.engine.classes import MAX_LISTED, baseline_line, clash_warning, classes_line
 from normtui.engine.config import SPREAD_FLOOR
 from normtui.engine.events import SessionStarted
 from normtui.engine.notices import data_notices
+from normtui.tui.widgets.fitting import cells, shorten
 from normtui.tui.widgets.format import escape, fmt_num, truncate
 
 CELL_WIDTH = 32  # minimum width of one feature's cell
@@ -47,9 +49,14 @@ def _range(values: list[float]) -> tuple[float, float]:
 
 
 class InputsPane(Widget):
-    """A grid of `feature  raw std → scaled std`, largest spread first when space is short."""
+    """A grid of `feature  raw std → scaled std`, largest spread first when space is short.
 
-    DEFAULT_CSS = "InputsPane { height: auto; }"
+    Every line is fitted to the width (a wrapped header pushed the last row of features, and
+    the page hint with it, out of sight), and the height is exactly the lines drawn, so every
+    feature is on some page and `i` reaches it.
+    """
+
+    DEFAULT_CSS = "InputsPane { height: auto; text-wrap: nowrap; }"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -63,48 +70,53 @@ class InputsPane(Widget):
         started = self._started
         if started is None:
             return False
-        count = len(started.feature_names) if started.n_numeric is None else started.n_numeric
-        return count > self._columns(self.size.width or 120) * self.max_rows
+        return self._n_numeric(started) > self._capacity(self.size.width or 120)
+
+    @staticmethod
+    def _n_numeric(started: SessionStarted) -> int:
+        # one-hot columns (issue 14) are 0/1 for both runs: listed apart, not in the spread
+        names = started.feature_names
+        return len(names) if started.n_numeric is None else started.n_numeric
+
+    def _capacity(self, width: int) -> int:
+        return self._columns(width) * self.max_rows
 
     def next_page(self) -> None:
         self.page += 1
         self.refresh()
 
-    def show(self, started: SessionStarted | None) -> None:
-        if started is not self._started:
-            self._started = started
+    def set_max_rows(self, rows: int) -> None:
+        """Rows of features per page (the screen lowers it where the pane would overflow)."""
+        if rows != self.max_rows:
+            self.max_rows = rows
             self.refresh(layout=True)
+
+    def show(self, started: SessionStarted | None) -> bool:
+        """Returns whether it changed (and so may change height)."""
+        if started is self._started:
+            return False
+        self._started = started
+        self.refresh(layout=True)
+        return True
 
     def _columns(self, width: int) -> int:
         return max(1, width // CELL_WIDTH)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self._started is None:
-            return 1
-        count = len(self._started.feature_names)
-        return 1 + min(self.max_rows, math.ceil(count / self._columns(width)))
+        return len(self._lines(width))
 
     def render(self) -> RenderResult:
-        started = self._started
-        if started is None:
-            return "[dim]input scales appear once the data is loaded…[/]"
-        width = self.size.width
-        raw, scaled = started.raw_feature_std, started.scaled_feature_std
-        names = started.feature_names
-        scaler = started.config.get("scaler", "scaler")
-        columns = self._columns(width)
-        capacity = columns * self.max_rows
-        # one-hot columns (issue 14) are 0/1 for both runs: listed apart, not in the spread
-        n_numeric = len(names) if started.n_numeric is None else started.n_numeric
-        order = list(range(n_numeric))
-        pages = 1
-        if len(order) > capacity:
-            # largest spread first, a page at a time: `i` turns the page
-            per_page = capacity - 1  # one cell says which page this is
-            pages = math.ceil(n_numeric / per_page)
-            page = self.page % pages
-            ranked = sorted(order, key=lambda i: -raw[i])
-            order = ranked[page * per_page : (page + 1) * per_page]
+        return "\n".join(self._lines(self.size.width))
+
+    def _header(self, started: SessionStarted, width: int) -> str:
+        """The first line: how many features and how far apart their scales are, in the
+        longest wording that fits."""
+        raw, scaled, names = (
+            started.raw_feature_std,
+            started.scaled_feature_std,
+            started.feature_names,
+        )
+        n_numeric = self._n_numeric(started)
         varying = varying_features(raw[:n_numeric])
         lo, hi = _range([raw[i] for i in varying])
         spread = f"×{hi / lo:,.0f}" if lo > 0 else "—"
@@ -118,25 +130,82 @@ class InputsPane(Widget):
             notes.append(f"{started.imputed_cells:,} missing cells imputed")
         notes.extend(escape(notice) for notice in data_notices(started))  # dropped, one seed
         note = f" [dim]({'; '.join(notes)})[/]" if notes else ""
-        header = (
-            f"[b]{n_numeric} features[/b]{note}  training-split std on raw inputs spans "
-            f"[$raw-color]{fmt_num(lo)} … {fmt_num(hi)} ({spread})[/];  after {escape(scaler)}: "
+        scaler = escape(started.config.get("scaler", "scaler"))
+        count = f"[b]{n_numeric} features[/b]{note}"
+        raw_range = f"[$raw-color]{fmt_num(lo)} … {fmt_num(hi)} ({spread})[/]"
+        scaled_range = (
             f"[$normalized-color]{_fixed(scaled_lo)} … {_fixed(scaled_hi)} ({scaled_spread})[/]"
         )
+        forms = (
+            f"{count}  training-split std on raw inputs spans {raw_range};  after {scaler}:"
+            f" {scaled_range}",
+            f"{count}  raw std {raw_range} → {scaler} {scaled_range}",
+            f"{count}  raw std [$raw-color]{spread}[/] → {scaler} "
+            f"[$normalized-color]{scaled_spread}[/]",
+        )
+        for form in forms:
+            if cells(form) <= width:
+                return form
+        return shorten(forms[-1], width)
+
+    def _class_lines(self, started: SessionStarted, width: int) -> list[str]:
+        """The labels with their rows, what always answering the largest class scores, and a
+        warning where labels differ only in case or spaces."""
+        if not started.class_names:
+            return []
+        names, counts = started.class_names, started.class_counts
+        baseline = started.majority_baseline
+        tail = f"  [dim]{baseline_line(baseline)}[/]" if baseline is not None else ""
+        short_tail = f"  [dim]largest class {baseline:.0%}[/]" if baseline is not None else ""
+        line = ""
+        for limit in range(min(len(names), MAX_LISTED), 0, -1):
+            for end in (tail, short_tail, ""):
+                candidate = escape(classes_line(names, counts, limit=limit)) + end
+                if cells(candidate) <= width:
+                    line = candidate
+                    break
+            if line:
+                break
+        lines = [line or shorten(escape(classes_line(names, counts, limit=1)), width)]
+        warning = clash_warning(names)
+        if warning:
+            lines.append(f"[$warning]{escape(shorten(warning, width))}[/]")
+        return lines
+
+    def _lines(self, width: int) -> list[str]:
+        started = self._started
+        if started is None:
+            return ["[dim]input scales appear once the data is loaded…[/]"]
+        raw, scaled = started.raw_feature_std, started.scaled_feature_std
+        names = started.feature_names
+        columns = self._columns(width)
+        capacity = self._capacity(width)
+        n_numeric = self._n_numeric(started)
+        order = list(range(n_numeric))
+        hint = ""
+        if n_numeric > capacity:
+            # largest spread first, a page at a time: `i` turns the page, and the last cell of
+            # every page says which page this is
+            per_page = max(1, capacity - 1)
+            pages = math.ceil(n_numeric / per_page)
+            page = self.page % pages
+            ranked = sorted(order, key=lambda i: -raw[i])
+            order = ranked[page * per_page : (page + 1) * per_page]
+            first = page * per_page + 1
+            hint = f"[dim]{first}–{first + len(order) - 1} of {n_numeric} · [b]i[/b] next[/]"
+        hi = max((raw[i] for i in varying_features(raw[:n_numeric])), default=0.0)
         cell_w = (width - 2 * (columns - 1)) // columns
         name_w = max(4, cell_w - SCALE_CELLS - 16)
-        cells = []
+        grid = []
         for index in order:
             name = escape(truncate(names[index], name_w))
-            cells.append(
+            grid.append(
                 f"{name:<{name_w}} [$raw-color]{_scale_bar(raw[index], hi)}"
                 f"{fmt_num(raw[index]):>6}[/] → [$normalized-color]{_fixed(scaled[index]):<5}[/]"
             )
-        if pages > 1:
-            shown_to = min(n_numeric, (self.page % pages + 1) * (capacity - 1))
-            first = shown_to - len(order) + 1
-            cells.append(f"[dim]{first}–{shown_to} of {n_numeric} · [b]i[/b] next[/]")
-        rows = [header]
-        for start in range(0, len(cells), columns):
-            rows.append("  ".join(cells[start : start + columns]))
-        return "\n".join(rows)
+        if hint:
+            grid.append(hint)
+        lines = [self._header(started, width), *self._class_lines(started, width)]
+        for start in range(0, len(grid), columns):
+            lines.append("  ".join(grid[start : start + columns]))
+        return lines

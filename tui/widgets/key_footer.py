@@ -30,8 +30,8 @@ class KeyFooter(Footer):
     # left to act on, so the footer stops offering them.
     over: reactive[str] = reactive("", recompose=True)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, show_command_palette: bool = True) -> None:
+        super().__init__(show_command_palette=show_command_palette)
         self._bindings_ready = True
 
     def compose(self) -> ComposeResult:
@@ -39,8 +39,8 @@ class KeyFooter(Footer):
             action = getattr(widget, "action", None)
             if self.narrow and action in HIDDEN_WHEN_NARROW:
                 continue
-            if self.over == "replay" and action == "toggle_pause":
-                widget.description = "Play again"  # type: ignore[attr-defined]
+            if self.over == "replay" and action == "toggle_pause" and isinstance(widget, FooterKey):
+                widget.description = "Play again"
                 yield widget
                 continue
             if self.over and action in ("toggle_pause", "step"):
@@ -49,6 +49,6 @@ class KeyFooter(Footer):
                         compact=Footer.compact
                     )
                 continue
-            if self.paused and action == "toggle_pause":
-                widget.description = "Resume"  # type: ignore[attr-defined]  # FooterKey's label
+            if self.paused and action == "toggle_pause" and isinstance(widget, FooterKey):
+                widget.description = "Resume"  # FooterKey's label
             yield widget

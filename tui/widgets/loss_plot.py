@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rich.text import Text
 from textual.app import RenderResult
@@ -169,9 +170,12 @@ def tick_label(value: float) -> str:
     return f"{value:.4g}"
 
 
+Alignment = Literal["left", "right"]
+
+
 def label_positions(
     markers: Sequence[tuple[int, str]], x_lo: float, x_hi: float, columns: int, rows: int = 1
-) -> list[tuple[float, str, str, int]]:
+) -> list[tuple[float, str, Alignment, int]]:
     """(x, label, alignment, row) for marker labels that fit without overlapping.
 
     A label starts one column right of its marker; near the right edge it ends one column left
@@ -183,10 +187,11 @@ def label_positions(
     span = max(x_hi - x_lo, 1e-9)
     column = span / columns
     placed: list[tuple[float, float, int]] = []
-    kept = []
+    kept: list[tuple[float, str, Alignment, int]] = []
     for epoch, label in reversed(markers):
         at = (epoch - x_lo) / span * columns
-        start, end, x, alignment = at + 1, at + 1 + len(label), epoch + column, "left"
+        alignment: Alignment = "left"
+        start, end, x = at + 1, at + 1 + len(label), epoch + column
         if end > columns:
             start, end, x, alignment = at - len(label), at, epoch - column, "right"
         if start < 0:

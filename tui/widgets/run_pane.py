@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -16,9 +17,11 @@ from normtui.tui.widgets.causes import CauseLines
 from normtui.tui.widgets.format import divergence_text, escape, fmt_num, status_badge
 from normtui.tui.widgets.gauges import AccuracyGauges
 from normtui.tui.widgets.histograms import LayerHistograms
+from normtui.tui.widgets.learning import LearningLines
 from normtui.tui.widgets.loss_plot import (
     BAND_GLYPH,
     Band,
+    Line,
     LossPlot,
     PlotData,
     curve_lines,
@@ -26,16 +29,36 @@ from normtui.tui.widgets.loss_plot import (
 )
 from normtui.tui.widgets.text_line import TextLine
 
+MEMBERS_AT = 5  # where a plot row's per-member val losses start (viewstate.members.loss_row)
+MEMBER_FADE = 0.45  # member lines: blended this far toward the background, under the median
 SHORTEST = 3  # the run header's shortening levels: 0 everything … 3 the compact wording
 
 
-def loss_plot_data(view: RunView, *, log_y: bool, smoothing: bool) -> PlotData:
+def member_lines(rows: list, colour: str) -> list[Line]:
+    """Each member's val loss (rows from `loss_row`), thin and faded, one style for all: which
+    seed is the outlier behind a wide band. A diverged member's line ends where it diverged."""
+    count = min((len(row) for row in rows), default=MEMBERS_AT) - MEMBERS_AT
+    lines = []
+    for member in range(count if count > 1 else 0):
+        pairs = [(row[0], row[MEMBERS_AT + member]) for row in rows]
+        pairs = [(x, y) for x, y in pairs if math.isfinite(y)]
+        if pairs:
+            xs, ys = zip(*pairs, strict=True)
+            lines.append(Line(tuple(xs), tuple(ys), colour, MEMBER_FADE, dotted=False))
+    return lines
+
+
+def loss_plot_data(
+    view: RunView, *, log_y: bool, smoothing: bool, members: bool = False
+) -> PlotData:
     """Train and validation loss of one run (the members' medians, and the band of their val
-    loss when there are several), with activation-switch markers."""
+    loss when there are several; `members`: each member's line too), with activation-switch
+    markers."""
     rows = view.plot.rows()
     xs = [row[0] for row in rows]
     colour = f"{view.name}-color"
     lines = [
+        *(member_lines(rows, colour) if members else ()),
         *curve_lines(xs, [row[1] for row in rows], "train-color", smoothing=smoothing),
         # a pane's val line is braille even for the normalized run, whose colour is dotted in
         # the overlay: the legend says "━ val"
@@ -103,6 +126,14 @@ class RunPane(Vertical):
         self._own_axis = False  # `y` unlinked the two plots' y-axes
         self._status = ""
 
+    @property
+    def learning_view(self) -> bool:
+        """The layers pane shows how each layer learns (`h`) instead of the histograms."""
+        return self.has_class("-learning")
+
+    def toggle_learning_view(self) -> None:
+        self.toggle_class("-learning")
+
     def set_titles(self, title: str, compact_title: str, *, compact: bool) -> None:
         """New titles (the session's own scaler, once it says: a log's header may not have)."""
         self._titles = {False: title, True: compact_title}
@@ -134,6 +165,7 @@ class RunPane(Vertical):
         yield plot
         yield AccuracyGauges(self.run, id=f"{self.run}-gauges")
         yield LayerHistograms(self.run, id=f"{self.run}-hists")
+        yield LearningLines(self.run, id=f"{self.run}-learning")
         yield CauseLines(id=f"{self.run}-causes")
 
     def show_header(self, markup: str) -> None:
@@ -179,7 +211,8 @@ class RunPane(Vertical):
         parts = [status_badge(status)]
         stopped_by_fault = view.error is not None or view.diverged_epoch is not None
         if last is not None:
-            epoch = f"e{view.epoch}" if words == "short" else f"epoch {view.epoch}"
+            epochs = view.members.epochs  # a diverged run's: the epoch it diverged, as train's
+            epoch = f"e{epochs}" if words == "short" else f"epoch {epochs}"
             parts.append(f"[b]{epoch}[/b]")
             if not (compact and stopped_by_fault):  # the top bar names it; the reason needs room
                 parts.append(f"[${self.run}-color]{view.activation}[/]")
@@ -211,8 +244,8 @@ class RunPane(Vertical):
             parts.append(f"[$error]{escape(view.error)}[/]")
         return ("  " if not compact else " ").join(parts)
 
-    def show_gauges(self, view: RunView, goal: float) -> None:
-        self.query_one(AccuracyGauges).show(view, goal)
+    def show_gauges(self, view: RunView, goal: float, baseline: float | None = None) -> None:
+        self.query_one(AccuracyGauges).show(view, goal, baseline)
 
     def show_plot(
         self,
@@ -221,8 +254,10 @@ class RunPane(Vertical):
         log_y: bool,
         smoothing: bool,
         cover: tuple[tuple[float, float], ...] | None = (),
+        members: bool = False,
     ) -> None:
-        """`cover`: both panes' `extremes`, so the two plots share their axes; None: this
+        """`members`: every member's val loss line over the band. `cover`: both panes'
+        `extremes`, so the two plots share their axes; None: this
         plot on its own axes (`y` unlinked them), which the title then says."""
         plot = self.query_one(LossPlot)
         seeds = max(1, view.members.count)
@@ -239,7 +274,7 @@ class RunPane(Vertical):
             own_axis=own_axis,
             width=plot.size.width,
         )
-        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing)
+        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing, members=members)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
 
     def show_causes(
@@ -262,8 +297,18 @@ class RunPane(Vertical):
         sample: LayerSample | None,
         compact: bool,
         sampling: str = "",
+        other: RunView | None = None,
     ) -> None:
-        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`)."""
+        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`);
+        `other`: the other run, whose learning lines share this pane's axes."""
+        if self.learning_view:
+            learning = self.query_one(LearningLines)
+            learning.border_title = "learning · log₁₀ Δw/w and ‖∇‖ · axes shared"
+            if learning.compact != compact:
+                learning.compact = compact
+                learning.refresh(layout=True)
+            learning.show(view.learning, other.learning if other is not None else None)
+            return
         hists = self.query_one(LayerHistograms)
         if sample is not None and sample.activation != view.activation:
             # swapped while paused: these are still the previous activation's layers

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from normtui.engine.events import DataLoading
 from normtui.tui.viewstate.state import DashboardState
+from normtui.tui.widgets.fitting import shorten
 from normtui.tui.widgets.format import escape, fmt_lr, fmt_pace
 from normtui.tui.widgets.text_line import TextLine
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SHORTEST = 3  # the bar's shortening levels: 0 everything … 3 the compact layout's wording
+LEVELS = SHORTEST + 2  # past SHORTEST: the seed count goes too (then words are left out)
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,11 @@ def waiting_message(controls: Controls, loading: DataLoading | None = None) -> s
 def top_bar_markup(
     state: DashboardState, controls: Controls, frame: int, *, compact: bool = False, short: int = 0
 ) -> str:
-    """The bar; `short` shortens it step by step to fit (1 the data, 2 the swap mode, 3 all of
-    the compact layout's wording, which `compact` asks for at once)."""
+    """The bar; `short` shortens it step by step to fit (1 the rows, 2 the optimizer and the
+    swap mode, 3 all of the compact layout's wording, which `compact` asks for at once, 4 the
+    seed count; before the session starts, 1 drops the configuration)."""
     if compact:
-        short = SHORTEST
+        short = max(short, SHORTEST)
     compact = short >= SHORTEST
     config = state.config
     started = state.started
@@ -59,7 +62,7 @@ def top_bar_markup(
         spinner = "■" if controls.log_ended else SPINNER[frame % len(SPINNER)]
         message = waiting_message(controls, state.loading)
         bar = f"[b $primary]normtui[/]  [$warning]{spinner} {message}[/]"
-        if controls.missing_log:  # no header read yet: the config would be the defaults'
+        if controls.missing_log or short >= 1:  # no header yet: the config is the defaults'
             return bar
         return (
             f"{bar}  "
@@ -67,14 +70,15 @@ def top_bar_markup(
         )
     hidden = "→".join(str(width) for width in config.hidden)
     shape = f"{started.n_features}→{hidden}→{started.n_classes or 1}"  # 0 classes: regression
-    if short >= 1:
-        data = f"{escape(started.dataset)} [dim]{shape}[/]"
-    else:
-        seeds = f" · {config.seeds} seeds" if config.seeds > 1 else ""
-        data = (
-            f"{escape(started.dataset)} [dim]{started.n_train:,}+{started.n_val:,} rows · "
-            f"{shape} · {config.optimizer}{seeds}[/]"
-        )
+    # what goes first as the width shrinks: the rows, the optimizer, the seeds (a restart's
+    # `restarts 1` once pushed `5 seeds` out at 120 columns)
+    details = [
+        f"{started.n_train:,}+{started.n_val:,} rows" if short < 1 else "",
+        shape,
+        config.optimizer if short < 2 else "",
+        f"{config.seeds} seeds" if config.seeds > 1 and short <= SHORTEST else "",
+    ]
+    data = f"{escape(started.dataset)} [dim]{' · '.join(part for part in details if part)}[/]"
     activation = state.activation
     if controls.pending_activation and controls.pending_activation != activation:
         activation = f"{activation} [$warning]→ {controls.pending_activation}…[/]"
@@ -123,9 +127,12 @@ class TopBar(TextLine):
     def show(
         self, state: DashboardState, controls: Controls, frame: int, *, compact: bool = False
     ) -> None:
-        # shorter words until it fits, not "pace unlimited  restar…"
-        for short in (SHORTEST,) if compact else range(SHORTEST + 1):
+        # shorter words until it fits, not "pace unlimited  restar…"; past the last level,
+        # whole words are left out (a big file's name while it loads)
+        for short in range(SHORTEST if compact else 0, LEVELS):
             markup = top_bar_markup(state, controls, frame, short=short)
             if self.fits(markup):
                 break
+        else:
+            markup = shorten(markup, self.content_size.width)
         self.show_markup(markup)
