@@ -44,6 +44,7 @@ from normtui.engine.inference import (
     sign_test,
     t_interval,
 )
+from normtui.engine.numbers import fixed, step_of
 
 RAW, NORMALIZED = RUN_NAMES
 AHEAD, EQUIVALENT, INCONCLUSIVE = "ahead", "equivalent", "inconclusive"
@@ -145,8 +146,11 @@ def _usable(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 
-def _signed(value: float, scale: float) -> str:
-    """+31, −1.2, +0.0083: a difference with its sign and 2–3 significant digits."""
+def _signed(value: float, scale: float, step: float = 0.0) -> str:
+    """+31, −1.2, +0.0083: a difference with its sign and 2–3 significant digits; with `step`
+    (engine/numbers.py `step_of` an interval's width) to that decimal place, like its interval."""
+    if step:
+        return fixed(value * scale, step, plus=True)
     shown = value * scale
     if shown == 0:
         return "0"
@@ -194,7 +198,8 @@ def _span(c: Comparison, interval: tuple[float, float]) -> str:
     if c.metric in RATIO_METRICS:
         return f"{ratio_text(low)} to {ratio_text(high)}"
     _, unit, scale = _METRIC_TEXT.get(c.metric, ("", "", 1.0))
-    return f"{_signed(low, scale)} to {_signed(high, scale)}{unit}"
+    step = step_of((high - low) * scale)  # both ends to one decimal place, by the width
+    return f"{_signed(low, scale, step)} to {_signed(high, scale, step)}{unit}"
 
 
 def _delta_text(c: Comparison) -> str:

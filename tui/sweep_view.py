@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.numbers import epoch
 from normtui.engine.statistics import CONTROL_METHOD, EQUIVALENT, control, ratio_text
 from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
 from normtui.engine.sweep.results import CellResult, share_kind
@@ -219,7 +220,7 @@ def speedup_bound(result: CellResult) -> tuple[str, float | None]:
 
 
 def _epochs(value: float | None) -> str:
-    return "never" if value is None or not math.isfinite(value) else f"{value:g}"
+    return "never" if value is None or not math.isfinite(value) else epoch(value)
 
 
 def _share_view(result: CellResult, seeds: int) -> CellView:

@@ -14,6 +14,7 @@ import re
 from textual.content import Content
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.numbers import epoch
 from normtui.engine.statistics import AHEAD, EQUIVALENT, Comparison, goal_text, ratio_text
 from normtui.tui.viewstate.state import DashboardState, RunView
 from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts
@@ -130,7 +131,7 @@ def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
         return f"{name} [dim]— (every seed diverged)[/]"
     if not reached:
         return f"{name} [dim]0/{goals.live} seeds by e{run.epoch}[/]"
-    median = f"e{goals.median:g}"
+    median = f"e{epoch(goals.median)}"  # a median of whole epochs: e350, not e349.5
     count = f", {len(reached)}/{seeds}" if len(reached) < seeds else ""
     if len(reached) == 1:
         return f"{name} {median} [dim](1/{seeds})[/]"
