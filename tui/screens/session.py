@@ -114,7 +114,7 @@ class SessionScreen(DashboardScreen):
         try:
             self._source.start(self._pump.buffer.append)
         except Exception as exc:  # a source that cannot start must not kill the UI
-            self.app.notify(f"could not start training: {exc}", severity="error", timeout=30)
+            self.normtui.notify(f"could not start training: {exc}", severity="error", timeout=30)
 
     def on_unmount(self) -> None:
         self.stop_source()
@@ -200,7 +200,7 @@ class SessionScreen(DashboardScreen):
             self.normtui.exit_reason = "error"
             self.app.exit(return_code=2)
         elif event.error:
-            self.app.notify(event.error, title="training stopped", severity="error", timeout=30)
+            self.normtui.notify(event.error, title="training stopped", severity="error", timeout=30)
 
     @property
     def ticking(self) -> bool:
@@ -265,7 +265,7 @@ class SessionScreen(DashboardScreen):
         source = {"live": self._source.live, "playback": self._playback}
         why = refusal(command, self._state, **source)
         if why is not None:
-            self.app.notify(why, severity="warning", timeout=4, kind="over")
+            self.normtui.notify(why, severity="warning", timeout=4, kind="over")
             return False
         self._source.send(command)
         return True
@@ -283,7 +283,7 @@ class SessionScreen(DashboardScreen):
 
     def action_step(self) -> None:
         if self._played_out:
-            self.app.notify("the replay is over: space plays it again", kind="over", timeout=3)
+            self.normtui.notify("the replay is over: space plays it again", kind="over", timeout=3)
             return
         self._send(commands.Step())
 
@@ -299,13 +299,17 @@ class SessionScreen(DashboardScreen):
         self._state.start_over()
         self._started_source = False
         self._start_source()
-        self.app.notify(f"replaying from the start at {fmt_pace(speed)}", timeout=2, kind="pace")
+        self.normtui.notify(
+            f"replaying from the start at {fmt_pace(speed)}", timeout=2, kind="pace"
+        )
         self.redraw()
 
     def action_restart(self) -> None:
         if not self._send(commands.Restart()):
             return
-        self.app.notify("restarting both runs from the same initial weights", timeout=2, kind="run")
+        self.normtui.notify(
+            "restarting both runs from the same initial weights", timeout=2, kind="run"
+        )
 
     def _current_activation(self) -> str:
         return self._pending.activation or self._state.activation
@@ -325,7 +329,7 @@ class SessionScreen(DashboardScreen):
             return
         self._pending.activation = name
         if waiting:
-            self.app.notify(
+            self.normtui.notify(
                 f"activation {name}: r trains both runs with it", timeout=3, kind="activation"
             )
         self._show_controls()
@@ -342,14 +346,14 @@ class SessionScreen(DashboardScreen):
     def action_toggle_keep(self) -> None:
         keep = self._pending.toggle_keep()
         mode = "keep the trained weights" if keep else "restart both runs"
-        self.app.notify(f"activation swaps now {mode}", timeout=3, kind="activation")
+        self.normtui.notify(f"activation swaps now {mode}", timeout=3, kind="activation")
         self._show_controls()
 
     def _change_lr(self, factor: float) -> None:
         current = self._pending.lr or self._state.learning_rate
         lr = self._pending.lr_after(current, factor)
         if lr == current:
-            self.app.notify(
+            self.normtui.notify(
                 f"learning rate already at its limit ({fmt_lr(lr)})", severity="warning", kind="lr"
             )
             return
@@ -357,7 +361,7 @@ class SessionScreen(DashboardScreen):
         waiting = self._waiting(command)
         if self._send(command):
             self._pending.lr = lr
-            self.app.notify(lr_message(current, lr, waiting=waiting), timeout=3, kind="lr")
+            self.normtui.notify(lr_message(current, lr, waiting=waiting), timeout=3, kind="lr")
 
     def action_lr_up(self) -> None:
         self._change_lr(2.0)
@@ -373,7 +377,7 @@ class SessionScreen(DashboardScreen):
             return
         self._pending.pace_step = index
         what = "replay speed" if self._playback else "pace"
-        self.app.notify(f"{what} {fmt_pace(pace)}", timeout=1.5, kind="pace")
+        self.normtui.notify(f"{what} {fmt_pace(pace)}", timeout=1.5, kind="pace")
         self.dirty |= Changed.STATUS
 
     def action_slower(self) -> None:
@@ -393,7 +397,7 @@ class SessionScreen(DashboardScreen):
     def action_smoothing(self) -> None:
         smoothing = self.smoothing = not self.smoothing
         smooth = "on (raw line kept, faded)" if smoothing else "off"
-        self.app.notify(f"smoothing {smooth}", timeout=2, kind="view")
+        self.normtui.notify(f"smoothing {smooth}", timeout=2, kind="view")
 
     def action_shared_y(self) -> None:
         shared = self.shared_y = not self.shared_y
@@ -402,7 +406,7 @@ class SessionScreen(DashboardScreen):
             if shared
             else "each its own y-axis: heights do not compare across the panes"
         )
-        self.app.notify(f"loss plots: {axes}", timeout=3, kind="view")
+        self.normtui.notify(f"loss plots: {axes}", timeout=3, kind="view")
 
     def action_learning_view(self) -> None:
         """The layers pane: histograms, or each layer's update ratio and gradient over time."""
@@ -418,7 +422,9 @@ class SessionScreen(DashboardScreen):
 
     def action_inputs_page(self) -> None:
         if not self.next_inputs_page():
-            self.app.notify("every feature is already in the inputs pane", timeout=2, kind="view")
+            self.normtui.notify(
+                "every feature is already in the inputs pane", timeout=2, kind="view"
+            )
 
     def action_next_theme(self) -> None:
         self.normtui.next_theme()
@@ -436,7 +442,7 @@ class SessionScreen(DashboardScreen):
             listens_path = directory / f"{stem}-listens.csv"
             listens = write_listens_csv(self._state, listens_path)
         except OSError as exc:
-            self.app.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
+            self.normtui.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
             return
         stride = max(run.history.stride for run in self._state.runs.values())
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
@@ -444,7 +450,7 @@ class SessionScreen(DashboardScreen):
             note += f"\ninput shares {shown_path(listens_path)} ({listens} rows)"
         if self._log_path:  # on a line of its own, said short: at 80 columns it wrapped away
             note += f"\nfull event log:\n{shown_path(self._log_path)}"
-        self.app.notify(
+        self.normtui.notify(
             f"screenshot {shown_path(svg)}\nmetrics {shown_path(csv_path)} ({rows} rows){note}",
             title="exported",
             timeout=8,
