@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from textual.binding import BindingType
 from textual.css.query import NoMatches
@@ -46,6 +46,15 @@ from normtui.tui.widgets.top_bar import Controls
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
 PRELOAD_JOIN_S = 10.0  # a ceiling, not a wait: ~0.1 s of work, seconds on a loaded machine
 REPLAY_AGAIN_SPEED = 20.0  # epochs/s: a replay shown all at once, played again
+
+
+class ScreenOptions(TypedDict, total=False):
+    """What the dashboard app passes through to its screen (`SessionScreen`'s keywords)."""
+
+    low_bandwidth: bool
+    log_path: str | None
+    export_dir: Path | None
+    missing_log: str | None
 
 
 class SessionScreen(DashboardScreen):
