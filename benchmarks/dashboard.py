@@ -11,6 +11,10 @@
   terminal     `normtui` in a 120x40 pseudo-terminal (what `script` records): bytes/s in steady
                state, default and --low-bandwidth (targets 24 KB/s and 4 KB/s), and the CPU
                use of the paused app (target <= 1%)
+  --terminal REV   only the default dashboard's bytes/s at 120x40 (wine, 5 seeds), this tree and
+               the code at git REV (e.g. the commit before a change) side by side, alternating,
+               each measured from its first running frame + 2 s for --seconds (issue 25 item 10:
+               target <= 20 KB/s); about 40 s in all
 Skips (with a message) what the UI does not provide yet.
 """
 
@@ -241,13 +245,78 @@ def terminal_output(extra: list[str], warm_s: float, seconds: float) -> tuple[fl
     return written, idle
 
 
+def code_at(rev: str) -> Path:
+    """A directory to put on PYTHONPATH that imports `normtui` as it was at git `rev`."""
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    base = Path(tempfile.mkdtemp(prefix="normtui-rev-"))
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", rev, "engine", "tui", "themes", "src"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+    package = base / "pkg" / "normtui"
+    package.mkdir(parents=True)
+    for file in (base / "src" / "normtui").glob("*.py"):
+        shutil.copy(file, package / file.name)
+    for part in ("engine", "tui", "themes"):
+        (package / part).symlink_to(base / part)
+    return base / "pkg"
+
+
+def running_bytes_per_s(env: dict[str, str], seconds: float) -> float:
+    """Bytes/s the default dashboard writes at 120x40, from its first running frame + 2 s."""
+    command = [sys.executable, "-m", "normtui", "--dataset", "wine", "--no-log"]
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        pty = Pty(command)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    try:
+        pty.read_for(90, until=lambda p: b"running" in p.text)
+        pty.read_for(2.0)
+        start = time.perf_counter() - pty.started
+        pty.read_for(seconds)
+        return pty.bytes_between(start, start + seconds) / seconds
+    finally:
+        pty.close()
+
+
+def terminal_side_by_side(rev: str, seconds: float, rounds: int) -> int:
+    base = code_at(rev)
+    results: dict[str, list[float]] = {rev: [], "this tree": []}
+    for _ in range(rounds):
+        results[rev].append(running_bytes_per_s({"PYTHONPATH": str(base)}, seconds))
+        results["this tree"].append(running_bytes_per_s({}, seconds))
+    rows = [
+        [f"{name}: KB/s at 120x40, 5 seeds", median(values) / 1024, "<= 20",
+         verdict(median(values) / 1024, 20.0)]
+        for name, values in results.items()
+    ]  # fmt: skip
+    print(f"terminal output, default dashboard on wine ({versions()}; {rounds} rounds)")
+    print(table(["measure", "value", "target", "result"], rows))
+    shutil.rmtree(base.parent, ignore_errors=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=5.0, help="measurement window")
     p.add_argument("--memory-epochs", type=int, default=20_000, help="(full: 100000)")
     p.add_argument("--large", action="store_true", help="also the large workload's epochs/s")
     p.add_argument("--rows", type=int, default=10_000)
+    p.add_argument("--terminal", metavar="REV", help="only terminal KB/s, this tree vs git REV")
     args = p.parse_args(argv)
+    if args.terminal:
+        return terminal_side_by_side(args.terminal, args.seconds, max(1, args.repeats // 2))
     p_repeats = max(1, args.repeats // 2)
     missing = ui_importable()
     if missing:

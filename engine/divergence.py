@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from normtui.engine.numbers import num
+
 RUNAWAY_MULTIPLE = 10_000.0
 
 
@@ -65,13 +67,8 @@ def describe(loss: float, reference: float | None, multiple: float = RUNAWAY_MUL
 
 
 def compact(value: float) -> str:
-    """A number in at most ~8 characters: 0.739, 1330, 7.41e5, 1.51e21, nan, inf."""
+    """A number in a few characters, the one way engine/numbers.py writes it: 0.739, 1,330,
+    7.41e6, 1.51e21, nan, inf."""
     if not math.isfinite(value):
         return str(value)
-    magnitude = abs(value)
-    if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
-        mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{mantissa}e{int(exponent)}"
-    if magnitude >= 1000:
-        return f"{value:.0f}"
-    return f"{value:.3g}"
+    return num(value)

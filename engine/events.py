@@ -10,10 +10,12 @@ import functools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+from normtui.engine.checked import FieldTypeError, check_fields
 
 SCHEMA_VERSION = 2  # 2: per-member values (Members, *_range, RunDiverged.member)
 READABLE_SCHEMAS: tuple[int, ...] = (1, 2)  # a version-1 log reads as one-seed runs
@@ -218,7 +220,8 @@ class PaceChanged(Event):
 
 @dataclass(frozen=True)
 class Restarted(Event):
-    """Both runs start again from a fresh shared initialisation; epochs count from 1 again."""
+    """Both runs start again from the session's initial weights (each member's own, shared by
+    raw and normalized: the same start as the first); epochs count from 1 again."""
 
     kind: ClassVar[str] = "restarted"
     activation: str
@@ -314,64 +317,111 @@ def _non_finite_back(cls: type[DataclassInstance], values: dict[str, Any]) -> di
     return values
 
 
-def _histogram(data: dict[str, Any] | None) -> Histogram | None:
+def _listed(value: Any, field_name: str) -> list[Any]:
+    """A JSON list, or FieldTypeError naming the field (a string is not a list of names)."""
+    if not isinstance(value, list):
+        raise FieldTypeError(field_name, value, "a list")
+    return value
+
+
+def _object(value: Any, field_name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FieldTypeError(field_name, value, "an object")
+    return value
+
+
+def _histogram(data: Any, field_name: str) -> Histogram | None:
     if data is None:
         return None
-    return Histogram(edges=tuple(data["edges"]), counts=tuple(data["counts"]))
-
-
-def _floats(values: Any) -> tuple[float, ...]:
-    """A JSON list of numbers back as floats; null (a NaN or an infinity) reads as NaN."""
-    return tuple(math.nan if value is None else float(value) for value in values)
-
-
-def _range(values: Any) -> tuple[float, float] | None:
-    if values is None:
-        return None
-    low, high = _floats(values)
-    return (low, high)
-
-
-def _layer(data: dict[str, Any]) -> LayerStats:
-    values = _non_finite_back(LayerStats, dict(data))
-    values["pre_hist"] = _histogram(values.get("pre_hist"))
-    values["post_hist"] = _histogram(values.get("post_hist"))
-    for key in ("dead_range", "saturated_range"):
-        values[key] = _range(values.get(key))
-    if values.get("input_share") is not None:
-        values["input_share"] = _floats(values["input_share"])
-    if values.get("input_share_range") is not None:
-        values["input_share_range"] = tuple(_range(r) for r in values["input_share_range"])
-    return LayerStats(**values)
-
-
-def _members(data: dict[str, Any] | None) -> Members | None:
-    if data is None:
-        return None
-    return Members(
-        seeds=tuple(int(seed) for seed in data["seeds"]),
-        train_loss=_floats(data["train_loss"]),
-        val_loss=_floats(data["val_loss"]),
-        train_score=_floats(data["train_score"]),
-        val_score=_floats(data["val_score"]),
-        diverged=tuple(bool(flag) for flag in data["diverged"]),
+    data = _object(data, field_name)
+    return Histogram(
+        edges=_floats(data.get("edges"), f"{field_name}.edges"),
+        counts=tuple(_listed(data.get("counts"), f"{field_name}.counts")),
     )
 
 
+def _floats(values: Any, field_name: str) -> tuple[float, ...]:
+    """A JSON list of numbers back as a tuple; null (a NaN or an infinity) reads as NaN."""
+    return tuple(
+        math.nan if value is None else float(value) if type(value) in (int, float) else value
+        for value in _listed(values, field_name)
+    )
+
+
+def _range(values: Any, field_name: str) -> tuple[float, float] | None:
+    if values is None:
+        return None
+    return cast("tuple[float, float]", _floats(values, field_name))  # checked: two numbers
+
+
+def _layer(data: Any, field_name: str) -> LayerStats:
+    values = _known(LayerStats, _non_finite_back(LayerStats, dict(_object(data, field_name))))
+    for key in ("pre_hist", "post_hist"):
+        values[key] = _histogram(values.get(key), f"{field_name}.{key}")
+    for key in ("dead_range", "saturated_range"):
+        values[key] = _range(values.get(key), f"{field_name}.{key}")
+    if values.get("input_share") is not None:
+        values["input_share"] = _floats(values["input_share"], f"{field_name}.input_share")
+    if values.get("input_share_range") is not None:
+        where = f"{field_name}.input_share_range"
+        values["input_share_range"] = tuple(
+            _range(pair, f"{where}[{i}]")
+            for i, pair in enumerate(_listed(values["input_share_range"], where))
+        )
+    return _build(LayerStats, values, f"{field_name}.")
+
+
+def _members(data: Any) -> Members | None:
+    if data is None:
+        return None
+    data = _object(data, "members")
+    return Members(
+        seeds=tuple(_listed(data.get("seeds"), "members.seeds")),
+        train_loss=_floats(data.get("train_loss"), "members.train_loss"),
+        val_loss=_floats(data.get("val_loss"), "members.val_loss"),
+        train_score=_floats(data.get("train_score"), "members.train_score"),
+        val_score=_floats(data.get("val_score"), "members.val_score"),
+        diverged=tuple(_listed(data.get("diverged"), "members.diverged")),
+    )
+
+
+def _known(cls: type[DataclassInstance], values: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields `cls` has: a key this version does not know is left out, not fatal."""
+    names = {spec.name for spec in dataclasses.fields(cls)}
+    return {key: value for key, value in values.items() if key in names}
+
+
+def _build(cls: type[DataclassInstance], values: dict[str, Any], prefix: str = "") -> Any:
+    """`cls(**values)` with every field's type checked; FieldTypeError names a missing one."""
+    for spec in dataclasses.fields(cls):
+        no_default = spec.default is dataclasses.MISSING
+        if no_default and spec.default_factory is dataclasses.MISSING and spec.name not in values:
+            raise FieldTypeError(prefix + spec.name, None, "present", missing=True)
+    instance = cls(**values)
+    check_fields(instance, prefix=prefix)
+    return instance
+
+
 def event_from_dict(data: dict[str, Any]) -> Event:
-    """Rebuild an event from its JSON form; raises ValueError/TypeError/KeyError on bad input."""
+    """Rebuild an event from its JSON form, every field checked against its declared type.
+
+    Raises FieldTypeError (a ValueError) naming the field that is missing or of the wrong type,
+    so a damaged log is refused where it is read instead of failing later on screen.
+    """
     values = dict(data)
-    kind = values.pop("event")
-    cls = EVENT_TYPES.get(kind)
+    kind = values.pop("event", None)
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValueError(f"unknown event kind {kind!r}")
-    _non_finite_back(cls, values)
+        raise FieldTypeError("event", kind, "an event kind")
+    values = _known(cls, _non_finite_back(cls, values))
     if cls is EpochEnd:
-        values["layers"] = tuple(_layer(layer) for layer in values.get("layers", ()))
+        layers = _listed(values.get("layers", []), "layers")
+        values["layers"] = tuple(_layer(layer, f"layers[{i}]") for i, layer in enumerate(layers))
         values["members"] = _members(values.get("members"))
     elif cls is SessionStarted:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
-            values[key] = tuple(values[key])
+            if key in values:
+                values[key] = tuple(_listed(values[key], key))
         for key in ("class_names", "class_counts"):  # absent from older logs
-            values[key] = tuple(values.get(key, ()))
-    return cls(**values)
+            values[key] = tuple(_listed(values.get(key, []), key))
+    return _build(cls, values)

@@ -1,27 +1,42 @@
 """The JSONL session log: a header line, then one event per line, flushed as written.
 
+A path ending in `.gz` is written gzip-compressed, each line flushed whole (`Z_SYNC_FLUSH`), so
+`watch` reads it as it grows and `zcat run.jsonl.gz | jq` reads it too: the dashboard's own
+logs are written so (issue 25: a default session wrote ~386 MB an hour uncompressed). Readers
+tell the two apart by the file's first bytes, not its name.
+
 Pure stdlib (no torch): `replay` and `watch` read logs without loading the training stack.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import dataclasses
 import json
 import os
 import threading
 import time
+import zlib
 from typing import IO, Any
 
 from normtui.engine.errors import UsageError
 from normtui.engine.events import (
+    EVENT_TYPES,
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
+    EpochEnd,
     Event,
     event_from_dict,
     strict_json,
 )
 
 LOG_MARKER = "normtui_log"
+GZIP_MAGIC = b"\x1f\x8b"
+# The dashboard paces every epoch's layer stats for its own panes (20 per second per run); its
+# log keeps them at most this often (plus the epochs in `LogWriter._keeps_layers`): measured with
+# benchmarks/log_size.py, every epoch's layers were 91% of the log's bytes.
+DASHBOARD_LOG_LAYERS_S = 1.0
 
 
 class LogError(UsageError):
@@ -34,39 +49,62 @@ def _package_version() -> str:
     return __version__
 
 
-def make_header(config: dict[str, Any]) -> dict[str, Any]:
-    return {LOG_MARKER: SCHEMA_VERSION, "version": _package_version(), "config": config}
+def make_header(config: dict[str, Any], layers_every_s: float | None = None) -> dict[str, Any]:
+    header = {LOG_MARKER: SCHEMA_VERSION, "version": _package_version(), "config": config}
+    if layers_every_s is not None:  # what the epoch lines' `layers` really hold: said, not implied
+        header["layers_every_s"] = layers_every_s
+    return header
 
 
 class LogWriter:
-    """A sink that appends every event to a JSONL file and flushes each line."""
+    """A sink that appends every event to a JSONL file and flushes each line.
 
-    def __init__(self, path: str, config: dict[str, Any]) -> None:
+    `layers_every_s` > 0: an epoch line keeps its per-layer stats at most that often (session
+    time), so a paced dashboard's every-epoch stats do not fill the disk; the header says so.
+    A path ending in `.gz` is written gzip-compressed, line by line (module docstring).
+    """
+
+    def __init__(
+        self, path: str, config: dict[str, Any], *, layers_every_s: float | None = None
+    ) -> None:
         self.path = path
         if not path:
             raise LogError("--log needs a file path, e.g. --log run.jsonl")
+        self._zip = zlib.compressobj(6, zlib.DEFLATED, 31) if path.endswith(".gz") else None
         try:
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
                 raise LogError(f"cannot write log {path}: directory {directory} does not exist")
             if os.path.isdir(path):
                 raise LogError(f"cannot write log {path}: it is a directory")
-            self._file: IO[str] | None = open(path, "w", encoding="utf-8")  # noqa: SIM115
+            self._file: IO[bytes] | None = open(path, "wb")  # noqa: SIM115
         except OSError as error:
             raise LogError(f"cannot write log {path}: {error.strerror or error}") from None
         self._lock = threading.Lock()
         self.lines = 0
+        self.bytes = 0  # written to the file so far
         self.error: str | None = None  # set when a write failed (disk full): logging stopped
-        self._write(make_header(config))
+        self.layers_every_s = layers_every_s or 0.0
+        self._epochs = config.get("epochs") if isinstance(config.get("epochs"), int) else None
+        self._kept: tuple[int, float] | None = None  # (epoch, time_s) whose layers were kept
+        self._activation: dict[str, str] = {}
+        self._write(make_header(config, layers_every_s))
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        line = json.dumps(strict_json(record), separators=(",", ":"), allow_nan=False) + "\n"
+        data = line.encode("utf-8")
+        if self._zip is None:
+            return data
+        return self._zip.compress(data) + self._zip.flush(zlib.Z_SYNC_FLUSH)
 
     def _write(self, record: dict[str, Any]) -> None:
         """Append one line; a failed write closes the log and raises LogError once."""
-        line = json.dumps(strict_json(record), separators=(",", ":"), allow_nan=False) + "\n"
         with self._lock:
             if self._file is None:
                 return
+            data = self._encode(record)
             try:
-                self._file.write(line)
+                self._file.write(data)
                 self._file.flush()
             except OSError as error:
                 self.error = f"cannot write log {self.path}: {error.strerror or error}"
@@ -75,14 +113,34 @@ class LogWriter:
                     broken.close()
                 raise LogError(self.error) from None
             self.lines += 1
+            self.bytes += len(data)
+
+    def _keeps_layers(self, event: EpochEnd) -> bool:
+        """Whether this epoch line keeps its layer stats: at most every `layers_every_s`, and
+        always the first epoch after a start, restart or swap and the last of `--epochs`; both
+        runs keep the same epochs, so a replay's two panes show one epoch."""
+        swapped = self._activation.get(event.run, event.activation) != event.activation
+        self._activation[event.run] = event.activation
+        if self._kept is not None and self._kept[0] == event.epoch:
+            return True  # the other run's same epoch
+        due = self._kept is None or event.time_s - self._kept[1] >= self.layers_every_s - 1e-9
+        if due or swapped or event.epoch == 1 or event.epoch == self._epochs:
+            self._kept = (event.epoch, event.time_s)
+            return True
+        return False
 
     def __call__(self, event: Event) -> None:
+        thin = self.layers_every_s and isinstance(event, EpochEnd) and event.layers
+        if thin and not self._keeps_layers(event):  # type: ignore[arg-type]
+            event = dataclasses.replace(event, layers=())
         self._write(event.to_dict())
 
     def close(self) -> None:
         with self._lock:
             if self._file is not None:
                 with contextlib.suppress(OSError):  # every line was flushed as it was written
+                    if self._zip is not None:
+                        self._file.write(self._zip.flush(zlib.Z_FINISH))
                     self._file.close()
                 self._file = None
 
@@ -107,32 +165,78 @@ def parse_header(line: str, path: str) -> dict[str, Any]:
     return header
 
 
-def parse_event(line: str) -> Event | None:
-    """An event from one line, or None for a line that is damaged (e.g. cut off mid-write)."""
+def parse_event(line: str, where: str = "") -> Event | None:
+    """An event from one line; None for a line that is not JSON (cut off mid-write).
+
+    A line that is JSON but not a valid event (a field missing or of the wrong type, e.g.
+    `"val_r2": "x"`) raises LogError naming `where` (the file and line) and the field: a
+    damaged log is bad input, refused where it is read rather than failing on screen.
+    """
     try:
         data = json.loads(line)
-        return event_from_dict(data) if isinstance(data, dict) else None
-    except (ValueError, TypeError, KeyError):
+    except ValueError:
         return None
+    kind = data.get("event") if isinstance(data, dict) else None
+    what = f" ({kind} event)" if isinstance(kind, str) and kind in EVENT_TYPES else ""
+    if not isinstance(data, dict):
+        raise LogError(f"{where or 'a line'}{what}: not an event object")
+    try:
+        return event_from_dict(data)
+    except (ValueError, TypeError) as error:  # FieldTypeError is a ValueError
+        raise LogError(f"{where or 'a line'}{what}: {error}") from None
 
 
-def _open_for_reading(path: str) -> IO[str]:
+def _open_for_reading(path: str) -> IO[bytes]:
     if os.path.isdir(path):
         raise LogError(f"{path} is a directory, not a normtui log")
     try:
-        return open(path, encoding="utf-8", errors="replace")
+        return open(path, "rb")
     except OSError as error:
         raise LogError(f"cannot read log {path}: {error.strerror or error}") from None
 
 
+class _Text:
+    """Bytes of a log, plain or gzip (told by its first bytes), as text as far as it goes: a
+    gzip stream still being written (or cut off) yields every line flushed so far."""
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._zip: Any = None  # zlib decompressor once the file is known to be gzip
+        self._known = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def feed(self, data: bytes) -> str:
+        if not self._known:
+            self._head += data
+            if len(self._head) < len(GZIP_MAGIC):
+                return ""
+            data, self._head, self._known = self._head, b"", True
+            if data.startswith(GZIP_MAGIC):
+                self._zip = zlib.decompressobj(31)
+        if self._zip is not None:
+            try:
+                data = self._zip.decompress(data)
+            except zlib.error:
+                raise LogError("its gzip stream is damaged") from None
+        return self._decoder.decode(data)
+
+
 def read_log(path: str) -> tuple[dict[str, Any], list[Event]]:
-    """Header and events of a log; a truncated or damaged line is skipped, not fatal."""
+    """Header and events of a log; a line cut short is skipped, a damaged event is a LogError."""
     with _open_for_reading(path) as file:
-        first = file.readline()
-        if not first:
-            raise LogError(f"{path} is empty, not a normtui log")
-        header = parse_header(first, path)
-        events = [e for e in (parse_event(line) for line in file if line.strip()) if e]
+        try:
+            text = _Text().feed(file.read())
+        except LogError as error:
+            raise LogError(f"{path}: {error}") from None
+    lines = text.split("\n")
+    if not lines[0]:
+        raise LogError(f"{path} is empty, not a normtui log")
+    header = parse_header(lines[0], path)
+    events = []
+    for number, line in enumerate(lines[1:], start=2):
+        event = parse_event(line, f"{path} line {number}") if line.strip() else None
+        if event is not None:
+            events.append(event)
     return header, events
 
 
@@ -142,7 +246,9 @@ class LogFollower:
     def __init__(self, path: str) -> None:
         self.path = path
         self._file = _open_for_reading(path)
+        self._text = _Text()
         self._partial = ""
+        self._line = 0  # whole lines read so far, for an error's line number
         self._pending: list[Event] = []
         self.header: dict[str, Any] | None = None
 
@@ -163,20 +269,25 @@ class LogFollower:
     def poll(self) -> list[Event]:
         """Events completed since the last poll (a line without its newline waits)."""
         pending, self._pending = self._pending, []
-        chunk = self._file.read()
-        if not chunk:
+        data = self._file.read()
+        if not data:
             return pending
+        try:
+            chunk = self._text.feed(data)
+        except LogError as error:
+            raise LogError(f"{self.path}: {error}") from None
         text = self._partial + chunk
         lines = text.split("\n")
         self._partial = lines.pop()
         events: list[Event] = pending
         for line in lines:
+            self._line += 1
             if not line.strip():
                 continue
             if self.header is None:
                 self.header = parse_header(line, self.path)
                 continue
-            event = parse_event(line)
+            event = parse_event(line, f"{self.path} line {self._line}")
             if event is not None:
                 events.append(event)
         return events

@@ -140,8 +140,9 @@ class FollowSource(SourceThread):
                     return
         except (LogError, OSError) as error:  # e.g. the disk under the log went away
             self.error = str(error)
-            if self._follower is None or self._follower.header is None:
-                # the file that appeared is not a log: end the viewer as a bad file would have
+            # the file that appeared is not a log, or a line of it is damaged: end the viewer as
+            # a bad file would have (one line on the terminal, exit 2)
+            if isinstance(error, LogError):
                 self._sink(SessionEnded(0.0, "error", 0, error=self.error, usage_error=True))
         finally:
             if self._follower is not None:

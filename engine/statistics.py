@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.numbers import fixed, step_of
 
 RAW, NORMALIZED = RUN_NAMES
 CONFIDENCE = 0.95
@@ -148,8 +149,11 @@ def _usable(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 
-def _signed(value: float, scale: float) -> str:
-    """+31, −1.2, +0.0083: a difference with its sign and 2–3 significant digits."""
+def _signed(value: float, scale: float, step: float = 0.0) -> str:
+    """+31, −1.2, +0.0083: a difference with its sign and 2–3 significant digits; with `step`
+    (engine/numbers.py `step_of` an interval's width) to that decimal place, like its interval."""
+    if step:
+        return fixed(value * scale, step, plus=True)
     shown = value * scale
     if shown == 0:
         return "0"
@@ -224,17 +228,19 @@ def _verdict(
             f" (normalized {_signed(mean, scale)}{unit} {label}){left_out}"
         )
     low, high = ci95
+    step = step_of((high - low) * scale)  # the mean and both ends: one decimal place, by the width
     if winner is not None:
         sign = 1.0 if winner == NORMALIZED else -1.0  # differences from the winner's side
         ahead = wins if winner == NORMALIZED else losses
         low_w, high_w = sorted((sign * low, sign * high))
         return (
-            f"{winner} ahead in {ahead}/{seeds} seeds: {_signed(sign * mean, scale)}{unit} {label}"
-            f" (95% CI {_signed(low_w, scale)} to {_signed(high_w, scale)}){left_out}"
+            f"{winner} ahead in {ahead}/{seeds} seeds: {_signed(sign * mean, scale, step)}{unit}"
+            f" {label} (95% CI {_signed(low_w, scale, step)} to {_signed(high_w, scale, step)})"
+            f"{left_out}"
         )
     if wins == 0 and losses == 0:
         return f"no difference in {label} in any of {seeds} seeds{left_out}"
-    interval = f"normalized − raw {_signed(low, scale)} to {_signed(high, scale)}{unit}"
+    interval = f"normalized − raw {_signed(low, scale, step)} to {_signed(high, scale, step)}{unit}"
     head = f"no clear difference in {label} over {seeds} seeds"
     if (low > 0 or high < 0) and not _at_least(abs(mean), resolution):
         size = f"{_signed(resolution, scale).lstrip('+')}{unit}"

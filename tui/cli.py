@@ -114,6 +114,7 @@ def train(as_json: bool, log_path: str | None, hist_interval: float, **options: 
 def datasets() -> None:
     """List the bundled datasets and the spread of their feature scales."""
     from normtui.engine.data.presets import describe_presets
+    from normtui.engine.numbers import num
 
     rows = describe_presets()
     header = f"{'name':<19}{'rows':>6}{'features':>10}  {'task':<16}{'min std':>9}{'max std':>9}"
@@ -123,7 +124,7 @@ def datasets() -> None:
         task = f"{row['classes']} classes" if row["task"] == "classification" else "regression"
         click.echo(
             f"{row['name']:<19}{row['rows']:>6}{row['features']:>10}  {task:<16}"
-            f"{row['min_feature_std']:>9.3g}{row['max_feature_std']:>9.3g}  {spread:,.0f}x"
+            f"{num(row['min_feature_std']):>9}{num(row['max_feature_std']):>9}  {spread:,.0f}x"
         )
     click.echo(
         "\nFeature stds are the training split's (seed 0, 20% validation), as the dashboard's"

@@ -93,8 +93,9 @@ def default_log_path(
         (warn or _echo_err)(message)
         return None
     name = os.path.splitext(os.path.basename(config.source_name))[0]
-    stem = unused_stem(directory, f"{time.strftime('%Y%m%d-%H%M%S')}-{name}", (".jsonl",))
-    return str(directory / f"{stem}.jsonl")
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    stem = unused_stem(directory, stamp, (".jsonl.gz",))  # gzip, line by line: engine/log.py
+    return str(directory / f"{stem}.jsonl.gz")
 
 
 def _echo_err(message: str) -> None:

@@ -65,10 +65,12 @@ class LiveRun:
         self._writer = None
         self._closed = False
         if log_path:
-            from normtui.engine.log import LogWriter
+            from normtui.engine.log import DASHBOARD_LOG_LAYERS_S, LogWriter
 
-            try:
-                self._writer = LogWriter(log_path, config.to_dict())
+            try:  # layer stats at most once a second: a paced session's every epoch filled disks
+                self._writer = LogWriter(
+                    log_path, config.to_dict(), layers_every_s=DASHBOARD_LOG_LAYERS_S
+                )
             except BaseException:
                 self.session.stop(reason="error")  # its data child must not outlive this
                 raise

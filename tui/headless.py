@@ -16,6 +16,8 @@ from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted,
 from normtui.engine.fold import RunFold
 from normtui.engine.listens import ListensWatcher
 from normtui.engine.log import LogWriter
+from normtui.engine.notices import data_notices
+from normtui.engine.numbers import epoch, plus_minus
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
 from normtui.engine.summary import Summarizer
@@ -58,18 +60,20 @@ def _sd(values: list[float]) -> float | None:
 
 
 def _spread(run: RunFold, values: list[float], text: str, scale: float, digits: int) -> str:
-    """`text` (the run's mean) followed by ± the members' standard deviation, when several."""
+    """`text` (the run's mean), or with several seeds the mean ± the members' standard
+    deviation, both to two significant digits of the deviation (engine/numbers.py): 3,120 ± 220,
+    76% ± 12, 6.5e10 ± 5.7e10 (issue 25: `3,118 ± 219.0243`)."""
     if text == "-" or run.count < 2:
         return text
     sd = _sd(values)
-    if sd is None:
+    finite = [v for v in values if math.isfinite(v)]
+    if sd is None or not finite:
         return text
-    # a mean written 2.20e9 gets its spread in the same notation (not "± 517,410,899"), one
-    # written 2,123 its spread without decimals (not "± 788.1846")
-    as_mean = compact(sd * scale) if "e" in text and not text.endswith("%") else None
-    if as_mean is None and "," in text and not text.endswith("%"):
-        as_mean = f"{sd * scale:,.0f}"
-    return f"{text} ± {as_mean or _number(sd * scale, digits)}"
+    shown = plus_minus(statistics.fmean(finite) * scale, sd * scale)
+    if text.endswith("%"):  # a share: the mean's percent sign stays on the mean
+        mean_text, _, spread_text = shown.partition(" ± ")
+        return f"{mean_text}% ± {spread_text}" if spread_text else f"{mean_text}%"
+    return shown
 
 
 def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
@@ -109,7 +113,7 @@ def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
 def _epoch_text(value: float | None) -> str:
     if value is None:
         return "-"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return epoch(value)  # a median of epochs is written as a whole epoch
 
 
 def _goal(run: RunFold) -> str:
@@ -215,8 +219,7 @@ def _data_notes(started: SessionStarted, config: SessionConfig) -> list[str]:
         notes.append(f"{started.n_numeric} numeric + {encoded} one-hot columns")
     if started.imputed_cells:
         notes.append(f"{started.imputed_cells:,} missing cells imputed")
-    if started.dropped_rows:
-        notes.append(f"{started.dropped_rows:,} rows with missing cells dropped")
+    notes.extend(data_notices(started))  # rows dropped, one seed for a big file
     lines = ["\n" + "; ".join(notes)] if notes else []
     if started.class_names:  # what the accuracies are of, and what learning nothing scores
         classes = classes_line(started.class_names, started.class_counts)

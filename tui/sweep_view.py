@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.numbers import epoch, interval
 from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
 from normtui.engine.sweep.results import CellResult, share_kind
 
@@ -85,9 +86,8 @@ def _tone(winner: str | None) -> str:
 def _interval(ci: tuple[float, float] | None, scale: float) -> str:
     if ci is None:
         return ""
-    low, high = ci[0] * scale, ci[1] * scale
-    digits = _digits(max(abs(low), abs(high))) if (low or high) else 0
-    return f"{_signed(low, digits)} to {_signed(high, digits)}"
+    low, high, _ = interval(ci[0] * scale, ci[1] * scale)  # by its width: engine/numbers.py
+    return f"{low} to {high}"
 
 
 def _percent(value: float | None) -> str:
@@ -159,7 +159,7 @@ def _speed_view(result: CellResult, seeds: int) -> CellView:
 
 
 def _epochs(value: float | None) -> str:
-    return "never" if value is None or not math.isfinite(value) else f"{value:g}"
+    return "never" if value is None or not math.isfinite(value) else epoch(value)
 
 
 def _share_view(result: CellResult, seeds: int) -> CellView:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from normtui import __version__
+from normtui.engine.checked import FieldTypeError, check_fields
 from normtui.engine.config import ConfigError
 from normtui.engine.errors import UsageError
 from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
@@ -89,6 +90,12 @@ def _ends_with_newline(path: str) -> bool:
         return file.read(1) == b"\n"
 
 
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FieldTypeError(name or "line", value, "an object")
+    return value
+
+
 def read_results(path: str) -> tuple[SweepPlan, dict[str, CellResult]]:
     """The plan and the finished cells of a results file (a last line cut short is skipped;
     a cell written twice counts once, the last line wins)."""
@@ -110,12 +117,18 @@ def read_results(path: str) -> tuple[SweepPlan, dict[str, CellResult]]:
     except (ConfigError, KeyError, TypeError) as error:
         raise ResultsError(f"{path}: its plan cannot be used: {error}") from None
     results: dict[str, CellResult] = {}
-    for line in lines[1:]:
+    for number, line in enumerate(lines[1:], start=2):
         try:
             record = json.loads(line)
-            result = CellResult.from_dict(record["cell"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        except json.JSONDecodeError:
             continue  # a line cut short by a kill
+        try:
+            result = CellResult.from_dict(_object(record, "")["cell"])
+            check_fields(result)
+        except KeyError as error:
+            raise ResultsError(f"{path} line {number}: field {error.args[0]} is missing") from None
+        except (TypeError, ValueError, AttributeError) as error:  # FieldTypeError: ValueError
+            raise ResultsError(f"{path} line {number}: {error}") from None
         results[result.cell.key] = result
     return plan, results
 

@@ -16,7 +16,7 @@ import pytest
 from cli_helpers import wait_until
 
 from normtui.engine.events import EpochEnd, SessionEnded
-from normtui.engine.log import read_log
+from normtui.engine.log import LogError, read_log
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
 
@@ -66,11 +66,6 @@ class Dashboard:
         os.close(self.fd)
 
 
-def _epoch_logged(folder: Path, pattern: str) -> bool:
-    """Whether a session log matching `pattern` in `folder` holds an epoch yet."""
-    return any('"event":"epoch"' in p.read_text() for p in folder.glob(pattern))
-
-
 @pytest.mark.parametrize(
     ("signum", "name", "code"),
     [
@@ -100,17 +95,30 @@ def test_the_dashboard_survives_a_dropped_connection_with_its_log_intact(
     assert len(log.read_text().splitlines()) == len(events) + 1  # no half-written line
 
 
+def _epochs(path) -> list:
+    """The epochs a log being written holds so far (none while its header is all there is)."""
+    try:
+        return [e for e in read_log(str(path))[1] if isinstance(e, EpochEnd)]
+    except LogError:
+        return []
+
+
+def _epoch_logged(folder: Path, pattern: str) -> bool:
+    """Whether a session log matching `pattern` in `folder` holds an epoch yet."""
+    return any(_epochs(p) for p in folder.glob(pattern))
+
+
 def test_q_quits_restores_the_terminal_and_names_the_log(tmp_path) -> None:
     env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(tmp_path)}
     dashboard = Dashboard(["--dataset", "iris"], env)
     try:
-        wait_until(lambda: _epoch_logged(tmp_path, "*.jsonl"), "no default session log appeared")
+        wait_until(lambda: _epoch_logged(tmp_path, "*.jsonl.gz"), "no default session log appeared")
         os.write(dashboard.fd, b"q")
         exit_code = dashboard.wait(timeout=60)
     finally:
         dashboard.kill()
     assert exit_code == 0
-    (log,) = tmp_path.glob("*.jsonl")
+    (log,) = tmp_path.glob("*.jsonl.gz")  # the dashboard's own logs are gzip (engine/log.py)
     output = bytes(dashboard.output)
     assert b"\x1b[?1049l" in output  # left the alternate screen: the terminal is restored
     assert str(log).encode() in output  # the session log's path is printed on exit
@@ -137,7 +145,7 @@ def test_a_csv_the_dashboard_cannot_use_is_one_error_line_and_exit_2(tmp_path) -
     assert len(errors) == 1 and errors[0].startswith("normtui: error: ")
     assert "bad.csv" in errors[0] and "Traceback" not in after_screen
     # a session that never started names no log, and leaves none behind (issue 10 item 14)
-    assert "session log" not in after_screen and not list(logs.glob("*.jsonl"))
+    assert "session log" not in after_screen and not list(logs.glob("*.jsonl*"))
 
 
 def test_a_sweep_cell_opens_and_closes_in_one_app_and_says_its_summary_once(tmp_path) -> None:
@@ -157,7 +165,7 @@ def test_a_sweep_cell_opens_and_closes_in_one_app_and_says_its_summary_once(tmp_
         )
         os.write(sweep.fd, b"\r")  # Enter: the cursor's cell (raw baseline: iris · relu · none)
         wait_until(
-            lambda: _epoch_logged(tmp_path, "2*.jsonl"), "the cell's dashboard trained nothing"
+            lambda: _epoch_logged(tmp_path, "2*.jsonl.gz"), "the cell's dashboard trained nothing"
         )
         os.write(sweep.fd, b"\x1b")  # esc: back to the matrix
         time.sleep(1.0)

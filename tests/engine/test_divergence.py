@@ -49,9 +49,9 @@ def test_the_first_loss_is_the_reference_and_the_reason_reads_in_words() -> None
     assert not watch.check(0.739) and watch.reference == 0.739
     assert not watch.check(0.01)  # the best is not the reference: only the first is
     assert watch.check(18118.37)
-    assert describe(18118.37, 0.739) == "loss 18118 > 10,000 × epoch 1's 0.739"
+    assert describe(18118.37, 0.739) == "loss 18,118 > 10,000 × epoch 1's 0.739"
     assert describe(math.nan, None) == "loss nan"
-    assert compact(1.5103329e21) == "1.51e21" and compact(-4.99e12) == "-4.99e12"
+    assert compact(1.5103329e21) == "1.51e21" and compact(-4.99e12) == "−4.99e12"
 
 
 def _run(config: SessionConfig, log: str | None = None) -> list:

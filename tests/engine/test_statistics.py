@@ -47,7 +47,7 @@ def test_lower_loss_wins_and_reads_from_the_winners_side() -> None:
     assert result.winner == "raw"
     assert result.wins == 0 and result.losses == 3
     assert result.mean_difference == pytest.approx(0.2033, abs=1e-4)
-    assert result.verdict.startswith("raw ahead in 3/3 seeds: −0.20 val loss (95% CI −")
+    assert result.verdict == "raw ahead in 3/3 seeds: −0.203 val loss (95% CI −0.218 to −0.189)"
 
 
 def test_an_interval_that_straddles_zero_names_no_winner() -> None:

@@ -6,8 +6,8 @@ from normtui.tui.widgets.format import fmt_num
 
 
 def test_numbers_are_short_with_one_minus_sign_and_plain_exponents() -> None:
-    assert fmt_num(-1330.4) == "−1330"  # was "−1.33e+03"
-    assert fmt_num(1390.0) == "1390"
+    assert fmt_num(-1330.4) == "−1,330"  # was "−1.33e+03"
+    assert fmt_num(1390.0) == "1,390"
     assert fmt_num(-8.87e10) == "−8.87e10"  # was "-8.87e+10" with an ASCII hyphen
     assert fmt_num(2.5e-4) == "2.50e−4"
     assert fmt_num(0.791) == "0.791" and fmt_num(-2.35) == "−2.35"

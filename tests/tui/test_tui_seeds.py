@@ -166,7 +166,7 @@ async def test_a_member_that_never_reaches_the_goal_is_counted_not_hidden() -> N
     text = await strip_of(events)
     goal = text.splitlines()[2]
     # raw members reached at 20, 25, 30, (never), 40; normalized at 4..8
-    assert "raw median e27.5 (20–40, 4/5)" in goal
+    assert "raw median e28 (20–40, 4/5)" in goal
     assert "normalized median e6 (4–8)" in goal
     assert "normalized 4.6× sooner in 4/4 seeds" in goal
 

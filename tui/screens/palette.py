@@ -14,7 +14,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         for name in ACTIVATIONS
     ),
     ("pause / resume", "toggle_pause", "pause or resume training"),
-    ("restart both runs", "restart", "fresh shared initialisation"),
+    ("restart both runs", "restart", "from the same initial weights"),
     ("overlay view", "overlay", "both runs' validation loss in one plot"),
     ("log scale", "log_scale", "toggle log scale on loss plots"),
     ("export", "export", "SVG screenshot and CSV of the metrics"),

@@ -20,7 +20,8 @@ from textual.css.query import NoMatches
 
 from normtui.engine import commands
 from normtui.engine.config import ACTIVATIONS
-from normtui.engine.events import EpochEnd, Event, SessionEnded
+from normtui.engine.events import EpochEnd, Event, SessionEnded, SessionStarted
+from normtui.engine.notices import data_notices
 from normtui.tui.base_app import NormtuiBase
 from normtui.tui.bindings import BINDINGS, CONTROL_ACTIONS, PLAYBACK_ACTIONS, key_rows
 from normtui.tui.controls import (
@@ -199,6 +200,9 @@ class SessionScreen(DashboardScreen):
             urgent = urgent or first_epoch or not is_epoch
             if isinstance(event, SessionEnded):
                 self._session_ended(event)
+            elif isinstance(event, SessionStarted) and data_notices(event):  # issue 25 item 4
+                notices = "; ".join(data_notices(event))
+                self.normtui.notify(notices, title="data", timeout=12, kind="data", markup=False)
             self._pending.confirm(event)
         self.dirty |= changed
         return urgent
@@ -445,7 +449,7 @@ class SessionScreen(DashboardScreen):
             directory.mkdir(parents=True, exist_ok=True)
             stem = f"normtui-{time.strftime('%Y%m%d-%H%M%S')}"
             stem = unused_stem(directory, stem, (".svg", ".csv"))  # two in one second
-            svg = self.app.save_screenshot(filename=f"{stem}.svg", path=str(directory))
+            svg = self._screenshot_without_notifications(stem, directory)
             csv_path = directory / f"{stem}.csv"
             rows = write_metrics_csv(self._state, csv_path)
             listens_path = directory / f"{stem}-listens.csv"
@@ -465,6 +469,21 @@ class SessionScreen(DashboardScreen):
             timeout=8,
             kind="export",
         )
+
+    def _screenshot_without_notifications(self, stem: str, directory: Path) -> str:
+        """The dashboard as an SVG, not the notifications over it (issue 25: an export taken
+        while one was up captured it): the toast layer is hidden for the one frame it takes."""
+        screen = self.app.screen
+        racks = list(screen.query("ToastRack"))
+        for rack in racks:
+            rack.display = False
+        try:
+            screen._refresh_layout()  # the frame without them, now (Textual 8: no public call)
+            return self.app.save_screenshot(filename=f"{stem}.svg", path=str(directory))
+        finally:
+            for rack in racks:
+                rack.display = True
+            screen.refresh(layout=True)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_table()))

@@ -44,3 +44,18 @@ def paired_samples(runs: Mapping[str, RunView]) -> dict[str, LayerSample | None]
         name: next(s for s in reversed(runs[name].samples) if s.epoch == common)
         for name in RUN_NAMES
     }
+
+
+def sampling_note(view: RunView) -> str:
+    """How often this run's layers are sampled, as its last samples show it (not as configured:
+    a paced dashboard samples every epoch, a log may keep one a second): "every epoch", "every
+    ~30 epochs", or "" before two samples (issue 25: the title said "every 0.1 s" while 91% of
+    epochs were sampled)."""
+    samples = view.samples
+    if len(samples) < 2 or samples[-1].epoch <= samples[-2].epoch:
+        return ""  # one sample, or a restart in between: nothing to measure yet
+    gap = samples[-1].epoch - samples[-2].epoch
+    if gap == 1:
+        return "every epoch"
+    rounded = int(float(f"{gap:.1g}")) if gap >= 10 else gap
+    return f"every {'~' if rounded != gap else ''}{rounded} epochs"

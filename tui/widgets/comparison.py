@@ -12,6 +12,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.numbers import epoch
 from normtui.engine.statistics import Comparison
 from normtui.tui.viewstate.state import DashboardState, RunView
 from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts
@@ -113,9 +114,10 @@ def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
         return f"{name} [dim]not reached in {run.epoch} epochs[/]"
     if not goals.live:
         return f"{name} [dim]— (every seed diverged)[/]"
-    if not reached:
+    middle = goals.median  # None exactly when no member reached the goal
+    if middle is None:
         return f"{name} [dim]0/{goals.live} seeds by e{run.epoch}[/]"
-    median = f"e{goals.median:g}"
+    median = f"e{epoch(middle)}"  # a median of whole epochs: e350, not e349.5
     count = f", {len(reached)}/{seeds}" if len(reached) < seeds else ""
     if len(reached) == 1:
         return f"{name} {median} [dim](1/{seeds})[/]"

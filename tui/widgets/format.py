@@ -9,6 +9,7 @@ from textual.markup import escape
 
 from normtui.engine.divergence import RUNAWAY_MULTIPLE
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.numbers import num
 
 SPARK = " ▁▂▃▄▅▆▇█"
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -26,20 +27,8 @@ STATUS_STYLE = {
 
 
 def fmt_num(value: float | None, digits: int = 3) -> str:
-    """Compact number: 3 significant digits, no exponent for everyday magnitudes."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    magnitude = abs(value)
-    if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
-        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
-        text = f"{mantissa}e{int(exponent)}"  # 8.87e10, not 8.87e+10
-    elif magnitude >= 10**digits:
-        text = f"{value:.0f}"  # 1330, not 1.33e+03
-    else:
-        text = f"{value:.{digits}g}"
-    return text.replace("-", "−")  # one minus sign everywhere, exponents included
+    """Compact number: engine/numbers.py `num` (3 significant digits, 1,330, 8.87e10, −)."""
+    return num(value, digits)
 
 
 def divergence_text(loss: float | None, reference: float | None, epoch: int, *, short: bool) -> str:

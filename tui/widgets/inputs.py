@@ -11,6 +11,7 @@ from textual.widget import Widget
 from normtui.engine.classes import MAX_LISTED, baseline_line, clash_warning, classes_line
 from normtui.engine.config import SPREAD_FLOOR
 from normtui.engine.events import SessionStarted
+from normtui.engine.notices import data_notices
 from normtui.tui.widgets.fitting import cells, shorten
 from normtui.tui.widgets.format import escape, fmt_num, truncate
 
@@ -127,6 +128,7 @@ class InputsPane(Widget):
             notes.append(f"+{len(names) - n_numeric} one-hot, not scaled")
         if started.imputed_cells:
             notes.append(f"{started.imputed_cells:,} missing cells imputed")
+        notes.extend(escape(notice) for notice in data_notices(started))  # dropped, one seed
         note = f" [dim]({'; '.join(notes)})[/]" if notes else ""
         scaler = escape(started.config.get("scaler", "scaler"))
         count = f"[b]{n_numeric} features[/b]{note}"

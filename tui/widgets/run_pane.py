@@ -296,7 +296,7 @@ class RunPane(Vertical):
         view: RunView,
         sample: LayerSample | None,
         compact: bool,
-        every_s: float = 0.0,
+        sampling: str = "",
         other: RunView | None = None,
     ) -> None:
         """`sample`: the layers to show, at the epoch both panes show (`paired_samples`);
@@ -317,8 +317,8 @@ class RunPane(Vertical):
                 f"[$warning]{sample.activation}, before the swap[/]"
             )
         elif sample is not None:
-            sampling = f" · sampled every {every_s:g} s" if every_s else ""
-            hists.border_title = f"layers at epoch {sample.epoch}{sampling}"
+            every = f" · sampled {sampling}" if sampling else ""  # as observed (sampling_note)
+            hists.border_title = f"layers at epoch {sample.epoch}{every}"
         else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
             hists.border_title = "layers"
         if hists.compact != compact:

@@ -73,7 +73,7 @@ def top_bar_markup(
     # what goes first as the width shrinks: the rows, the optimizer, the seeds (a restart's
     # `restarts 1` once pushed `5 seeds` out at 120 columns)
     details = [
-        f"{started.n_train}+{started.n_val} rows" if short < 1 else "",
+        f"{started.n_train:,}+{started.n_val:,} rows" if short < 1 else "",
         shape,
         config.optimizer if short < 2 else "",
         f"{config.seeds} seeds" if config.seeds > 1 and short <= SHORTEST else "",

@@ -1,0 +1,195 @@
+"""Damaged logs and sweep results files are bad input: one line naming the line and field, exit 2.
+
+Issue 25 item 12: copies of a real log with a number replaced by a string, a list or an object
+ended `replay` with a TypeError from the screen's fold. Hypothesis mutates real files written by
+a tiny real session and a tiny real sweep; every copy either reads and folds without a
+traceback, or is refused with one LogError/ResultsError line naming the line number and field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from normtui.engine.config import SessionConfig
+from normtui.engine.log import LogError, LogWriter, read_log
+from normtui.engine.replay import FollowSource
+from normtui.engine.session import Session
+from normtui.engine.sweep.run import ResultsError, read_results
+from normtui.tui.viewer import config_from_header
+from normtui.tui.viewstate.state import DashboardState
+
+WRONG = st.one_of(
+    st.text(max_size=3), st.lists(st.integers(), max_size=2), st.just({"x": 1}), st.just(True)
+)
+
+
+@pytest.fixture(scope="module")
+def real_log(tmp_path_factory) -> list[str]:
+    """The lines of a real 2-seed, 3-epoch wine session's log, layer stats on every epoch."""
+    path = tmp_path_factory.mktemp("damaged") / "wine.jsonl"
+    config = SessionConfig(dataset="wine", epochs=3, seeds=2, hist_interval_s=0)
+    writer = LogWriter(str(path), config.to_dict())
+    session = Session(config)
+    session.start(writer)
+    assert session.join(60)
+    writer.close()
+    return path.read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def real_results(tmp_path_factory) -> list[str]:
+    """The lines of a real tiny sweep's results file (iris, relu, raw and standard, 2 seeds)."""
+    import threading
+
+    from normtui.engine.sweep.plan import parse_plan
+    from normtui.engine.sweep.run import Collector, ResultsFile, execute
+
+    path = tmp_path_factory.mktemp("damaged") / "sweep.jsonl"
+    plan = parse_plan(
+        datasets="iris", activations="relu", scalers="none,standard", hidden="8", seeds=2,
+        epochs=3,
+    )  # fmt: skip
+    results = ResultsFile(str(path), plan)
+    assert execute(Collector(plan, results, {}), stop=threading.Event()) == "completed"
+    results.close()
+    return path.read_text().splitlines()
+
+
+def numbers(value: Any, path: tuple = ()) -> list[tuple]:
+    """Paths to every number (not bool) in a JSON value."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in numbers(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in numbers(item, (*path, index))]
+    return []
+
+
+def replaced(value: Any, path: tuple, new: Any) -> Any:
+    if not path:
+        return new
+    head, *rest = path
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[head] = replaced(value[head], tuple(rest), new)
+    return copy
+
+
+@st.composite
+def damaged(draw, lines: list[str]) -> tuple[list[str], int]:
+    """`lines` with one to four numbers of one line (after the header) given a wrong type."""
+    index = draw(st.integers(1, len(lines) - 1))
+    record = json.loads(lines[index])
+    spots = numbers(record)
+    if spots:
+        for spot in draw(st.lists(st.sampled_from(spots), min_size=1, max_size=4, unique=True)):
+            record = replaced(record, spot, draw(WRONG))
+    copy = list(lines)
+    copy[index] = json.dumps(record)
+    return copy, index + 1
+
+
+def fold_everything(path: str) -> None:
+    """What `replay` does with a log: read it, then fold every event into the screen's state."""
+    header, events = read_log(path)
+    state = DashboardState(config_from_header(header))
+    for event in events:
+        state.apply(event)
+
+
+def _read_or_refused(
+    read: Callable[[str], object],
+    refusal: type[Exception],
+    lines: list[str],
+    number: int,
+    tmp_path: Path,
+) -> None:
+    """`lines` written to a file and `read`: either it reads, or it is refused in one line
+    that names the damaged line `number` and a field."""
+    path = tmp_path / "copy.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    try:
+        read(str(path))
+    except refusal as error:
+        message = str(error)
+        assert f"line {number}" in message and "field " in message, message
+        assert "\n" not in message
+
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_damaged_log_is_refused_with_its_line_and_field_or_read(real_log, tmp_path, data):
+    _read_or_refused(fold_everything, LogError, *data.draw(damaged(real_log)), tmp_path)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_damaged_results_file_is_refused_with_its_line_and_field_or_read(
+    real_results, tmp_path, data
+):
+    _read_or_refused(read_results, ResultsError, *data.draw(damaged(real_results)), tmp_path)
+
+
+def test_the_issues_val_r2_string_ends_replay_with_one_line_and_exit_2(
+    real_log, tmp_path, run_main
+):
+    lines = list(real_log)
+    index = next(i for i, line in enumerate(lines) if '"event":"epoch"' in line)
+    record = json.loads(lines[index])
+    record["val_accuracy"] = "x"
+    lines[index] = json.dumps(record)
+    path = tmp_path / "damaged.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_main(["replay", str(path)])
+    assert code == 2 and out == ""
+    assert err == (
+        f"normtui: error: {path} line {index + 1} (epoch event):"
+        " field val_accuracy is 'x', not a number\n"
+    )
+
+
+def test_watch_ends_on_a_damaged_line_with_the_same_one_line(real_log, tmp_path) -> None:
+    lines = list(real_log)
+    index = len(lines) - 2
+    record = json.loads(lines[index])
+    record["epoch"] = [1]
+    lines[index] = json.dumps(record)
+    path = tmp_path / "damaged.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(LogError, match=rf"line {index + 1} .*field epoch is \[1\]"):
+        FollowSource(str(path))  # the lines already written are read before the screen opens
+
+
+def test_a_damaged_results_file_ends_resume_with_one_line_and_exit_2(
+    real_results, tmp_path, run_main
+):
+    lines = list(real_results)
+    record = json.loads(lines[1])
+    record["cell"]["epochs"] = "3"
+    lines[1] = json.dumps(record)
+    path = tmp_path / "sweep.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_main(["sweep", "--resume", str(path), "--json"])
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{path} line 2: field epochs is '3', not a whole number" in err
+
+
+def test_a_log_cut_off_mid_line_still_reads(real_log, tmp_path) -> None:
+    path = Path(tmp_path / "cut.jsonl")
+    path.write_text("\n".join(real_log) + "\n" + real_log[-1][:20])
+    _, events = read_log(str(path))
+    assert len(events) == len(real_log) - 1
