@@ -10,7 +10,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -352,7 +352,7 @@ def _floats(values: Any, field_name: str) -> tuple[float, ...]:
 def _range(values: Any, field_name: str) -> tuple[float, float] | None:
     if values is None:
         return None
-    return _floats(values, field_name)  # type: ignore[return-value]  # checked: two numbers
+    return cast("tuple[float, float]", _floats(values, field_name))  # checked: two numbers
 
 
 def _layer(data: Any, field_name: str) -> LayerStats:
@@ -386,13 +386,13 @@ def _members(data: Any) -> Members | None:
     )
 
 
-def _known(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+def _known(cls: type[DataclassInstance], values: dict[str, Any]) -> dict[str, Any]:
     """Only the fields `cls` has: a key this version does not know is left out, not fatal."""
     names = {spec.name for spec in dataclasses.fields(cls)}
     return {key: value for key, value in values.items() if key in names}
 
 
-def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
+def _build(cls: type[DataclassInstance], values: dict[str, Any], prefix: str = "") -> Any:
     """`cls(**values)` with every field's type checked; FieldTypeError names a missing one."""
     for spec in dataclasses.fields(cls):
         no_default = spec.default is dataclasses.MISSING

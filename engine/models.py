@@ -233,6 +233,11 @@ class MemberBatchNorm(nn.Module):
     unbiased in the running variance); evaluation uses the running statistics.
     """
 
+    # Registered buffers (moved with the module, saved in its state): a plain attribute reads
+    # as `Tensor | Module` through nn.Module.__getattr__ to a type checker.
+    running_mean: torch.Tensor
+    running_var: torch.Tensor
+
     def __init__(self, members: int, width: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()
         self.momentum, self.eps = momentum, eps
@@ -342,12 +347,15 @@ class EnsembleMLP(LayerStack):
             else nn.ModuleList(make_member_norm(hidden_norm, self.members, w) for w in hidden)
         )
 
+    def member_linears(self) -> list[MemberLinear]:
+        """The hidden layers, as their type (a ModuleList yields plain Modules)."""
+        return [cast("MemberLinear", linear) for linear in self.linears]
+
     def set_input_norm(self, kind: str) -> None:
         """Start the model with a normalization of its inputs (`batch` or `layer`)."""
-        device = self.head.weight.device
-        self.input_norm = make_member_norm(kind, self.members, self.linears[0].in_features).to(
-            device
-        )
+        device = next(self.head.parameters()).device
+        in_features = self.member_linears()[0].in_features
+        self.input_norm = make_member_norm(kind, self.members, in_features).to(device)
 
     def _activation_for(self, name: str, width: int) -> nn.Module:
         return make_member_activation(name, width, self.members)

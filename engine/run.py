@@ -347,7 +347,7 @@ class Run:
         summed into their feature (engine/listens.py); None without `groups`."""
         if self._groups is None:
             return None
-        weight = self.model.linears[0].weight.detach()
+        weight = self.model.member_linears()[0].weight.detach()
         column = weight.square().sum(dim=-2)  # [members, columns], or [columns] for one
         if column.dim() == 1:
             column = column.unsqueeze(0)

@@ -369,7 +369,7 @@ class PairTrainer:
             models[RUN_NAMES[1]].set_input_norm(in_network)
         if self.config.raw_init == "data":  # the raw run's copy re-expressed for its inputs
             raw = RUN_NAMES[0]
-            fit_first_layer(models[raw].linears[0], self._tensors[raw][0])
+            fit_first_layer(models[raw].member_linears()[0], self._tensors[raw][0])
         self.runs = {
             name: Run(
                 name,

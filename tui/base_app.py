@@ -13,10 +13,11 @@ import os
 import re
 import threading
 import time
+from asyncio import AbstractEventLoop
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, AutopilotCallbackType
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.theme import Theme
@@ -204,11 +205,30 @@ class NormtuiBase(App[None]):
 
         threading.Thread(target=deadline, name="normtui-exit-deadline", daemon=True).start()
 
-    def run(self, *args: object, **kwargs: object) -> object:
+    def run(
+        self,
+        *,
+        headless: bool = False,
+        inline: bool = False,
+        inline_no_clear: bool = False,
+        mouse: bool = True,
+        size: tuple[int, int] | None = None,
+        auto_pilot: AutopilotCallbackType | None = None,
+        loop: AbstractEventLoop | None = None,
+    ) -> None:
+        """App.run (its own signature), with the exit bounded on a real terminal."""
         if self.exit_deadline_s is None:  # a real terminal (tests use run_test): bound the exit
             self.exit_deadline_s = SIGNAL_EXIT_DEADLINE_S
         try:
-            return super().run(*args, **kwargs)  # type: ignore[arg-type]
+            return super().run(
+                headless=headless,
+                inline=inline,
+                inline_no_clear=inline_no_clear,
+                mouse=mouse,
+                size=size,
+                auto_pilot=auto_pilot,
+                loop=loop,
+            )
         finally:
             self._run_finished.set()
 

@@ -38,7 +38,8 @@ def nearest_pace_step(pace: float | None) -> int:
     """The index in PACE_STEPS closest to `pace` (None, unlimited, is the last)."""
     if pace is None:
         return len(PACE_STEPS) - 1
-    return min(range(len(PACE_STEPS) - 1), key=lambda i: abs(PACE_STEPS[i] - pace))
+    finite = [step for step in PACE_STEPS if step is not None]  # every step but the last
+    return min(range(len(finite)), key=lambda i: abs(finite[i] - pace))
 
 
 class PendingControls:

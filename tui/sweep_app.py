@@ -66,7 +66,7 @@ class SweepEnded(Message):
 class SweepApp(NormtuiBase):
     """`normtui sweep` on a terminal."""
 
-    CSS_PATH: ClassVar[CSSPathType] = [HERE / "app.tcss", HERE / "sweep.tcss"]
+    CSS_PATH: ClassVar[CSSPathType | None] = [HERE / "app.tcss", HERE / "sweep.tcss"]
     TITLE = "normtui sweep"
 
     def __init__(

@@ -211,11 +211,16 @@ def run_screen_sweep(job: SweepJob, *, metric: str, theme: str) -> int:
         on_stop=job.stop,
         on_start=job.start,
     )
+
     # the sweep's thread posts, and only copies: it goes on writing `progress`
-    job.collector.on_result = lambda result: app.post_message(
-        CellFinished(result, progress.snapshot())
-    )
-    job.on_end = lambda: app.post_message(SweepEnded(progress.snapshot()))
+    def post_result(result: CellResult) -> None:
+        app.post_message(CellFinished(result, progress.snapshot()))
+
+    def post_end() -> None:
+        app.post_message(SweepEnded(progress.snapshot()))
+
+    job.collector.on_result = post_result
+    job.on_end = post_end
     try:
         app.run()
     finally:

@@ -122,7 +122,7 @@ class RowTrainer:
         if parts:
             model.input_norm = SlicedInputNorm(parts).to(self.device)
         if config.raw_init == "data":  # the raw group's first layer fitted to its inputs
-            fit_first_layer(model.linears[0], tensors[0][:n], slice(0, n))
+            fit_first_layer(model.member_linears()[0], tensors[0][:n], slice(0, n))
         self.run = Run("row", model, config.optimizer, config.lr, tensors, self.task)
         self.run.watch = LossWatch(np.array([trivial_loss(task) for task in self.tasks]))
         self.active = list(self.groups)  # groups with a live member

@@ -10,8 +10,10 @@ import struct
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from cli_helpers import wait_until
 
 from normtui.engine.events import EpochEnd, SessionEnded
 from normtui.engine.log import LogError, read_log
@@ -101,14 +103,16 @@ def _epochs(path) -> list:
         return []
 
 
+def _epoch_logged(folder: Path, pattern: str) -> bool:
+    """Whether a session log matching `pattern` in `folder` holds an epoch yet."""
+    return any(_epochs(p) for p in folder.glob(pattern))
+
+
 def test_q_quits_restores_the_terminal_and_names_the_log(tmp_path) -> None:
     env = {**os.environ, "TERM": "xterm-256color", "NORMTUI_LOG_DIR": str(tmp_path)}
     dashboard = Dashboard(["--dataset", "iris"], env)
     try:
-        deadline = time.monotonic() + 120
-        while not any(e for p in tmp_path.glob("*.jsonl.gz") for e in _epochs(p)):
-            assert time.monotonic() < deadline, "no default session log appeared"
-            time.sleep(0.05)
+        wait_until(lambda: _epoch_logged(tmp_path, "*.jsonl.gz"), "no default session log appeared")
         os.write(dashboard.fd, b"q")
         exit_code = dashboard.wait(timeout=60)
     finally:
@@ -155,14 +159,14 @@ def test_a_sweep_cell_opens_and_closes_in_one_app_and_says_its_summary_once(tmp_
         ["sweep", *grid, "--seeds", "2", "--epochs", "5", "--results", str(results)], env
     )
     try:
-        deadline = time.monotonic() + 120
-        while not (results.exists() and len(results.read_text().splitlines()) >= 3):
-            assert time.monotonic() < deadline, "the sweep did not finish its cell"
-            time.sleep(0.05)  # header, the cell and its raw baseline
+        wait_until(  # header, the cell and its raw baseline
+            lambda: results.exists() and len(results.read_text().splitlines()) >= 3,
+            "the sweep did not finish its cell",
+        )
         os.write(sweep.fd, b"\r")  # Enter: the cursor's cell (raw baseline: iris · relu · none)
-        while not any(e for p in tmp_path.glob("2*.jsonl.gz") for e in _epochs(p)):
-            assert time.monotonic() < deadline, "the cell's dashboard trained nothing"
-            time.sleep(0.05)
+        wait_until(
+            lambda: _epoch_logged(tmp_path, "2*.jsonl.gz"), "the cell's dashboard trained nothing"
+        )
         os.write(sweep.fd, b"\x1b")  # esc: back to the matrix
         time.sleep(1.0)
         os.write(sweep.fd, b"q")

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import GUARD_S, ONE_CELL
 
 from normtui.engine.seeds import member_seeds
 from normtui.engine.sweep.plan import parse_plan
 from normtui.engine.sweep.run import read_results
 
 TINY = ["--seeds", "2", "--epochs", "5", "--hidden", "8"]
-GUARD_S = 120.0
 
 
 def cell_lines(path: Path) -> list[dict]:
@@ -133,13 +133,7 @@ def test_resume_refuses_grid_options_and_a_second_results_file(run_main, tmp_pat
     results = tmp_path / "sweep.jsonl"
     code, _, err = run_main(
         [
-            "sweep",
-            "--datasets",
-            "iris",
-            "--activations",
-            "relu",
-            "--scalers",
-            "standard",
+            *ONE_CELL,
             *TINY,
             "--results",
             str(results),

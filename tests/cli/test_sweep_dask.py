@@ -14,18 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import GUARD_S, ONE_CELL, wait_until
 
 distributed = pytest.importorskip("distributed")
-
-GUARD_S = 120.0
-
-
-def wait_until(condition, what: str, timeout: float = GUARD_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.1)
 
 
 def cell_keys(path: Path) -> list[str]:
@@ -143,13 +134,7 @@ def test_a_sweep_on_a_dask_cluster_survives_a_killed_worker(run_main, cluster, t
 def test_an_unreachable_scheduler_is_one_line(run_main, tmp_path):
     code, _, err = run_main(
         [
-            "sweep",
-            "--datasets",
-            "iris",
-            "--activations",
-            "relu",
-            "--scalers",
-            "standard",
+            *ONE_CELL,
             "--epochs",
             "2",
             "--seeds",

@@ -9,6 +9,7 @@ traceback, or is refused with one LogError/ResultsError line naming the line num
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,25 @@ def fold_everything(path: str) -> None:
         state.apply(event)
 
 
+def _read_or_refused(
+    read: Callable[[str], object],
+    refusal: type[Exception],
+    lines: list[str],
+    number: int,
+    tmp_path: Path,
+) -> None:
+    """`lines` written to a file and `read`: either it reads, or it is refused in one line
+    that names the damaged line `number` and a field."""
+    path = tmp_path / "copy.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    try:
+        read(str(path))
+    except refusal as error:
+        message = str(error)
+        assert f"line {number}" in message and "field " in message, message
+        assert "\n" not in message
+
+
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -113,15 +133,7 @@ SETTINGS = settings(
 @SETTINGS
 @given(data=st.data())
 def test_a_damaged_log_is_refused_with_its_line_and_field_or_read(real_log, tmp_path, data):
-    lines, number = data.draw(damaged(real_log))
-    path = tmp_path / "copy.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    try:
-        fold_everything(str(path))
-    except LogError as error:
-        message = str(error)
-        assert f"line {number}" in message and "field " in message, message
-        assert "\n" not in message
+    _read_or_refused(fold_everything, LogError, *data.draw(damaged(real_log)), tmp_path)
 
 
 @SETTINGS
@@ -129,15 +141,7 @@ def test_a_damaged_log_is_refused_with_its_line_and_field_or_read(real_log, tmp_
 def test_a_damaged_results_file_is_refused_with_its_line_and_field_or_read(
     real_results, tmp_path, data
 ):
-    lines, number = data.draw(damaged(real_results))
-    path = tmp_path / "copy.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    try:
-        read_results(str(path))
-    except ResultsError as error:
-        message = str(error)
-        assert f"line {number}" in message and "field " in message, message
-        assert "\n" not in message
+    _read_or_refused(read_results, ResultsError, *data.draw(damaged(real_results)), tmp_path)
 
 
 def test_the_issues_val_r2_string_ends_replay_with_one_line_and_exit_2(

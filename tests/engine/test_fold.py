@@ -5,38 +5,17 @@ from __future__ import annotations
 
 import math
 
-from normtui.engine.events import EpochEnd, Members, RunDiverged
+from sample_events import member_epoch
+
+from normtui.engine.events import EpochEnd, RunDiverged
 from normtui.engine.fold import RunFold
 
 NAN = math.nan
 
 
 def _epoch(epoch: int, scores: tuple[float, ...], diverged=None) -> EpochEnd:
-    """Member k at val score scores[k] (loss 1 - score); the scalars are the live members' mean."""
-    diverged = diverged or (False,) * len(scores)
-    live = [s for s, gone in zip(scores, diverged, strict=True) if not gone]
-    losses = tuple(NAN if gone else 1.0 - s for s, gone in zip(scores, diverged, strict=True))
-    values = tuple(NAN if g else s for s, g in zip(scores, diverged, strict=True))
-    return EpochEnd(
-        time_s=float(epoch),
-        run="raw",
-        epoch=epoch,
-        train_loss=sum(1.0 - s for s in live) / len(live),
-        val_loss=sum(1.0 - s for s in live) / len(live),
-        train_accuracy=sum(live) / len(live),
-        val_accuracy=sum(live) / len(live),
-        learning_rate=1e-3,
-        activation="relu",
-        elapsed_s=float(epoch),
-        members=Members(
-            seeds=tuple(range(len(scores))),
-            train_loss=losses,
-            val_loss=losses,
-            train_score=values,
-            val_score=values,
-            diverged=diverged,
-        ),
-    )
+    """One epoch of the raw run (tests/sample_events.py)."""
+    return member_epoch("raw", epoch, scores, diverged)
 
 
 def test_best_is_the_best_of_the_mean_curve_at_one_epoch_not_each_seeds_own_best() -> None:

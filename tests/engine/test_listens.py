@@ -6,9 +6,10 @@ import json
 
 import pytest
 import torch
+from sample_events import epoch_end, layer_stats
 
 from normtui.engine.config import SessionConfig
-from normtui.engine.events import EpochEnd, LayerStats, event_from_dict, strict_json
+from normtui.engine.events import LayerStats, event_from_dict, strict_json
 from normtui.engine.listens import ListensWatcher, listens_sentence, source_columns
 from normtui.engine.trainer import PairTrainer
 
@@ -68,19 +69,7 @@ def test_members_fold_to_mean_and_range_and_survive_the_log() -> None:
     assert layer.input_share is not None and layer.input_share_range is not None
     for share, (low, high) in zip(layer.input_share, layer.input_share_range, strict=True):
         assert low <= share <= high
-    event = EpochEnd(
-        time_s=0.0,
-        run="raw",
-        epoch=2,
-        train_loss=1.0,
-        val_loss=1.0,
-        train_accuracy=0.5,
-        val_accuracy=0.5,
-        learning_rate=1e-3,
-        activation="relu",
-        elapsed_s=0.1,
-        layers=(layer,),
-    )
+    event = epoch_end("raw", 2, layers=(layer,))
     line = json.dumps(strict_json(event.to_dict()))
     assert event_from_dict(json.loads(line)) == event
     # a log written before the shares existed still reads
@@ -90,17 +79,7 @@ def test_members_fold_to_mean_and_range_and_survive_the_log() -> None:
 
 
 def test_watcher_reports_the_last_sample_and_a_sentence() -> None:
-    layer = LayerStats(
-        layer=1,
-        width=4,
-        pre_min=0,
-        pre_max=1,
-        pre_mean=0,
-        pre_std=1,
-        dead_fraction=None,
-        saturated_fraction=None,
-        grad_norm=0,
-        update_ratio=0,
+    layer = layer_stats(
         input_share=(0.002, 0.998),
         input_share_range=((0.001, 0.003), (0.997, 0.999)),
     )
@@ -109,19 +88,8 @@ def test_watcher_reports_the_last_sample_and_a_sentence() -> None:
     )
     watcher = ListensWatcher()
     watcher.names = ("alcohol", "proline")
-    base = dict(
-        time_s=0.0,
-        epoch=3,
-        train_loss=1.0,
-        val_loss=1.0,
-        train_accuracy=0.5,
-        val_accuracy=0.5,
-        learning_rate=1e-3,
-        activation="relu",
-        elapsed_s=0.1,
-    )
-    watcher(EpochEnd(run="raw", layers=(layer,), **base))
-    watcher(EpochEnd(run="raw", layers=(), **{**base, "epoch": 4}))  # unsampled: kept
+    watcher(epoch_end("raw", 3, layers=(layer,)))
+    watcher(epoch_end("raw", 4, layers=()))  # unsampled: kept
     report = watcher.to_dict()
     assert report is not None
     assert report["runs"]["raw"]["epoch"] == 3

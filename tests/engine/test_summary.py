@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import math
 
-from normtui.engine.events import EpochEnd, Members, RunDiverged
+from sample_events import member_epoch
+
+from normtui.engine.events import EpochEnd, RunDiverged
 from normtui.engine.summary import Summarizer
 
 NAN = math.nan
 
 
-def _epoch(run: str, epoch: int, scores: tuple[float, ...], diverged=None) -> EpochEnd:
-    diverged = diverged or (False,) * len(scores)
-    live = [s for s, gone in zip(scores, diverged, strict=True) if not gone]
-    losses = tuple(NAN if gone else 1.0 - s for s, gone in zip(scores, diverged, strict=True))
-    return EpochEnd(
-        time_s=float(epoch),
-        run=run,
-        epoch=epoch,
-        train_loss=sum(1.0 - s for s in live) / len(live),
-        val_loss=sum(1.0 - s for s in live) / len(live),
-        train_accuracy=sum(live) / len(live),
-        val_accuracy=sum(live) / len(live),
-        learning_rate=1e-3,
-        activation="relu",
-        elapsed_s=float(epoch),
-        members=Members(
-            seeds=tuple(range(len(scores))),
-            train_loss=losses,
-            val_loss=losses,
-            train_score=tuple(NAN if g else s for s, g in zip(scores, diverged, strict=True)),
-            val_score=tuple(NAN if g else s for s, g in zip(scores, diverged, strict=True)),
-            diverged=diverged,
-        ),
-    )
+_epoch = member_epoch  # (run, epoch, scores, diverged): tests/sample_events.py
 
 
 def test_a_diverged_member_and_one_that_never_reaches_the_goal_are_left_out() -> None:

@@ -47,7 +47,7 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
     app = pilot.app
     assert isinstance(app, NormtuiApp)
-    app.sync()
+    app.dashboard.sync()
     await pilot.pause()
 
 

@@ -32,17 +32,6 @@ RUN_FIELDS = (
     "members_diverged",
     "diverged_reason",
 )
-MEMBER_FIELDS = (
-    "seed",
-    "val_accuracy",
-    "val_loss",
-    "train_loss",
-    "train_accuracy",
-    "val_accuracy_at_best_mean_epoch",
-    "epochs_to_goal",
-    "diverged",
-    "diverged_epoch",
-)
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -58,7 +47,7 @@ async def _dashboard(config: SessionConfig) -> tuple[dict[str, Any], dict[str, s
     app = make_app(session, config=config, handle_signals=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.state.finished, timeout=180)
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         runs = {name: app.state.runs[name].members.to_dict() for name in RUN_NAMES}
         drawn = {
@@ -88,7 +77,8 @@ def _field_by_field(dashboard: dict[str, Any], train: dict[str, Any]) -> None:
             assert _same(dashboard[name][key], train[name][key]), (name, key)
         assert len(dashboard[name]["members"]) == len(train[name]["members"])
         for ours, theirs in zip(dashboard[name]["members"], train[name]["members"], strict=True):
-            for key in MEMBER_FIELDS:
+            assert ours.keys() == theirs.keys(), name  # every member field, none left out
+            for key in ours:
                 assert _same(ours[key], theirs[key]), (name, ours["seed"], key)
 
 

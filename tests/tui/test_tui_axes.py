@@ -15,7 +15,7 @@ def pane_plots(app) -> list[LossPlot]:
 async def redrawn(pilot, key: str) -> None:
     await pilot.press(key)
     await pilot.pause()
-    pilot.app.sync()
+    pilot.app.dashboard.sync()
     await pilot.pause()
 
 

@@ -72,11 +72,11 @@ async def test_the_first_epoch_is_plotted_at_once_not_at_the_plot_refresh_rate()
         await wait_until(pilot, lambda: source.sink is not None)
         source.sink(started)
         await wait_until(pilot, lambda: app.state.started is not None)
-        app.tick()  # the start is drawn now: the plot refresh clock restarts here
+        app.dashboard.tick()  # the start is drawn now: the plot refresh clock restarts here
 
         for event in first_epochs:
             source.sink(event)
-        app.tick()  # well within a second of the start
+        app.dashboard.tick()  # well within a second of the start
 
         plot = app.screen.query_one("#pane-raw LossPlot", LossPlot)
         assert plot._data is not None and any(line.ys for line in plot._data.lines)
@@ -101,6 +101,6 @@ async def test_an_epoch_of_a_run_the_dashboard_does_not_know_is_ignored() -> Non
         source.sink(started)
         source.sink(dataclasses.replace(epoch, run="other"))
         source.sink(epoch)
-        app.tick()
+        app.dashboard.tick()
         assert app.state.runs[epoch.run].epoch == epoch.epoch
         assert set(app.state.runs) == {"raw", "normalized"}

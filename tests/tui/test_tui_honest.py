@@ -125,8 +125,8 @@ async def test_a_swap_while_paused_keeps_the_histograms_labelled_with_their_acti
     app = live_app([*running_session(config, 4), Paused(0.3, 4)], config)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.ingest([ActivationChanged(0.4, 4, "tanh", "relu", True)])
-        app.sync()
+        app.dashboard.ingest([ActivationChanged(0.4, 4, "tanh", "relu", True)])
+        app.dashboard.sync()
         await pilot.pause()
         for run in RUN_NAMES:
             hists = app.screen.query_one(f"#{run}-hists")
@@ -134,8 +134,10 @@ async def test_a_swap_while_paused_keeps_the_histograms_labelled_with_their_acti
             assert "dead" in text and "sat" not in text, "relu's numbers under relu's name"
             assert "relu, before the swap" in str(hists.border_title)
         # the next epoch brings tanh's own stats: the note goes
-        app.ingest([fake_epoch(run, 5, "tanh", config.lr, 64, 1, 0.5, 0.5) for run in RUN_NAMES])
-        app.sync()
+        app.dashboard.ingest(
+            [fake_epoch(run, 5, "tanh", config.lr, 64, 1, 0.5, 0.5) for run in RUN_NAMES]
+        )
+        app.dashboard.sync()
         await pilot.pause()
         for run in RUN_NAMES:
             hists = app.screen.query_one(f"#{run}-hists")
@@ -208,7 +210,7 @@ async def test_a_replay_shows_the_recorded_swap_mode_its_own_speed_and_plays_aga
     app = make_app(source, config=config, handle_signals=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: "Play again" in footer_text(app), timeout=120)
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         bar = str(app.screen.query_one("#top-bar").render())
         assert "swap: restart" in bar and "keep weights" not in bar
@@ -348,7 +350,7 @@ async def test_long_numbers_and_a_restart_count_leave_out_words_instead_of_cutti
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.state.runs["raw"].epoch = 12345  # a long header: epoch, activation, loss, rate
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         from normtui.tui.widgets.text_line import TextLine
 

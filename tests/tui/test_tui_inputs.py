@@ -61,7 +61,7 @@ async def _check_every_feature(size, names, started_of, keys=(), pages=12) -> No
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         inputs = app.screen.query_one("#inputs")
         body = app.screen.query_one("#dashboard")

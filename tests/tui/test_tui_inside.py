@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conftest import FIXTURE, settle
 from fake_source import ReplaySource, read_events
+from sample_events import layer_stats
 from textual.pilot import Pilot
 
 from normtui.engine.config import SessionConfig
@@ -80,18 +81,7 @@ async def test_h_switches_the_layers_pane_and_back() -> None:
 
 
 def _layer(ratio: float, grad: float) -> LayerStats:
-    return LayerStats(
-        layer=1,
-        width=4,
-        pre_min=0,
-        pre_max=1,
-        pre_mean=0,
-        pre_std=1,
-        dead_fraction=None,
-        saturated_fraction=None,
-        grad_norm=grad,
-        update_ratio=ratio,
-    )
+    return layer_stats(grad_norm=grad, update_ratio=ratio)
 
 
 def test_both_runs_share_the_axes() -> None:

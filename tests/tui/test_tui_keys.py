@@ -105,9 +105,9 @@ async def test_paused_dashboard_stops_its_timer_and_wakes_on_the_next_event(
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: min(epochs(fake_app)) >= 2)
         await pilot.press("space")
-        await wait_until(pilot, lambda: not fake_app.ticking, timeout=120)
+        await wait_until(pilot, lambda: not fake_app.dashboard.ticking, timeout=120)
         await pilot.press("space")
-        await wait_until(pilot, lambda: fake_app.ticking and not fake_app.state.paused)
+        await wait_until(pilot, lambda: fake_app.dashboard.ticking and not fake_app.state.paused)
 
 
 async def test_learning_rate_and_pace_keys(fake_app: NormtuiApp) -> None:
@@ -310,7 +310,7 @@ async def test_replay_hides_the_training_controls() -> None:
         await settle(pilot)
         await pilot.press("space", "a", "plus")
         assert app.source.sent == []  # type: ignore[attr-defined]
-        assert all("Pause" not in desc for _key, desc in app.key_table())
+        assert all("Pause" not in desc for _key, desc in app.dashboard.key_table())
 
 
 async def test_bad_theme_falls_back_to_default_with_a_message(tmp_path: Path) -> None:

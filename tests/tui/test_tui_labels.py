@@ -22,7 +22,7 @@ async def test_a_paused_run_shows_no_training_rate(fake_app: NormtuiApp) -> None
         await wait_until(pilot, lambda: "ep/s" in header_text(fake_app, "raw"))
         await pilot.press("space")
         await wait_until(pilot, lambda: fake_app.state.paused)
-        fake_app.sync()
+        fake_app.dashboard.sync()
         await pilot.pause()
         assert "paused" in header_text(fake_app, "raw")
         assert "ep/s" not in header_text(fake_app, "raw"), "a paused run trains 0 epochs/s"
@@ -113,7 +113,7 @@ async def test_replay_speed_keys_start_from_the_replay_speed_and_the_bar_shows_i
         assert "replay 100/s" in bar and "pace 20/s" not in bar
         await pilot.press("right_square_bracket")
         assert source.sent[-1] == cmd.SetPace(200)
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         assert "replay 200/s" in str(app.query_one("#top-bar").render())
 
@@ -124,7 +124,7 @@ async def test_help_in_a_replay_describes_the_replay_not_training() -> None:
     app = make_app(PacedReplay(events), config=config, handle_signals=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = dict(app.key_table())
+        table = dict(app.dashboard.key_table())
         assert table["space"] == "Pause / resume the replay"
         assert table["q"] == "Quit", "quitting a replay stops no training"
         assert "Show the rest of the log" in table["G / end"]
@@ -141,7 +141,7 @@ async def test_help_in_watch_does_not_claim_quitting_stops_training(tmp_path) ->
     app = make_app(FollowSource(str(log)), config=config, handle_signals=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        quit_text = dict(app.key_table())["q"]
+        quit_text = dict(app.dashboard.key_table())["q"]
         assert "stops training" not in quit_text and "goes on" in quit_text
 
 
@@ -198,7 +198,7 @@ async def test_a_replay_at_a_speed_is_not_called_ended_while_it_plays() -> None:
         await pilot.pause(3 * 0.05)  # a few ticks
         start_source()
         await wait_until(pilot, lambda: app.state.runs["raw"].epoch >= 3)
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         assert "end of log" not in header_text(app, "raw")
         assert "end of log" not in str(app.query_one("#top-bar").render())
@@ -237,7 +237,7 @@ async def test_after_a_restart_the_layers_title_names_no_stale_epoch() -> None:
         await settle(pilot)
         hists = app.query_one("#pane-raw LayerHistograms", LayerHistograms)
         assert "layers at epoch" in str(hists.border_title)
-        app.ingest([Restarted(99.0, "relu", 1e-3)])
-        app.sync()
+        app.dashboard.ingest([Restarted(99.0, "relu", 1e-3)])
+        app.dashboard.sync()
         await pilot.pause()
         assert str(hists.border_title) == "layers"

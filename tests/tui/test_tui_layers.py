@@ -39,7 +39,7 @@ async def test_a_redraw_between_the_two_runs_events_keeps_both_panes_on_one_epoc
         shown = titles(app)
         assert all("layers at epoch 11" in title for title in shown.values()), shown
         app.dashboard._on_events([epoch("normalized", 12)], time.monotonic())
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         shown = titles(app)
         assert all("layers at epoch 12" in title for title in shown.values()), shown

@@ -68,7 +68,7 @@ async def test_the_dashboard_says_rows_were_dropped_and_one_seed_trains(
     app = make_app(ReplaySource(events), config=config, handle_signals=False)
     async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.pause()
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         shown = [str(n.message) for n in app._notifications]
         assert any(
@@ -90,7 +90,7 @@ async def test_an_export_taken_while_a_notification_is_up_does_not_capture_it(tm
     )
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
-        app.sync()
+        app.dashboard.sync()
         app.notify("a notice nobody wants in a screenshot", timeout=30)
         await pilot.pause(0.3)
         assert "nobody wants" in "".join(str(n.message) for n in app._notifications)

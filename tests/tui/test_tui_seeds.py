@@ -247,7 +247,7 @@ async def test_a_live_session_of_three_seeds_draws_bands_and_judges_over_three(t
     app = make_app(FakeSession(config), config=config, export_dir=tmp_path, handle_signals=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.state.runs["raw"].epoch >= 30, timeout=120)
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         assert "· 3 seeds" in str(app.query_one("#top-bar").render())
         assert app.state.runs["raw"].members.count == 3
@@ -255,7 +255,7 @@ async def test_a_live_session_of_three_seeds_draws_bands_and_judges_over_three(t
         assert "3/3 seeds" in strip or "over 3 seeds" in strip
         await pilot.press("space")
         await wait_until(pilot, lambda: app.state.paused, timeout=120)
-        app.sync()
+        app.dashboard.sync()
         await pilot.pause()
         assert BAND_GLYPH in "".join(app.query_one("#pane-raw LossPlot", LossPlot)._lines)
 

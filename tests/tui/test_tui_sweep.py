@@ -297,7 +297,9 @@ async def test_a_cells_dashboard_offers_esc_and_a_plain_dashboard_does_not(fake_
     async with fake_app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: {"help", "quit_app"} <= actions(fake_app))
         assert "back" not in actions(fake_app)
-        assert not any("sweep" in description for _key, description in fake_app.key_table())
+        assert not any(
+            "sweep" in description for _key, description in fake_app.dashboard.key_table()
+        )
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert fake_app.return_code is None  # esc alone never quits a dashboard

@@ -79,7 +79,7 @@ async def test_gauges_and_the_strip_redraw_once_a_second_the_status_four_times()
         screen.dirty |= Changed.ALL
         screen.show(screen.controls, now=base, force=True)
         before = strip._markup, str(screen.query_one("#raw-gauges").render())
-        app.ingest(events[cut : cut + 40])  # 20 more epochs of both runs
+        app.dashboard.ingest(events[cut : cut + 40])  # 20 more epochs of both runs
         screen.show(screen.controls, now=base + 0.3)
         await pilot.pause()
         assert raw.last.epoch == 49

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from textual.binding import BindingType
 from textual.css.query import NoMatches
@@ -47,6 +47,15 @@ from normtui.tui.widgets.top_bar import Controls
 PRELOAD_MAX_EVENTS = 50_000  # a replay this long is drawn in its first frame (~0.1 s of work)
 PRELOAD_JOIN_S = 10.0  # a ceiling, not a wait: ~0.1 s of work, seconds on a loaded machine
 REPLAY_AGAIN_SPEED = 20.0  # epochs/s: a replay shown all at once, played again
+
+
+class ScreenOptions(TypedDict, total=False):
+    """What the dashboard app passes through to its screen (`SessionScreen`'s keywords)."""
+
+    low_bandwidth: bool
+    log_path: str | None
+    export_dir: Path | None
+    missing_log: str | None
 
 
 class SessionScreen(DashboardScreen):
@@ -115,7 +124,7 @@ class SessionScreen(DashboardScreen):
         try:
             self._source.start(self._pump.buffer.append)
         except Exception as exc:  # a source that cannot start must not kill the UI
-            self.app.notify(f"could not start training: {exc}", severity="error", timeout=30)
+            self.normtui.notify(f"could not start training: {exc}", severity="error", timeout=30)
 
     def on_unmount(self) -> None:
         self.stop_source()
@@ -193,7 +202,7 @@ class SessionScreen(DashboardScreen):
                 self._session_ended(event)
             elif isinstance(event, SessionStarted) and data_notices(event):  # issue 25 item 4
                 notices = "; ".join(data_notices(event))
-                self.app.notify(notices, title="data", timeout=12, kind="data", markup=False)
+                self.normtui.notify(notices, title="data", timeout=12, kind="data", markup=False)
             self._pending.confirm(event)
         self.dirty |= changed
         return urgent
@@ -204,7 +213,7 @@ class SessionScreen(DashboardScreen):
             self.normtui.exit_reason = "error"
             self.app.exit(return_code=2)
         elif event.error:
-            self.app.notify(event.error, title="training stopped", severity="error", timeout=30)
+            self.normtui.notify(event.error, title="training stopped", severity="error", timeout=30)
 
     @property
     def ticking(self) -> bool:
@@ -269,7 +278,7 @@ class SessionScreen(DashboardScreen):
         source = {"live": self._source.live, "playback": self._playback}
         why = refusal(command, self._state, **source)
         if why is not None:
-            self.app.notify(why, severity="warning", timeout=4, kind="over")
+            self.normtui.notify(why, severity="warning", timeout=4, kind="over")
             return False
         self._source.send(command)
         return True
@@ -287,7 +296,7 @@ class SessionScreen(DashboardScreen):
 
     def action_step(self) -> None:
         if self._played_out:
-            self.app.notify("the replay is over: space plays it again", kind="over", timeout=3)
+            self.normtui.notify("the replay is over: space plays it again", kind="over", timeout=3)
             return
         self._send(commands.Step())
 
@@ -303,13 +312,17 @@ class SessionScreen(DashboardScreen):
         self._state.start_over()
         self._started_source = False
         self._start_source()
-        self.app.notify(f"replaying from the start at {fmt_pace(speed)}", timeout=2, kind="pace")
+        self.normtui.notify(
+            f"replaying from the start at {fmt_pace(speed)}", timeout=2, kind="pace"
+        )
         self.redraw()
 
     def action_restart(self) -> None:
         if not self._send(commands.Restart()):
             return
-        self.app.notify("restarting both runs from the same initial weights", timeout=2, kind="run")
+        self.normtui.notify(
+            "restarting both runs from the same initial weights", timeout=2, kind="run"
+        )
 
     def _current_activation(self) -> str:
         return self._pending.activation or self._state.activation
@@ -329,7 +342,7 @@ class SessionScreen(DashboardScreen):
             return
         self._pending.activation = name
         if waiting:
-            self.app.notify(
+            self.normtui.notify(
                 f"activation {name}: r trains both runs with it", timeout=3, kind="activation"
             )
         self._show_controls()
@@ -346,14 +359,14 @@ class SessionScreen(DashboardScreen):
     def action_toggle_keep(self) -> None:
         keep = self._pending.toggle_keep()
         mode = "keep the trained weights" if keep else "restart both runs"
-        self.app.notify(f"activation swaps now {mode}", timeout=3, kind="activation")
+        self.normtui.notify(f"activation swaps now {mode}", timeout=3, kind="activation")
         self._show_controls()
 
     def _change_lr(self, factor: float) -> None:
         current = self._pending.lr or self._state.learning_rate
         lr = self._pending.lr_after(current, factor)
         if lr == current:
-            self.app.notify(
+            self.normtui.notify(
                 f"learning rate already at its limit ({fmt_lr(lr)})", severity="warning", kind="lr"
             )
             return
@@ -361,7 +374,7 @@ class SessionScreen(DashboardScreen):
         waiting = self._waiting(command)
         if self._send(command):
             self._pending.lr = lr
-            self.app.notify(lr_message(current, lr, waiting=waiting), timeout=3, kind="lr")
+            self.normtui.notify(lr_message(current, lr, waiting=waiting), timeout=3, kind="lr")
 
     def action_lr_up(self) -> None:
         self._change_lr(2.0)
@@ -377,7 +390,7 @@ class SessionScreen(DashboardScreen):
             return
         self._pending.pace_step = index
         what = "replay speed" if self._playback else "pace"
-        self.app.notify(f"{what} {fmt_pace(pace)}", timeout=1.5, kind="pace")
+        self.normtui.notify(f"{what} {fmt_pace(pace)}", timeout=1.5, kind="pace")
         self.dirty |= Changed.STATUS
 
     def action_slower(self) -> None:
@@ -397,7 +410,7 @@ class SessionScreen(DashboardScreen):
     def action_smoothing(self) -> None:
         smoothing = self.smoothing = not self.smoothing
         smooth = "on (raw line kept, faded)" if smoothing else "off"
-        self.app.notify(f"smoothing {smooth}", timeout=2, kind="view")
+        self.normtui.notify(f"smoothing {smooth}", timeout=2, kind="view")
 
     def action_shared_y(self) -> None:
         shared = self.shared_y = not self.shared_y
@@ -406,7 +419,7 @@ class SessionScreen(DashboardScreen):
             if shared
             else "each its own y-axis: heights do not compare across the panes"
         )
-        self.app.notify(f"loss plots: {axes}", timeout=3, kind="view")
+        self.normtui.notify(f"loss plots: {axes}", timeout=3, kind="view")
 
     def action_learning_view(self) -> None:
         """The layers pane: histograms, or each layer's update ratio and gradient over time."""
@@ -422,7 +435,9 @@ class SessionScreen(DashboardScreen):
 
     def action_inputs_page(self) -> None:
         if not self.next_inputs_page():
-            self.app.notify("every feature is already in the inputs pane", timeout=2, kind="view")
+            self.normtui.notify(
+                "every feature is already in the inputs pane", timeout=2, kind="view"
+            )
 
     def action_next_theme(self) -> None:
         self.normtui.next_theme()
@@ -440,7 +455,7 @@ class SessionScreen(DashboardScreen):
             listens_path = directory / f"{stem}-listens.csv"
             listens = write_listens_csv(self._state, listens_path)
         except OSError as exc:
-            self.app.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
+            self.normtui.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
             return
         stride = max(run.history.stride for run in self._state.runs.values())
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
@@ -448,7 +463,7 @@ class SessionScreen(DashboardScreen):
             note += f"\ninput shares {shown_path(listens_path)} ({listens} rows)"
         if self._log_path:  # on a line of its own, said short: at 80 columns it wrapped away
             note += f"\nfull event log:\n{shown_path(self._log_path)}"
-        self.app.notify(
+        self.normtui.notify(
             f"screenshot {shown_path(svg)}\nmetrics {shown_path(csv_path)} ({rows} rows){note}",
             title="exported",
             timeout=8,

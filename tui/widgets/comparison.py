@@ -129,9 +129,10 @@ def _goal_piece(run: RunView, goals: GoalEpochs, seeds: int) -> str:
         return f"{name} [dim]not reached in {run.epoch} epochs[/]"
     if not goals.live:
         return f"{name} [dim]— (every seed diverged)[/]"
-    if not reached:
+    middle = goals.median  # None exactly when no member reached the goal
+    if middle is None:
         return f"{name} [dim]0/{goals.live} seeds by e{run.epoch}[/]"
-    median = f"e{epoch(goals.median)}"  # a median of whole epochs: e350, not e349.5
+    median = f"e{epoch(middle)}"  # a median of whole epochs: e350, not e349.5
     count = f", {len(reached)}/{seeds}" if len(reached) < seeds else ""
     if len(reached) == 1:
         return f"{name} {median} [dim](1/{seeds})[/]"
