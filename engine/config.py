@@ -80,8 +80,8 @@ MAX_SEEDS = 256
 # (benchmarks/seeds.py), where `--seeds 1` is the fast choice.
 DEFAULT_SEEDS = 10
 # ...except for a table file this large: each member holds its own split and scaled copy of the
-# data, and such a model is arithmetic-bound, so 10 seeds would cost 10x the memory and time of
-# time (a 1M-row table: ~5 GB). One seed there unless --seeds asks for more.
+# data, and such a model is arithmetic-bound, so 10 seeds would cost 10x the memory and time
+# (a 1M-row table: ~5 GB). One seed there unless --seeds asks for more.
 LARGE_TABLE_BYTES = 16 * 2**20
 
 

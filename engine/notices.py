@@ -15,7 +15,7 @@ from normtui.engine.events import SessionStarted
 
 
 def one_seed_notice(config: dict[str, Any]) -> str | None:
-    """ "1 seed: x.csv is 40 MB, over 16 MB (--seeds 5 for a verdict)", when a large table
+    """ "1 seed: x.csv is 40 MB, over 16 MB (--seeds 10 for a verdict)", when a large table
     file trains one seed (the default there: engine/config.py `default_seeds`), else None."""
     path = config.get("csv_path")
     if config.get("seeds") != 1 or not isinstance(path, str) or not path:

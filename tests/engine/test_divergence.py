@@ -53,7 +53,7 @@ def test_the_bar_is_the_trivial_loss_and_the_reason_reads_in_words() -> None:
     watch = LossWatch(math.log(2))
     assert not watch.check(50.0)  # a raw run's first epochs may start far above ln C
     assert watch.check(1e6)
-    assert describe(7.41e5, 0.693) == "loss 7.41e5 > 1,000,000 × the trivial loss 0.693"
+    assert describe(7.41e5, 0.693) == "loss 741,000 > 1,000,000 × the trivial loss 0.693"
     assert describe(math.nan, None) == "loss nan"
     assert compact(1.5103329e21) == "1.51e21" and compact(-4.99e12) == "−4.99e12"
 

@@ -37,7 +37,7 @@ def test_train_says_a_large_file_trains_one_seed_and_how_to_ask_for_more(
         ["train", "--dataset", str(HOMES), "--target", "price", "--epochs", "2", "--hidden", "8"]
     )
     assert code == 0, err
-    assert "1 seed: homes.csv is 0 MB, over 0 MB (--seeds 5 for a verdict)" in out
+    assert "1 seed: homes.csv is 0 MB, over 0 MB (--seeds 10 for a verdict)" in out
 
 
 def test_train_says_nothing_of_one_seed_for_a_small_file(run_main) -> None:
@@ -74,7 +74,7 @@ async def test_the_dashboard_says_rows_were_dropped_and_one_seed_trains(
         assert any(
             "25 rows with missing cells dropped (--missing drop)" in message
             and "1 seed: homes.csv" in message
-            and "--seeds 5" in message
+            and "--seeds 10" in message
             for message in shown
         ), shown
         if size == (120, 40):
