@@ -11,7 +11,8 @@
   terminal     `normtui` in a 120x40 pseudo-terminal (what `script` records): bytes/s in steady
                state, default and --low-bandwidth (targets 24 KB/s and 4 KB/s), and the CPU
                use of the paused app (target <= 1%)
-  --terminal REV   only the default dashboard's bytes/s at 120x40 (wine, 5 seeds), this tree and
+  --terminal REV   only the default dashboard's bytes/s at 120x40 (wine, --seeds N: 5 by
+               default, on both sides), this tree and
                the code at git REV (e.g. the commit before a change) side by side, alternating,
                each measured from its first running frame + 2 s for --seconds (issue 25 item 10:
                target <= 20 KB/s); about 40 s in all
@@ -267,9 +268,18 @@ def code_at(rev: str) -> Path:
     return base / "pkg"
 
 
-def running_bytes_per_s(env: dict[str, str], seconds: float) -> float:
+def running_bytes_per_s(env: dict[str, str], seconds: float, seeds: int) -> float:
     """Bytes/s the default dashboard writes at 120x40, from its first running frame + 2 s."""
-    command = [sys.executable, "-m", "normtui", "--dataset", "wine", "--no-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "normtui",
+        "--dataset",
+        "wine",
+        "--no-log",
+        "--seeds",
+        str(seeds),
+    ]
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
@@ -290,14 +300,14 @@ def running_bytes_per_s(env: dict[str, str], seconds: float) -> float:
         pty.close()
 
 
-def terminal_side_by_side(rev: str, seconds: float, rounds: int) -> int:
+def terminal_side_by_side(rev: str, seconds: float, rounds: int, seeds: int) -> int:
     base = code_at(rev)
     results: dict[str, list[float]] = {rev: [], "this tree": []}
     for _ in range(rounds):
-        results[rev].append(running_bytes_per_s({"PYTHONPATH": str(base)}, seconds))
-        results["this tree"].append(running_bytes_per_s({}, seconds))
+        results[rev].append(running_bytes_per_s({"PYTHONPATH": str(base)}, seconds, seeds))
+        results["this tree"].append(running_bytes_per_s({}, seconds, seeds))
     rows = [
-        [f"{name}: KB/s at 120x40, 5 seeds", median(values) / 1024, "<= 20",
+        [f"{name}: KB/s at 120x40, {seeds} seeds", median(values) / 1024, "<= 20",
          verdict(median(values) / 1024, 20.0)]
         for name, values in results.items()
     ]  # fmt: skip
@@ -314,9 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--large", action="store_true", help="also the large workload's epochs/s")
     p.add_argument("--rows", type=int, default=10_000)
     p.add_argument("--terminal", metavar="REV", help="only terminal KB/s, this tree vs git REV")
+    p.add_argument("--seeds", type=int, default=5, help="with --terminal: seeds of both sides")
     args = p.parse_args(argv)
     if args.terminal:
-        return terminal_side_by_side(args.terminal, args.seconds, max(1, args.repeats // 2))
+        return terminal_side_by_side(
+            args.terminal, args.seconds, max(1, args.repeats // 2), args.seeds
+        )
     p_repeats = max(1, args.repeats // 2)
     missing = ui_importable()
     if missing:

@@ -1,7 +1,7 @@
 """What a default dashboard session's log costs on disk per hour (issue 25 item 9).
 
-One real session as the dashboard trains it (wine, 5 seeds, pace 20 epochs/s, layer stats on
-every paced epoch) feeds two log writers side by side, so both see the same events:
+One real session as the dashboard trains it (wine, the default 10 seeds, pace 20 epochs/s,
+layer stats on every paced epoch) feeds two log writers side by side, so both see the same events:
   before   the log as it was written until issue 25: plain JSONL, every epoch's layer stats
   after    the dashboard's log now: gzip line by line, layer stats at most every
            DASHBOARD_LOG_LAYERS_S (engine/log.py)
@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="session length measured")
     args = parser.parse_args()
-    config = SessionConfig(dataset="wine", seeds=5, epochs=None, pace=20.0)
+    config = SessionConfig(dataset="wine", epochs=None, pace=20.0)  # the default seeds
     folder = Path(tempfile.mkdtemp(prefix="normtui-logsize-"))
     before = LogWriter(str(folder / "before.jsonl"), config.to_dict())
     after = LogWriter(
