@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _common import table, versions
 
-from normtui.engine.config import SessionConfig
+from normtui.engine.config import DEFAULT_SEEDS, SessionConfig
 from normtui.engine.events import EpochEnd, Event
 from normtui.engine.log import DASHBOARD_LOG_LAYERS_S, LogWriter, read_log
 from normtui.engine.session import Session
@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="session length measured")
     args = parser.parse_args()
-    config = SessionConfig(dataset="wine", epochs=None, pace=20.0)  # the default seeds
+    config = SessionConfig(dataset="wine", seeds=DEFAULT_SEEDS, epochs=None, pace=20.0)
     folder = Path(tempfile.mkdtemp(prefix="normtui-logsize-"))
     before = LogWriter(str(folder / "before.jsonl"), config.to_dict())
     after = LogWriter(
@@ -77,7 +77,8 @@ def main() -> None:
                 f"{done[name] / (rate * elapsed * 2):.0f}",
             ]
         )
-    print(f"# log size, default dashboard session (wine, 5 seeds, pace 20) · {versions()}")
+    session = f"wine, {config.seeds} seeds, pace 20"
+    print(f"# log size, default dashboard session ({session}) · {versions()}")
     print(f"# {elapsed:.1f} s measured after {WARM_UP_S:.0f} s, {rate:.1f} epochs/s per run")
     headers = ["log", "KB/s", "MB/hour", "epoch lines with layers", "bytes/epoch line"]
     print(table(headers, rows))

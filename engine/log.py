@@ -14,6 +14,7 @@ import codecs
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import threading
 import time
@@ -37,6 +38,21 @@ GZIP_MAGIC = b"\x1f\x8b"
 # log keeps them at most this often (plus the epochs in `LogWriter._keeps_layers`): measured with
 # benchmarks/log_size.py, every epoch's layers were 91% of the log's bytes.
 DASHBOARD_LOG_LAYERS_S = 1.0
+# ...and writes its numbers with 9 significant digits, as many as a float32 (what the model
+# computes in) needs to come back unchanged: 17-digit float64 reprs of float32 values were most
+# of the remaining bytes with 10 seeds (members' losses and scores on every line).
+DASHBOARD_LOG_DIGITS = 9
+
+
+def rounded(value: Any, digits: int) -> Any:
+    """`value` with every float written to `digits` significant digits (dicts and lists too)."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {key: rounded(item, digits) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(item, digits) for item in value]
+    return value
 
 
 class LogError(UsageError):
@@ -53,6 +69,7 @@ def make_header(config: dict[str, Any], layers_every_s: float | None = None) -> 
     header = {LOG_MARKER: SCHEMA_VERSION, "version": _package_version(), "config": config}
     if layers_every_s is not None:  # what the epoch lines' `layers` really hold: said, not implied
         header["layers_every_s"] = layers_every_s
+        header["float_digits"] = DASHBOARD_LOG_DIGITS
     return header
 
 
@@ -60,7 +77,8 @@ class LogWriter:
     """A sink that appends every event to a JSONL file and flushes each line.
 
     `layers_every_s` > 0: an epoch line keeps its per-layer stats at most that often (session
-    time), so a paced dashboard's every-epoch stats do not fill the disk; the header says so.
+    time), so a paced dashboard's every-epoch stats do not fill the disk, and its numbers are
+    written to DASHBOARD_LOG_DIGITS significant digits; the header says both.
     A path ending in `.gz` is written gzip-compressed, line by line (module docstring).
     """
 
@@ -133,7 +151,8 @@ class LogWriter:
         thin = self.layers_every_s and isinstance(event, EpochEnd) and event.layers
         if thin and not self._keeps_layers(event):  # type: ignore[arg-type]
             event = dataclasses.replace(event, layers=())
-        self._write(event.to_dict())
+        record = event.to_dict()
+        self._write(rounded(record, DASHBOARD_LOG_DIGITS) if self.layers_every_s else record)
 
     def close(self) -> None:
         with self._lock:

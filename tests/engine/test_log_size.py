@@ -10,6 +10,8 @@ import dataclasses
 import gzip
 import json
 
+import numpy as np
+
 from normtui.engine.events import EpochEnd, Histogram, LayerStats
 from normtui.engine.log import LogFollower, LogWriter, read_log
 from normtui.tui.viewstate.layer_pair import LayerSample, sampling_note
@@ -56,6 +58,25 @@ def test_the_dashboards_log_keeps_layers_once_a_second_both_runs_alike(tmp_path)
     assert len(events) == 200  # every epoch is still there, with its losses
 
 
+def test_the_dashboards_log_writes_float32_values_in_nine_digits_and_gets_them_back(
+    tmp_path,
+) -> None:
+    values = np.random.default_rng(0).normal(scale=50.0, size=8).astype(np.float32)
+    path = tmp_path / "run.jsonl"
+    writer = LogWriter(str(path), {"epochs": 10}, layers_every_s=1.0)
+    for number, value in enumerate(values, start=1):
+        writer(dataclasses.replace(epoch("raw", number, number / 20), train_loss=float(value)))
+    writer.close()
+    header, events = read_log(str(path))
+    assert header["float_digits"] == 9  # the header says how the numbers were written
+    lines = path.read_text().splitlines()[1:]
+    written = [json.loads(line)["train_loss"] for line in lines]
+    assert all(len(repr(abs(v)).replace(".", "").lstrip("0")) <= 9 for v in written)
+    assert any(len(repr(float(v))) > 12 for v in values)  # the float64 reprs were longer
+    # each value comes back as the same float32 the model computed
+    assert np.array_equal(np.array([e.train_loss for e in events], dtype=np.float32), values)
+
+
 def test_a_log_without_an_interval_keeps_every_layer_as_train_always_did(tmp_path) -> None:
     path = tmp_path / "run.jsonl"
     writer = LogWriter(str(path), {})
@@ -64,6 +85,7 @@ def test_a_log_without_an_interval_keeps_every_layer_as_train_always_did(tmp_pat
     writer.close()
     header, events = read_log(str(path))
     assert "layers_every_s" not in header and all(e.layers for e in events)
+    assert "float_digits" not in header  # train --log: every digit, as before
 
 
 def test_a_gz_log_is_gzip_read_whole_and_followed_line_by_line(tmp_path) -> None:
