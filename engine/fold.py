@@ -214,7 +214,7 @@ class RunFold:
         return self.live() or self.members
 
     def _mean(self, name: str) -> float | None:
-        return mean([v for m in self.reporting() if (v := getattr(m, name)) is not None])
+        return mean(self.values(name))
 
     def values(self, name: str) -> list[float]:
         """`name` of each reporting member that has one (the spread behind a mean)."""

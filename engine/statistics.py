@@ -68,9 +68,9 @@ class Comparison:
     wins: int  # pairs where normalized is better (a divergence of raw counts)
     losses: int  # pairs where raw is better (the rest are ties)
     mean_difference: float | None  # normalized − raw on the compared scale (see module doc)
-    ci95: tuple[float, float] | None  # corrected t interval; None below 2 pairs or by sign test
-    winner: str | None  # "normalized", "raw", or None unless `answer` is ahead
-    verdict: str
+    ci95: tuple[float, float] | None = None  # corrected t interval; None below 2 pairs or by sign
+    winner: str | None = None  # "normalized", "raw", or None unless `answer` is ahead
+    verdict: str = ""  # render(comparison), once decided
     excluded: int = 0  # pairs with no value on one side (and no divergence to decide them)
     answer: str = INCONCLUSIVE
     delta: float = 0.0  # ±δ on the compared scale
@@ -307,9 +307,6 @@ def compare_paired(
         wins=wins,
         losses=losses,
         mean_difference=math.fsum(differences) / len(differences) if differences else None,
-        ci95=None,
-        winner=None,
-        verdict="",
         excluded=missing,
         delta=delta,
         sign_p=sign_test(wins, losses),
@@ -365,9 +362,6 @@ def compare_goal(
         wins=wins,
         losses=losses,
         mean_difference=math.fsum(differences) / len(differences) if differences else None,
-        ci95=None,
-        winner=None,
-        verdict="",
         delta=max(1.0, GOAL_DELTA_SHARE * horizon),
         sign_p=sign_test(wins, losses),
         diverged=(sum(flags_raw), sum(flags_norm)),
