@@ -29,10 +29,14 @@ from torch import nn
 from torch.nn import functional
 
 # In-place activations and their gradients from the output alone: the fused stack's family.
+_aten = torch.ops.aten
 _IN_PLACE: dict[type[nn.Module], tuple[Callable, Callable]] = {
-    nn.ReLU: (torch.relu_, lambda g, y: torch.ops.aten.threshold_backward(g, y, 0, grad_input=g)),
-    nn.Tanh: (torch.tanh_, lambda g, y: torch.ops.aten.tanh_backward(g, y, grad_input=g)),
-    nn.Sigmoid: (torch.sigmoid_, lambda g, y: torch.ops.aten.sigmoid_backward(g, y, grad_input=g)),
+    nn.ReLU: (torch.relu_, lambda g, y: _aten.threshold_backward.grad_input(g, y, 0, grad_input=g)),
+    nn.Tanh: (torch.tanh_, lambda g, y: _aten.tanh_backward.grad_input(g, y, grad_input=g)),
+    nn.Sigmoid: (
+        torch.sigmoid_,
+        lambda g, y: _aten.sigmoid_backward.grad_input(g, y, grad_input=g),
+    ),
 }
 FUSED = True  # False: always autograd's composition (benchmarks/members.py compares them)
 
