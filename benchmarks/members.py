@@ -8,6 +8,7 @@ threads `plan_threads` gives the trainer:
   1 member          one seed, today's model (nn.Linear kernels)
   64 today          8 seeds x 8 copies, `EnsembleMLP` as it was (one baddbmm per layer)
   64 grouped        the same members with `input_groups=8` (engine/grouped.py)
+  64 grouped, unfused   the same layout through autograd's composition of its layers
   64 plain loop     the issue's reference: baddbmm layers, fused Adam, the per-member loss,
                     nothing else (no validation pass, no bookkeeping)
 
@@ -30,6 +31,7 @@ from _common import interleaved, median, parser, table, verdict, versions
 
 SEEDS, RATES = 8, 8
 TARGET = 3.0
+DEVICE = "cpu"  # --device
 
 
 def member_data(dataset: str, members: int) -> tuple:
@@ -48,7 +50,7 @@ def member_data(dataset: str, members: int) -> tuple:
     copies = members // len(data)
     each = [d for d in data for _ in range(copies)]
     seeds = [s for s in member_seeds(config.seed, len(data)) for _ in range(copies)]
-    device = torch.device("cpu")
+    device = torch.device(DEVICE)
     task = Task.of(data[0])
     tensors = (
         stacked([d.X_train_scaled for d in each], torch.float32, device),
@@ -74,7 +76,7 @@ def engine(
     seeds, tensors, task, first = member_data(dataset, members)
     n_in = tensors[0].shape[2]
     model = EnsembleMLP(n_in, (64,), task.n_outputs, "relu", seeds, input_groups=groups)
-    shares = source_groups(first, torch.device("cpu"))
+    shares = source_groups(first, torch.device(DEVICE))
     run = Run("normalized", model, "adam", 1e-3, tensors, task, groups=shares)
     run.detailed = detailed
     rows = tensors[0].shape[1]
@@ -111,6 +113,8 @@ def plain(dataset: str, members: int) -> Callable[[int], float]:
             each = functional.cross_entropy(out.transpose(1, 2), y, reduction="none")
             each.mean(dim=1).sum().backward()
             optimizer.step()
+        if x.is_cuda:
+            torch.cuda.synchronize()
         return (time.perf_counter() - started) / epochs
 
     return timer
@@ -118,12 +122,14 @@ def plain(dataset: str, members: int) -> Callable[[int], float]:
 
 def threads(dataset: str, members: int) -> int:
     """The torch threads per run the trainer would set for this many members (plan_threads)."""
+    import torch
+
     from normtui.engine.trainer import plan_threads, step_macs
 
     _, tensors, task, _ = member_data(dataset, 1)
     _, rows, n_in = tensors[0].shape
     macs = members * step_macs(n_in, (64,), task.n_outputs, rows)
-    return plan_threads(True, macs, "cpu")[1]
+    return plan_threads(True, macs, torch.device(DEVICE).type)[1]
 
 
 def timed(timer: Callable[[int], float], epochs: int, n_threads: int) -> Callable[[], float]:
@@ -131,7 +137,8 @@ def timed(timer: Callable[[int], float], epochs: int, n_threads: int) -> Callabl
     import torch
 
     def call() -> float:
-        torch.set_num_threads(n_threads)
+        if n_threads:  # 0: a GPU, left as is
+            torch.set_num_threads(n_threads)
         return timer(epochs)
 
     return call
@@ -176,6 +183,14 @@ def main() -> None:
     options = parser(__doc__.splitlines()[0])
     options.add_argument("--only", choices=("wine", "digits"), help="one workload")
     args = options.parse_args()
+    from normtui.engine.config import ConfigError
+    from normtui.engine.models import resolve_device
+
+    global DEVICE
+    try:
+        DEVICE = str(resolve_device(args.device))
+    except ConfigError as error:
+        options.error(str(error))
     from normtui.engine.allocator import keep_freed_memory
 
     keep_freed_memory()  # as the trainer does

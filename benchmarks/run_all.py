@@ -28,14 +28,17 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "watch.py": ["--repeats", "5", "--seconds", "15", "--memory-seconds", "60"],
         "seeds.py": ["--full", "--repeats", "3"],
+        "members.py": ["--repeats", "9"],
     }
     small = {
         "stop.py": ["--repeats", "2"],
         "watch.py": ["--repeats", "2", "--seconds", "10", "--memory-seconds", "20"],
         "seeds.py": ["--repeats", "3"],
+        "members.py": ["--repeats", "3"],
     }
     failed = []
-    for script in ("headless.py", "startup.py", "dashboard.py", "watch.py", "stop.py", "seeds.py"):
+    scripts = ("headless.py", "startup.py", "dashboard.py", "watch.py", "stop.py", "seeds.py")
+    for script in (*scripts, "members.py"):
         command = [sys.executable, str(HERE / script), "--device", args.device]
         command += (full if args.full else small).get(script, [])
         print(f"\n=== {' '.join(command[1:])}", flush=True)
