@@ -4,11 +4,11 @@ Member (seed k, rate r) must train like a one-seed run with seed k at rate r, ep
 for every optimizer, through an activation swap. The per-member rate is one step at lr 1 whose
 move is scaled per member (engine/rates.py): exact in arithmetic (in float64 the difference is
 1e-13 of a move), so what differs is float32 rounding, which the batched model already has
-(tests/engine/test_seeds.py: 1e-5). The rounding of p₀ − u − p₀ adds ≈ 2⁻²⁴·|p|/|u| of a move
-per step; measured over the cases below (12 epochs): at most 1.5e-6 (Adam), 1.6e-5 (AdamW),
-2.6e-7 (SGD), 1.1e-6 (RMSprop) relative on a val loss. The tolerance is 1e-4: a rate's move is up to 1000x smaller than at lr 1, so its last bits are relatively
-coarser than a one-seed run's, and AdamW's decay 1 − lr·wd is itself rounded in float32 at
-lr 1e-3 (5e-3 relative error in the one-seed run's own decay term).
+(tests/engine/test_seeds.py: 1e-5). Measured over the cases below (12 epochs): at most 1.5e-6
+(Adam), 1.6e-5 (AdamW), 2.6e-7 (SGD), 1.1e-6 (RMSprop) relative on a val loss. The tolerance
+is 1e-4: AdamW's decay 1 − lr·wd is itself rounded in float32 in the one-seed run (at lr 1e-3
+its decay term carries a 5e-3 relative error), and a rate's move is up to 1000x smaller than
+the lr-1 step it is cut from, so its last bits are coarser than a one-seed run's.
 """
 
 from __future__ import annotations
