@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 Z95 = 1.959963984540054  # the normal 97.5% quantile: a mean's 95% half-width is Z95 × SE
 CHOICE_RULE = (
-    "best mean val score over all seeds at the last epoch (a diverged seed scores 0; ties: lower"
-    " val loss, then the smaller rate)"
+    "best mean val score over all seeds at the last epoch, a diverged seed scoring 0; ties:"
+    " lower val loss, then the smaller rate"
 )
 BAND_RULE = (
     "within the larger of one val row and the best rate's 95% half-width over its seeds of the"
