@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from normtui.engine import models
 from normtui.engine.config import ConfigError
 from normtui.engine.grouped import _GroupedFirst, _GroupedStack
 from normtui.engine.models import EnsembleMLP
@@ -183,3 +184,15 @@ def test_the_grouped_functions_gradients_are_exact_in_float64() -> None:
         assert torch.autograd.gradcheck(
             lambda *p, kind=kind: _GroupedStack.apply(x, 3, kind, *p), params
         )
+
+
+def test_large_activations_take_the_plain_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above GROUPED_MAX_ACTIVATIONS (members x rows x width) the grouped path measured slower:
+    the same model then computes exactly what the ungrouped one does."""
+    plain, grouped = _twins("relu", (8,))
+    monkeypatch.setattr(models, "GROUPED_MAX_ACTIVATIONS", 12 * 10 * 8)
+    small = torch.randn(4, 10, 6).repeat_interleave(3, dim=0)
+    large = torch.randn(4, 11, 6).repeat_interleave(3, dim=0)
+    assert grouped.grouped(small) and not grouped.grouped(large)
+    assert torch.equal(grouped(large), plain(large))
+    assert torch.equal(grouped.forward_recording(large)[1][0], plain.forward_recording(large)[1][0])
