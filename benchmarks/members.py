@@ -12,6 +12,9 @@ threads `plan_threads` gives the trainer:
   64 plain loop     the issue's reference: baddbmm layers, fused Adam, the per-member loss,
                     nothing else (no validation pass, no bookkeeping)
 
+`--sessions` adds the trainer itself (PairTrainer, both runs, its threads, an 8 x 8 grid with
+`--lrs` and `--test-split 0.1`) against one member without a grid, per pair-epoch.
+
 Undetailed epochs are what the trainer runs between samples; a detailed epoch adds the per-layer
 statistics and the activations (timed on its own). Target: 64 members <= 3x one member per
 undetailed epoch on wine (13->64->3, 142 training rows); digits (64->64->10, 1437 rows) is the
@@ -88,6 +91,7 @@ def engine(
             run.train_epoch(None, rows).values.tolist()  # the trainer's one host sync
         return (time.perf_counter() - started) / epochs
 
+    timer.path = "grouped" if model.grouped(tensors[0]) else "plain"  # type: ignore[attr-defined]
     return timer
 
 
@@ -175,13 +179,72 @@ def measure(dataset: str, epochs: int, repeats: int) -> list[list]:
         for name, values in results.items():
             ms = median(values) * 1e3
             ratio = median(values) / base
-            rows.append([dataset, kind, name, n_threads(name), ms, ratio])
+            path = getattr(timers[name], "path", "-")
+            rows.append([dataset, kind, name, path, n_threads(name), ms, ratio])
+    return rows
+
+
+def sessions(dataset: str, epochs: int, repeats: int) -> list[list]:
+    """Pair-epochs of the trainer itself (both runs, its threads): one member without a grid
+    against an 8 x 8 grid as the trainer builds it and the same grid forced onto the plain
+    path. Whether the trainer groups a grid at all is the trainer's call (`input_groups`)."""
+    import torch
+
+    from normtui.engine import models
+    from normtui.engine.config import SessionConfig
+    from normtui.engine.trainer import PairTrainer
+
+    rates = tuple(10.0 ** (-4 + 0.5 * i) for i in range(RATES))
+    common = {"dataset": dataset, "hidden": (64,), "test_split": 0.1, "hist_interval_s": 1e9}
+    original = models.EnsembleMLP.grouped
+
+    def plain_path(self: object, x: object = None) -> bool:
+        return False
+
+    def pair(config: SessionConfig, grouped: bool) -> tuple[PairTrainer, Callable[[], float]]:
+        trainer = PairTrainer(config)
+
+        def call() -> float:
+            models.EnsembleMLP.grouped = original if grouped else plain_path  # type: ignore
+            if trainer.threads:
+                torch.set_num_threads(trainer.threads)
+            started = time.perf_counter()
+            for _ in range(epochs):
+                trainer.train_epoch()
+            models.EnsembleMLP.grouped = original  # type: ignore[method-assign]
+            return (time.perf_counter() - started) / epochs
+
+        return trainer, call
+
+    grid = SessionConfig(seeds=SEEDS, lrs=rates, **common)
+    one, one_call = pair(SessionConfig(seeds=1, **common), True)
+    built, built_call = pair(grid, True)
+    _, plain_call = pair(grid, False)
+    model = built.runs["normalized"].model
+    path = "grouped" if model.grouped(built.runs["normalized"].X_train) else "plain"
+    variants = {"1 member": one_call, "grid, plain path": plain_call, "grid, as built": built_call}
+    for call in variants.values():
+        call()
+    print(f"\n{dataset} sessions: {epochs} pair-epochs per measurement, {repeats} rounds")
+    results = interleaved(variants, repeats)
+    base = median(results["1 member"])
+    threads = {"1 member": one.threads, "grid, plain path": built.threads}
+    rows = []
+    for name, values in results.items():
+        shown = {"1 member": "plain", "grid, plain path": "plain"}.get(name, path)
+        parallel = one.uses_threads if name == "1 member" else built.uses_threads
+        n = threads.get(name, built.threads)
+        where = f"{n} x 2 runs" if parallel else f"{n}, runs in turn"
+        rows.append([dataset, name, shown, where, median(values) * 1e3, median(values) / base])
     return rows
 
 
 def main() -> None:
     options = parser(__doc__.splitlines()[0])
     options.add_argument("--only", choices=("wine", "digits"), help="one workload")
+    options.add_argument(
+        "--sessions", action="store_true", help="also the trainer's pair-epochs with an 8x8 grid"
+    )
     args = options.parse_args()
     from normtui.engine.config import ConfigError
     from normtui.engine.models import resolve_device
@@ -200,14 +263,22 @@ def main() -> None:
         rows += measure("wine", 40, args.repeats)
     if args.only != "wine":
         rows += measure("digits", 4, args.repeats)
-    headers = ["workload", "epochs", "variant", "threads", "ms/epoch", "/ 1 member"]
+    headers = ["workload", "epochs", "variant", "path", "threads", "ms/epoch", "/ 1 member"]
     print()
     print(table(headers, rows))
+    if args.sessions:
+        pairs = []
+        for dataset, epochs in (("wine", 20), ("digits", 3)):
+            if args.only in (None, dataset):
+                pairs += sessions(dataset, epochs, args.repeats)
+        print()
+        headers = ["workload", "trainer", "path", "threads", "ms/pair-epoch", "/ 1 member"]
+        print(table(headers, pairs))
     for row in rows:
         if row[0] == "wine" and row[1] == "undetailed" and row[2] == "64 grouped":
             print(
-                f"\nwine, 64 grouped / 1 member: {row[5]:.2f} (target <= {TARGET}: "
-                f"{verdict(row[5], TARGET)})"
+                f"\nwine, 64 grouped / 1 member: {row[6]:.2f} (target <= {TARGET}: "
+                f"{verdict(row[6], TARGET)})"
             )
 
 
