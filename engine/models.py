@@ -311,11 +311,12 @@ def make_member_norm(kind: str, members: int, width: int) -> nn.Module:
     raise ConfigError(f"unknown normalization {kind!r}; choose from: batch, layer")
 
 
-# The grouped path's largest hidden activation, in elements (members x rows x width), above
-# which the plain path is taken. Measured with the pair's two runs side by side (the trainer's
-# threads), 64-member grids: grouped faster at 0.58M (wine, -20%) and 1.6M (breast_cancer,
-# -19%), slower at 5.2M (digits, +35%: its feature-major head gradient is a ~2x slower gemm and
-# the two runs then share the memory bandwidth); between 1.6M and 5.2M not measured.
+# The grouped path's largest hidden activation, in elements (members x rows x widest layer),
+# above which the plain path is taken. Measured with the pair's two runs side by side (the
+# trainer's threads), 64-member grids, per pair-epoch: grouped 18-41% faster at 0.58M (wine)
+# and 19-21% at 1.6M (breast_cancer), 35-38% slower at 5.2M (digits: its feature-major head
+# gradient is a ~2x slower gemm and the two runs share the memory bandwidth); between 1.6M and
+# 5.2M not measured (benchmarks/README.md, issue 23).
 GROUPED_MAX_ACTIVATIONS = 1 << 21
 
 
