@@ -237,7 +237,7 @@ def _rates_view(result: CellResult) -> CellView:
         return CellView(f"{len(raw.works)}", BASE, f"{raw.decades:.1f} dec", words[0])
     words.append(f"{band_words(NORMALIZED, norm, rates)}, chose {rate_text(norm.chosen)}")
     interval = f"{raw.decades:.1f}→{norm.decades:.1f} dec"
-    detail = "; ".join(words) + f" (of {len(rates)} rates; widths are measured, not tested)"
+    detail = "; ".join(words) + " (band widths are measured, not tested)"
     return CellView(f"{len(raw.works)}→{len(norm.works)}", MEASURED, interval, detail)
 
 
