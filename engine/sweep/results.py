@@ -245,6 +245,9 @@ class CellResult:
             name: Comparison.from_dict(c) for name, c in (values.get("comparison") or {}).items()
         }
         normalized = values.get("normalized")
+        rows = values.get("rows", "val")  # files written before grids: validation rows
+        if rows not in ("val", "test"):
+            raise FieldTypeError("rows", rows, "val or test")
         return cls(
             cell=Cell(values["dataset"], values["activation"], values["scaler"]),
             seeds=tuple(values.get("seeds", ())),
@@ -259,8 +262,7 @@ class CellResult:
             seconds=values.get("seconds", 0.0),
             error=values.get("error"),
             host=values.get("host", ""),
-            # files written before grids: validation rows, no grid
-            rows=values.get("rows", "val"),
+            rows=rows,
             n_test=values.get("n_test", 0),
             rates=tuple(values.get("rates") or ()),
             lr_grid={
