@@ -33,7 +33,9 @@ from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
 
 @dataclass
 class RunResult:
-    """One run of a cell (raw or normalized), member by member."""
+    """One run of a cell (raw or normalized), member by member: on the validation rows, or for
+    a grid cell (`CellResult.rows` "test") the chosen rate's seeds on the held-out test rows (the
+    field names stay those of the file's first format)."""
 
     val_score: list[float | None] = field(default_factory=list)  # accuracy, or R²
     val_loss: list[float | None] = field(default_factory=list)

@@ -80,7 +80,7 @@ class SweepHelp(ModalScreen[None]):
             ("arrows", "move between cells"),
             ("m / M", "next / previous metric"),
             ("1-4", "accuracy, epochs to goal, loss, dead/saturated"),
-            ("5", "with --lrs: the rates each run works at (raw → normalized)"),
+            ("5", "(--lrs) how many rates each run works at"),
             ("enter", "open this cell's exact configuration in the live dashboard"),
             ("", "(esc there comes back here; the sweep trains on meanwhile)"),
             ("t", "next colour theme"),
