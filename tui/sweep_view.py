@@ -407,9 +407,9 @@ def rates_report(
     """Which rate each run of each cell chose, and the rates it works at (sweep --lrs)."""
     lines = [
         f"Learning rates {', '.join(rate_text(r) for r in plan.lrs)}: each run's rate chosen on"
-        f" the validation rows ({CHOICE_RULE}); every verdict above is on the held-out test rows"
-        f" ({plan.test_split:g} of the rows, never used to choose), raw at its chosen rate against"
-        " normalized at its own, seed by seed.",
+        f" the validation rows ({CHOICE_RULE}); the accuracy, loss and epochs-to-goal verdicts are"
+        f" on the held-out test rows ({plan.test_split:g} of the rows, never used to choose), raw"
+        " at its chosen rate against normalized at its own, seed by seed.",
         "",
     ]
     header = [
