@@ -140,6 +140,14 @@ BINDINGS: list[BindingType] = [
     ),
     Binding("o", "overlay", "Overlay", id="overlay", tooltip="Overlay both runs' val loss"),
     Binding(
+        "g",
+        "rates_view",
+        "Rates",
+        id="rates-view",
+        show=False,
+        tooltip="Learning-rate grid: val score vs rate, both runs / the loss plots",
+    ),
+    Binding(
         "m",
         "screen.toggle_members",
         "Seeds",

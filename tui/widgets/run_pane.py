@@ -178,8 +178,10 @@ class RunPane(Vertical):
         compact: bool = False,
         log_ended: bool = False,
         replay_speed: float | bool | None = False,
+        best_rate: str = "",
     ) -> None:
-        """`log_ended`: a replayed log ran out without a session end (cut off, or still written).
+        """`best_rate`: a grid's `1e-2 (best of 7 on val)`, the rate these numbers are at.
+        `log_ended`: a replayed log ran out without a session end (cut off, or still written).
         `replay_speed`: a replay's own speed in epochs/s (None all at once; False: not a replay),
         shown instead of the rate the log was recorded at.
 
@@ -188,7 +190,7 @@ class RunPane(Vertical):
         """
         header = self.query_one(".run-header", TextLine)
         for short in (SHORTEST,) if compact else range(SHORTEST + 1):
-            markup = self._scalars_markup(view, short, log_ended, replay_speed)
+            markup = self._scalars_markup(view, short, log_ended, replay_speed, best_rate)
             if header.fits(markup):
                 break
         header.show_markup(markup)
@@ -202,6 +204,7 @@ class RunPane(Vertical):
         short: int,
         log_ended: bool,
         replay_speed: float | bool | None,
+        best_rate: str = "",
     ) -> str:
         """The header at shortening level `short`: 0 all, 1 no rate, 2 short words, 3 compact."""
         compact = short >= SHORTEST
@@ -214,8 +217,12 @@ class RunPane(Vertical):
             epochs = view.members.epochs  # a diverged run's: the epoch it diverged, as train's
             epoch = f"e{epochs}" if words == "short" else f"epoch {epochs}"
             parts.append(f"[b]{epoch}[/b]")
-            if not (compact and stopped_by_fault):  # the top bar names it; the reason needs room
+            # the top bar names it; a fault's reason or a grid's rate needs the room
+            if not (compact and (stopped_by_fault or best_rate)):
                 parts.append(f"[${self.run}-color]{view.activation}[/]")
+            if best_rate:  # a grid: which of its rates these numbers are (the best on val)
+                rate, why = best_rate.split(" ", 1)
+                parts.append(f"@{rate}" if compact else f"@[b]{rate}[/b] [dim]{why}[/]")
             if not stopped_by_fault:  # leave the room to the reason
                 loss = "loss" if words == "short" else "val loss"
                 parts.append(f"{loss} {fmt_num(last.val_loss)}")
@@ -298,12 +305,15 @@ class RunPane(Vertical):
         compact: bool,
         sampling: str = "",
         other: RunView | None = None,
+        grid: bool = False,
     ) -> None:
-        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`);
+        """`grid`: a learning-rate grid's run, whose layers are its chosen rate's first seed's.
+        `sample`: the layers to show, at the epoch both panes show (`paired_samples`);
         `other`: the other run, whose learning lines share this pane's axes."""
         if self.learning_view:
             learning = self.query_one(LearningLines)
-            learning.border_title = "learning · log₁₀ Δw/w and ‖∇‖ · axes shared"
+            at = " · chosen rate" if grid else ""
+            learning.border_title = f"learning · log₁₀ Δw/w and ‖∇‖ · axes shared{at}"
             if learning.compact != compact:
                 learning.compact = compact
                 learning.refresh(layout=True)
@@ -318,7 +328,8 @@ class RunPane(Vertical):
             )
         elif sample is not None:
             every = f" · sampled {sampling}" if sampling else ""  # as observed (sampling_note)
-            hists.border_title = f"layers at epoch {sample.epoch}{every}"
+            at = " (chosen rate)" if grid else ""
+            hists.border_title = f"layers at epoch {sample.epoch}{at}{every}"
         else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
             hists.border_title = "layers"
         if hists.compact != compact:

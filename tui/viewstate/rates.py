@@ -1,0 +1,112 @@
+"""What the rates view draws, read from the dashboard's one grid fold (engine/grid_fold.py).
+
+Per run and rate: the mean validation score of the seeds that have not diverged, their lowest
+and highest (the band), how many seeds diverged; per run the chosen rate (the trainer's, on the
+validation rows) and the rates that work (engine/grid.py's band); for the pair, the tuned
+verdict on the held-out test rows. No rule of its own and no Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from normtui.engine.events import RUN_NAMES
+from normtui.engine.grid import rate_text
+from normtui.engine.grid_fold import GridFold, RunGrid
+from normtui.engine.statistics import Comparison, short
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """One rate of one run at the latest epoch."""
+
+    rate: float
+    mean: float | None  # over the live seeds; None when every seed diverged
+    low: float | None  # the live seeds' lowest and highest (the band)
+    high: float | None
+    diverged: int
+    seeds: int
+
+
+@dataclass(frozen=True)
+class RunRates:
+    name: str
+    points: tuple[RatePoint, ...]
+    chosen: int  # index into points: the best on the validation rows
+    works: tuple[int, ...]  # the band that works (engine/grid.py BAND_RULE)
+
+    @property
+    def chosen_rate(self) -> float:
+        return self.points[self.chosen].rate
+
+
+@dataclass(frozen=True)
+class RatesData:
+    epoch: int
+    runs: tuple[RunRates, ...]  # raw, normalized
+    regression: bool
+    tuned: Comparison | None  # the score at the chosen rates on the test rows
+    n_test: int
+
+
+def _points(run: RunGrid) -> tuple[RatePoint, ...]:
+    points = []
+    for rate, fold in zip(run.rates, run.folds, strict=False):
+        live = [m.val_score for m in fold.live() if m.val_score is not None]
+        points.append(
+            RatePoint(
+                rate,
+                sum(live) / len(live) if live else None,
+                min(live) if live else None,
+                max(live) if live else None,
+                fold.diverged,
+                fold.count,
+            )
+        )
+    return tuple(points)
+
+
+def rates_data(grid: GridFold) -> RatesData | None:
+    """The view's numbers; None before both runs' first grid epoch."""
+    runs = [grid.runs.get(name) for name in RUN_NAMES]
+    if any(run is None or not run.folds for run in runs):
+        return None
+    bands = grid.bands()
+    views = tuple(
+        RunRates(name, _points(run), run.chosen, bands[name].works)
+        for name, run in zip(RUN_NAMES, runs, strict=True)
+        if run is not None
+    )
+    tuned = grid.tuned()
+    started = grid.started
+    return RatesData(
+        epoch=max(run.epoch for run in runs if run is not None),
+        runs=views,
+        regression=grid.regression,
+        tuned=tuned[0] if tuned else None,
+        n_test=started.n_test if started is not None else 0,
+    )
+
+
+def chosen_text(data: RatesData, *, names: bool = True) -> str:
+    """`raw 1e-2 · normalized 3e-3` (plain text): each run's rate chosen on the val rows."""
+    return " · ".join(
+        f"{run.name} {rate_text(run.chosen_rate)}" if names else rate_text(run.chosen_rate)
+        for run in data.runs
+    )
+
+
+def tuned_text(data: RatesData) -> str:
+    """The tuned verdict in a few words (statistics.short): on the held-out test rows, each run
+    at its chosen rate, seed k against seed k. Empty before there are test numbers."""
+    if data.tuned is None:
+        return ""
+    return short(data.tuned)
+
+
+def best_of(data: RatesData, run: str) -> str:
+    """`1e-2 (best of 7 on val)`: which rate a run's pane shows, and why that one."""
+    for view in data.runs:
+        if view.name == run:
+            return f"{rate_text(view.chosen_rate)} (best of {len(view.points)} on val)"
+    return ""
