@@ -92,7 +92,7 @@ BINDINGS: list[BindingType] = [
         id="lr-up",
         key_display="+",
         group=LR_KEYS,
-        tooltip="Learning rate ×2",
+        tooltip="Learning rate ×2 (a grid: all its rates)",
     ),
     Binding(
         "minus",
@@ -101,7 +101,7 @@ BINDINGS: list[BindingType] = [
         id="lr-down",
         key_display="-",
         group=LR_KEYS,
-        tooltip="Learning rate ÷2",
+        tooltip="Learning rate ÷2 (a grid: all its rates)",
     ),
     Binding(
         "left_square_bracket",

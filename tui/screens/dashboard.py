@@ -24,6 +24,7 @@ from normtui.tui.viewstate.rates import best_of, rates_data
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.causes import alarming
 from normtui.tui.widgets.comparison import ComparisonStrip, comparison_title
+from normtui.tui.widgets.fitting import cells
 from normtui.tui.widgets.format import RUN_TITLES
 from normtui.tui.widgets.inputs import BAR_LEGEND, InputsPane
 from normtui.tui.widgets.key_footer import KeyFooter
@@ -288,12 +289,16 @@ class DashboardScreen(Screen[None]):
                 pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
         if grid is not None and slow:  # which of the grid's rates each pane's numbers are at
             for run, pane in self._panes.items():
+                room = pane.size.width - 4
                 rate = f" · [b]@{best_of(grid, run)}[/b]"
-                pane.set_titles(
-                    self._pane_title(run) + rate,
-                    self._pane_title(run, compact=True, short=True) + rate,
-                    compact=self.compact,
-                )
+                full = self._pane_title(run) + rate
+                if cells(full) > room:  # the scaler goes first, then words, never the rate
+                    full = self._pane_title(run, short=True) + rate
+                short = self._pane_title(run, compact=True, short=True) + rate
+                if cells(short) > room:
+                    short = f"{self._pane_title(run, short=True, compact=True)} · "
+                    short += f"[b]@{best_of(grid, run, short=True)}[/b]"
+                pane.set_titles(full, short, compact=self.compact)
 
     @property
     def showing_rates(self) -> bool:

@@ -104,9 +104,11 @@ def tuned_text(data: RatesData) -> str:
     return short(data.tuned)
 
 
-def best_of(data: RatesData, run: str) -> str:
-    """`1e-2 (best of 7 on val)`: which rate a run's pane shows, and why that one."""
+def best_of(data: RatesData, run: str, *, short: bool = False) -> str:
+    """`1e-2 (best of 7 on val)`: which rate a run's pane shows, and why that one (`short`:
+    `1e-2 (best on val)`)."""
     for view in data.runs:
         if view.name == run:
-            return f"{rate_text(view.chosen_rate)} (best of {len(view.points)} on val)"
+            of = "" if short else f" of {len(view.points)}"
+            return f"{rate_text(view.chosen_rate)} (best{of} on val)"
     return ""

@@ -220,9 +220,8 @@ class RunPane(Vertical):
             # the top bar names it; a fault's reason or a grid's rate needs the room
             if not (compact and (stopped_by_fault or best_rate)):
                 parts.append(f"[${self.run}-color]{view.activation}[/]")
-            if best_rate:  # a grid: which of its rates these numbers are (the best on val)
-                rate, why = best_rate.split(" ", 1)
-                parts.append(f"@{rate}" if compact else f"@[b]{rate}[/b] [dim]{why}[/]")
+            if best_rate:  # a grid: which of its rates these are (the title says why that one)
+                parts.append(f"@{best_rate.split(' ', 1)[0]}")
             if not stopped_by_fault:  # leave the room to the reason
                 loss = "loss" if words == "short" else "val loss"
                 parts.append(f"{loss} {fmt_num(last.val_loss)}")
@@ -329,7 +328,10 @@ class RunPane(Vertical):
         elif sample is not None:
             every = f" · sampled {sampling}" if sampling else ""  # as observed (sampling_note)
             at = " (chosen rate)" if grid else ""
-            hists.border_title = f"layers at epoch {sample.epoch}{at}{every}"
+            title = f"layers at epoch {sample.epoch}{at}{every}"
+            if at and len(title) > hists.size.width - 4:  # the sampling note goes first
+                title = f"layers at epoch {sample.epoch}{at}"
+            hists.border_title = title
         else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
             hists.border_title = "layers"
         if hists.compact != compact:
