@@ -4,6 +4,7 @@ each pane says which rate it shows; the verdicts on the test rows; `+` shifts th
 from __future__ import annotations
 
 import csv
+import statistics
 
 from conftest import recorded_app, settle, wait_until
 from fake_source import read_events
@@ -54,6 +55,22 @@ def test_the_state_folds_the_grid_through_the_one_grid_fold() -> None:
     verdicts = state.verdicts()
     assert verdicts is not None and verdicts.score.metric == "test_accuracy"
     assert [m for _, m in state.runs["raw"].markers] == ["lr ×2"]
+
+
+def test_the_loss_plot_is_the_currently_chosen_rates_own_curve() -> None:
+    """Not a curve stitched from each epoch's best rate: raw's choice flips ~40 times in the
+    fixture's 60 epochs, and each flip would be a jump between two rates' losses."""
+    state, grids = folded()
+    for run in ("raw", "normalized"):
+        own = [e for e in grids if e.run == run]
+        chosen = own[-1].chosen
+        rows = state.plot_rows(run)
+        assert [row[0] for row in rows] == [float(e.epoch) for e in own]
+        for row, event in zip(rows, own, strict=True):
+            live = sorted(event.val_loss[chosen])
+            assert row[2] == statistics.median(live)  # median val loss of the rate chosen now
+        stitched = [row[2] for row in state.runs[run].plot.rows()]
+        assert stitched[-1] == rows[-1][2]  # the latest epoch agrees with the run's own
 
 
 def test_the_rates_view_fits_its_width_and_marks_each_run_without_colour() -> None:

@@ -324,6 +324,7 @@ class DashboardScreen(Screen[None]):
                     smoothing=self.smoothing,
                     cover=cover,
                     members=self.members,
+                    rows=state.plot_rows(run),
                 )
 
     def _shared_cover(self) -> tuple[tuple[float, float], ...]:
@@ -333,7 +334,12 @@ class DashboardScreen(Screen[None]):
             point
             for run in RUN_NAMES
             for point in extremes(
-                loss_plot_data(self._state.runs[run], log_y=self.log_y, smoothing=self.smoothing)
+                loss_plot_data(
+                    self._state.runs[run],
+                    log_y=self.log_y,
+                    smoothing=self.smoothing,
+                    rows=self._state.plot_rows(run),
+                )
             )
         )
 
@@ -352,7 +358,7 @@ class DashboardScreen(Screen[None]):
     def _overlay_data(self) -> PlotData:
         lines = []
         for run in RUN_NAMES:
-            rows = self._state.runs[run].plot.rows()
+            rows = self._state.plot_rows(run)
             xs, ys = [row[0] for row in rows], [row[2] for row in rows]
             if self.members:
                 lines = member_lines(rows, f"{run}-color") + lines

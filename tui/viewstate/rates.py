@@ -8,12 +8,15 @@ verdict on the held-out test rows. No rule of its own and no Textual.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from normtui.engine.events import RUN_NAMES
+from normtui.engine.events import RUN_NAMES, GridEpoch, Members
 from normtui.engine.grid import rate_text
 from normtui.engine.grid_fold import GridFold, RunGrid
 from normtui.engine.statistics import Comparison, short
+from normtui.tui.viewstate.members import loss_row
+from normtui.tui.viewstate.series import DecimatingSeries, Row
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,34 @@ def best_of(data: RatesData, run: str, *, short: bool = False) -> str:
             of = "" if short else f" of {len(view.points)}"
             return f"{rate_text(view.chosen_rate)} (best{of} on val)"
     return ""
+
+
+def members_at(event: GridEpoch, rate: int) -> Members:
+    """One rate's seeds of a grid epoch, as a run's EpochEnd carries its members."""
+    nan = (math.nan,) * len(event.seeds)
+    return Members(
+        seeds=event.seeds,
+        train_loss=event.train_loss[rate],
+        val_loss=event.val_loss[rate],
+        train_score=nan,
+        val_score=event.val_score[rate],
+        diverged=event.diverged[rate],
+    )
+
+
+def chosen_loss_rows(history: DecimatingSeries, segment: int, chosen: int, limit: int) -> list[Row]:
+    """The loss plot's rows (viewstate/members.py loss_row) of the rate chosen NOW, over every
+    kept epoch since the last restart: the run "at its currently best rate" is that rate's own
+    curve, not a curve stitched from whichever rate was best at each epoch (the choice flips
+    often early on). At most `limit` rows, evenly thinned, the latest always kept."""
+    events = [
+        event
+        for _step, seg, event in history.rows()
+        if seg == segment and chosen < len(event.rates)
+    ]
+    stride = max(1, math.ceil(len(events) / limit))
+    kept = events[::stride]
+    if events and kept[-1] is not events[-1]:
+        kept.append(events[-1])
+    rows = (loss_row(event.epoch, members_at(event, chosen)) for event in kept)
+    return [row for row in rows if row is not None]

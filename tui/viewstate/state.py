@@ -39,6 +39,7 @@ from normtui.engine.grid_fold import GridFold
 from normtui.tui.viewstate.layer_pair import SAMPLES_KEPT, LayerSample
 from normtui.tui.viewstate.learning import LearningHistory
 from normtui.tui.viewstate.members import loss_row
+from normtui.tui.viewstate.rates import chosen_loss_rows
 from normtui.tui.viewstate.series import DecimatingSeries
 from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts, compare_runs
 
@@ -203,6 +204,18 @@ class DashboardState:
     def has_grid(self) -> bool:
         """A learning-rate grid session: the config says so, or a grid epoch arrived."""
         return bool(self.config.lrs) or any(run.folds for run in self.grid.runs.values())
+
+    def plot_rows(self, run: str) -> list[tuple[float, ...]]:
+        """The loss plot's rows of `run`: with a grid, its currently chosen rate's own curve
+        (viewstate/rates.py chosen_loss_rows), else the run's epochs."""
+        view = self.runs[run]
+        grid = self.grid.runs.get(run)
+        if grid is None or not grid.folds:
+            return view.plot.rows()
+        history = self.grid_history[run]
+        return (
+            chosen_loss_rows(history, self.restarts, grid.chosen, PLOT_POINTS) or view.plot.rows()
+        )
 
     @property
     def grid_shift(self) -> float:

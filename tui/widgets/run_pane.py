@@ -49,12 +49,17 @@ def member_lines(rows: list, colour: str) -> list[Line]:
 
 
 def loss_plot_data(
-    view: RunView, *, log_y: bool, smoothing: bool, members: bool = False
+    view: RunView,
+    *,
+    log_y: bool,
+    smoothing: bool,
+    members: bool = False,
+    rows: list | None = None,
 ) -> PlotData:
     """Train and validation loss of one run (the members' medians, and the band of their val
     loss when there are several; `members`: each member's line too), with activation-switch
-    markers."""
-    rows = view.plot.rows()
+    markers. `rows`: the rows to draw instead of the run's own (a grid's chosen rate's)."""
+    rows = view.plot.rows() if rows is None else rows
     xs = [row[0] for row in rows]
     colour = f"{view.name}-color"
     lines = [
@@ -261,6 +266,7 @@ class RunPane(Vertical):
         smoothing: bool,
         cover: tuple[tuple[float, float], ...] | None = (),
         members: bool = False,
+        rows: list | None = None,
     ) -> None:
         """`members`: every member's val loss line over the band. `cover`: both panes'
         `extremes`, so the two plots share their axes; None: this
@@ -280,7 +286,7 @@ class RunPane(Vertical):
             own_axis=own_axis,
             width=plot.size.width,
         )
-        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing, members=members)
+        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing, members=members, rows=rows)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
 
     def show_causes(
