@@ -185,11 +185,17 @@ def format_table(summary: Summarizer, config: SessionConfig, grid: GridFold | No
     title = (
         f"{started.dataset}: {started.n_train} train / {started.n_val} val{held_out} rows, "
         f"{started.n_features} features, {config.activation}, hidden {list(config.hidden)}, "
-        f"{config.optimizer} {rates}, device {started.device}"
+        f"{config.optimizer}{',' if config.lrs else ''} {rates}, device {started.device}"
         if started
         else config.source_name
     )
-    if seeds > 1:
+    if config.lrs:
+        title += (
+            f"\n{config.seeds} seeds drawn from --seed {config.seed} (listed in --json and the"
+            " log), each with its own train / val / test split and initial weights, shared by"
+            f" every rate; {goal}: the median over the seeds that reached it"
+        )
+    elif seeds > 1:
         title += (
             f"\n{seeds} seeds drawn from --seed {config.seed} (listed in --json and the log),"
             " each with its own split and initial weights: mean ± standard deviation over the"
