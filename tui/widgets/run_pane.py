@@ -312,7 +312,7 @@ class RunPane(Vertical):
         other: RunView | None = None,
         grid: bool = False,
     ) -> None:
-        """`grid`: a learning-rate grid's run, whose layers are its chosen rate's first seed's.
+        """`grid`: a learning-rate grid's run, whose layers are its chosen rate's seeds'.
         `sample`: the layers to show, at the epoch both panes show (`paired_samples`);
         `other`: the other run, whose learning lines share this pane's axes."""
         if self.learning_view:
