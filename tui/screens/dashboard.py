@@ -238,7 +238,7 @@ class DashboardScreen(Screen[None]):
             for pane in self._panes.values():
                 pane.show_header(message)
             return
-        grid = rates_data(state.grid) if state.has_grid else None
+        grid = state.grid if state.has_grid else None
         for run, pane in self._panes.items():
             view = state.runs[run]
             pane.show_scalars(
@@ -289,6 +289,8 @@ class DashboardScreen(Screen[None]):
                 pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
         if grid is not None and slow:  # which of the grid's rates each pane's numbers are at
             for run, pane in self._panes.items():
+                if not best_of(grid, run):
+                    continue
                 room = pane.size.width - 4
                 rate = f" · [b]@{best_of(grid, run)}[/b]"
                 full = self._pane_title(run) + rate

@@ -34,7 +34,9 @@ def score_label(value: float, regression: bool) -> str:
 
 
 def y_span(data: RatesData) -> tuple[float, float]:
-    """Both runs' lowest and highest shown score (one axis for both), a little apart."""
+    """Both runs' lowest and highest shown score (one axis for both), a little apart. R² below 0
+    sits on the bottom row at 0 (the rate choice clips it there too): a runaway rate's −40 would
+    squash every other rate into one row."""
     values = [
         v
         for run in data.runs
@@ -49,6 +51,8 @@ def y_span(data: RatesData) -> tuple[float, float]:
         low, high = low - 0.01, high + 0.01
     if not data.regression:
         low, high = max(0.0, low), min(1.0, high)
+    elif high > 0.02:
+        low = max(0.0, low)
     return low, high
 
 
