@@ -21,6 +21,10 @@ import torch
 from normtui.engine.config import ConfigError, SessionConfig
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.lr_range import (
+    DEFAULT_LR_MAX,
+    DEFAULT_LR_MIN,
+    DEFAULT_STEPS,
+    MIN_STEPS,
     LossSmoother,
     RunRange,
     analyse_member,
@@ -30,11 +34,6 @@ from normtui.engine.lr_range import (
 )
 from normtui.engine.models import eager_step
 from normtui.engine.run import Run
-
-DEFAULT_STEPS = 200
-DEFAULT_LR_MIN = 1e-6
-DEFAULT_LR_MAX = 10.0
-MIN_STEPS = 10  # fewer points than this cannot show a slope, let alone its steepest point
 
 
 @dataclass(frozen=True)

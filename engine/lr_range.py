@@ -32,6 +32,10 @@ from typing import Any
 
 import numpy as np
 
+DEFAULT_STEPS = 200
+DEFAULT_LR_MIN = 1e-6
+DEFAULT_LR_MAX = 10.0
+MIN_STEPS = 10  # fewer points than this cannot show a slope, let alone its steepest point
 BLOWUP_FACTOR = 4.0  # × the best smoothed loss so far: fastai's stop rule
 LAG_DECADES = 0.1  # how far (in decades of rate) the smoothed loss may lag the raw one
 USABLE_DROP = 0.05  # the smoothed loss at least this share below its start counts as usable
