@@ -69,6 +69,10 @@ def chart(test: Any, columns: int) -> list[str]:
         if use_colour():
             median, seeds = RUN_COLOURS.get(run.name, ((200, 200, 200), (110, 110, 110)))
             colours = Colours(median=median, seeds=seeds, marker=MARKER_COLOUR)
+        plotext.clear_figure()
+        plotext.plotsize(width, height)
+        if colours is None:
+            plotext.theme("clear")
         draw_run(
             plotext, run, test.rates, y_range=y_range, width=width, height=height, colours=colours
         )

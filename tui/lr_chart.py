@@ -78,11 +78,8 @@ def draw_run(
     height: int,
     colours: Colours | None,
 ) -> None:
-    """`run`'s chart on the plotext figure `plt` (cleared first), not yet built."""
-    plt.clear_figure()
-    plt.plotsize(width, height)
-    if colours is None:
-        plt.theme("clear")
+    """`run`'s chart on the plotext figure `plt` (cleared, sized and themed by the caller),
+    not yet built; `width` and `height` choose how many ticks fit."""
     xs = [math.log10(r) for r in rates]
     for member in run.members:
         points = [(x, _log(y)) for x, y in zip(xs, member.smoothed, strict=False)]
@@ -133,8 +130,11 @@ def side_by_side(left: list[str], right: list[str], gap: int = 2) -> list[str]:
     ]
 
 
-def legend(seeds: int) -> str:
-    """What the marks mean, under the chart."""
+def legend(seeds: int, *, short: bool = False) -> str:
+    """What the marks mean, under the chart (`short`: the screen's one line)."""
+    if short:
+        median = " ⣀ median," if seeds > 1 else ""
+        return f"{SEED_MARKER} each seed ({seeds}),{median} │ suggestion; log axes, one y-axis"
     median = " ⣀ their median," if seeds > 1 else ""
     return (
         f"{SEED_MARKER} each seed's smoothed training loss ({seeds}),{median} │ the suggestion."
