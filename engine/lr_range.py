@@ -10,7 +10,7 @@ The rules, each stated once:
 - Smoothing: fastai's bias-corrected exponential average, with its factor chosen so the average
   lags the rate by `LAG_DECADES` (0.74 at 200 steps over 1e-6..10). fastai's fixed 0.98 lags
   ~49 steps, 1.7 decades of rate here: measured on wine and digits (5 seeds, Adam), it moved
-  every run's steepest point 1.6-2x to the right.
+  the seeds' steepest points up to 2x to the right (median 1.7x).
 - Blow-up: a member stops once its smoothed loss passes `BLOWUP_FACTOR` times its best (fastai's
   4×) or its loss is not a finite number: past that the rate only measures divergence.
 - Suggestion: the rate of steepest descent of the smoothed loss against log10(rate), before the
@@ -20,7 +20,8 @@ The rules, each stated once:
   below its start (without a margin the tiniest rates "lower" the loss by 1e-7 and count).
 - A run: the median suggestion over its seeds (in log space), their spread in decades
   (highest / lowest), and the usable range every seed shares (the intersection: a rate outside
-  it is unusable for some seed). Seeds spanning more than `DISAGREE_DECADES` get no suggestion.
+  it is unusable for some seed). Seeds spanning more than `DISAGREE_DECADES`, or a median
+  outside the shared range, get no suggestion: the reason is printed instead.
 """
 
 from __future__ import annotations
@@ -214,7 +215,14 @@ def summarise_run(name: str, members: Sequence[MemberRange], rates: np.ndarray) 
             " no suggestion"
         )
     else:
-        suggestion = float(10 ** np.median(np.log10(found)))
+        median = float(10 ** np.median(np.log10(found)))
+        if usable is not None and usable[0] <= median <= usable[1]:
+            suggestion = median
+        else:  # some seed's loss had not yet fallen there, or was already climbing
+            why = (
+                f"the seeds' median steepest rate {rate(median)} is outside the rates every"
+                " seed can use: no suggestion"
+            )
     return RunRange(
         name=name,
         members=tuple(members),

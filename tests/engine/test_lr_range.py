@@ -10,6 +10,7 @@ import pytest
 from normtui.engine.lr_range import (
     BLOWUP_FACTOR,
     LossSmoother,
+    MemberRange,
     analyse_member,
     rate_schedule,
     smoothing_beta,
@@ -125,3 +126,18 @@ def test_median_curve_stops_when_under_half_the_seeds_are_left() -> None:
     assert math.isnan(run.median[-1])
     assert run.blew_up == 2
     assert run.to_dict()["usable_decades"] == run.usable_decades
+
+
+def test_a_median_outside_the_shared_usable_range_is_not_suggested() -> None:
+    # the seeds agree on the steepest rate, but one of them can only use rates below it
+    members = [
+        MemberRange(0, (1.0,), (1.0,), None, suggestion=2e-1, usable=(1e-3, 1.0)),
+        MemberRange(1, (1.0,), (1.0,), 150, suggestion=3e-1, usable=(1e-3, 9e-2)),
+    ]
+    run = summarise_run("raw", members, RATES)
+    assert run.spread_decades is not None and run.spread_decades <= 1
+    assert run.usable == (1e-3, 9e-2)
+    assert run.suggestion is None
+    line = summary_line(run)
+    assert "median steepest rate 2.4e-1 is outside the rates every seed can use" in line
+    assert line.endswith("usable 1.0e-3–9.0e-2 (2.0 decades)")
