@@ -71,8 +71,7 @@ def chart(test: Any, columns: int) -> list[str]:
             colours = Colours(median=median, seeds=seeds, marker=MARKER_COLOUR)
         plotext.clear_figure()
         plotext.plotsize(width, height)
-        if colours is None:
-            plotext.theme("clear")
+        plotext.theme("clear")  # the terminal's own background: plotext's default paints white
         draw_run(
             plotext, run, test.rates, y_range=y_range, width=width, height=height, colours=colours
         )

@@ -64,3 +64,18 @@ def test_json_is_one_object_with_rates_and_both_runs(run_main) -> None:
         assert len(run["members"]) == 2
         assert "suggestion" in run and "usable_decades" in run and "why" in run
         assert len(run["median"]) == 30
+
+
+def test_lr_find_help_imports_no_torch_sklearn_or_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from normtui.tui import cli\n"
+        "try:\n    cli.main(['lr-find', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in ('torch', 'sklearn', 'textual') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "LOADED []" in result.stdout
+    assert "Usage: normtui lr-find" in result.stdout
