@@ -71,6 +71,19 @@ MAX_EPOCHS = 10_000_000
 MAX_HIDDEN_WIDTH = 65_536
 MAX_HIDDEN_LAYERS = 16
 MAX_SEEDS = 256
+MAX_RATES = 16
+# `--lrs auto`: log-spaced, half a decade apart (1, 3, 10, ...), 7 rates over 3 decades around
+# each optimizer's usual default (Adam's 1e-3; SGD with momentum works ~1-2 decades higher).
+# Half decades: the issue's measured bands are 1-5 rates wide at this spacing, so a band of
+# one rate is still visible; finer spacing would cost members (each rate is `--seeds` members)
+# without changing which decade wins. The held-out share when a grid is given without one.
+AUTO_RATES: dict[str, tuple[float, ...]] = {
+    "adam": (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+    "adamw": (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+    "rmsprop": (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+    "sgd": (1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0),
+}
+DEFAULT_TEST_SPLIT = 0.2
 # Seeds per run for `normtui` and `normtui train` (SessionConfig's own default stays 1: the plain
 # one-seed model). Ten, because a verdict decided by divergences is an exact sign test, which
 # cannot reach p < 0.05 below 6 seeds (5/5 gives 0.0625) and at 10 reaches it at 9/10 (0.021);
@@ -136,7 +149,7 @@ class JsonDataclass:
 class SessionConfig(JsonDataclass):
     """Everything that defines a paired session; the runs differ only in the input transform."""
 
-    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ("hidden", "categorical", "ignore")
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ("hidden", "categorical", "ignore", "lrs")
 
     dataset: str = "wine"
     csv_path: str | None = (
@@ -168,9 +181,20 @@ class SessionConfig(JsonDataclass):
     parallel: bool = True  # runs in two threads (True) or one after the other (False)
     raw_init: str = "default"  # data: the raw run's first layer fitted to its inputs' scale
     hidden_norm: str = "none"  # batch/layer: a normalization after each hidden Linear, both runs
+    # A learning-rate grid (engine/grid.py): each run trains seeds x rates members, each member
+    # at its own rate; () = no grid, every member at `lr`. Sorted, distinct.
+    lrs: tuple[float, ...] = ()
+    # With a grid: the share of rows held out from training and from choosing a rate, on which
+    # the tuned verdict is judged (0 = none; a grid needs some: see validate).
+    test_split: float = 0.0
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @property
+    def members(self) -> int:
+        """Members per run: one per seed, times the grid's rates."""
+        return self.seeds * max(1, len(self.lrs))
 
     @property
     def source_name(self) -> str:
@@ -241,6 +265,33 @@ def validate(config: SessionConfig) -> None:
         raise ConfigError(f"histogram bins {config.hist_bins} out of range 2..256")
     if not config.hist_interval_s >= 0:  # also refuses nan
         raise ConfigError("histogram interval must be >= 0 seconds")
+    _check_grid(config)
+
+
+def _check_grid(config: SessionConfig) -> None:
+    """A grid's rates (sorted, distinct, in lr's range, a few) and its held-out share."""
+    if not 0.0 <= config.test_split <= 0.5:  # also refuses nan
+        raise ConfigError(f"test split {config.test_split} out of range 0..0.5")
+    if not config.lrs:
+        return
+    if len(config.lrs) < 2 or len(config.lrs) > MAX_RATES:
+        raise ConfigError(f"a learning-rate grid needs 2..{MAX_RATES} rates, got {len(config.lrs)}")
+    for rate in config.lrs:
+        if not 0.0 < rate <= 10.0:
+            raise ConfigError(f"learning rate {rate} in --lrs out of range: must be > 0 and <= 10")
+    if list(config.lrs) != sorted(set(config.lrs)):
+        raise ConfigError("--lrs rates must be distinct and in increasing order")
+    if not config.test_split >= 0.05:
+        raise ConfigError(
+            "a learning-rate grid needs --test-split of at least 0.05: the rate chosen on the"
+            " validation rows is judged on rows nobody chose with"
+        )
+    if config.val_split + config.test_split > 0.8:
+        raise ConfigError(
+            f"val split {config.val_split} + test split {config.test_split} leave under 20% of"
+            " the rows to train on"
+        )
+    check_model_size(config.hidden, members=config.members)
 
 
 def _count(n: int) -> str:
@@ -319,6 +370,22 @@ def parse_dataset(text: str) -> tuple[str, str | None]:
             "or give a path to a CSV file with --target COLUMN"
         )
     return "csv", text
+
+
+def parse_rates(text: str | None, optimizer: str) -> tuple[float, ...]:
+    """'auto' (AUTO_RATES for the optimizer) or '1e-4,1e-3,...' as sorted distinct rates; None
+    or '' is no grid; ConfigError on anything else."""
+    if text is None or not text.strip():
+        return ()
+    if text.strip().lower() == "auto":
+        return AUTO_RATES[optimizer] if optimizer in AUTO_RATES else AUTO_RATES["adam"]
+    try:
+        rates = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"--lrs {text!r} is not 'auto' or a comma-separated list of rates, e.g. 1e-3,1e-2"
+        ) from None
+    return tuple(sorted(set(rates)))
 
 
 def parse_batch_size(text: str | None) -> int | None:

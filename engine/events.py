@@ -147,6 +147,7 @@ class SessionStarted(Event):
     class_names: tuple[str, ...] = ()
     class_counts: tuple[int, ...] = ()
     majority_baseline: float | None = None
+    n_test: int = 0  # rows held out per seed (a learning-rate grid's `--test-split`); 0: none
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,42 @@ class EpochEnd(Event):
     @property
     def train_score(self) -> float:
         return self.train_accuracy if self.train_r2 is None else self.train_r2
+
+
+Grid = tuple[tuple[float, ...], ...]  # [rate][seed]
+
+
+@dataclass(frozen=True)
+class GridEpoch(Event):
+    """A learning-rate grid's epoch for one run (engine/grid.py): every rate's seeds. The run's
+    `EpochEnd` of the same epoch reports the seeds of the `chosen` rate (its learning_rate).
+
+    Per rate and seed; a diverged member's values are NaN (null in JSON). The test values are
+    the held-out rows' (`--test-split`): reported, never used to choose.
+    """
+
+    kind: ClassVar[str] = "grid_epoch"
+    run: str
+    epoch: int
+    rates: tuple[float, ...]  # as trained now: `+`/`-` shift the whole grid
+    chosen: int  # index into `rates`: the best on the validation rows at this epoch
+    seeds: tuple[int, ...]
+    train_loss: Grid
+    val_loss: Grid
+    val_score: Grid  # accuracy, or R² for regression
+    test_loss: Grid
+    test_score: Grid
+    diverged: tuple[tuple[bool, ...], ...]
+
+    def check_shape(self) -> None:
+        """ValueError unless every grid is rates × seeds and `chosen` is one of the rates."""
+        rates, seeds = len(self.rates), len(self.seeds)
+        for name in ("train_loss", "val_loss", "val_score", "test_loss", "test_score", "diverged"):
+            grid = getattr(self, name)
+            if len(grid) != rates or any(len(row) != seeds for row in grid):
+                raise FieldTypeError(name, grid, f"{rates} rates x {seeds} seeds")
+        if not 0 <= self.chosen < rates:
+            raise FieldTypeError("chosen", self.chosen, f"a rate index below {rates}")
 
 
 @dataclass(frozen=True)
@@ -277,6 +314,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DataLoading,
         SessionStarted,
         EpochEnd,
+        GridEpoch,
         Paused,
         Resumed,
         ActivationChanged,
@@ -419,6 +457,19 @@ def event_from_dict(data: dict[str, Any]) -> Event:
         layers = _listed(values.get("layers", []), "layers")
         values["layers"] = tuple(_layer(layer, f"layers[{i}]") for i, layer in enumerate(layers))
         values["members"] = _members(values.get("members"))
+    elif cls is GridEpoch:
+        for key in ("train_loss", "val_loss", "val_score", "test_loss", "test_score"):
+            rows = _listed(values.get(key), key)
+            values[key] = tuple(_floats(row, f"{key}[{i}]") for i, row in enumerate(rows))
+        rows = _listed(values.get("diverged"), "diverged")
+        values["diverged"] = tuple(
+            tuple(_listed(row, f"diverged[{i}]")) for i, row in enumerate(rows)
+        )
+        for key in ("rates", "seeds"):
+            values[key] = tuple(_listed(values.get(key), key))
+        event = _build(cls, values)
+        event.check_shape()
+        return event
     elif cls is SessionStarted:
         for key in ("feature_names", "raw_feature_std", "scaled_feature_std"):
             if key in values:

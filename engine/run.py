@@ -24,6 +24,7 @@ from normtui.engine.models import (
     make_optimizer,
     swap_optimizer_params,
 )
+from normtui.engine.rates import MemberRateStep
 from normtui.engine.task import Task
 
 RUNNING, DIVERGED, FAILED, FINISHED = "running", "diverged", "failed", "finished"
@@ -45,6 +46,8 @@ LAYER_VALUE_NAMES = (
 )
 # Run-level numbers first: train loss (mean), train correct, val loss (mean), val correct.
 RUN_VALUE_NAMES = ("train_loss", "train_correct", "val_loss", "val_correct")
+# Last, where the run has held-out rows: their loss (mean) and correct count.
+TEST_VALUE_NAMES = ("test_loss", "test_correct")
 
 
 class Cancelled(Exception):
@@ -72,6 +75,9 @@ class RunEpoch:
     # Sampled epochs: how many input-share values (one per source feature) follow the layers'
     # values in `values` (engine/listens.py); 0 when none were computed.
     n_shares: int = 0
+    # Held-out rows (a grid's test split): the last TEST_VALUE_NAMES values of each member's
+    # row in `values`, and how many rows they are over; 0 when there are none.
+    n_test: int = 0
 
 
 def _has_mode_layers(model: nn.Module) -> bool:
@@ -103,14 +109,23 @@ class Run:
         tensors: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
         task: Task,
         groups: torch.Tensor | None = None,
+        rates: torch.Tensor | None = None,
+        test: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> None:
         """`groups` [input columns, source features] (0/1) sums one-hot columns back into their
-        feature for the input shares; None: no shares are computed."""
+        feature for the input shares; None: no shares are computed. `rates` [members]: each
+        member's own learning rate (a grid, engine/rates.py); None: every member at `lr`.
+        `test` (X, y): held-out rows evaluated every epoch, never trained or chosen on."""
         self.name = name
         self.model = model
         self.optimizer_name = optimizer_name
         self.optimizer = make_optimizer(optimizer_name, list(model.parameters()), lr)
         self._step = eager_step(self.optimizer)  # no torch._dynamo import, no profiler hooks
+        self.rates: MemberRateStep | None = None
+        if rates is not None:
+            self.rates = MemberRateStep(self.optimizer, self._step, rates)
+            self._step = self.rates
+        self.X_test, self.y_test = test if test is not None else (None, None)
         self.X_train, self.y_train, self.X_val, self.y_val = tensors
         self.members = model.members
         self.task = task  # issue 14 hook: the loss and the hit count come from the task
@@ -139,6 +154,11 @@ class Run:
     def set_lr(self, lr: float) -> None:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
+
+    def scale_rates(self, factor: float) -> None:
+        """A grid: every member's rate times `factor`."""
+        if self.rates is not None:
+            self.rates.scale(factor)
 
     def set_activation(self, name: str) -> None:
         removed, added = self.model.set_activation(name)
@@ -215,12 +235,24 @@ class Run:
         self.elapsed_s += result.seconds
         return result
 
+    def _test_values(self) -> list[torch.Tensor]:
+        """The held-out rows' loss and correct count per member (none without them)."""
+        if self.X_test is None or self.y_test is None:
+            return []
+        logits = self.model(self.X_test)
+        return [
+            self.task.member_loss(logits, self.y_test)[1],
+            self.task.member_hits(logits, self.y_test),
+        ]
+
     def _epoch(
         self, values: list[torch.Tensor], pres: list, posts: list, n_shares: int = 0
     ) -> RunEpoch:
+        test = self._test_values()
         return RunEpoch(
+            n_test=0 if self.y_test is None else self.y_test.shape[1],
             n_shares=n_shares,
-            values=torch.stack(values, dim=1),  # counts are promoted to the loss dtype
+            values=torch.stack(values + test, dim=1),  # counts are promoted to the loss dtype
             n_train=self.X_train.shape[1],
             n_val=self.X_val.shape[1],
             activation=self.model.activation_name,

@@ -134,12 +134,17 @@ class Comparison:
 _METRIC_TEXT: dict[str, tuple[str, str, float]] = {
     "val_accuracy": ("val accuracy", " pts", 100.0),
     "val_r2": ("val R² (clipped at 0)", "", 1.0),
+    "test_accuracy": ("test accuracy", " pts", 100.0),
+    "test_r2": ("test R² (clipped at 0)", "", 1.0),
+    "test_loss": ("test loss", "", 1.0),
     "train_accuracy": ("train accuracy", " pts", 100.0),
     "val_loss": ("val loss", "", 1.0),
     "train_loss": ("train loss", "", 1.0),
     "epochs_to_goal": ("epochs to goal", " ep", 1.0),
 }
-RATIO_METRICS = frozenset({"val_loss", "train_loss"})  # compared as ln(normalized / raw)
+RATIO_METRICS = frozenset(
+    {"val_loss", "train_loss", "test_loss"}
+)  # compared as ln(normalized / raw)
 
 
 def _usable(value: float | None) -> TypeGuard[float]:
@@ -193,6 +198,15 @@ def _amount(c: Comparison, value: float) -> str:
     return f"{_signed(value, scale)}{unit}"
 
 
+def short(c: Comparison) -> str:
+    """The verdict in a table cell: `normalized +21 pts`, `equivalent`, `inconclusive`."""
+    if c.answer != AHEAD or c.winner is None:
+        return c.answer
+    if c.mean_difference is None:
+        return f"{c.winner} (sign test)"
+    return f"{c.winner} {_amount(c, c.mean_difference)}"
+
+
 def _span(c: Comparison, interval: tuple[float, float]) -> str:
     low, high = interval
     if c.metric in RATIO_METRICS:
@@ -220,7 +234,7 @@ def _scaled(metric: str, value: float | None) -> float | None:
     if not _usable(value):
         return None
     assert value is not None
-    if metric == "val_r2":
+    if metric in ("val_r2", "test_r2"):
         return max(value, 0.0)
     if metric in RATIO_METRICS:
         return math.log(max(value, 1e-12))
@@ -555,10 +569,12 @@ def compare_metrics(
     diverged: tuple[Sequence[bool], Sequence[bool]] | None = None,
     budget: float | None = None,
     goal: float | None = None,
+    rows: str = "val",
 ) -> tuple[Comparison, Comparison, Comparison]:
     """Val score, val loss and epochs to the goal, each as (raw, normalized) per-member values,
     compared seed by seed; `diverged` flags each run's diverged members, `budget` is the epochs
-    trained (the goal's censoring time), `goal` the goal (0.95 accuracy, 0.9 R²).
+    trained (the goal's censoring time), `goal` the goal (0.95 accuracy, 0.9 R²). `rows` "test":
+    the values are the held-out test rows' (a grid's tuned verdict), `n_val` their count.
 
     The one set of rules (metrics, directions, δ, the overlap correction) behind `train`'s
     table, `--json`, the dashboard's strip and the sweep.
@@ -566,7 +582,7 @@ def compare_metrics(
     overlap = n_val / n_train if n_train > 0 else 0.0
     score = compare_paired(
         *scores,
-        metric="val_r2" if regression else "val_accuracy",
+        metric=f"{rows}_r2" if regression else f"{rows}_accuracy",
         higher_is_better=True,
         delta=score_delta(regression, n_val),
         overlap=overlap,
@@ -574,7 +590,7 @@ def compare_metrics(
     )
     loss = compare_paired(
         *losses,
-        metric="val_loss",
+        metric=f"{rows}_loss",
         higher_is_better=False,
         delta=LOSS_DELTA,
         overlap=overlap,
@@ -582,5 +598,7 @@ def compare_metrics(
     )
     default_goal = 0.9 if regression else 0.95
     target = goal_text(default_goal if goal is None else goal, regression, n_val)
+    if rows != "val":
+        target += f" on {rows} rows"
     epochs = compare_goal(*goals, budget=budget, overlap=overlap, diverged=diverged, goal=target)
     return score, loss, epochs

@@ -17,7 +17,7 @@ import torch
 
 from normtui.engine.config import DEAD_CAPABLE, RELU_FAMILY, SATURATING
 from normtui.engine.events import Histogram, LayerStats, Members
-from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, RunEpoch
+from normtui.engine.run import LAYER_VALUE_NAMES, RUN_VALUE_NAMES, TEST_VALUE_NAMES, RunEpoch
 from normtui.engine.task import Task
 
 
@@ -31,6 +31,9 @@ class HostEpoch:
     train_r2: float | None = None  # regression (then the accuracies are NaN)
     val_r2: float | None = None
     members: Members | None = None  # several seeds: each member's numbers (see `fold_members`)
+    # Held-out rows (a grid's test split): loss and score (accuracy, or R²); None without them.
+    test_loss: float | None = None
+    test_score: float | None = None
 
 
 # Histograms bin at most this many validation rows per layer and member: 32 bins need no more,
@@ -100,13 +103,18 @@ def _share(count: float, total: int, applies: bool) -> float | None:
 
 
 def to_host(
-    results: list[RunEpoch], with_histograms: bool, bins: int, tasks: list[Task] | Task
+    results: list[RunEpoch],
+    with_histograms: bool,
+    bins: int,
+    tasks: list[Task] | Task,
+    test_tasks: list[Task] | None = None,
 ) -> list[list[HostEpoch]]:
     """Sync everything to the host in one transfer: per run, one HostEpoch per member.
 
     Per epoch that is one small vector per member (losses, correct counts, per-layer numbers);
     histograms, when due, join the same transfer. `tasks[k]` turns member k's numbers into
-    metrics (each member has its own split, so its own R² baseline and target unit).
+    metrics (each member has its own split, so its own R² baseline and target unit), and
+    `test_tasks[k]` its held-out rows' (their variance is R²'s baseline there).
     """
     sampled = bool(results[0].pres)  # per-layer numbers were computed this epoch
     histograms = _histograms(results, bins) if with_histograms and sampled else []
@@ -114,9 +122,13 @@ def to_host(
     members = [result.values.shape[0] for result in results]
     n_layers = len(results[0].pres)
     n_run = len(RUN_VALUE_NAMES)
+    n_tests = [len(TEST_VALUE_NAMES) if result.n_test else 0 for result in results]
     per_member = [
-        [cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES) + result.n_shares) for _ in range(m)]
-        for m, result in zip(members, results, strict=True)
+        [
+            cursor.take(n_run + n_layers * len(LAYER_VALUE_NAMES) + result.n_shares + n_test)
+            for _ in range(m)
+        ]
+        for m, result, n_test in zip(members, results, n_tests, strict=True)
     ]
     hist = _read_histograms(cursor, len(histograms), bins, members)
 
@@ -124,14 +136,25 @@ def to_host(
     host: list[list[HostEpoch]] = []
     for run_index, result in enumerate(results):
         run_host = []
+        n_test = n_tests[run_index]
         for k, values in enumerate(per_member[run_index]):
             train_loss, train_correct, val_loss, val_correct = values[:n_run]
+            test_values = values[len(values) - n_test :] if n_test else []
             layers = _layer_stats(
-                result, values[n_run:], [h[run_index][k] for h in hist] if hist else None
+                result,
+                values[n_run : len(values) - n_test],
+                [h[run_index][k] for h in hist] if hist else None,
             )
             metrics = task_of[k].metrics(
                 train_loss, train_correct, val_loss, val_correct, result.n_train, result.n_val
             )
+            test_loss = test_score = None
+            if test_values and test_tasks is not None:
+                held = test_tasks[k].metrics(
+                    train_loss, train_correct, *test_values, result.n_train, result.n_test
+                )
+                test_loss = held["val_loss"]
+                test_score = held["val_accuracy"] if held["val_r2"] is None else held["val_r2"]
             run_host.append(
                 HostEpoch(
                     train_loss=metrics["train_loss"],
@@ -141,6 +164,8 @@ def to_host(
                     layers=layers,
                     train_r2=metrics["train_r2"],
                     val_r2=metrics["val_r2"],
+                    test_loss=test_loss,
+                    test_score=test_score,
                 )
             )
         host.append(run_host)

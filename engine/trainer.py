@@ -9,6 +9,7 @@ they train one after the other. Which one pays is measured (benchmarks/headless.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 import os
@@ -29,7 +30,15 @@ from normtui.engine.data.dataset import PreparedData
 from normtui.engine.data.prepare import prepare_members
 from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.errors import one_line
-from normtui.engine.events import RUN_NAMES, EpochEnd, Event, RunDiverged, RunFailed
+from normtui.engine.events import (
+    RUN_NAMES,
+    EpochEnd,
+    Event,
+    GridEpoch,
+    RunDiverged,
+    RunFailed,
+)
+from normtui.engine.grid import choose
 from normtui.engine.listens import source_columns
 from normtui.engine.models import EnsembleMLP, fit_first_layer, resolve_device
 from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
@@ -51,6 +60,9 @@ class EpochOutcome:
     references: dict[tuple[str, int | None], float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     cancelled: bool = False
+    # A grid: each run's rate its EpochEnd reports (the chosen one), and every rate's members.
+    rates: dict[str, float] = field(default_factory=dict)
+    grids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # Below this much work per optimizer step (multiply-adds of one run's forward pass on one batch),
@@ -145,7 +157,7 @@ def outcome_events(
             val_loss=host.val_loss,
             train_accuracy=host.train_accuracy,
             val_accuracy=host.val_accuracy,
-            learning_rate=learning_rate,
+            learning_rate=outcome.rates.get(name, learning_rate),
             activation=activation,
             elapsed_s=round(elapsed_s[name], 6),
             layers=host.layers,
@@ -154,6 +166,10 @@ def outcome_events(
             members=host.members,
         )
         for name, host in outcome.results.items()
+    ]
+    events += [
+        GridEpoch(time_s=time_s, run=name, epoch=epoch, **grid)
+        for name, grid in outcome.grids.items()
     ]
     diverged: list[tuple[str, int | None, str]] = [
         (name, member, loss)
@@ -218,6 +234,77 @@ def judge_members(
     return sorted(dead)
 
 
+def _grid(values: list[float], live: list[bool], seeds: int, rates: int) -> tuple:
+    """Member values (seed-major) as [rate][seed], NaN for a member that is not live."""
+    return tuple(
+        tuple(values[s * rates + r] if live[s * rates + r] else math.nan for s in range(seeds))
+        for r in range(rates)
+    )
+
+
+def judge_grid(
+    outcome: EpochOutcome,
+    name: str,
+    members: list[HostEpoch],
+    broke: Any,
+    alive: list[bool],
+    reference: Any,
+    seeds: tuple[int, ...],
+    rates: tuple[float, ...],
+) -> list[int]:
+    """A grid run's epoch into `outcome` (engine/grid.py): every member under the divergence
+    rule, the rate chosen on the validation rows, the chosen rate's seeds as the run's epoch and
+    every rate's seeds as its grid; the members that diverged now.
+
+    A member's divergence is reported in the grid (its flag), not as a RunDiverged: the run's
+    EpochEnd counts seeds, not seeds × rates. The run diverges when every member has.
+    """
+    n_rates, n_seeds = len(rates), len(seeds)
+    newly = [
+        (k, _offending_loss(member)) for k, member in enumerate(members) if alive[k] and broke[k]
+    ]
+    dead = {k for k, _ in newly}
+    live = [ok and k not in dead for k, ok in enumerate(alive)]
+    regression = members[0].val_r2 is not None
+
+    def score(member: HostEpoch) -> float:
+        value = member.val_r2 if regression else member.val_accuracy
+        return math.nan if value is None else value
+
+    def test(member: HostEpoch, loss: bool) -> float:
+        value = member.test_loss if loss else member.test_score
+        return math.nan if value is None else value
+
+    val_score = _grid([score(m) for m in members], live, n_seeds, n_rates)
+    val_loss = _grid([m.val_loss for m in members], live, n_seeds, n_rates)
+    chosen = choose(val_score, val_loss)
+    outcome.grids[name] = {
+        "rates": rates,
+        "chosen": chosen,
+        "seeds": seeds,
+        "train_loss": _grid([m.train_loss for m in members], live, n_seeds, n_rates),
+        "val_loss": val_loss,
+        "val_score": val_score,
+        "test_loss": _grid([test(m, True) for m in members], live, n_seeds, n_rates),
+        "test_score": _grid([test(m, False) for m in members], live, n_seeds, n_rates),
+        "diverged": tuple(
+            tuple(not live[s * n_rates + r] for s in range(n_seeds)) for r in range(n_rates)
+        ),
+    }
+    outcome.rates[name] = rates[chosen]
+    if not any(live):
+        last, loss = newly[-1]
+        outcome.diverged[name] = str(loss)
+        if math.isfinite(loss):
+            outcome.references[(name, None)] = float(reference[last])
+        return sorted(dead)
+    picked = [s * n_rates + chosen for s in range(n_seeds)]
+    outcome.results[name] = fold_members(
+        [members[k] for k in picked], [live[k] for k in picked], seeds
+    )
+    return sorted(dead)
+
+
 def source_groups(data: PreparedData, device: torch.device) -> torch.Tensor:
     """[encoded columns, source features], 1 where a column comes from a feature: sums one-hot
     columns back into their text feature for the input shares (engine/listens.py)."""
@@ -260,6 +347,7 @@ def describe_session(
         "dataset": data.name,
         "n_train": len(data.y_train),
         "n_val": len(data.y_val),
+        "n_test": data.n_test,
         "n_features": len(data.feature_names),
         "n_classes": data.n_classes,
         "feature_names": tuple(data.feature_names),
@@ -301,9 +389,21 @@ class PairTrainer:
         self.seeds = member_seeds(config.seed, len(self.member_data))
         self.data: PreparedData = self.member_data[0]  # member 0 (seed): what describe() shows
         self.task = Task.of(self.data)
-        self.tasks = [Task.of(member) for member in self.member_data]
+        # A grid (engine/grid.py): seeds x rates members, seed-major; else one per seed.
+        self.grid_rates: tuple[float, ...] = tuple(config.lrs)
+        self._rate_scale = 1.0  # `+`/`-` shift the whole grid
+        self.per_seed = max(1, len(self.grid_rates))
+        self.model_seeds = tuple(seed for seed in self.seeds for _ in range(self.per_seed))
+        self.tasks = [Task.of(m) for m in self.member_data for _ in range(self.per_seed)]
+        self.test_tasks = [
+            dataclasses.replace(task, val_variance=float(np.var(m.y_test, dtype=np.float64)))
+            for m, task in zip(
+                (m for m in self.member_data for _ in range(self.per_seed)), self.tasks, strict=True
+            )
+            if m.y_test is not None
+        ] or None
         self.batch_size = config.batch_size or len(self.data.y_train)
-        self.step_macs = len(self.seeds) * step_macs(
+        self.step_macs = len(self.model_seeds) * step_macs(
             len(self.data.feature_names), config.hidden, self.task.n_outputs, self.batch_size
         )
         self.uses_threads, self.threads = plan_threads(
@@ -325,6 +425,19 @@ class PairTrainer:
                 [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
             ),
         }
+        self._test: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        if all(m.y_test is not None for m in members):
+            y_test = self._per_member(
+                stacked([m.y_test for m in members], self.task.target_dtype, self.device)
+            )
+            for name, arrays in (
+                (raw, [m.X_test_raw for m in members]),
+                (normalized, [m.X_test_scaled for m in members]),
+            ):
+                self._test[name] = (
+                    self._per_member(stacked(arrays, torch.float32, self.device)),
+                    y_test,
+                )
         self._groups = source_groups(self.data, self.device)
         self._last_sample_s = -math.inf
         self.budget_s: float | None = None  # 1 / pace: the session sets it; None = unlimited
@@ -339,17 +452,34 @@ class PairTrainer:
         if self.threads:
             torch.set_num_threads(self.threads)
 
+    def _per_member(self, per_seed: torch.Tensor) -> torch.Tensor:
+        """[seeds, ...] as [members, ...]: a grid's rates of one seed share its arrays."""
+        if self.per_seed == 1:
+            return per_seed
+        return per_seed.repeat_interleave(self.per_seed, dim=0)
+
     def _to_device(
         self, x_train: list[np.ndarray], x_val: list[np.ndarray]
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The members' arrays stacked: [members, rows, features] and [members, rows]."""
         members, device, target = self.member_data, self.device, self.task.target_dtype
         return (
-            stacked(x_train, torch.float32, device),
-            stacked([m.y_train for m in members], target, device),
-            stacked(x_val, torch.float32, device),
-            stacked([m.y_val for m in members], target, device),
+            self._per_member(stacked(x_train, torch.float32, device)),
+            self._per_member(stacked([m.y_train for m in members], target, device)),
+            self._per_member(stacked(x_val, torch.float32, device)),
+            self._per_member(stacked([m.y_val for m in members], target, device)),
         )
+
+    def rates_now(self) -> tuple[float, ...]:
+        """The grid's rates as trained now (the configured ones times the `+`/`-` shift)."""
+        return tuple(rate * self._rate_scale for rate in self.grid_rates)
+
+    def _member_rates(self) -> torch.Tensor | None:
+        """[members]: each member's rate (seed-major), or None without a grid."""
+        if not self.grid_rates:
+            return None
+        rates = torch.tensor(self.rates_now(), dtype=torch.float32, device=self.device)
+        return rates.repeat(len(self.seeds))
 
     # -- set-up ------------------------------------------------------------------------------
     def restart(self, activation: str, lr: float) -> None:
@@ -360,7 +490,7 @@ class PairTrainer:
             self.config.hidden,
             self.task.n_outputs,
             activation,
-            self.seeds,
+            self.model_seeds,
             hidden_norm=self.config.hidden_norm,
         ).to(self.device)
         models = dict(zip(RUN_NAMES, (base, copy.deepcopy(base)), strict=True))  # one init, twice
@@ -379,6 +509,8 @@ class PairTrainer:
                 self._tensors[name],
                 self.task,
                 groups=self._groups,
+                rates=self._member_rates(),
+                test=self._test.get(name),
             )
             for name, model in models.items()
         }
@@ -402,6 +534,14 @@ class PairTrainer:
         self.runs[name].status = FINISHED
 
     def set_lr(self, lr: float) -> None:
+        """Every member at `lr`; a grid is shifted as a whole instead, by `lr` over the session's
+        first rate (`config.lr`), so `+`/`-` move every rate by the same factor."""
+        if self.grid_rates:
+            factor = (lr / self.config.lr) / self._rate_scale
+            self._rate_scale = lr / self.config.lr
+            for run in self.runs.values():
+                run.scale_rates(factor)
+            return
         for run in self.runs.values():
             run.set_lr(lr)
 
@@ -414,9 +554,10 @@ class PairTrainer:
     def batch_order(self) -> torch.Tensor | None:
         """The shuffled order both runs use this epoch, one row per member (member k's from
         its seed); None for full batch (the post's loop)."""
-        return member_orders(
+        order = member_orders(
             self._order_generators, len(self.data.y_train), self.batch_size, self.device
         )
+        return None if order is None else self._per_member(order)
 
     def _sample_due(self) -> bool:
         """Whether this epoch computes per-layer stats and histograms.
@@ -493,7 +634,13 @@ class PairTrainer:
         if not trained:
             return outcome
         try:
-            hosts = to_host(list(trained.values()), detailed, self.config.hist_bins, self.tasks)
+            hosts = to_host(
+                list(trained.values()),
+                detailed,
+                self.config.hist_bins,
+                self.tasks,
+                self.test_tasks,
+            )
         except Exception as error:  # e.g. the device was lost during the sync
             for name in trained:
                 self.runs[name].status = FAILED
@@ -502,8 +649,10 @@ class PairTrainer:
         for name, members in zip(trained, hosts, strict=True):
             run = self.runs[name]
             broke = broke_rule(run.watch, members)
-            for k in judge_members(
-                outcome, name, members, broke, run.alive, run.watch.reference, self.seeds
+            judge = judge_grid if self.grid_rates else judge_members
+            extra = (self.rates_now(),) if self.grid_rates else ()
+            for k in judge(
+                outcome, name, members, broke, run.alive, run.watch.reference, self.seeds, *extra
             ):
                 run.member_diverged(k)
             if name in outcome.diverged:

@@ -16,8 +16,10 @@ import click
 
 from normtui.engine.config import (
     ACTIVATIONS,
+    AUTO_RATES,
     DATASETS,
     DEFAULT_SEEDS,
+    DEFAULT_TEST_SPLIT,
     DEVICES,
     LARGE_TABLE_BYTES,
     MISSING,
@@ -33,6 +35,7 @@ from normtui.engine.config import (
     parse_columns,
     parse_dataset,
     parse_hidden,
+    parse_rates,
 )
 from normtui.tui.files import state_directory, unused_stem
 
@@ -51,6 +54,15 @@ def build_config(
     categorical, ignore = parse_columns(options["categorical"]), parse_columns(options["ignore"])
     if csv_path is None and (categorical or ignore):
         raise ConfigError("--categorical and --ignore apply to CSV files only")
+    optimizer = canonical_name(options["optimizer"])
+    rates = parse_rates(options.get("lrs"), optimizer)
+    test_split = options.get("test_split")
+    if test_split is None:
+        test_split = DEFAULT_TEST_SPLIT if rates else 0.0
+    elif test_split and not rates:
+        raise ConfigError(
+            "--test-split holds out rows to judge the rates a grid chose: it needs --lrs"
+        )
     return SessionConfig(
         dataset=preset,
         csv_path=csv_path,
@@ -58,8 +70,10 @@ def build_config(
         scaler=canonical_name(options["scaler"]),
         activation=canonical_name(options["activation"]),
         hidden=parse_hidden(options["hidden"]),
-        optimizer=canonical_name(options["optimizer"]),
+        optimizer=optimizer,
         lr=options["lr"],
+        lrs=rates,
+        test_split=test_split,
         batch_size=parse_batch_size(options["batch_size"]),
         epochs=options["epochs"] if options["epochs"] is not None else epochs_default,
         seed=options["seed"],
@@ -196,7 +210,23 @@ def session_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=",".join(str(width) for width in DEFAULTS.hidden),
         ),
         _defaulted("--optimizer", f"Optimizer: {', '.join(OPTIMIZERS)}."),
-        _defaulted("--lr", "Learning rate."),
+        _defaulted("--lr", "Learning rate (with --lrs: unused)."),
+        click.option(
+            "--lrs",
+            default=None,
+            help="A learning-rate grid: 'auto' (half decades,"
+            f" {AUTO_RATES['adam'][0]:g}..{AUTO_RATES['adam'][-1]:g} for adam,"
+            f" {AUTO_RATES['sgd'][0]:g}..{AUTO_RATES['sgd'][-1]:g} for sgd) or rates such as"
+            " 1e-3,1e-2. Each run trains every rate for every seed; its rate is chosen on the"
+            " validation rows and judged on held-out test rows.",
+        ),
+        click.option(
+            "--test-split",
+            type=float,
+            default=None,
+            help="With --lrs: the share of rows held out from training and from choosing a"
+            f" rate, on which the tuned verdict is judged [default: {DEFAULT_TEST_SPLIT:g}].",
+        ),
         _defaulted(
             "--batch-size",
             "Mini-batch size, or 'full' for full batch (the origin post).",

@@ -14,6 +14,8 @@ from normtui.engine.config import SessionConfig
 from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.fold import RunFold
+from normtui.engine.grid import rate_text
+from normtui.engine.grid_fold import GridFold
 from normtui.engine.listens import ListensWatcher
 from normtui.engine.log import LogWriter
 from normtui.engine.notices import data_notices
@@ -22,6 +24,7 @@ from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
 from normtui.engine.statistics import goal_text
 from normtui.engine.summary import Summarizer
+from normtui.tui.grid_table import format_grid_table
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
     install_stop_handlers,
@@ -144,8 +147,9 @@ def verdict_lines(summary: Summarizer) -> list[str]:
     return [comparison.verdict for comparison in comparisons]
 
 
-def format_table(summary: Summarizer, config: SessionConfig) -> str:
-    """The side-by-side result table printed at the end of `normtui train`."""
+def format_table(summary: Summarizer, config: SessionConfig, grid: GridFold | None = None) -> str:
+    """The side-by-side result table printed at the end of `normtui train`; with a trained
+    learning-rate grid, the grid's table (tui/grid_table.py) under the same title."""
     raw, norm = (summary.runs[name] for name in RUN_NAMES)
     regression = _regression(summary)
     n_val = summary.started.n_val if summary.started is not None else 0
@@ -172,14 +176,26 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
     left = max(len(r[1]) for r in rows) + 3
     lines = [f"{a:<{width}}{b:>{left}}   {c}" for a, b, c in rows]
     started = summary.started
+    rates = (
+        f"{len(config.lrs)} rates {rate_text(config.lrs[0])}..{rate_text(config.lrs[-1])}"
+        if config.lrs
+        else f"lr {config.lr:g}"
+    )
+    held_out = f" / {started.n_test} test" if started and started.n_test else ""
     title = (
-        f"{started.dataset}: {started.n_train} train / {started.n_val} val rows, "
+        f"{started.dataset}: {started.n_train} train / {started.n_val} val{held_out} rows, "
         f"{started.n_features} features, {config.activation}, hidden {list(config.hidden)}, "
-        f"{config.optimizer} lr {config.lr:g}, device {started.device}"
+        f"{config.optimizer}{',' if config.lrs else ''} {rates}, device {started.device}"
         if started
         else config.source_name
     )
-    if seeds > 1:
+    if config.lrs:
+        title += (
+            f"\n{config.seeds} seeds drawn from --seed {config.seed} (listed in --json and the"
+            " log), each with its own train / val / test split and initial weights, shared by"
+            f" every rate; {goal}: the median over the seeds that reached it"
+        )
+    elif seeds > 1:
         title += (
             f"\n{seeds} seeds drawn from --seed {config.seed} (listed in --json and the log),"
             " each with its own split and initial weights: mean ± standard deviation over the"
@@ -188,6 +204,8 @@ def format_table(summary: Summarizer, config: SessionConfig) -> str:
         )
     if started is not None:
         title += "".join(_data_notes(started, config))
+    if grid is not None and grid.active:
+        return f"{title}\n{format_grid_table(grid, config)}"
     notes = [
         f"{name} run diverged at epoch {run.diverged_epoch}: {run.diverged_reason}"
         + (f"; † its {run.count} seeds' values at divergence" if run.count > 1 else "")
@@ -225,6 +243,7 @@ def json_report(
     config: SessionConfig,
     reason: str | None,
     listens: ListensWatcher | None = None,
+    grid: GridFold | None = None,
 ) -> dict[str, Any]:
     """The `--json` object: {"config", "dataset", "runs": {"raw", "normalized"}, "comparison",
     "ended"}. Each run is engine/fold.py's `RunFold.to_dict`: its members' mean (all diverged:
@@ -255,11 +274,20 @@ def json_report(
             ],
             "majority_baseline": started.majority_baseline,
         }
+    if started is not None:
+        report["dataset"]["n_test"] = started.n_test
     report["runs"] = {name: summary.runs[name].to_dict() for name in RUN_NAMES}
     comparisons = summary.comparisons()
     report["comparison"] = (
         {c.metric: c.to_dict() for c in comparisons} if comparisons is not None else None
     )
+    report["lr_grid"] = None
+    if grid is not None and grid.active:
+        # `runs` are then each run's chosen rate's seeds (on the validation rows); a verdict
+        # on the validation rows at rates chosen on them would be optimistic: there is none
+        report["runs"] = {name: run.folds[run.chosen].to_dict() for name, run in grid.runs.items()}
+        report["comparison"] = None
+        report["lr_grid"] = grid.to_dict()
     # what the first layer listens to at the last sampled epoch (the last epoch is sampled)
     report["listens"] = listens.to_dict() if listens is not None else None
     report["ended"] = reason
@@ -334,6 +362,7 @@ class Progress:
 def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) -> int:
     """Train to completion (or until a signal), print the summary, return the exit code."""
     summary = Summarizer(config.goal_accuracy, config.goal_r2)
+    grid = GridFold(config.goal_accuracy, config.goal_r2) if config.lrs else None
     outcome = EndWatcher()
     listens = ListensWatcher()
     writer = LogWriter(log_path, config.to_dict()) if log_path else None
@@ -347,6 +376,8 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
     previous = install_stop_handlers(on_signal)
     progress = Progress(summary, config.epochs)
     sinks = (summary, outcome, progress, listens)
+    if grid is not None:
+        sinks = (*sinks, grid)
     if writer is not None:
         sinks = (writer, *sinks)
     try:
@@ -368,10 +399,10 @@ def run_headless(config: SessionConfig, *, as_json: bool, log_path: str | None) 
             warning = clash_warning(summary.started.class_names)
             if warning:  # stdout is the one JSON object: the table's warning goes to stderr
                 safe_write(sys.stderr, f"normtui: {warning}\n")
-            report = json_report(summary, config, outcome.reason, listens)
+            report = json_report(summary, config, outcome.reason, listens, grid)
             safe_write(sys.stdout, json.dumps(report, allow_nan=False, default=str) + "\n")
         else:
-            safe_write(sys.stdout, format_table(summary, config))
+            safe_write(sys.stdout, format_table(summary, config, grid))
     if log_path:
         safe_write(sys.stderr, f"log: {log_path} ({writer.lines if writer else 0} lines)\n")
     if signalled:

@@ -55,3 +55,12 @@ class PreparedData:
     dropped_rows: int = 0
     target_unit: float = 1.0  # one scaled target unit in the target's own units
     class_names: tuple[str, ...] = ()  # the label of each class code; () for regression
+    # Rows held out from training and from every choice (`--test-split`, a learning-rate grid's
+    # tuned verdict is judged on them); empty arrays when there are none.
+    X_test_raw: np.ndarray | None = None
+    X_test_scaled: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+    @property
+    def n_test(self) -> int:
+        return 0 if self.y_test is None else len(self.y_test)

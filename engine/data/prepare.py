@@ -11,7 +11,7 @@ import numpy as np
 from normtui.engine.config import SessionConfig, check_model_size
 from normtui.engine.data.dataset import Dataset, PreparedData
 from normtui.engine.data.load import load_dataset
-from normtui.engine.data.split import as_float32, fit_scaler, split_indices, transform
+from normtui.engine.data.split import as_float32, fit_scaler, split_rows, transform
 from normtui.engine.data.target import target_arrays
 from normtui.engine.table import DataError, ProgressCallback, show
 
@@ -124,16 +124,21 @@ def prepare(
     only) and the target scaler both runs share."""
     dataset = dataset if dataset is not None else load_dataset(config, progress)
     _check_levels(dataset, config.max_categories)
-    train, val = split_indices(dataset, config.val_split, config.seed)
+    train, val, test = split_rows(dataset, config.val_split, config.test_split, config.seed)
     batch = min(config.batch_size or len(train), len(train))
     # The activations' budget needs only the rows: say so now, not after encoding a big file.
-    check_model_size(config.hidden, rows_per_pass=max(batch, len(val)), members=config.seeds)
+    check_model_size(config.hidden, rows_per_pass=max(batch, len(val)), members=config.members)
     _check_training_values(dataset, train)
     encoder = _encoder(dataset)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an unseen level in validation: all-zero one-hot
         X_train = np.asarray(encoder.fit_transform(_encoder_input(dataset, train)), np.float64)
         X_val = np.asarray(encoder.transform(_encoder_input(dataset, val)), np.float64)
+        X_test = (
+            np.asarray(encoder.transform(_encoder_input(dataset, test)), np.float64)
+            if len(test)
+            else None
+        )
     feature_names = _encoded_names(dataset, encoder)
     n_numeric = dataset.X.shape[1]
     check_model_size(
@@ -141,16 +146,22 @@ def prepare(
         n_features=len(feature_names),
         n_classes=len(dataset.class_names) or 1,
         rows_per_pass=max(batch, len(val)),
-        members=config.seeds,
+        members=config.members,
     )
     raw_std = X_train.std(axis=0)
     X_train_raw = as_float32(X_train, "the raw data", dataset)
     X_val_raw = as_float32(X_val, "the raw data", dataset)
+    X_test_raw = None if X_test is None else as_float32(X_test, "the raw data", dataset)
     if n_numeric:  # scaled in place: a float64 copy of a million rows is ~0.5 GB at the peak
         scaler = fit_scaler(config.scaler, config.seed, X_train[:, :n_numeric])
         X_train[:, :n_numeric] = transform(scaler, X_train[:, :n_numeric])
         X_val[:, :n_numeric] = transform(scaler, X_val[:, :n_numeric])
+        if X_test is not None:
+            X_test[:, :n_numeric] = transform(scaler, X_test[:, :n_numeric])
     y_train, y_val, target_unit = target_arrays(config, dataset, train, val)
+    y_test = None
+    if len(test):  # the same target scaler, fitted on the training rows: held out from it too
+        _, y_test, _ = target_arrays(config, dataset, train, test)
     scaled = f"the {config.scaler}-scaled data"
     return PreparedData(
         name=dataset.name,
@@ -170,6 +181,9 @@ def prepare(
         dropped_rows=dataset.dropped_rows,
         target_unit=target_unit,
         class_names=tuple(dataset.class_names),
+        X_test_raw=X_test_raw,
+        X_test_scaled=None if X_test is None else as_float32(X_test, scaled, dataset),
+        y_test=y_test,
     )
 
 

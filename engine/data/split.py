@@ -92,6 +92,68 @@ def split_indices(dataset: Dataset, val_split: float, seed: int) -> tuple[np.nda
     return np.asarray(train), np.asarray(val)
 
 
+def split_rows(
+    dataset: Dataset, val_split: float, test_split: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(train, validation, test) row indices; no test rows (exactly `split_indices`) when
+    `test_split` is 0.
+
+    The test rows are drawn first (stratified for classes, under `seed`), then the validation
+    rows from the rest, each part's size a fixed count of the dataset's rows (the ceiling of its
+    share), so every seed's parts have the same sizes and its members' arrays stack.
+    """
+    if not test_split:
+        train, val = split_indices(dataset, val_split, seed)
+        return train, val, np.empty(0, dtype=np.int64)
+    from sklearn.model_selection import train_test_split
+
+    n_rows = len(dataset.y)
+    n_test, n_val = math.ceil(test_split * n_rows), math.ceil(val_split * n_rows)
+    n_train = n_rows - n_test - n_val
+    prefix = (
+        f"{dataset.name} is too small for a {val_split:.0%} validation and {test_split:.0%}"
+        " test split:"
+    )
+    classification = dataset.task == "classification"
+    if classification:
+        n_classes = len(dataset.class_names)
+        counts = np.bincount(dataset.y, minlength=n_classes)
+        smallest = int(np.argmin(counts))
+        if counts[smallest] < 3:
+            name = show(dataset.class_names[smallest])
+            raise DataError(f"{prefix} class {name} has {counts[smallest]} row(s), need at least 3")
+        if min(n_test, n_val, n_train) < n_classes:
+            raise DataError(
+                f"{prefix} {n_train} training, {n_val} validation and {n_test} test rows cannot"
+                f" each hold all {n_classes} classes"
+            )
+    elif min(n_test, n_val, n_train) < 2:
+        raise DataError(f"{prefix} {n_train} training, {n_val} validation and {n_test} test rows")
+    rows = np.arange(n_rows)
+    try:
+        rest, test = train_test_split(
+            rows,
+            test_size=n_test,
+            random_state=seed,
+            stratify=dataset.y if classification else None,
+        )
+        train, val = train_test_split(
+            rest,
+            test_size=n_val,
+            random_state=seed,
+            stratify=dataset.y[rest] if classification else None,
+        )
+    except ValueError as error:  # a condition checked above missed: still one line
+        raise DataError(f"{prefix} {error}") from None
+    for part, rows_of in (("validation", val), ("test", test)):
+        if not classification and np.ptp(dataset.y[rows_of]) == 0:
+            raise DataError(
+                f"{dataset.name}: the {len(rows_of)} {part} rows all have the same target, so R²"
+                " is undefined; use a larger split or another --seed"
+            )
+    return np.asarray(train), np.asarray(val), np.asarray(test)
+
+
 def fit_scaler(name: str, seed: int, X_train: np.ndarray) -> Any:
     """Fit the named scaler on the training rows only, so validation never leaks into it."""
     scaler = make_scaler(name, seed, len(X_train))

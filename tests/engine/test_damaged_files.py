@@ -193,3 +193,54 @@ def test_a_log_cut_off_mid_line_still_reads(real_log, tmp_path) -> None:
     path.write_text("\n".join(real_log) + "\n" + real_log[-1][:20])
     _, events = read_log(str(path))
     assert len(events) == len(real_log) - 1
+
+
+@pytest.fixture(scope="module")
+def grid_log(tmp_path_factory) -> list[str]:
+    """The lines of a real learning-rate grid session's log (2 seeds x 2 rates, 3 epochs)."""
+    path = tmp_path_factory.mktemp("damaged") / "grid.jsonl"
+    config = SessionConfig(
+        dataset="wine", epochs=3, seeds=2, lrs=(1e-3, 1e-2), test_split=0.2, hist_interval_s=0
+    )
+    writer = LogWriter(str(path), config.to_dict())
+    session = Session(config)
+    session.start(writer)
+    assert session.join(60)
+    writer.close()
+    return path.read_text().splitlines()
+
+
+def fold_grid(path: str) -> None:
+    """`fold_everything`, and the grid's own fold (what `train` and the dashboard report)."""
+    from normtui.engine.grid_fold import GridFold
+
+    fold_everything(path)
+    grid = GridFold()
+    for event in read_log(path)[1]:
+        grid(event)
+    grid.to_dict()
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_damaged_grid_line_is_refused_with_its_line_and_field_or_read(grid_log, tmp_path, data):
+    grid_lines = [i for i, line in enumerate(grid_log) if '"grid_epoch"' in line]
+    assert grid_lines
+    index = data.draw(st.sampled_from(grid_lines))
+    record = json.loads(grid_log[index])
+    if data.draw(st.booleans()):  # a wrong type somewhere in the line
+        for spot in data.draw(
+            st.lists(st.sampled_from(numbers(record)), min_size=1, max_size=3, unique=True)
+        ):
+            record = replaced(record, spot, data.draw(WRONG))
+    else:  # a wrong shape: a rate or a seed missing from one grid, or a chosen rate out of it
+        key = data.draw(st.sampled_from(["val_score", "test_loss", "diverged", "chosen"]))
+        if key == "chosen":
+            record["chosen"] = data.draw(st.sampled_from([-1, 2, 99]))
+        elif data.draw(st.booleans()):
+            record[key] = record[key][:-1]
+        else:
+            record[key] = [row[:-1] for row in record[key]]
+    lines = list(grid_log)
+    lines[index] = json.dumps(record)
+    _read_or_refused(fold_grid, LogError, lines, index + 1, tmp_path)
