@@ -125,6 +125,8 @@ def range_test(
     from normtui.engine.trainer import PairTrainer
 
     check_range(steps, lr_min, lr_max)
+    if config.lrs:
+        raise ConfigError("--lrs trains a grid of fixed rates; lr-find sweeps the rate itself")
     trainer = PairTrainer(dataclasses.replace(config, parallel=False))
     try:
         rates = rate_schedule(lr_min, lr_max, steps)

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from normtui.engine.config import ConfigError
 from normtui.engine.lr_range import DEFAULT_LR_MAX, DEFAULT_LR_MIN, DEFAULT_STEPS, rate
 from normtui.tui.cli_options import build_config, session_options
 
@@ -104,6 +105,8 @@ def lr_find(steps: int, lr_min: float, lr_max: float, as_json: bool, **options: 
 
     check_range(steps, lr_min, lr_max)
     config = build_config(options, epochs_default=None)
+    if config.lrs:
+        raise ConfigError("lr-find sweeps the rate itself: leave out --lrs")
     from normtui.engine.lr_find import range_test
     from normtui.engine.lr_range import summary_line
     from normtui.tui.lr_chart import legend

@@ -24,6 +24,7 @@ def test_help_names_the_range_options(run_main) -> None:
         (["--lr-min", "0"], "--lr-min 0 must be a positive number"),
         (["--dataset", "nosuch"], "nosuch"),
         (["--seeds", "0"], "seeds 0 out of range"),
+        (["--lrs", "1e-3,1e-2"], "lr-find sweeps the rate itself: leave out --lrs"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(run_main, args, fragment) -> None:

@@ -386,7 +386,9 @@ class SessionScreen(DashboardScreen):
 
     def action_lr_find(self) -> None:
         """The range test on this session's config, with the activation training now."""
-        config = dataclasses.replace(self._state.config, activation=self._state.activation)
+        config = dataclasses.replace(  # a grid's rates: the range test sweeps its own
+            self._state.config, activation=self._state.activation, lrs=()
+        )
         self.app.push_screen(LrFindScreen(config))
 
     def _change_pace(self, step: int) -> None:
