@@ -41,7 +41,16 @@ from normtui.engine.events import (
 from normtui.engine.grid import choose
 from normtui.engine.listens import source_columns
 from normtui.engine.models import EnsembleMLP, fit_first_layer, resolve_device
-from normtui.engine.run import DIVERGED, FAILED, FINISHED, RUNNING, Run, RunEpoch
+from normtui.engine.run import (
+    DIVERGED,
+    FAILED,
+    FINISHED,
+    RUN_VALUE_NAMES,
+    RUNNING,
+    TEST_VALUE_NAMES,
+    Run,
+    RunEpoch,
+)
 from normtui.engine.seeds import member_seeds
 from normtui.engine.stats import HostEpoch, fold_members, to_host
 from normtui.engine.task import Task
@@ -303,6 +312,30 @@ def judge_grid(
         [members[k] for k in picked], [live[k] for k in picked], seeds
     )
     return sorted(dead)
+
+
+def _losses_only(result: RunEpoch) -> torch.Tensor:
+    """An epoch's run-level values (and its held-out rows'), without the per-layer ones."""
+    values = result.values
+    n_run = len(RUN_VALUE_NAMES)
+    if not result.n_test:
+        return values[:, :n_run]
+    return torch.cat([values[:, :n_run], values[:, -len(TEST_VALUE_NAMES) :]], dim=1)
+
+
+def _members_at(result: RunEpoch, rate: int, rates: int) -> RunEpoch:
+    """The epoch of one rate's members (every `rates`-th from `rate`), held-out values dropped."""
+    values = result.values[rate::rates]
+    if result.n_test:
+        values = values[:, : -len(TEST_VALUE_NAMES)]
+    return dataclasses.replace(
+        result,
+        values=values,
+        pres=[pre[rate::rates] for pre in result.pres],
+        posts=[post[rate::rates] for post in result.posts],
+        alive=None if result.alive is None else result.alive[rate::rates],
+        n_test=0,
+    )
 
 
 def source_groups(data: PreparedData, device: torch.device) -> torch.Tensor:
@@ -634,12 +667,11 @@ class PairTrainer:
         if not trained:
             return outcome
         try:
+            if self.grid_rates:
+                self._judge_grid_epoch(outcome, trained, detailed)
+                return outcome
             hosts = to_host(
-                list(trained.values()),
-                detailed,
-                self.config.hist_bins,
-                self.tasks,
-                self.test_tasks,
+                list(trained.values()), detailed, self.config.hist_bins, self.tasks, self.test_tasks
             )
         except Exception as error:  # e.g. the device was lost during the sync
             for name in trained:
@@ -649,15 +681,47 @@ class PairTrainer:
         for name, members in zip(trained, hosts, strict=True):
             run = self.runs[name]
             broke = broke_rule(run.watch, members)
-            judge = judge_grid if self.grid_rates else judge_members
-            extra = (self.rates_now(),) if self.grid_rates else ()
-            for k in judge(
-                outcome, name, members, broke, run.alive, run.watch.reference, self.seeds, *extra
+            for k in judge_members(
+                outcome, name, members, broke, run.alive, run.watch.reference, self.seeds
             ):
                 run.member_diverged(k)
             if name in outcome.diverged:
                 run.status = DIVERGED
         return outcome
+
+    def _judge_grid_epoch(
+        self, outcome: EpochOutcome, trained: dict[str, RunEpoch], detailed: bool
+    ) -> None:
+        """A grid's epoch: every member's losses and scores (one small sync) decide the
+        divergences and each run's chosen rate; on a sampled epoch the per-layer numbers and
+        histograms are then taken for the chosen rate's seeds only (what the run's EpochEnd
+        shows): binning every rate's activations cost half of such an epoch, for nothing."""
+        light = [
+            dataclasses.replace(result, values=_losses_only(result), pres=[], posts=[], n_shares=0)
+            for result in trained.values()
+        ]
+        hosts = to_host(light, False, self.config.hist_bins, self.tasks, self.test_tasks)
+        rates = self.rates_now()
+        for name, members in zip(trained, hosts, strict=True):
+            run = self.runs[name]
+            broke = broke_rule(run.watch, members)
+            for k in judge_grid(
+                outcome, name, members, broke, run.alive, run.watch.reference, self.seeds, rates
+            ):
+                run.member_diverged(k)
+            if name in outcome.diverged:
+                run.status = DIVERGED
+        chosen = {name: outcome.grids[name]["chosen"] for name in trained}
+        shown = [name for name in trained if name in outcome.results]
+        if not (detailed and shown):
+            return
+        step = self.per_seed
+        slices = [_members_at(trained[name], chosen[name], step) for name in shown]
+        tasks = self.tasks[chosen[shown[0]] :: step]
+        detail = to_host(slices, True, self.config.hist_bins, tasks)
+        for name, members in zip(shown, detail, strict=True):
+            live = self.runs[name].alive[chosen[name] :: step]
+            outcome.results[name] = fold_members(members, live, self.seeds)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -122,7 +122,13 @@ def test_changing_only_the_test_labels_changes_no_choice_and_no_validation_numbe
 
 def test_the_run_reports_its_chosen_rates_seeds_and_every_rate_in_its_grid() -> None:
     config = SessionConfig(
-        dataset="wine", seeds=2, lrs=(1e-4, 1e-2), test_split=0.2, hidden=(16,), parallel=False
+        dataset="wine",
+        seeds=2,
+        lrs=(1e-4, 1e-2),
+        test_split=0.2,
+        hidden=(16,),
+        parallel=False,
+        hist_interval_s=0,
     )
     trainer = PairTrainer(config)
     for _ in range(10):
@@ -135,6 +141,10 @@ def test_the_run_reports_its_chosen_rates_seeds_and_every_rate_in_its_grid() -> 
         host = outcome.results[name]
         assert host.members is not None
         assert host.members.val_score == grid["val_score"][chosen]
+        # the per-layer numbers are the chosen rate's seeds' (their histograms pool 2 seeds)
+        assert host.layers and host.layers[0].pre_hist is not None
+        rows = sum(host.layers[0].pre_hist.counts)
+        assert rows == 2 * trainer.runs[name].X_val.shape[1] * 16
 
 
 def test_the_grid_shifts_as_a_whole() -> None:
