@@ -104,6 +104,14 @@ BINDINGS: list[BindingType] = [
         tooltip="Learning rate ÷2 (a grid: all its rates)",
     ),
     Binding(
+        "L",
+        "lr_find",
+        "LR find",
+        id="lr-find",
+        show=False,
+        tooltip="Learning-rate range test, all seeds",
+    ),
+    Binding(
         "left_square_bracket",
         "slower",
         "Slower",

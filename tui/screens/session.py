@@ -10,6 +10,7 @@ drawn. The screen starts its source after its first frame and stops it when it g
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ from normtui.tui.pump import EventPump
 from normtui.tui.screens.activation_picker import ActivationPicker
 from normtui.tui.screens.dashboard import PLOT_INTERVAL_S, DashboardScreen
 from normtui.tui.screens.help import HelpScreen
+from normtui.tui.screens.lr_find import LrFindScreen
 from normtui.tui.screens.palette import DashboardCommands
 from normtui.tui.viewstate.export import write_grid_csv, write_listens_csv, write_metrics_csv
 from normtui.tui.viewstate.source import EventSource
@@ -384,6 +386,13 @@ class SessionScreen(DashboardScreen):
 
     def action_lr_down(self) -> None:
         self._change_lr(0.5)
+
+    def action_lr_find(self) -> None:
+        """The range test on this session's config, with the activation training now."""
+        config = dataclasses.replace(  # a grid's rates: the range test sweeps its own
+            self._state.config, activation=self._state.activation, lrs=()
+        )
+        self.app.push_screen(LrFindScreen(config))
 
     def _change_pace(self, step: int) -> None:
         # a replay's speed, not the pace the log was recorded at
