@@ -458,19 +458,7 @@ class PairTrainer:
                 [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
             ),
         }
-        self._test: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-        if all(m.y_test is not None for m in members):
-            y_test = self._per_member(
-                stacked([m.y_test for m in members], self.task.target_dtype, self.device)
-            )
-            for name, arrays in (
-                (raw, [m.X_test_raw for m in members]),
-                (normalized, [m.X_test_scaled for m in members]),
-            ):
-                self._test[name] = (
-                    self._per_member(stacked(arrays, torch.float32, self.device)),
-                    y_test,
-                )
+        self._test = self._held_out(members)
         self._groups = source_groups(self.data, self.device)
         self._last_sample_s = -math.inf
         self.budget_s: float | None = None  # 1 / pace: the session sets it; None = unlimited
@@ -484,6 +472,28 @@ class PairTrainer:
     def _init_worker(self) -> None:
         if self.threads:
             torch.set_num_threads(self.threads)
+
+    def _held_out(
+        self, members: tuple[PreparedData, ...]
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """Each run's held-out rows (X, y) on the device, per member; {} without them."""
+        parts = [(m.X_test_raw, m.X_test_scaled, m.y_test) for m in members]
+        known = [
+            (a, b, c) for a, b, c in parts if a is not None and b is not None and c is not None
+        ]
+        if not known or len(known) != len(parts):
+            return {}
+        y_test = self._per_member(
+            stacked([c for _, _, c in known], self.task.target_dtype, self.device)
+        )
+        raw, normalized = RUN_NAMES
+        return {
+            name: (self._per_member(stacked(arrays, torch.float32, self.device)), y_test)
+            for name, arrays in (
+                (raw, [a for a, _, _ in known]),
+                (normalized, [b for _, b, _ in known]),
+            )
+        }
 
     def _per_member(self, per_seed: torch.Tensor) -> torch.Tensor:
         """[seeds, ...] as [members, ...]: a grid's rates of one seed share its arrays."""
