@@ -43,19 +43,21 @@ from normtui.engine.models import (
     make_member_norm,
     resolve_device,
 )
+from normtui.engine.outcome import (
+    EpochOutcome,
+    broke_rule,
+    judge_grid,
+    judge_members,
+    outcome_events,
+)
 from normtui.engine.run import Cancelled, Run
 from normtui.engine.seeds import member_seeds
 from normtui.engine.sinks import Sink
 from normtui.engine.stats import to_host
 from normtui.engine.task import Task
 from normtui.engine.trainer import (
-    EpochOutcome,
-    broke_rule,
     describe_session,
-    judge_grid,
-    judge_members,
     member_orders,
-    outcome_events,
     plan_threads,
     stacked,
     step_macs,
@@ -97,13 +99,8 @@ class RowTrainer:
         self.task = Task.of(self.data)
         self.tasks = each([Task.of(member) for member in first]) * repeat
         self.test_tasks = None
-        if self.rates and all(m.y_test is not None for m in first):
-            held = [  # R² on the held-out rows is against their own variance
-                dataclasses.replace(
-                    Task.of(m), val_variance=float(np.var(m.y_test, dtype=np.float64))
-                )
-                for m in first
-            ]
+        held = [Task.held_out(m) for m in first]
+        if self.rates and all(task is not None for task in held):
             self.test_tasks = each(held) * repeat
         self.batch_size = config.batch_size or len(self.data.y_train)
         n_features = len(self.data.feature_names)
