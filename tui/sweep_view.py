@@ -432,13 +432,16 @@ def rates_report(
             if grid is None:
                 row += ["", ""]
                 continue
-            works = (
-                rate_text(grid.works[0])
-                if len(grid.works) == 1
-                else f"{rate_text(grid.works[0])}–{rate_text(grid.works[-1])}"
-                f" ({len(grid.works)}, {grid.decades:.1f} dec)"
-            )
-            row += [rate_text(grid.chosen), works if grid.works else "none"]
+            if not grid.works:
+                works = "none"
+            elif len(grid.works) == 1:
+                works = rate_text(grid.works[0])
+            else:
+                works = (
+                    f"{rate_text(grid.works[0])}–{rate_text(grid.works[-1])}"
+                    f" ({len(grid.works)}, {grid.decades:.1f} dec)"
+                )
+            row += [rate_text(grid.chosen), works]
         table.append(row)
     if markdown:
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
