@@ -11,9 +11,9 @@ the dashboard and the sweep report with the same functions.
   diverged counting as a score of 0, so a rate that loses seeds pays for them; ties go to the
   lower mean validation loss, then to the smaller rate. The held-out test rows never enter it.
 - **The band that works**: the rates whose mean validation score (scored the same way) is within
-  a margin of the run's best (none when the best is 0: R² ≤ 0 at every rate), the margin being the data's resolution: one validation row (at
-  least 1 point; 0.01 of R²) or the 95% half-width of the best rate's mean over its seeds
-  (1.96 × standard error), whichever is larger.
+  a margin of the run's best (none when the best is 0: R² ≤ 0 at every rate), the margin being
+  the data's resolution: one validation row (at least 1 point; 0.01 of R²) or the 95% half-width
+  of the best rate's mean over its seeds (1.96 × standard error), whichever is larger.
 """
 
 from __future__ import annotations
