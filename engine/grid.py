@@ -11,9 +11,9 @@ the dashboard and the sweep report with the same functions.
   diverged counting as a score of 0, so a rate that loses seeds pays for them; ties go to the
   lower mean validation loss, then to the smaller rate. The held-out test rows never enter it.
 - **The band that works**: the rates whose mean validation score (scored the same way) is within
-  a margin of the run's best, the margin being the data's resolution: one validation row (at
-  least 1 point; 0.01 of R²) or the 95% half-width of the best rate's mean over its seeds
-  (1.96 × standard error), whichever is larger.
+  a margin of the run's best (none when the best is 0: R² ≤ 0 at every rate), the margin being
+  the data's resolution: one validation row (at least 1 point; 0.01 of R²) or the 95% half-width
+  of the best rate's mean over its seeds (1.96 × standard error), whichever is larger.
 """
 
 from __future__ import annotations
@@ -105,6 +105,8 @@ def band(
     works = tuple(
         r for r in range(len(scores)) if mean_score(scores[r]) >= best_score - width - 1e-12
     )
+    if best_score <= 0:  # no rate beats the trivial predictor (R² ≤ 0 everywhere): none works
+        works = ()
     return Band(works=works, best=best, best_score=best_score, margin=width)
 
 
@@ -120,6 +122,8 @@ def rate_text(rate: float) -> str:
 def band_text(name: str, band_: Band, rates: Sequence[float]) -> str:
     """`raw works at 1e-2 only` / `normalized works at 1e-3–1e-1 (5 of 7 rates, 2 decades)`."""
     works = [rates[i] for i in band_.works]
+    if not works:
+        return f"{name} works at no rate (its best mean score is 0: no better than trivial)"
     if len(works) == 1:
         return f"{name} works at {rate_text(works[0])} only"
     span = f"{rate_text(min(works))}–{rate_text(max(works))}"

@@ -28,6 +28,7 @@ from normtui.engine.events import (
     SCHEMA_VERSION,
     EpochEnd,
     Event,
+    GridEpoch,
     event_from_dict,
     strict_json,
 )
@@ -70,6 +71,8 @@ def make_header(config: dict[str, Any], layers_every_s: float | None = None) -> 
     if layers_every_s is not None:  # what the epoch lines' `layers` really hold: said, not implied
         header["layers_every_s"] = layers_every_s
         header["float_digits"] = DASHBOARD_LOG_DIGITS
+        if config.get("lrs"):  # a grid's lines are thinned the same way (LogWriter)
+            header["grid_every_s"] = layers_every_s
     return header
 
 
@@ -78,7 +81,12 @@ class LogWriter:
 
     `layers_every_s` > 0: an epoch line keeps its per-layer stats at most that often (session
     time), so a paced dashboard's every-epoch stats do not fill the disk, and its numbers are
-    written to DASHBOARD_LOG_DIGITS significant digits; the header says both.
+    written to DASHBOARD_LOG_DIGITS significant digits; the header says both. A learning-rate
+    grid's GridEpoch lines (every rate's seeds: ~7x a 7-rate grid's log, measured with
+    benchmarks/log_size.py --lrs) are kept as often, at the same epochs for both runs, and the
+    latest one not kept is written before any other event (a pause, a `+`, the session's end)
+    and at close, so a replay's grid is the live one at every change and at the end; the
+    header says `grid_every_s`. `train --log` (no `layers_every_s`) keeps every line.
     A path ending in `.gz` is written gzip-compressed, line by line (module docstring).
     """
 
@@ -105,6 +113,8 @@ class LogWriter:
         self.layers_every_s = layers_every_s or 0.0
         self._epochs = config.get("epochs") if isinstance(config.get("epochs"), int) else None
         self._kept: tuple[int, float] | None = None  # (epoch, time_s) whose layers were kept
+        self._grid_kept: tuple[int, float] | None = None  # the same for GridEpoch lines
+        self._grid_held: dict[str, GridEpoch] = {}  # per run, the latest grid line not written
         self._activation: dict[str, str] = {}
         self._write(make_header(config, layers_every_s))
 
@@ -147,7 +157,32 @@ class LogWriter:
             return True
         return False
 
+    def _keeps_grid(self, event: GridEpoch) -> bool:
+        """A grid line is written at most every `layers_every_s` (both runs' of one epoch), and
+        always on the first epoch after a start or restart and the last of `--epochs`."""
+        if self._grid_kept is not None and self._grid_kept[0] == event.epoch:
+            return True
+        kept = self._grid_kept
+        due = kept is None or event.time_s - kept[1] >= self.layers_every_s - 1e-9
+        if due or event.epoch == 1 or event.epoch == self._epochs:
+            self._grid_kept = (event.epoch, event.time_s)
+            return True
+        return False
+
+    def _release_grid(self) -> None:
+        """Write the grid lines held back, oldest run first (they are the latest epoch's)."""
+        held, self._grid_held = self._grid_held, {}
+        for event in held.values():
+            self._write(rounded(event.to_dict(), DASHBOARD_LOG_DIGITS))
+
     def __call__(self, event: Event) -> None:
+        if self.layers_every_s and isinstance(event, GridEpoch):
+            if not self._keeps_grid(event):
+                self._grid_held[event.run] = event
+                return
+            self._grid_held.pop(event.run, None)
+        elif self._grid_held and not isinstance(event, EpochEnd):
+            self._release_grid()  # a change or the end: the grid as it was just before it
         thin = self.layers_every_s and isinstance(event, EpochEnd) and event.layers
         if thin and not self._keeps_layers(event):  # type: ignore[arg-type]
             event = dataclasses.replace(event, layers=())
@@ -155,6 +190,9 @@ class LogWriter:
         self._write(rounded(record, DASHBOARD_LOG_DIGITS) if self.layers_every_s else record)
 
     def close(self) -> None:
+        if self._grid_held:
+            with contextlib.suppress(LogError):
+                self._release_grid()
         with self._lock:
             if self._file is not None:
                 with contextlib.suppress(OSError):  # every line was flushed as it was written

@@ -106,3 +106,42 @@ def interval(low: float, high: float, *, plus: bool = True) -> tuple[str, str, f
     value it surrounds: (−17,000, −1,000, 1000.0) for −16,712 .. −712."""
     step = step_of(high - low)
     return fixed(low, step, plus=plus), fixed(high, step, plus=plus), step
+
+
+def difference(value: float, scale: float, step: float = 0.0) -> str:
+    """+31, −1.2, +0.0083: a difference with its sign and 2–3 significant digits; with `step`
+    (engine/numbers.py `step_of` an interval's width) to that decimal place, like its interval."""
+    if step:
+        return fixed(value * scale, step, plus=True)
+    shown = value * scale
+    if shown == 0:
+        return "0"
+    magnitude = abs(shown)
+    if magnitude >= 10:
+        digits = 0
+    elif magnitude >= 1:
+        digits = 1
+    else:
+        digits = 1 - math.floor(math.log10(magnitude))
+    if magnitude < 1e4:
+        text = f"{magnitude:.{digits}f}"
+    else:  # a runaway: 5.34e34, not 5.34e+34 (compact, as fmt_num prints it)
+        mantissa, exponent = f"{magnitude:.2e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    if float(text) == 0:
+        return "0"
+    return ("+" if shown > 0 else "−") + text
+
+
+def ratio_text(log_ratio: float) -> str:
+    """A log ratio as the ratio itself: 0.31×, 1.0×, 12×, 3.1e4×."""
+    try:
+        ratio = math.exp(log_ratio)
+    except OverflowError:
+        ratio = math.inf
+    if ratio >= 1e4 or (0 < ratio < 1e-3):
+        mantissa, exponent = f"{ratio:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}×"
+    if 0.8 <= ratio <= 1.25:  # near 1, a third digit tells 0.99× from 1.01×
+        return f"{ratio:.3g}×"
+    return f"{ratio:.2g}×" if ratio < 10 else f"{ratio:.0f}×"

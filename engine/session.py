@@ -209,7 +209,7 @@ class Session(SourceThread):
         if outcome.cancelled:
             return
         self.epoch += 1
-        from normtui.engine.trainer import outcome_events  # imported by now: no cost
+        from normtui.engine.outcome import outcome_events  # imported by now: no cost
 
         elapsed = {name: run.elapsed_s for name, run in trainer.runs.items()}
         for event in outcome_events(

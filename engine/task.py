@@ -7,7 +7,7 @@ itself never branches on the task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 import numpy as np
@@ -51,6 +51,14 @@ class Task:
             train_variance=float(np.var(data.y_train, dtype=np.float64)),
             val_variance=float(np.var(data.y_val, dtype=np.float64)),
         )
+
+    @classmethod
+    def held_out(cls, data: PreparedData) -> Task | None:
+        """The task on the held-out test rows (R² against their own variance); None without."""
+        if data.y_test is None:
+            return None
+        task = cls.of(data)
+        return replace(task, val_variance=float(np.var(data.y_test, dtype=np.float64)))
 
     @property
     def regression(self) -> bool:

@@ -15,9 +15,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,47 +30,28 @@ from normtui.engine.divergence import LossWatch, trivial_loss
 from normtui.engine.errors import one_line
 from normtui.engine.events import (
     RUN_NAMES,
-    EpochEnd,
-    Event,
-    GridEpoch,
-    RunDiverged,
-    RunFailed,
 )
-from normtui.engine.grid import choose
 from normtui.engine.listens import source_columns
 from normtui.engine.models import EnsembleMLP, fit_first_layer, resolve_device
+from normtui.engine.outcome import (
+    EpochOutcome,
+    broke_rule,
+    judge_grid,
+    judge_members,
+    losses_only,
+    members_at,
+)
 from normtui.engine.run import (
     DIVERGED,
     FAILED,
     FINISHED,
-    RUN_VALUE_NAMES,
     RUNNING,
-    TEST_VALUE_NAMES,
     Run,
     RunEpoch,
 )
 from normtui.engine.seeds import member_seeds
-from normtui.engine.stats import HostEpoch, fold_members, to_host
+from normtui.engine.stats import fold_members, to_host
 from normtui.engine.task import Task
-
-
-@dataclass
-class EpochOutcome:
-    results: dict[str, HostEpoch] = field(default_factory=dict)
-    # runs that broke the divergence rule (engine/divergence.py) this epoch, every member: the
-    # loss, as text; a one-seed run whose training loss is still finite is in `results` too
-    diverged: dict[str, str] = field(default_factory=dict)
-    # Several seeds: members that diverged this epoch, as (member, loss), per run.
-    member_diverged: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    # A runaway's reference (its first-epoch training loss), by (run, member); member None: the
-    # whole run. Absent where the loss is not finite.
-    references: dict[tuple[str, int | None], float] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    cancelled: bool = False
-    # A grid: each run's rate its EpochEnd reports (the chosen one), and every rate's members.
-    rates: dict[str, float] = field(default_factory=dict)
-    grids: dict[str, dict[str, Any]] = field(default_factory=dict)
-
 
 # Below this much work per optimizer step (multiply-adds of one run's forward pass on one batch),
 # two threads lose to one: such steps are bound by Python and kernel dispatch, the two threads
@@ -117,13 +96,6 @@ def _one_line(error: BaseException) -> str:
     return one_line(error, "device out of memory" if out_of_memory else None)
 
 
-def _offending_loss(host: HostEpoch) -> float:
-    """The loss that broke the divergence rule: the training loss, unless only val is NaN."""
-    if math.isfinite(host.train_loss) and not math.isfinite(host.val_loss):
-        return host.val_loss
-    return host.train_loss
-
-
 def stacked(arrays: list[np.ndarray], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """The members' arrays as one tensor on the device: [members, rows(, features)]."""
     return torch.as_tensor(np.stack(arrays), dtype=dtype).to(device)
@@ -137,205 +109,6 @@ def member_orders(
     if batch_size >= n_train:
         return None
     return torch.stack([torch.randperm(n_train, generator=g) for g in generators]).to(device)
-
-
-def broke_rule(watch: LossWatch, members: list[HostEpoch]) -> Any:
-    """The divergence rule per member, on each member's training and validation loss."""
-    return watch.check(
-        np.array([m.train_loss for m in members]), np.array([m.val_loss for m in members])
-    )
-
-
-def outcome_events(
-    outcome: EpochOutcome,
-    *,
-    time_s: float,
-    epoch: int,
-    learning_rate: float,
-    activation: str,
-    elapsed_s: Mapping[str, float],
-) -> list[Event]:
-    """The events of one trained epoch: an EpochEnd per run reported, a RunDiverged per member
-    (or whole run) that broke the rule, a RunFailed per run that raised."""
-    events: list[Event] = [
-        EpochEnd(
-            time_s=time_s,
-            run=name,
-            epoch=epoch,
-            train_loss=host.train_loss,
-            val_loss=host.val_loss,
-            train_accuracy=host.train_accuracy,
-            val_accuracy=host.val_accuracy,
-            learning_rate=outcome.rates.get(name, learning_rate),
-            activation=activation,
-            elapsed_s=round(elapsed_s[name], 6),
-            layers=host.layers,
-            train_r2=host.train_r2,
-            val_r2=host.val_r2,
-            members=host.members,
-        )
-        for name, host in outcome.results.items()
-    ]
-    events += [
-        GridEpoch(time_s=time_s, run=name, epoch=epoch, **grid)
-        for name, grid in outcome.grids.items()
-    ]
-    diverged: list[tuple[str, int | None, str]] = [
-        (name, member, loss)
-        for name, members in outcome.member_diverged.items()
-        for member, loss in members
-    ]
-    # member None: the whole run (its last member, or its only one) has diverged
-    diverged += [(name, None, loss) for name, loss in outcome.diverged.items()]
-    events += [
-        RunDiverged(
-            time_s=time_s,
-            run=name,
-            epoch=epoch,
-            loss=loss,
-            member=member,
-            reference=outcome.references.get((name, member)),
-        )
-        for name, member, loss in diverged
-    ]
-    events += [
-        RunFailed(time_s=time_s, run=name, epoch=epoch, error=error)
-        for name, error in outcome.failed.items()
-    ]
-    return events
-
-
-def judge_members(
-    outcome: EpochOutcome,
-    name: str,
-    members: list[HostEpoch],
-    broke: Any,
-    alive: list[bool],
-    reference: Any,
-    seeds: tuple[int, ...],
-) -> list[int]:
-    """One run's epoch into `outcome` under the divergence rule; the members that diverged now.
-
-    `broke` is the rule per member (LossWatch.check), `alive` who was live before this epoch,
-    `reference` each member's first-epoch loss, `seeds` the members' seeds. A run diverges when
-    its last live member does; otherwise its epoch is the mean over its live members. The
-    caller marks the returned members (Run.member_diverged).
-    """
-    newly = [
-        (k, _offending_loss(member)) for k, member in enumerate(members) if alive[k] and broke[k]
-    ]
-    for k, loss in newly:
-        if math.isfinite(loss):  # a runaway, not a NaN: say what it ran away from
-            outcome.references[(name, k)] = float(reference[k])
-    if len(members) > 1 and newly:
-        outcome.member_diverged[name] = [(k, str(loss)) for k, loss in newly]
-    dead = {k for k, _ in newly}
-    live = [ok and k not in dead for k, ok in enumerate(alive)]
-    if not any(live):
-        last, loss = newly[-1]
-        outcome.diverged[name] = str(loss)
-        if (name, last) in outcome.references:
-            outcome.references[(name, None)] = outcome.references[(name, last)]
-        if len(members) == 1 and math.isfinite(members[0].train_loss):
-            outcome.results[name] = members[0]  # the epoch that ran away is shown
-    else:
-        outcome.results[name] = fold_members(members, live, seeds)
-    return sorted(dead)
-
-
-def _grid(values: list[float], live: list[bool], seeds: int, rates: int) -> tuple:
-    """Member values (seed-major) as [rate][seed], NaN for a member that is not live."""
-    return tuple(
-        tuple(values[s * rates + r] if live[s * rates + r] else math.nan for s in range(seeds))
-        for r in range(rates)
-    )
-
-
-def judge_grid(
-    outcome: EpochOutcome,
-    name: str,
-    members: list[HostEpoch],
-    broke: Any,
-    alive: list[bool],
-    reference: Any,
-    seeds: tuple[int, ...],
-    rates: tuple[float, ...],
-) -> list[int]:
-    """A grid run's epoch into `outcome` (engine/grid.py): every member under the divergence
-    rule, the rate chosen on the validation rows, the chosen rate's seeds as the run's epoch and
-    every rate's seeds as its grid; the members that diverged now.
-
-    A member's divergence is reported in the grid (its flag), not as a RunDiverged: the run's
-    EpochEnd counts seeds, not seeds × rates. The run diverges when every member has.
-    """
-    n_rates, n_seeds = len(rates), len(seeds)
-    newly = [
-        (k, _offending_loss(member)) for k, member in enumerate(members) if alive[k] and broke[k]
-    ]
-    dead = {k for k, _ in newly}
-    live = [ok and k not in dead for k, ok in enumerate(alive)]
-    regression = members[0].val_r2 is not None
-
-    def score(member: HostEpoch) -> float:
-        value = member.val_r2 if regression else member.val_accuracy
-        return math.nan if value is None else value
-
-    def test(member: HostEpoch, loss: bool) -> float:
-        value = member.test_loss if loss else member.test_score
-        return math.nan if value is None else value
-
-    val_score = _grid([score(m) for m in members], live, n_seeds, n_rates)
-    val_loss = _grid([m.val_loss for m in members], live, n_seeds, n_rates)
-    chosen = choose(val_score, val_loss)
-    outcome.grids[name] = {
-        "rates": rates,
-        "chosen": chosen,
-        "seeds": seeds,
-        "train_loss": _grid([m.train_loss for m in members], live, n_seeds, n_rates),
-        "val_loss": val_loss,
-        "val_score": val_score,
-        "test_loss": _grid([test(m, True) for m in members], live, n_seeds, n_rates),
-        "test_score": _grid([test(m, False) for m in members], live, n_seeds, n_rates),
-        "diverged": tuple(
-            tuple(not live[s * n_rates + r] for s in range(n_seeds)) for r in range(n_rates)
-        ),
-    }
-    outcome.rates[name] = rates[chosen]
-    if not any(live):
-        last, loss = newly[-1]
-        outcome.diverged[name] = str(loss)
-        if math.isfinite(loss):
-            outcome.references[(name, None)] = float(reference[last])
-        return sorted(dead)
-    picked = [s * n_rates + chosen for s in range(n_seeds)]
-    outcome.results[name] = fold_members(
-        [members[k] for k in picked], [live[k] for k in picked], seeds
-    )
-    return sorted(dead)
-
-
-def _losses_only(result: RunEpoch) -> torch.Tensor:
-    """An epoch's run-level values (and its held-out rows'), without the per-layer ones."""
-    values = result.values
-    n_run = len(RUN_VALUE_NAMES)
-    if not result.n_test:
-        return values[:, :n_run]
-    return torch.cat([values[:, :n_run], values[:, -len(TEST_VALUE_NAMES) :]], dim=1)
-
-
-def _members_at(result: RunEpoch, rate: int, rates: int) -> RunEpoch:
-    """The epoch of one rate's members (every `rates`-th from `rate`), held-out values dropped."""
-    values = result.values[rate::rates]
-    if result.n_test:
-        values = values[:, : -len(TEST_VALUE_NAMES)]
-    return dataclasses.replace(
-        result,
-        values=values,
-        pres=[pre[rate::rates] for pre in result.pres],
-        posts=[post[rate::rates] for post in result.posts],
-        alive=None if result.alive is None else result.alive[rate::rates],
-        n_test=0,
-    )
 
 
 def source_groups(data: PreparedData, device: torch.device) -> torch.Tensor:
@@ -428,13 +201,8 @@ class PairTrainer:
         self.per_seed = max(1, len(self.grid_rates))
         self.model_seeds = tuple(seed for seed in self.seeds for _ in range(self.per_seed))
         self.tasks = [Task.of(m) for m in self.member_data for _ in range(self.per_seed)]
-        self.test_tasks = [
-            dataclasses.replace(task, val_variance=float(np.var(m.y_test, dtype=np.float64)))
-            for m, task in zip(
-                (m for m in self.member_data for _ in range(self.per_seed)), self.tasks, strict=True
-            )
-            if m.y_test is not None
-        ] or None
+        held = [Task.held_out(m) for m in self.member_data for _ in range(self.per_seed)]
+        self.test_tasks = [t for t in held if t is not None] if all(held) else None
         self.batch_size = config.batch_size or len(self.data.y_train)
         self.step_macs = len(self.model_seeds) * step_macs(
             len(self.data.feature_names), config.hidden, self.task.n_outputs, self.batch_size
@@ -458,19 +226,7 @@ class PairTrainer:
                 [m.X_train_scaled for m in members], [m.X_val_scaled for m in members]
             ),
         }
-        self._test: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-        if all(m.y_test is not None for m in members):
-            y_test = self._per_member(
-                stacked([m.y_test for m in members], self.task.target_dtype, self.device)
-            )
-            for name, arrays in (
-                (raw, [m.X_test_raw for m in members]),
-                (normalized, [m.X_test_scaled for m in members]),
-            ):
-                self._test[name] = (
-                    self._per_member(stacked(arrays, torch.float32, self.device)),
-                    y_test,
-                )
+        self._test = self._held_out(members)
         self._groups = source_groups(self.data, self.device)
         self._last_sample_s = -math.inf
         self.budget_s: float | None = None  # 1 / pace: the session sets it; None = unlimited
@@ -484,6 +240,28 @@ class PairTrainer:
     def _init_worker(self) -> None:
         if self.threads:
             torch.set_num_threads(self.threads)
+
+    def _held_out(
+        self, members: tuple[PreparedData, ...]
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """Each run's held-out rows (X, y) on the device, per member; {} without them."""
+        parts = [(m.X_test_raw, m.X_test_scaled, m.y_test) for m in members]
+        known = [
+            (a, b, c) for a, b, c in parts if a is not None and b is not None and c is not None
+        ]
+        if not known or len(known) != len(parts):
+            return {}
+        y_test = self._per_member(
+            stacked([c for _, _, c in known], self.task.target_dtype, self.device)
+        )
+        raw, normalized = RUN_NAMES
+        return {
+            name: (self._per_member(stacked(arrays, torch.float32, self.device)), y_test)
+            for name, arrays in (
+                (raw, [a for a, _, _ in known]),
+                (normalized, [b for _, b, _ in known]),
+            )
+        }
 
     def _per_member(self, per_seed: torch.Tensor) -> torch.Tensor:
         """[seeds, ...] as [members, ...]: a grid's rates of one seed share its arrays."""
@@ -697,7 +475,7 @@ class PairTrainer:
         histograms are then taken for the chosen rate's seeds only (what the run's EpochEnd
         shows): binning every rate's activations cost half of such an epoch, for nothing."""
         light = [
-            dataclasses.replace(result, values=_losses_only(result), pres=[], posts=[], n_shares=0)
+            dataclasses.replace(result, values=losses_only(result), pres=[], posts=[], n_shares=0)
             for result in trained.values()
         ]
         hosts = to_host(light, False, self.config.hist_bins, self.tasks, self.test_tasks)
@@ -716,7 +494,7 @@ class PairTrainer:
         if not (detailed and shown):
             return
         step = self.per_seed
-        slices = [_members_at(trained[name], chosen[name], step) for name in shown]
+        slices = [members_at(trained[name], chosen[name], step) for name in shown]
         tasks = self.tasks[chosen[shown[0]] :: step]
         detail = to_host(slices, True, self.config.hist_bins, tasks)
         for name, members in zip(shown, detail, strict=True):

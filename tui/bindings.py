@@ -92,7 +92,7 @@ BINDINGS: list[BindingType] = [
         id="lr-up",
         key_display="+",
         group=LR_KEYS,
-        tooltip="Learning rate ×2",
+        tooltip="Learning rate ×2 (a grid: all its rates)",
     ),
     Binding(
         "minus",
@@ -101,7 +101,15 @@ BINDINGS: list[BindingType] = [
         id="lr-down",
         key_display="-",
         group=LR_KEYS,
-        tooltip="Learning rate ÷2",
+        tooltip="Learning rate ÷2 (a grid: all its rates)",
+    ),
+    Binding(
+        "L",
+        "lr_find",
+        "LR find",
+        id="lr-find",
+        show=False,
+        tooltip="Learning-rate range test, all seeds",
     ),
     Binding(
         "left_square_bracket",
@@ -139,6 +147,14 @@ BINDINGS: list[BindingType] = [
         tooltip="Loss plots: one shared y-axis / each its own",
     ),
     Binding("o", "overlay", "Overlay", id="overlay", tooltip="Overlay both runs' val loss"),
+    Binding(
+        "g",
+        "rates_view",
+        "Rates",
+        id="rates-view",
+        show=False,
+        tooltip="Learning-rate grid: val score vs rate, both runs / the loss plots",
+    ),
     Binding(
         "m",
         "screen.toggle_members",

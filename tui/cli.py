@@ -17,6 +17,7 @@ from normtui import __version__
 from normtui.engine.config import ConfigError
 from normtui.engine.errors import UsageError
 from normtui.themes import DEFAULT_THEME
+from normtui.tui.cli_lr_find import lr_find
 from normtui.tui.cli_options import (
     DEFAULTS,
     UI_DEFAULT_PACE,
@@ -185,6 +186,7 @@ def watch(log: str, theme: str, low_bandwidth: bool) -> None:
 
 
 cli.add_command(sweep)
+cli.add_command(lr_find)
 
 
 def main(argv: list[str] | None = None) -> None:

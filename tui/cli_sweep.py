@@ -12,6 +12,7 @@ from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
     DEFAULT_SEEDS,
+    DEFAULT_TEST_SPLIT,
     DEVICES,
     OPTIMIZERS,
     SCALERS,
@@ -22,7 +23,8 @@ from normtui.tui.cli_options import DEFAULTS, check_theme
 
 SWEEP_GRID_OPTIONS = (
     "datasets", "activations", "scalers", "seeds", "seed", "epochs", "hidden", "lr",
-    "optimizer", "batch_size", "target", "device", "hidden_norm", "raw_init",
+    "optimizer", "batch_size", "target", "device", "hidden_norm", "raw_init", "lrs",
+    "test_split",
 )  # fmt: skip
 
 
@@ -56,7 +58,28 @@ SWEEP_GRID_OPTIONS = (
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True, help="First seed.")
 @click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True, help="Per cell.")
 @click.option("--hidden", default="64", show_default=True, help="Hidden widths, e.g. 128,64.")
-@click.option("--lr", type=float, default=DEFAULTS.lr, show_default=True, help="Learning rate.")
+@click.option(
+    "--lr",
+    type=float,
+    default=DEFAULTS.lr,
+    show_default=True,
+    help="Learning rate (not with --lrs).",
+)
+@click.option(
+    "--lrs",
+    default=None,
+    help="A learning-rate grid per run: 'auto' (half decades for the optimizer, as train) or"
+    " rates such as 1e-3,1e-2. Each run of a cell trains every rate, chooses its own on the"
+    " validation rows, and the cell's verdict is raw vs normalized each at its chosen rate on"
+    " held-out test rows; metric 5 shows the rates each run works at.",
+)
+@click.option(
+    "--test-split",
+    type=float,
+    default=None,
+    help=f"With --lrs: the share of rows held out to judge the chosen rates [default:"
+    f" {DEFAULT_TEST_SPLIT:g}].",
+)
 @click.option(
     "--optimizer",
     default=DEFAULTS.optimizer,
@@ -81,11 +104,12 @@ SWEEP_GRID_OPTIONS = (
 )
 @click.option(
     "--metric",
-    type=click.Choice(["accuracy", "speed", "loss", "share"]),
+    type=click.Choice(["accuracy", "speed", "loss", "share", "rates"]),
     default="accuracy",
     show_default=True,
     help="What the matrix shows first (keys switch it on screen): val accuracy difference,"
-    " epochs-to-goal speed-up, val loss difference, dead/saturated share.",
+    " epochs-to-goal speed-up, val loss difference, dead/saturated share, (--lrs) the rates"
+    " each run works at.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Headless: print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Headless: print one CSV row per cell.")
@@ -141,6 +165,7 @@ def sweep(
       normtui sweep --datasets data.csv --target label --jobs 2 --markdown
       normtui sweep --scheduler tcp://10.0.0.5:8786 --results big.jsonl
       normtui sweep --resume big.jsonl
+      normtui sweep --activations relu --lrs auto --metric rates
     """
     from normtui.engine.sweep.plan import check_data, parse_plan
     from normtui.engine.sweep.run import ResultsFile, connect
@@ -172,8 +197,10 @@ def sweep(
         if results_path and os.path.abspath(results_path) != os.path.abspath(resume_path):
             raise ConfigError("--resume FILE appends to FILE; leave out --results")
         job = resumed_job(resume_path, jobs=jobs, scheduler=scheduler)
+        _check_metric(metric, job.plan.lrs)
     else:
         plan = parse_plan(**grid)
+        _check_metric(metric, plan.lrs)
         check_data(plan)
         client = connect(scheduler) if scheduler else None
         results = ResultsFile(results_path or default_results_path(), plan)
@@ -183,3 +210,8 @@ def sweep(
         output = "json" if as_json else "csv" if as_csv else "markdown" if markdown else "text"
         sys.exit(run_headless_sweep(job, output=output, metric=metric))
     sys.exit(run_screen_sweep(job, metric=metric, theme=theme))
+
+
+def _check_metric(metric: str, lrs: tuple[float, ...]) -> None:
+    if metric == "rates" and not lrs:
+        raise ConfigError("--metric rates shows a learning-rate grid: it needs --lrs")

@@ -18,6 +18,7 @@ from normtui.engine.events import (
     PaceChanged,
     RunStatus,
 )
+from normtui.engine.grid import rate_text
 from normtui.tui.viewstate.state import DashboardState
 from normtui.tui.widgets.format import fmt_lr
 
@@ -131,6 +132,17 @@ def waits_for_restart(
     return isinstance(command, (commands.SetLearningRate, commands.SetPace))
 
 
-def lr_message(current: float, lr: float, *, waiting: bool) -> str:
-    text = f"learning rate {fmt_lr(current)} → {fmt_lr(lr)} for both runs"
+def lr_message(
+    current: float, lr: float, *, waiting: bool, grid: tuple[float, ...] = (), base: float = 0.0
+) -> str:
+    """What `+`/`-` did. `grid`: a learning-rate grid's configured rates and `base` the session's
+    first lr: the whole grid moves by the same factor, every rate of both runs at once."""
+    if grid and base > 0:
+        shift = lr / base
+        rates = f"{rate_text(min(grid) * shift)}–{rate_text(max(grid) * shift)}"
+        text = (
+            f"whole grid ×{lr / current:g}: rates {rates} for both runs (×{shift:.3g} of the start)"
+        )
+    else:
+        text = f"learning rate {fmt_lr(current)} → {fmt_lr(lr)} for both runs"
     return f"{text}: r trains them with it" if waiting else text

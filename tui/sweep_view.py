@@ -21,34 +21,50 @@ from dataclasses import dataclass
 from typing import Any
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.grid import CHOICE_RULE, Band, band_text, rate_text
 from normtui.engine.numbers import epoch
 from normtui.engine.statistics import CONTROL_METHOD, EQUIVALENT, control, ratio_text
 from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
-from normtui.engine.sweep.results import CellResult, share_kind
+from normtui.engine.sweep.results import CellResult, RateGrid, share_kind
 
 RAW, NORMALIZED = RUN_NAMES
 
-METRICS: tuple[str, ...] = ("accuracy", "speed", "loss", "share")
+# "rates": a learning-rate grid's working band per run (sweep --lrs only, `metrics_for`)
+METRICS: tuple[str, ...] = ("accuracy", "speed", "loss", "share", "rates")
 METRIC_TITLES: dict[str, str] = {
     "accuracy": "val accuracy: normalized − raw (pts)",
     "speed": "epochs to the goal: speed-up of normalized (raw ÷ normalized)",
     "loss": "val loss: normalized ÷ raw",
     "share": "dead / saturated units: normalized − raw (pts)",
+    "rates": "rates that work: raw → normalized",
+}
+# A grid's verdicts are on the held-out test rows, each run at its own chosen rate.
+TUNED_TITLES: dict[str, str] = {
+    "accuracy": "test accuracy at chosen rates: normalized − raw (pts)",
+    "speed": "epochs to the goal (test rows, chosen rates): speed-up of normalized",
+    "loss": "test loss at chosen rates: normalized ÷ raw",
 }
 
 
-def metric_title(metric: str, tasks: Iterable[str] = ()) -> str:
+def metrics_for(plan: SweepPlan) -> tuple[str, ...]:
+    """The metrics a sweep can show: the working band only where it trained a grid."""
+    return METRICS if plan.lrs else tuple(m for m in METRICS if m != "rates")
+
+
+def metric_title(metric: str, tasks: Iterable[str] = (), *, rows: str = "val") -> str:
     """The metric's title; the score says R² where the datasets are regression (both where a
-    grid mixes tasks: its cells say which in their own units)."""
+    grid mixes tasks: its cells say which in their own units); `rows` "test": a grid's tuned
+    verdicts."""
     kinds = set(tasks)
+    titles = {**METRIC_TITLES, **TUNED_TITLES} if rows == "test" else METRIC_TITLES
     if metric != "accuracy" or "regression" not in kinds:
-        return METRIC_TITLES[metric]
+        return titles[metric]
     if kinds == {"regression"}:
-        return "val R²: normalized − raw"
-    return "val accuracy (pts) or R² (regression): normalized − raw"
+        return f"{rows} R²: normalized − raw" + (" at chosen rates" if rows == "test" else "")
+    return f"{rows} accuracy (pts) or R² (regression): normalized − raw"
 
 
-BETTER, WORSE, SAME, UNCLEAR, BASE, PENDING, FAILED, NOT_APPLICABLE = (
+BETTER, WORSE, SAME, UNCLEAR, BASE, PENDING, FAILED, NOT_APPLICABLE, MEASURED = (
     "better",
     "worse",
     "equivalent",
@@ -57,6 +73,7 @@ BETTER, WORSE, SAME, UNCLEAR, BASE, PENDING, FAILED, NOT_APPLICABLE = (
     "pending",
     "error",
     "n/a",
+    "measured",  # a number with no verdict (a grid's working band: no test compares bands)
 )
 MARKS = {BETTER: "▲", WORSE: "▼", SAME: "="}  # readable without colour (NO_COLOR)
 
@@ -139,7 +156,16 @@ def cell_view(result: CellResult | None, metric: str) -> CellView:
         return CellView("·", PENDING)
     if result.error is not None:
         return CellView("error", FAILED, detail=result.error)
+    view = _cell_view(result, metric)
+    if result.lr_grid and metric != "rates":  # the chosen rates beside every verdict
+        view = dataclasses.replace(view, detail=f"{view.detail}; {chosen_text(result)}")
+    return view
+
+
+def _cell_view(result: CellResult, metric: str) -> CellView:
     seeds = len(result.seeds)
+    if metric == "rates":
+        return _rates_view(result)
     if result.normalized is None:
         return _baseline_view(result, metric, seeds)
     regression = result.task == "regression"
@@ -159,7 +185,7 @@ def cell_view(result: CellResult | None, metric: str) -> CellView:
             comparison.verdict,
         )
     if metric == "loss":
-        comparison = result.comparisons.get("val_loss")
+        comparison = result.comparisons.get(result.loss_metric)
         if comparison is None:
             return CellView("—", UNCLEAR)
         tone = _tone(comparison.winner, comparison.answer)
@@ -177,7 +203,42 @@ def cell_view(result: CellResult | None, metric: str) -> CellView:
 
 
 def _goal_text(result: CellResult) -> str:
-    return "the goal R²" if result.task == "regression" else "the goal accuracy"
+    goal = "the goal R²" if result.task == "regression" else "the goal accuracy"
+    return f"{goal} on the test rows" if result.rows == "test" else goal
+
+
+def chosen_text(result: CellResult) -> str:
+    """'rates chosen on val: raw 1e-2, normalized 1e-3; judged on 36 held-out test rows'."""
+    names = ", ".join(f"{name} {rate_text(grid.chosen)}" for name, grid in result.lr_grid.items())
+    return f"rates chosen on val: {names}; judged on {result.n_test} held-out test rows"
+
+
+def band_words(name: str, grid: RateGrid, rates: tuple[float, ...]) -> str:
+    """`train --lrs`'s words for a run's band: 'raw works at 1e-2 only', 'normalized works at
+    1e-3–1e-1 (5 of 7 rates, 2.0 decades)'."""
+    works = tuple(i for i, rate in enumerate(rates) if rate in grid.works)
+    if not works:
+        return f"{name} works at no rate"
+    best = rates.index(grid.chosen) if grid.chosen in rates else works[0]
+    return band_text(name, Band(works, best, 0.0, grid.margin), rates)
+
+
+def _rates_view(result: CellResult) -> CellView:
+    """The width of each run's working band: how many of the grid's rates work, raw → norm."""
+    if not result.lr_grid:
+        return CellView("n/a", NOT_APPLICABLE, detail="no learning-rate grid (sweep --lrs)")
+    raw = result.lr_grid.get(RAW)
+    norm = result.lr_grid.get(NORMALIZED)
+    if raw is None:
+        return CellView("—", UNCLEAR)
+    rates = result.rates
+    words = [f"{band_words(RAW, raw, rates)}, chose {rate_text(raw.chosen)}"]
+    if norm is None:
+        return CellView(f"{len(raw.works)}", BASE, f"{raw.decades:.1f} dec", words[0])
+    words.append(f"{band_words(NORMALIZED, norm, rates)}, chose {rate_text(norm.chosen)}")
+    interval = f"{raw.decades:.1f}→{norm.decades:.1f} dec"
+    detail = "; ".join(words) + " (band widths are measured, not tested)"
+    return CellView(f"{len(raw.works)}→{len(norm.works)}", MEASURED, interval, detail)
 
 
 def _speed_view(result: CellResult, seeds: int) -> CellView:
@@ -257,16 +318,17 @@ def _range(span: tuple[float, float] | None) -> str:
 def _baseline_view(result: CellResult, metric: str, seeds: int) -> CellView:
     raw = result.raw
     what = f"raw baseline, mean of {seeds} seed(s)"
+    rows = result.rows  # "test": a grid's chosen rate on the held-out rows
     if metric == "accuracy":
         score = raw.mean(raw.val_score)
         if result.task == "regression":
             text = "—" if score is None else f"{score:.2f}"
-            return CellView(text, BASE, detail=f"{what}: val R² {text}")
-        return CellView(_percent(score), BASE, detail=f"{what}: val accuracy {_percent(score)}")
+            return CellView(text, BASE, detail=f"{what}: {rows} R² {text}")
+        return CellView(_percent(score), BASE, detail=f"{what}: {rows} accuracy {_percent(score)}")
     if metric == "loss":
         loss = raw.mean(raw.val_loss)
         text = "—" if loss is None else f"{loss:.{_digits(loss) + 1}f}"
-        return CellView(text, BASE, detail=f"{what}: val loss {text}")
+        return CellView(text, BASE, detail=f"{what}: {rows} loss {text}")
     if metric == "speed":
         median = raw.median_epochs_all
         text = "never" if not math.isfinite(median) else f"{median:g}ep"
@@ -301,8 +363,9 @@ def text_report(
     lines: list[str] = []
     for dataset in plan.datasets:
         tasks = [r.task for r in results.values() if r.cell.dataset == dataset and not r.error]
+        rows_of = "test" if plan.lrs else "val"
         title = (
-            f"{dataset_title(dataset)}: {metric_title(metric, tasks)},"
+            f"{dataset_title(dataset)}: {metric_title(metric, tasks, rows=rows_of)},"
             f" {plan.seeds} seed(s), {plan.epochs} epochs"
         )
         rows = []
@@ -326,6 +389,8 @@ def text_report(
                     "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                 )
         lines.append("")
+    if plan.lrs:
+        lines += rates_report(plan, results, markdown=markdown)
     lines.append(
         "▲ normalized better, ▼ worse: where the corrected 95% interval of the per-seed paired"
         " differences lies beyond ±δ (or, where a member diverged, an exact sign test), after"
@@ -334,6 +399,62 @@ def text_report(
         " known orders (sign p); dead/saturated: where the seeds' ranges do not overlap."
     )
     return "\n".join(lines) + "\n"
+
+
+def rates_report(
+    plan: SweepPlan, results: Mapping[str, CellResult], *, markdown: bool = False
+) -> list[str]:
+    """Which rate each run of each cell chose, and the rates it works at (sweep --lrs)."""
+    lines = [
+        f"Learning rates {', '.join(rate_text(r) for r in plan.lrs)}: each run's rate chosen on"
+        f" the validation rows ({CHOICE_RULE}); the accuracy, loss and epochs-to-goal verdicts are"
+        f" on the held-out test rows ({plan.test_split:g} of the rows, never used to choose), raw"
+        " at its chosen rate against normalized at its own, seed by seed.",
+        "",
+    ]
+    header = [
+        "dataset",
+        "activation",
+        "scaler",
+        "raw chose",
+        "raw works",
+        "norm chose",
+        "norm works",
+    ]
+    table = []
+    for cell in plan.cells():
+        result = results.get(cell.key)
+        if result is None or result.error is not None or not result.lr_grid:
+            continue
+        row = [dataset_title(cell.dataset), cell.activation, column_name(cell.scaler)]
+        for name in RUN_NAMES:
+            grid = result.lr_grid.get(name)
+            if grid is None:
+                row += ["", ""]
+                continue
+            if not grid.works:
+                works = "none"
+            elif len(grid.works) == 1:
+                works = rate_text(grid.works[0])
+            else:
+                works = (
+                    f"{rate_text(grid.works[0])}–{rate_text(grid.works[-1])}"
+                    f" ({len(grid.works)}, {grid.decades:.1f} dec)"
+                )
+            row += [rate_text(grid.chosen), works]
+        table.append(row)
+    if markdown:
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in table]
+    else:
+        widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
+        for row in [header, *table]:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return [*lines, ""]
+
+
+def column_name(scaler: str) -> str:
+    return f"{scaler} (raw)" if scaler == BASELINE else scaler
 
 
 CSV_FIELDS = (
@@ -369,6 +490,17 @@ CSV_FIELDS = (
     "seconds",
     "error",
     "verdict",
+    # sweep --lrs: the values and verdicts above are on `rows` ("test": held-out rows, each run
+    # at its chosen rate); each run's chosen rate and its working band
+    "rows",
+    "chosen_rate_raw",
+    "chosen_rate_normalized",
+    "works_raw",
+    "works_normalized",
+    "works_rates_raw",
+    "works_rates_normalized",
+    "decades_raw",
+    "decades_normalized",
 )
 
 
@@ -384,7 +516,13 @@ def _csv_row(result: CellResult) -> dict[str, Any]:
         "raw_share": result.raw.share,
         "seconds": round(result.seconds, 3),
         "error": result.error,
+        "rows": result.rows,
     }
+    for name, grid in result.lr_grid.items():
+        row[f"chosen_rate_{name}"] = grid.chosen
+        row[f"works_{name}"] = len(grid.works)
+        row[f"works_rates_{name}"] = " ".join(f"{rate:g}" for rate in grid.works)
+        row[f"decades_{name}"] = round(grid.decades, 3)
     norm = result.normalized
     if norm is not None:
         row["normalized_val_score"] = norm.mean(norm.val_score)
@@ -393,7 +531,7 @@ def _csv_row(result: CellResult) -> dict[str, Any]:
         row["normalized_share"] = norm.share
         row["speedup_bound"], row["speedup"] = speedup_bound(result)
         row["share_winner"] = result.share_winner
-        for prefix, name in (("score", result.score_metric), ("loss", "val_loss")):
+        for prefix, name in (("score", result.score_metric), ("loss", result.loss_metric)):
             comparison = result.comparisons.get(name)
             if comparison is not None:
                 row[f"{prefix}_difference"] = comparison.mean_difference

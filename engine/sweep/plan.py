@@ -15,6 +15,7 @@ from normtui.engine.config import (
     ACTIVATIONS,
     DATASETS,
     DEFAULT_SEEDS,
+    DEFAULT_TEST_SPLIT,
     IN_NETWORK_SCALERS,
     OPTIMIZERS,
     SCALERS,
@@ -24,6 +25,7 @@ from normtui.engine.config import (
     parse_batch_size,
     parse_dataset,
     parse_hidden,
+    parse_rates,
 )
 
 BASELINE = "none"  # the scaler name of the raw baseline column
@@ -79,7 +81,13 @@ class Cell:
 class SweepPlan(JsonDataclass):
     """The grid and the training settings every cell shares; validated on construction."""
 
-    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ("datasets", "activations", "scalers", "hidden")
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "datasets",
+        "activations",
+        "scalers",
+        "hidden",
+        "lrs",
+    )
 
     datasets: tuple[str, ...]
     activations: tuple[str, ...]
@@ -98,6 +106,10 @@ class SweepPlan(JsonDataclass):
     goal_r2: float = 0.9
     hidden_norm: str = "none"  # a normalization after each hidden Linear, every run of a cell
     raw_init: str = "default"  # data: every cell's raw run starts fitted to its inputs' scale
+    # A learning-rate grid (engine/grid.py): every run of a cell trains each rate, its rate is
+    # chosen on the validation rows, and the cell's verdict is on `test_split` held-out rows.
+    lrs: tuple[float, ...] = ()
+    test_split: float = 0.0
 
     def __post_init__(self) -> None:
         for kind, values in (
@@ -167,6 +179,8 @@ class SweepPlan(JsonDataclass):
             pace=None,
             hidden_norm=self.hidden_norm,
             raw_init=self.raw_init,
+            lrs=self.lrs,
+            test_split=self.test_split,
         )
 
     def dashboard_config(self, cell: Cell, *, pace: float | None) -> SessionConfig:
@@ -194,6 +208,8 @@ def parse_plan(
     hidden: str = "64",
     batch_size: str = "full",
     optimizer: str = "adam",
+    lrs: str | None = None,
+    test_split: float | None = None,
     **settings: Any,
 ) -> SweepPlan:
     """A plan from the CLI's text options; ConfigError (one line) for anything wrong."""
@@ -211,6 +227,13 @@ def parse_plan(
     optimizer_name = optimizer.strip().lower()
     if optimizer_name not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer {optimizer!r}; choose from: {', '.join(OPTIMIZERS)}")
+    rates = parse_rates(lrs, optimizer_name)
+    if test_split is None:
+        test_split = DEFAULT_TEST_SPLIT if rates else 0.0
+    elif test_split and not rates:  # as `train`: held-out rows judge a grid's chosen rates
+        raise ConfigError(
+            "--test-split holds out rows to judge the rates a grid chose: it needs --lrs"
+        )
     return SweepPlan(
         datasets=tuple(dataset_names),
         activations=_names("activation", activations, ACTIVATIONS),
@@ -218,6 +241,8 @@ def parse_plan(
         hidden=parse_hidden(hidden),
         batch_size=batch_value,
         optimizer=optimizer_name,
+        lrs=rates,
+        test_split=test_split,
         **settings,
     )
 

@@ -3,6 +3,12 @@
 Each scaler's pair of events is folded by the engine's own `Summarizer` (the fold `normtui train`
 uses) plus the last sampled layers (dead/saturated shares), then compared member by member over
 seeds by `compare_metrics`, the rule `train` and the dashboard's strip use.
+
+With a learning-rate grid (`sweep --lrs`) the events are also folded by engine/grid_fold.py's
+`GridFold`, and a cell is the TUNED comparison `train --lrs` makes: each run at its own rate
+chosen on the validation rows, seed k of raw against seed k of normalized on the held-out test
+rows (`rows` "test"; they chose nothing). Each run's chosen rate, the rates it works at and its
+per-rate validation score travel with the cell (`RateGrid`).
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from normtui.engine.checked import FieldTypeError
 from normtui.engine.config import DEAD_CAPABLE, SATURATING
-from normtui.engine.events import EpochEnd, Event, strict_json
+from normtui.engine.events import RUN_NAMES, EpochEnd, Event, strict_json
+from normtui.engine.grid import mean_score
+from normtui.engine.grid_fold import GridFold, RunGrid
 from normtui.engine.seeds import member_seeds
 from normtui.engine.statistics import Comparison, compare_metrics
 from normtui.engine.summary import Summarizer
@@ -24,7 +33,9 @@ from normtui.engine.sweep.plan import BASELINE, Cell, SweepPlan
 
 @dataclass
 class RunResult:
-    """One run of a cell (raw or normalized), member by member."""
+    """One run of a cell (raw or normalized), member by member: on the validation rows, or for
+    a grid cell (`CellResult.rows` "test") the chosen rate's seeds on the held-out test rows (the
+    field names stay those of the file's first format)."""
 
     val_score: list[float | None] = field(default_factory=list)  # accuracy, or R²
     val_loss: list[float | None] = field(default_factory=list)
@@ -89,6 +100,51 @@ class RunResult:
         )
 
 
+@dataclass
+class RateGrid:
+    """One run's learning-rate grid as a cell keeps it (engine/grid.py's rules)."""
+
+    chosen: float  # the rate chosen on the validation rows at the last epoch
+    works: list[float]  # the band that works (BAND_RULE), in increasing order
+    decades: float  # its width: log10(largest / smallest), 0 for one rate
+    val_score: list[float]  # per rate: the mean val score over every seed, a diverged seed 0
+    diverged: list[int]  # per rate: seeds that diverged
+    margin: float = 0.0  # how far below the best mean a rate still works
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chosen": self.chosen,
+            "works": list(self.works),
+            "decades": self.decades,
+            "val_score": list(self.val_score),
+            "diverged": list(self.diverged),
+            "margin": self.margin,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RateGrid:
+        return cls(
+            chosen=values["chosen"],
+            works=list(values["works"]),
+            decades=values["decades"],
+            val_score=list(values["val_score"]),
+            diverged=list(values.get("diverged", [])),
+            margin=values.get("margin", 0.0),
+        )
+
+    @classmethod
+    def of(cls, run: RunGrid, resolution: float) -> RateGrid:
+        band = run.band(resolution)
+        return cls(
+            chosen=run.rates[run.chosen],
+            works=[run.rates[i] for i in band.works],
+            decades=band.decades(run.rates),
+            val_score=[mean_score(scores) for scores in run.scores()],
+            diverged=[sum(run.diverged(r)) for r in range(len(run.folds))],
+            margin=band.margin,
+        )
+
+
 def share_kind(activation: str) -> str | None:
     """Which share says a layer is stuck: dead units (ReLU family), saturation, or none."""
     if activation in DEAD_CAPABLE:
@@ -115,10 +171,25 @@ class CellResult:
     seconds: float = 0.0  # its share of its row's wall time (a row trains its cells at once)
     error: str | None = None
     host: str = ""
+    # A grid cell (sweep --lrs): `raw` / `normalized` and the verdicts are each run at its
+    # chosen rate on the held-out test rows ("test", `n_test` of them); else the val rows.
+    rows: str = "val"
+    n_test: int = 0
+    rates: tuple[float, ...] = ()  # the grid's rates; () without a grid
+    lr_grid: dict[str, RateGrid] = field(default_factory=dict)  # per run ("raw", "normalized")
 
     @property
     def score_metric(self) -> str:
-        return "val_r2" if self.task == "regression" else "val_accuracy"
+        return f"{self.rows}_r2" if self.task == "regression" else f"{self.rows}_accuracy"
+
+    @property
+    def loss_metric(self) -> str:
+        return f"{self.rows}_loss"
+
+    @property
+    def n_rows(self) -> int:
+        """The rows the runs' values and verdicts are on (validation, or a grid's test rows)."""
+        return self.n_test if self.rows == "test" else self.n_val
 
     @property
     def speedup(self) -> float | None:
@@ -163,6 +234,10 @@ class CellResult:
                 "seconds": round(self.seconds, 3),
                 "error": self.error,
                 "host": self.host,
+                "rows": self.rows,
+                "n_test": self.n_test,
+                "rates": list(self.rates),
+                "lr_grid": {name: grid.to_dict() for name, grid in self.lr_grid.items()},
             }
         )
 
@@ -172,6 +247,9 @@ class CellResult:
             name: Comparison.from_dict(c) for name, c in (values.get("comparison") or {}).items()
         }
         normalized = values.get("normalized")
+        rows = values.get("rows", "val")  # files written before grids: validation rows
+        if rows not in ("val", "test"):
+            raise FieldTypeError("rows", rows, "val or test")
         return cls(
             cell=Cell(values["dataset"], values["activation"], values["scaler"]),
             seeds=tuple(values.get("seeds", ())),
@@ -186,6 +264,13 @@ class CellResult:
             seconds=values.get("seconds", 0.0),
             error=values.get("error"),
             host=values.get("host", ""),
+            rows=rows,
+            n_test=values.get("n_test", 0),
+            rates=tuple(values.get("rates") or ()),
+            lr_grid={
+                name: RateGrid.from_dict(_object(grid, f"lr_grid.{name}"))
+                for name, grid in _object(values.get("lr_grid") or {}, "lr_grid").items()
+            },
         )
 
     def baseline(self, scaler: str = BASELINE) -> CellResult:
@@ -202,6 +287,10 @@ class CellResult:
             seconds=0.0,
             error=self.error,
             host=self.host,
+            rows=self.rows,
+            n_test=self.n_test,
+            rates=self.rates,
+            lr_grid={name: grid for name, grid in self.lr_grid.items() if name == RUN_NAMES[0]},
         )
 
 
@@ -212,10 +301,12 @@ class CellFold:
 
     def __init__(self, goal_accuracy: float, goal_r2: float) -> None:
         self.summary = Summarizer(goal_accuracy, goal_r2)
+        self.grid = GridFold(goal_accuracy, goal_r2)  # a grid's GridEpoch events (sweep --lrs)
         self.layers: dict[str, EpochEnd] = {}
 
     def __call__(self, event: Event) -> None:
         self.summary(event)
+        self.grid(event)
         if isinstance(event, EpochEnd) and event.layers:
             self.layers[event.run] = event
 
@@ -243,6 +334,15 @@ class CellFold:
             if means:  # the mean over hidden layers (exact per member for one hidden layer)
                 result.share = math.fsum(means) / len(means)
                 result.share_range = (math.fsum(lows) / len(lows), math.fsum(highs) / len(highs))
+        if self.grid.active:  # a grid: the chosen rate's seeds on the held-out test rows
+            grid = self.grid.runs[run]
+            score, loss, _ = grid.test_values(grid.chosen)
+            result.diverged = grid.diverged(grid.chosen)
+            result.val_score, result.val_loss = score, loss
+            result.epochs_to_goal = [
+                None if gone else epoch
+                for epoch, gone in zip(grid.test_goal[grid.chosen], result.diverged, strict=True)
+            ]
         return result
 
 
@@ -263,13 +363,14 @@ def compare_runs(result: CellResult) -> dict[str, Comparison]:
         (result.raw.val_loss, norm.val_loss),
         (goals(result.raw), goals(norm)),
         regression=result.task == "regression",
-        n_val=result.n_val,
+        n_val=result.n_rows,
         n_train=result.n_train,
         diverged=(flags(result.raw), flags(norm)),
         budget=result.epochs,
         goal=result.goal,
+        rows=result.rows,  # a grid: the tuned verdict, GridFold.tuned()'s call
     )
-    return {result.score_metric: score, "val_loss": loss, "epochs_to_goal": goal}
+    return {result.score_metric: score, result.loss_metric: loss, "epochs_to_goal": goal}
 
 
 def failed_result(plan: SweepPlan, cell: Cell, error: str) -> CellResult:
@@ -301,11 +402,26 @@ def cell_result(plan: SweepPlan, cell: Cell, fold: CellFold, seconds: float) -> 
     if errors:
         result.error = errors[0]
         return result
+    if fold.grid.active:
+        result.rows, result.n_test = "test", started.n_test if started else 0
+        grid = fold.grid.runs[RUN_NAMES[0]]
+        result.rates = tuple(grid.rates)
+        result.lr_grid = {
+            name: RateGrid.of(run, fold.grid.resolution) for name, run in fold.grid.runs.items()
+        }
     result.raw = fold.run_result("raw", cell.activation)
     if plan.trained_scaler(cell) == cell.scaler:
         result.normalized = fold.run_result("normalized", cell.activation)
+    else:  # a baseline cell: the raw run's grid only
+        result.lr_grid = {RUN_NAMES[0]: result.lr_grid[RUN_NAMES[0]]} if result.lr_grid else {}
     result.comparisons = compare_runs(result)
     return result
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FieldTypeError(name, value, "an object")
+    return value
 
 
 def _host() -> str:

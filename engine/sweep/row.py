@@ -14,6 +14,10 @@ What comes out is what a pair session emits, per scaler: `train_row` hands each 
 the events of its pair (SessionStarted, EpochEnd and RunDiverged for "raw" and "normalized",
 SessionEnded), built by the trainer's own `judge_members` and `outcome_events`, so a cell is
 folded by the same Summarizer as `normtui train`.
+
+A learning-rate grid (`sweep --lrs`) multiplies each group by its rates, laid out seed-major
+inside the group as PairTrainer lays out a run (engine/grid.py): each group is then judged by the
+trainer's `judge_grid`, so a cell also gets the GridEpoch events `train --lrs` sends.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -39,18 +43,21 @@ from normtui.engine.models import (
     make_member_norm,
     resolve_device,
 )
+from normtui.engine.outcome import (
+    EpochOutcome,
+    broke_rule,
+    judge_grid,
+    judge_members,
+    outcome_events,
+)
 from normtui.engine.run import Cancelled, Run
 from normtui.engine.seeds import member_seeds
 from normtui.engine.sinks import Sink
 from normtui.engine.stats import to_host
 from normtui.engine.task import Task
 from normtui.engine.trainer import (
-    EpochOutcome,
-    broke_rule,
     describe_session,
-    judge_members,
     member_orders,
-    outcome_events,
     plan_threads,
     stacked,
     step_macs,
@@ -78,42 +85,63 @@ class RowTrainer:
         first = prepared[self.scalers[0]]
         self.data = first[0]
         self.seeds = member_seeds(config.seed, len(first))
+        # A grid (engine/grid.py): each group seeds x rates, seed-major, as PairTrainer lays
+        # out a run: member g·n·R + s·R + r is group g, seed s, rate r.
+        self.rates = tuple(config.lrs)
+        per_seed = max(1, len(self.rates))
+        self.group_size = len(self.seeds) * per_seed
+        repeat = len(self.groups)
+
+        def each(values: Iterable) -> list:
+            """Per seed -> per member of one group (a seed's rates share its arrays)."""
+            return [value for value in values for _ in range(per_seed)]
+
         self.task = Task.of(self.data)
-        self.tasks = [Task.of(member) for member in first] * len(self.groups)
+        self.tasks = each([Task.of(member) for member in first]) * repeat
+        self.test_tasks = None
+        held = [Task.held_out(m) for m in first]
+        if self.rates and all(task is not None for task in held):
+            self.test_tasks = each(held) * repeat
         self.batch_size = config.batch_size or len(self.data.y_train)
         n_features = len(self.data.feature_names)
         macs = (
-            len(self.groups)
-            * len(self.seeds)
+            repeat
+            * self.group_size
             * step_macs(n_features, config.hidden, self.task.n_outputs, self.batch_size)
         )
         _, threads = plan_threads(False, macs, self.device.type)
         keep_freed_memory()
         if threads:
             torch.set_num_threads(threads)
-        groups = [[m.X_train_raw for m in first], [m.X_val_raw for m in first]]
+        groups = [each(m.X_train_raw for m in first), each(m.X_val_raw for m in first)]
+        tests = each(m.X_test_raw for m in first) if self.test_tasks else []
         for scaler in self.scalers:
-            groups[0] += [m.X_train_scaled for m in prepared[scaler]]
-            groups[1] += [m.X_val_scaled for m in prepared[scaler]]
-        repeat = len(self.groups)
+            groups[0] += each(m.X_train_scaled for m in prepared[scaler])
+            groups[1] += each(m.X_val_scaled for m in prepared[scaler])
+            if self.test_tasks:
+                tests += each(m.X_test_scaled for m in prepared[scaler])
         device, target = self.device, self.task.target_dtype
         tensors = (
             stacked(groups[0], torch.float32, device),
-            stacked([m.y_train for m in first] * repeat, target, device),
+            stacked(each(m.y_train for m in first) * repeat, target, device),
             stacked(groups[1], torch.float32, device),
-            stacked([m.y_val for m in first] * repeat, target, device),
+            stacked(each(m.y_val for m in first) * repeat, target, device),
         )
+        test = None
+        if self.test_tasks:
+            y_test = each(m.y_test for m in first) * repeat
+            test = (stacked(tests, torch.float32, device), stacked(y_test, target, device))
         model = EnsembleMLP(
             n_features,
             config.hidden,
             self.task.n_outputs,
             config.activation,
-            self.seeds * repeat,
+            tuple(each(self.seeds)) * repeat,
             hidden_norm=config.hidden_norm,
         ).to(self.device)
         # batchnorm / layernorm columns: their groups got the raw inputs (engine/data/split.py)
         # and start with that layer, as `train --scaler batchnorm` does
-        n = len(self.seeds)
+        n = self.group_size
         parts = [
             (g * n, (g + 1) * n, make_member_norm(IN_NETWORK_SCALERS[name], n, n_features))
             for g, name in enumerate(self.groups)
@@ -123,7 +151,20 @@ class RowTrainer:
             model.input_norm = SlicedInputNorm(parts).to(self.device)
         if config.raw_init == "data":  # the raw group's first layer fitted to its inputs
             fit_first_layer(model.member_linears()[0], tensors[0][:n], slice(0, n))
-        self.run = Run("row", model, config.optimizer, config.lr, tensors, self.task)
+        member_rates = None
+        if self.rates:
+            member_rates = torch.tensor(self.rates, dtype=torch.float32, device=self.device)
+            member_rates = member_rates.repeat(len(self.seeds) * repeat)
+        self.run = Run(
+            "row",
+            model,
+            config.optimizer,
+            config.lr,
+            tensors,
+            self.task,
+            rates=member_rates,
+            test=test,
+        )
         self.run.watch = LossWatch(np.array([trivial_loss(task) for task in self.tasks]))
         self.active = list(self.groups)  # groups with a live member
         self._order_generators = [torch.Generator().manual_seed(seed) for seed in self.seeds]
@@ -136,11 +177,17 @@ class RowTrainer:
         return describe_session(config, members[0], self.device, parameters, members)
 
     def batch_order(self) -> torch.Tensor | None:
-        """The pair's order (member k's from its seed), the same for every group."""
+        """The pair's order (member k's from its seed; a seed's rates share it), the same for
+        every group."""
         orders = member_orders(
             self._order_generators, len(self.data.y_train), self.batch_size, self.device
         )
-        return None if orders is None else orders.repeat(len(self.groups), 1)
+        if orders is None:
+            return None
+        per_seed = self.group_size // len(self.seeds)
+        if per_seed > 1:
+            orders = orders.repeat_interleave(per_seed, dim=0)
+        return orders.repeat(len(self.groups), 1)
 
     def train_epoch(self, detailed: bool) -> EpochOutcome:
         """One epoch of every group; the outcome is keyed by group (RAW or a scaler)."""
@@ -149,7 +196,7 @@ class RowTrainer:
         run.detailed = detailed
         try:
             epoch = run.train_epoch(self.batch_order(), self.batch_size, self.cancel)
-            hosts = to_host([epoch], False, self.config.hist_bins, self.tasks)[0]
+            hosts = to_host([epoch], False, self.config.hist_bins, self.tasks, self.test_tasks)[0]
         except Cancelled:
             outcome.cancelled = True
             return outcome
@@ -159,16 +206,21 @@ class RowTrainer:
             self.active = []
             return outcome
         broke = broke_rule(run.watch, hosts)
-        n = len(self.seeds)
+        n = self.group_size
         for g, name in enumerate(self.groups):
             if name not in self.active:
                 continue
             part = slice(g * n, (g + 1) * n)
             alive = run.alive[part]
             reference = run.watch.reference[part]
-            for k in judge_members(
-                outcome, name, hosts[part], broke[part], alive, reference, self.seeds
-            ):
+            members, broken = hosts[part], broke[part]
+            if self.rates:
+                dead = judge_grid(
+                    outcome, name, members, broken, alive, reference, self.seeds, self.rates
+                )
+            else:
+                dead = judge_members(outcome, name, members, broken, alive, reference, self.seeds)
+            for k in dead:
                 run.member_diverged(g * n + k)
             if name in outcome.diverged:
                 self.active.remove(name)

@@ -79,7 +79,8 @@ PACK_VALUES = 50_000_000
 
 
 def pack_size(data: PreparedData, config: SessionConfig, seeds: int) -> int:
-    """How many groups (the raw one included, at least the pair) one model of the row holds."""
+    """How many groups (the raw one included, at least the pair) one model of the row holds;
+    `seeds`: members per group (seeds × rates with a grid)."""
     n_train, n_val = len(data.y_train), len(data.y_val)
     inputs = (n_train + n_val) * len(data.feature_names)
     batch = min(config.batch_size or n_train, n_train)
@@ -176,7 +177,7 @@ class RowRunner:
                     dataset = load_dataset(config)
                 prepared = prepare_members(config.replace(scaler=scaler), dataset)
             if not size:
-                size = pack_size(prepared[0], config, len(prepared))
+                size = pack_size(prepared[0], config, len(prepared) * max(1, len(config.lrs)))
                 keep = size > len(scalers)  # the whole row fits one model: keep its data
             if keep:
                 self._prepared[(key, scaler)] = prepared

@@ -48,6 +48,11 @@ def keys(cells: list[dict]) -> list[str]:
         (["--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "exclude each other"),
         (["--json", "--csv"], "choose one of --json, --csv and --markdown"),
         (["--resume", "missing.jsonl"], "results file missing.jsonl not found"),
+        (["--lrs", "x"], "--lrs 'x' is not 'auto' or a comma-separated list"),
+        (["--lrs", "1e-3"], "a learning-rate grid needs 2..16 rates, got 1"),
+        (["--test-split", "0.2"], "--test-split holds out rows"),
+        (["--lrs", "auto", "--test-split", "0.6"], "test split 0.6 out of range"),
+        (["--metric", "rates"], "--metric rates shows a learning-rate grid: it needs --lrs"),
     ],
 )
 def test_a_bad_grid_gets_one_line_and_exit_2_before_anything_trains(
@@ -168,6 +173,26 @@ def test_jobs_2_gives_the_same_numbers_as_in_process(run_main, tmp_path):
                 assert values == close, (run, name)
     hosts = {c["host"] for c in cell_lines(two)}
     assert all(h.split(":")[1] != str(os.getpid()) for h in hosts)  # trained in the workers
+
+
+def test_jobs_2_with_lrs_gives_the_same_grid_as_in_process(run_main, tmp_path):
+    grid = ["--datasets", "wine", "--activations", "relu", "--scalers", "standard,minmax"]
+    grid += [*TINY, "--lrs", "1e-3,1e-2"]
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    code, _, err = run_main(["sweep", *grid, "--results", str(one), "--csv"])
+    assert code == 0, err
+    code, out, err = run_main(["sweep", *grid, "--results", str(two), "--csv", "--jobs", "2"])
+    assert code == 0, err
+    assert "chosen_rate_raw" in out.splitlines()[0]
+    by_key = {k: c for k, c in zip(keys(cell_lines(one)), cell_lines(one), strict=True)}
+    for key, cell in zip(keys(cell_lines(two)), cell_lines(two), strict=True):
+        assert cell["rows"] == "test" and cell["rates"] == [1e-3, 1e-2]
+        expected = by_key[key]["lr_grid"]
+        assert set(cell["lr_grid"]) == {"raw", "normalized"}
+        for run, values in cell["lr_grid"].items():
+            assert values["chosen"] == expected[run]["chosen"]
+            assert values["works"] == expected[run]["works"]
+            assert values["val_score"] == pytest.approx(expected[run]["val_score"], rel=1e-5)
 
 
 def test_the_plan_derives_a_cell_per_dataset_activation_and_scaler():

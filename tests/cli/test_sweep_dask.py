@@ -149,3 +149,28 @@ def test_an_unreachable_scheduler_is_one_line(run_main, tmp_path):
     assert code == 2, err
     assert err.startswith("normtui: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert err.count("\n") == 1
+
+
+def test_a_grid_sweep_on_a_dask_cluster_carries_each_cells_chosen_rates(
+    run_main, cluster, tmp_path
+):
+    """`--lrs` travels to the workers in the plan and comes back in each cell."""
+    address, _ = cluster
+    results = tmp_path / "grid.jsonl"
+    grid = [
+        "--datasets", "wine", "--activations", "relu", "--scalers", "none,standard,minmax",
+        "--seeds", "2", "--epochs", "5", "--hidden", "8", "--lrs", "1e-3,1e-2",
+    ]  # fmt: skip
+    code, out, err = run_main(
+        ["sweep", *grid, "--scheduler", address, "--results", str(results), "--json"]
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["plan"]["lrs"] == [1e-3, 1e-2] and len(report["cells"]) == 3
+    for cell in report["cells"]:
+        assert cell["error"] is None and cell["rows"] == "test" and cell["n_test"] > 0
+        runs = {"raw"} if cell["scaler"] == "none" else {"raw", "normalized"}
+        assert set(cell["lr_grid"]) == runs
+        assert all(grid["chosen"] in (1e-3, 1e-2) for grid in cell["lr_grid"].values())
+    trained = [cell for cell in report["cells"] if cell["scaler"] != "none"]
+    assert all("test_accuracy" in cell["comparison"] for cell in trained)

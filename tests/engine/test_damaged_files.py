@@ -62,6 +62,25 @@ def real_results(tmp_path_factory) -> list[str]:
     return path.read_text().splitlines()
 
 
+@pytest.fixture(scope="module")
+def real_grid_results(tmp_path_factory) -> list[str]:
+    """The same sweep with a learning-rate grid (sweep --lrs): cells carry rates and bands."""
+    import threading
+
+    from normtui.engine.sweep.plan import parse_plan
+    from normtui.engine.sweep.run import Collector, ResultsFile, execute
+
+    path = tmp_path_factory.mktemp("damaged") / "grid.jsonl"
+    plan = parse_plan(
+        datasets="iris", activations="relu", scalers="none,standard", hidden="8", seeds=2,
+        epochs=3, lrs="1e-3,1e-2",
+    )  # fmt: skip
+    results = ResultsFile(str(path), plan)
+    assert execute(Collector(plan, results, {}), stop=threading.Event()) == "completed"
+    results.close()
+    return path.read_text().splitlines()
+
+
 def numbers(value: Any, path: tuple = ()) -> list[tuple]:
     """Paths to every number (not bool) in a JSON value."""
     if isinstance(value, bool):
@@ -142,6 +161,15 @@ def test_a_damaged_results_file_is_refused_with_its_line_and_field_or_read(
     real_results, tmp_path, data
 ):
     _read_or_refused(read_results, ResultsError, *data.draw(damaged(real_results)), tmp_path)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_damaged_grid_results_file_is_refused_with_its_line_and_field_or_read(
+    real_grid_results, tmp_path, data
+):
+    lines = data.draw(damaged(real_grid_results))
+    _read_or_refused(read_results, ResultsError, *lines, tmp_path)
 
 
 def test_the_issues_val_r2_string_ends_replay_with_one_line_and_exit_2(

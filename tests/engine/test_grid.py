@@ -206,3 +206,12 @@ def test_band_margin_is_one_val_row_or_the_seed_noise_whichever_is_larger() -> N
     assert wide.margin == pytest.approx(margin(noisy[1], 1 / 36))
     assert wide.margin > 1 / 36 and wide.works == (1, 2)
     assert wide.decades([1e-4, 1e-3, 1e-2, 1e-1]) == pytest.approx(1.0)
+
+
+def test_no_rate_works_where_none_beats_the_trivial_predictor() -> None:
+    from normtui.engine.grid import band_text
+
+    scores = [[-2.0, -1.0], [-0.5, -0.1]]  # R² below 0 at every rate: clipped, all 0
+    result = band(scores, [[5.0, 5.0], [1.0, 1.0]], resolution=0.01)
+    assert result.works == () and result.best == 1
+    assert "works at no rate" in band_text("raw", result, [1e-3, 1e-2])

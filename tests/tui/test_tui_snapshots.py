@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from conftest import SEEDS_FIXTURE, recorded_app, settle
 from fake_source import ReplaySource, scripted_session
+from make_grid_fixture import GRID_FIXTURE
 from textual.pilot import Pilot
 
 from normtui.engine.config import SessionConfig
@@ -70,3 +71,14 @@ def test_recorded_five_seeds_120x40(snap_compare) -> None:
     """The real engine's 5-seed wine session (the README screenshot): bands, verdicts, ranges."""
     app = recorded_app(fixture=SEEDS_FIXTURE)
     assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+
+
+def test_grid_rates_view_120x40(snap_compare) -> None:
+    """A recorded `--lrs auto` session (wine, 3 seeds, `+` at epoch 30): the rates view."""
+    app = recorded_app(fixture=GRID_FIXTURE)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+
+
+def test_grid_rates_view_80x24(snap_compare) -> None:
+    app = recorded_app(fixture=GRID_FIXTURE)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

@@ -4,6 +4,7 @@ dashboard over the matrix and esc coming back to it, in one app."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from conftest import FakeSession, wait_until
 from textual.widgets import DataTable, Static
 
 from normtui.engine.sweep.plan import Cell, SweepPlan
-from normtui.engine.sweep.results import CellResult, RunResult, compare_runs
+from normtui.engine.sweep.results import CellResult, RateGrid, RunResult, compare_runs
 from normtui.tui.screens.session import SessionScreen
 from normtui.tui.sweep_app import CellFinished, CellSession, SweepApp, SweepEnded
 from normtui.tui.theme_loader import load_theme
@@ -394,3 +395,71 @@ async def test_the_sweep_offers_normtuis_themes_only_and_t_cycles_them() -> None
         assert set(app.available_themes) == set(list_themes())
         await pilot.press("t")
         assert app.theme == list_themes()[1]
+
+
+GRID_PLAN = dataclasses.replace(PLAN, lrs=(1e-3, 3e-3, 1e-2, 3e-2, 1e-1), test_split=0.2)
+
+
+def grid_results() -> dict[str, CellResult]:
+    """fixed_results() as a grid sweep's: test rows, raw working at one rate, each scaler at
+    several."""
+    rates = GRID_PLAN.lrs
+    raw = RateGrid(0.1, [0.1], 0.0, [0.3, 0.4, 0.5, 0.6, 0.7], [0] * 5, 0.03)
+    scaled = RateGrid(3e-3, [1e-3, 3e-3, 1e-2], 1.0, [0.97, 0.98, 0.97, 0.9, 0.6], [0] * 5, 0.03)
+    results = {}
+    for key, kept in fixed_results().items():
+        grids = {"raw": raw} if kept.normalized is None else {"raw": raw, "normalized": scaled}
+        made = dataclasses.replace(kept, rows="test", n_test=36, rates=rates, lr_grid=grids)
+        if made.normalized is not None:
+            made.comparisons = compare_runs(made)
+        results[key] = made
+    return results
+
+
+def make_grid_app() -> SweepApp:
+    return SweepApp(
+        GRID_PLAN,
+        grid_results(),
+        progress=FixedProgress(),
+        theme=load_theme("dark"),
+        handle_signals=False,
+    )
+
+
+async def test_a_grid_sweep_shows_each_runs_working_rates_and_its_chosen_rates():
+    app = make_grid_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        title = app.sweep_screen.query_one("#sweep-title", Static)
+        assert "test accuracy at chosen rates" in str(title.render())
+        await pilot.press("right")
+        detail = str(app.sweep_screen.query_one("#sweep-detail", Static).render())
+        assert "rates chosen on val: raw 0.1, normalized 3e-3" in detail
+        assert "36 held-out test rows" in detail
+        await pilot.press("5")
+        assert "rates that work" in str(title.render())
+        assert cell_text(app, "wine|relu", "standard") == "1→3"  # no mark: measured, not tested
+        assert cell_text(app, "wine|relu", "none") == "1"
+        detail = str(app.sweep_screen.query_one("#sweep-detail", Static).render())
+        assert "raw works at 0.1 only" in detail
+        assert "normalized works at 1e-3–1e-2 (3 of 5 rates, 1.0 decades)" in detail
+        await pilot.press("m")  # from the last metric back to the first
+        assert "test accuracy" in str(title.render())
+
+
+async def test_without_a_grid_key_5_changes_nothing():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("5")
+        assert app.sweep_screen.metric == "accuracy"
+        await pilot.press("M")  # backwards from the first metric skips "rates"
+        assert app.sweep_screen.metric == "share"
+
+
+def test_sweep_matrix_80x24_grid_rates(snap_compare) -> None:
+    async def rates(pilot) -> None:
+        await pilot.press("5", "right")
+        await pilot.pause()
+
+    assert snap_compare(make_grid_app(), terminal_size=(80, 24), run_before=rates)

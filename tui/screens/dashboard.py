@@ -20,9 +20,11 @@ from normtui.engine.classes import clash_warning
 from normtui.engine.events import RUN_NAMES
 from normtui.tui.bindings import PANES
 from normtui.tui.viewstate.layer_pair import paired_samples, sampling_note
+from normtui.tui.viewstate.rates import best_of, rates_data
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.causes import alarming
-from normtui.tui.widgets.comparison import ComparisonStrip
+from normtui.tui.widgets.comparison import ComparisonStrip, comparison_title
+from normtui.tui.widgets.fitting import cells
 from normtui.tui.widgets.format import RUN_TITLES
 from normtui.tui.widgets.inputs import BAR_LEGEND, InputsPane
 from normtui.tui.widgets.key_footer import KeyFooter
@@ -33,6 +35,7 @@ from normtui.tui.widgets.loss_plot import (
     extremes,
     line_glyph,
 )
+from normtui.tui.widgets.rates_view import RatesView
 from normtui.tui.widgets.run_pane import RunPane, loss_plot_data, member_lines
 from normtui.tui.widgets.top_bar import Controls, TopBar, top_bar_markup, waiting_message
 
@@ -65,6 +68,9 @@ class DashboardScreen(Screen[None]):
     shared_y: var[bool] = var(True, init=False)  # the side-by-side plots share one y-range
     compact: var[bool] = var(False, init=False)
     members: var[bool] = var(False, init=False)  # `m`: every seed's val loss line, over the band
+    # `g`: the learning-rate grid's rates view in the loss plots' place; None: the default (on
+    # with a grid, which has nothing to show without one)
+    rates: var[bool | None] = var(None, init=False)
 
     def __init__(
         self,
@@ -92,6 +98,7 @@ class DashboardScreen(Screen[None]):
         # the waiting message from the first frame on, not a blank bar until the first redraw
         self._top_bar = TopBar(top_bar_markup(state, controls, 0), id="top-bar")
         self._overlay_plot = LossPlot(id="overlay")
+        self._rates_view = RatesView(id="rates")
         self._panes = {
             run: RunPane(
                 run,
@@ -115,6 +122,7 @@ class DashboardScreen(Screen[None]):
             yield self._top_bar
             self._overlay_plot.border_title = self._overlay_title()
             yield self._overlay_plot
+            yield self._rates_view
             with Horizontal(id="runs"):
                 yield from self._panes.values()
             self._comparison.border_title = "comparison"
@@ -159,8 +167,11 @@ class DashboardScreen(Screen[None]):
             inputs.set_max_rows(max(1, inputs.max_rows - overflow))
             self.call_after_refresh(self._fit_inputs)
 
-    def _pane_title(self, run: str, *, compact: bool = False) -> str:
+    def _pane_title(self, run: str, *, compact: bool = False, short: bool = False) -> str:
+        """`short`: the name alone (a grid's compact title needs the room for its rate)."""
         name = run if compact else RUN_TITLES[run]  # compact: "normalized", not "… inputs"
+        if short:
+            return f"[b]{name}[/b]"
         config = self._state.config
         hidden = "" if config.hidden_norm == "none" else f" · {config.hidden_norm} norm"
         if run == RUN_NAMES[0]:
@@ -227,6 +238,7 @@ class DashboardScreen(Screen[None]):
             for pane in self._panes.values():
                 pane.show_header(message)
             return
+        grid = state.grid if state.has_grid else None
         for run, pane in self._panes.items():
             view = state.runs[run]
             pane.show_scalars(
@@ -234,6 +246,7 @@ class DashboardScreen(Screen[None]):
                 compact=self.compact,
                 log_ended=controls.log_ended,
                 replay_speed=controls.replay_speed if controls.playback else False,
+                best_rate=best_of(grid, run) if grid is not None else "",
             )
             if slow:
                 pane.show_gauges(view, state.goal_accuracy, state.started.majority_baseline)
@@ -248,6 +261,7 @@ class DashboardScreen(Screen[None]):
                     compact=self.compact,
                     sampling=sampling_note(state.runs[run]),
                     other=state.runs[other_run],
+                    grid=state.has_grid,
                 )
                 if not slow:  # the "why" lines: at the gauges' turn
                     continue
@@ -261,7 +275,10 @@ class DashboardScreen(Screen[None]):
                 )
         if slow:
             self._comparison.show(state)
+            self._comparison.border_title = comparison_title(state, compact=self.compact)
         if dirty & Changed.INFO:
+            if self.rates is None and self.showing_rates != self._body.has_class("-rates"):
+                self.relayout()  # a grid session's header: its rates view is the default
             if self._inputs.show(state.started):
                 self.call_after_refresh(self._fit_inputs)
                 warning = clash_warning(state.started.class_names)
@@ -270,13 +287,36 @@ class DashboardScreen(Screen[None]):
             for run, pane in self._panes.items():  # the scaler the session says it uses
                 title = self._pane_title(run)
                 pane.set_titles(title, self._pane_title(run, compact=True), compact=self.compact)
+        if grid is not None and slow:  # which of the grid's rates each pane's numbers are at
+            for run, pane in self._panes.items():
+                if not best_of(grid, run):
+                    continue
+                room = pane.size.width - 4
+                rate = f" · [b]@{best_of(grid, run)}[/b]"
+                full = self._pane_title(run) + rate
+                if cells(full) > room:  # the scaler goes first, then words, never the rate
+                    full = self._pane_title(run, short=True) + rate
+                short = self._pane_title(run, compact=True, short=True) + rate
+                if cells(short) > room:
+                    short = f"{self._pane_title(run, short=True, compact=True)} · "
+                    short += f"[b]@{best_of(grid, run, short=True)}[/b]"
+                pane.set_titles(full, short, compact=self.compact)
+
+    @property
+    def showing_rates(self) -> bool:
+        """The rates view is on screen in the loss plots' place (`g`; by default with a grid)."""
+        if not self._state.has_grid:
+            return False
+        return self.rates if self.rates is not None else not self.overlay
 
     def _show_plots(self) -> None:
         state = self._state
-        if self.overlay:
+        if self.showing_rates:
+            self._rates_view.show(rates_data(state.grid), state.grid_shift)
+        elif self.overlay:
             self._overlay_plot.border_title = self._overlay_title()
             self._overlay_plot.set_data(self._overlay_data())
-        show_loss = not self.overlay and self.pane_visible("loss")
+        show_loss = not self.overlay and not self.showing_rates and self.pane_visible("loss")
         cover = self._shared_cover() if show_loss and self.shared_y else None
         for run, pane in self._panes.items():
             if show_loss:
@@ -286,6 +326,7 @@ class DashboardScreen(Screen[None]):
                     smoothing=self.smoothing,
                     cover=cover,
                     members=self.members,
+                    rows=state.plot_rows(run),
                 )
 
     def _shared_cover(self) -> tuple[tuple[float, float], ...]:
@@ -295,7 +336,12 @@ class DashboardScreen(Screen[None]):
             point
             for run in RUN_NAMES
             for point in extremes(
-                loss_plot_data(self._state.runs[run], log_y=self.log_y, smoothing=self.smoothing)
+                loss_plot_data(
+                    self._state.runs[run],
+                    log_y=self.log_y,
+                    smoothing=self.smoothing,
+                    rows=self._state.plot_rows(run),
+                )
             )
         )
 
@@ -314,7 +360,7 @@ class DashboardScreen(Screen[None]):
     def _overlay_data(self) -> PlotData:
         lines = []
         for run in RUN_NAMES:
-            rows = self._state.runs[run].plot.rows()
+            rows = self._state.plot_rows(run)
             xs, ys = [row[0] for row in rows], [row[2] for row in rows]
             if self.members:
                 lines = member_lines(rows, f"{run}-color") + lines
@@ -342,6 +388,9 @@ class DashboardScreen(Screen[None]):
     def watch_overlay(self) -> None:
         self.relayout()
 
+    def watch_rates(self) -> None:
+        self.relayout()
+
     def watch_log_y(self) -> None:
         self.redraw()
 
@@ -358,10 +407,12 @@ class DashboardScreen(Screen[None]):
         """`m`: each seed's own val loss line over the band, to see which one is the outlier."""
         self.members = not self.members
         seeds = max(run.members.count for run in self._state.runs.values())
+        # a grid's run plots its chosen rate's seeds
+        seeds_of = "the chosen rate's " if self._state.has_grid else "the "
         if not self.members:
             said = "member lines off: the band shows the seeds' min–max"
         elif seeds > 1:
-            said = f"member lines on: each of the {seeds} seeds' val loss, thin, over the band"
+            said = f"member lines on: each of {seeds_of}{seeds} seeds' val loss, over the band"
         else:
             said = "member lines: one seed, its line is the run's (--seeds N trains more)"
         self.app.notify(said, timeout=3, markup=False)
@@ -398,7 +449,9 @@ class DashboardScreen(Screen[None]):
     def _apply_panes(self) -> None:
         body = self._body
         body.set_class(self.compact, "-compact")
-        body.set_class(self.overlay, "-overlay")
+        rates = self.showing_rates
+        body.set_class(rates, "-rates")
+        body.set_class(self.overlay and not rates, "-overlay")
         for pane, _label in PANES.values():
             body.set_class(not self.pane_visible(pane), f"-hide-{pane}")
         every_hidden = not any(self.pane_visible(pane) for pane, _label in PANES.values())
@@ -407,6 +460,6 @@ class DashboardScreen(Screen[None]):
         self._inputs.set_max_rows(INPUT_ROWS[self.compact])
         self.call_after_refresh(self._fit_inputs)
         # compact plots have no title row: their legend goes on the pane's bottom border
-        legend = self.compact and not self.overlay and self.pane_visible("loss")
+        legend = self.compact and not self.overlay and not rates and self.pane_visible("loss")
         for pane in self._panes.values():
             pane.set_layout(compact=self.compact, legend_on_border=legend)

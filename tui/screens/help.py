@@ -54,7 +54,15 @@ scaled inputs[/]. Same seed, same initial weights, same batches.
  at 0); [b]equivalent[/b]: the 90% interval inside ±δ (TOST); else [b]inconclusive[/b]. A pair\
  decided by a divergence, or a goal some seed never reached, is an exact sign test (6+ seeds to\
  reach p < 0.05). The goal reads as this split needs it (35/36 = 97.2%). One seed cannot tell\
- an effect from noise: no winner, the difference shown."""
+ an effect from noise: no winner, the difference shown.
+• Learning-rate grid ([b]--lrs auto[/b]): each run trains every rate for every seed; the rate\
+ it shows (panes, gauges, histograms: [b]@1e-2[/b]) is its best mean val score at this epoch.\
+ [b]g[/b]: the rates view, on by default: mean val score per rate of the live seeds, both runs\
+ on one y-axis and a log x-axis ([b]●[/b] raw, [b]◆[/b] normalized, [b]│[/b] the seeds'\
+ lowest–highest), under it per run [b]─[/b] the rates that work, [b]▲[/b] the chosen one,\
+ [b]†n[/b] seeds diverged at a rate. The rates were chosen on the val rows, so the verdicts\
+ (its first line, the comparison) are on the held-out test rows. [b]+[/b]/[b]-[/b] shift the\
+ whole grid; every key acts on all its rates at once."""
 
 
 NARROW_BELOW = 90  # screen columns: below this the key columns are stacked

@@ -10,6 +10,7 @@ drawn. The screen starts its source after its first frame and stops it when it g
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -36,8 +37,9 @@ from normtui.tui.pump import EventPump
 from normtui.tui.screens.activation_picker import ActivationPicker
 from normtui.tui.screens.dashboard import PLOT_INTERVAL_S, DashboardScreen
 from normtui.tui.screens.help import HelpScreen
+from normtui.tui.screens.lr_find import LrFindScreen
 from normtui.tui.screens.palette import DashboardCommands
-from normtui.tui.viewstate.export import write_listens_csv, write_metrics_csv
+from normtui.tui.viewstate.export import write_grid_csv, write_listens_csv, write_metrics_csv
 from normtui.tui.viewstate.source import EventSource
 from normtui.tui.viewstate.state import Changed, DashboardState
 from normtui.tui.widgets.format import fmt_lr, fmt_pace
@@ -320,8 +322,9 @@ class SessionScreen(DashboardScreen):
     def action_restart(self) -> None:
         if not self._send(commands.Restart()):
             return
+        grid = " (every rate of the grid)" if self._state.has_grid else ""
         self.normtui.notify(
-            "restarting both runs from the same initial weights", timeout=2, kind="run"
+            f"restarting both runs{grid} from the same initial weights", timeout=2, kind="run"
         )
 
     def _current_activation(self) -> str:
@@ -374,13 +377,22 @@ class SessionScreen(DashboardScreen):
         waiting = self._waiting(command)
         if self._send(command):
             self._pending.lr = lr
-            self.normtui.notify(lr_message(current, lr, waiting=waiting), timeout=3, kind="lr")
+            config = self._state.config
+            said = lr_message(current, lr, waiting=waiting, grid=config.lrs, base=config.lr)
+            self.normtui.notify(said, timeout=3, kind="lr")
 
     def action_lr_up(self) -> None:
         self._change_lr(2.0)
 
     def action_lr_down(self) -> None:
         self._change_lr(0.5)
+
+    def action_lr_find(self) -> None:
+        """The range test on this session's config, with the activation training now."""
+        config = dataclasses.replace(  # a grid's rates: the range test sweeps its own
+            self._state.config, activation=self._state.activation, lrs=()
+        )
+        self.app.push_screen(LrFindScreen(config))
 
     def _change_pace(self, step: int) -> None:
         # a replay's speed, not the pace the log was recorded at
@@ -428,7 +440,30 @@ class SessionScreen(DashboardScreen):
         self.redraw()
 
     def action_overlay(self) -> None:
-        self.overlay = not self.overlay
+        overlay = not self.overlay
+        if overlay and self.showing_rates:
+            self.rates = False  # one view in the loss plots' place at a time
+        self.overlay = overlay
+
+    def action_rates_view(self) -> None:
+        """`g`: the learning-rate grid's rates view, or the loss plots back."""
+        if not self._state.has_grid:
+            self.normtui.notify(
+                "no learning-rate grid in this session: --lrs auto trains one",
+                timeout=3,
+                kind="view",
+            )
+            return
+        rates = not self.showing_rates
+        if rates:
+            self.overlay = False
+        self.rates = rates
+        said = (
+            "val score vs rate, both runs" if rates else "loss plots, each run at its chosen rate"
+        )
+        self.normtui.notify(
+            f"rates view {'on' if rates else 'off'}: {said}", timeout=2, kind="view"
+        )
 
     def action_toggle_pane(self, pane: str) -> None:
         self.toggle_pane(pane)
@@ -454,6 +489,8 @@ class SessionScreen(DashboardScreen):
             rows = write_metrics_csv(self._state, csv_path)
             listens_path = directory / f"{stem}-listens.csv"
             listens = write_listens_csv(self._state, listens_path)
+            grid_path = directory / f"{stem}-grid.csv"
+            grid = write_grid_csv(self._state, grid_path)
         except OSError as exc:
             self.normtui.notify(f"export failed: {exc}", severity="error", timeout=8, kind="export")
             return
@@ -461,6 +498,8 @@ class SessionScreen(DashboardScreen):
         note = f"\nevery {stride}th epoch kept" if stride > 1 else ""
         if listens:
             note += f"\ninput shares {shown_path(listens_path)} ({listens} rows)"
+        if grid:  # the metrics' rows are each run's chosen rate: this file has every rate
+            note += f"\nevery rate and seed {shown_path(grid_path)} ({grid} rows)"
         if self._log_path:  # on a line of its own, said short: at 80 columns it wrapped away
             note += f"\nfull event log:\n{shown_path(self._log_path)}"
         self.normtui.notify(

@@ -29,7 +29,6 @@ from normtui.tui.sweep_view import (
     BASE,
     BETTER,
     FAILED,
-    METRICS,
     NOT_APPLICABLE,
     PENDING,
     SAME,
@@ -39,15 +38,17 @@ from normtui.tui.sweep_view import (
     controlled,
     dataset_title,
     metric_title,
+    metrics_for,
 )
 
 TICK_S = 0.1  # the progress line's clock (its rate and ETA move between cells)
-METRIC_KEYS = {"1": "accuracy", "2": "speed", "3": "loss", "4": "share"}
+METRIC_KEYS = {"1": "accuracy", "2": "speed", "3": "loss", "4": "share", "5": "rates"}
 METRIC_NAMES = {
     "accuracy": "val accuracy",
     "speed": "epochs to goal",
     "loss": "val loss",
     "share": "dead/saturated",
+    "rates": "rates that work",
 }
 
 
@@ -78,7 +79,8 @@ class SweepHelp(ModalScreen[None]):
         keys = [
             ("arrows", "move between cells"),
             ("m / M", "next / previous metric"),
-            ("1-4", "val accuracy, epochs to goal, val loss, dead/saturated"),
+            ("1-4", "accuracy, epochs to goal, loss, dead/saturated"),
+            ("5", "(--lrs) how many rates each run works at"),
             ("enter", "open this cell's exact configuration in the live dashboard"),
             ("", "(esc there comes back here; the sweep trains on meanwhile)"),
             ("t", "next colour theme"),
@@ -96,7 +98,10 @@ class SweepHelp(ModalScreen[None]):
             " equivalent within ±δ. Dead/saturated: only where every seed of one run is below"
             " every seed of the other. No mark: inconclusive.\n"
             "Epochs to goal: raw's median ÷ normalized's; >N× when raw's median never reached"
-            " the goal (then the exact sign test on the seeds' known orders decides)."
+            " the goal (then the exact sign test on the seeds' known orders decides).\n"
+            "With --lrs each run trains every rate; its rate is chosen on the validation rows"
+            " and every verdict is on held-out test rows, each run at its own chosen rate. Rates"
+            " that work (5): how many rates come within the margin of each run's best."
         )
         with VerticalScroll(id="sweep-help-body") as body:
             body.border_title = "normtui sweep · keys"
@@ -217,7 +222,9 @@ class SweepScreen(Screen[None]):
 
     def _draw_title(self) -> None:
         title = (
-            f"[b]normtui sweep[/b] · {metric_title(self.metric, self._tasks())} ·"
+            f"[b]normtui sweep[/b] ·"
+            f" {metric_title(self.metric, self._tasks(), rows='test' if self.plan.lrs else 'val')}"
+            " ·"
             f" {self.plan.seeds} seed(s),"
             f" {self.plan.epochs} epochs"
         )
@@ -276,10 +283,14 @@ class SweepScreen(Screen[None]):
 
     # -- actions -----------------------------------------------------------------------------
     def action_metric(self, step: int) -> None:
-        index = (METRICS.index(self.metric) + step) % len(METRICS)
-        self.action_set_metric(METRICS[index])
+        metrics = metrics_for(self.plan)
+        index = (metrics.index(self.metric) + step) % len(metrics) if self.metric in metrics else 0
+        self.action_set_metric(metrics[index])
 
     def action_set_metric(self, name: str) -> None:
+        if name not in metrics_for(self.plan):
+            self.app.bell()  # 5 without a grid: nothing to show
+            return
         self.metric = name
         self.refresh_all()
 

@@ -1,4 +1,5 @@
-"""Write the metrics kept so far as CSV (one row per kept epoch and run).
+"""Write the metrics kept so far as CSV (one row per kept epoch and run; with a learning-rate
+grid, a second file with one row per kept epoch, run, rate and seed).
 
 Every epoch of the session is there, restarts included: `segment` counts the restarts before
 the row (0 until the first `r` or restart-mode swap), and each row says the activation and
@@ -88,3 +89,48 @@ def write_listens_csv(state: DashboardState, path: Path) -> int:
             numbers = (f"{v:.6g}" if isinstance(v, float) else v for v in (share, low, high))
             writer.writerow((name, epoch, feature, *numbers))
     return len(rows)
+
+
+GRID_COLUMNS = (
+    "run",
+    "segment",
+    "epoch",
+    "rate",
+    "chosen",
+    "seed",
+    "train_loss",
+    "val_loss",
+    "val_score",
+    "test_loss",
+    "test_score",
+    "diverged",
+)
+
+
+def write_grid_csv(state: DashboardState, path: Path) -> int:
+    """A learning-rate grid's every rate and seed, per kept epoch (`chosen` 1 on the rate the
+    run's own rows are at; `val_score`/`test_score` accuracy or R²; empty where diverged);
+    returns the rows written, 0 (and no file) without a grid."""
+    if not any(series.count for series in state.grid_history.values()):
+        return 0
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(GRID_COLUMNS)
+        for name, series in state.grid_history.items():
+            for _step, segment, event in series.rows():
+                for r, rate in enumerate(event.rates):
+                    for s, seed in enumerate(event.seeds):
+                        gone = event.diverged[r][s]
+                        values = (
+                            event.train_loss[r][s],
+                            event.val_loss[r][s],
+                            event.val_score[r][s],
+                            event.test_loss[r][s],
+                            event.test_score[r][s],
+                        )
+                        numbers = ["" if gone else f"{value:.6g}" for value in values]
+                        head = (name, segment, event.epoch, f"{rate:.6g}", int(r == event.chosen))
+                        writer.writerow((*head, seed, *numbers, int(gone)))
+                        rows += 1
+    return rows

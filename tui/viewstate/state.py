@@ -20,6 +20,7 @@ from normtui.engine.events import (
     DataLoading,
     EpochEnd,
     Event,
+    GridEpoch,
     LayerStats,
     LearningRateChanged,
     PaceChanged,
@@ -34,16 +35,21 @@ from normtui.engine.events import (
     SessionStarted,
 )
 from normtui.engine.fold import RunFold
+from normtui.engine.grid_fold import GridFold
 from normtui.tui.viewstate.layer_pair import SAMPLES_KEPT, LayerSample
 from normtui.tui.viewstate.learning import LearningHistory
 from normtui.tui.viewstate.members import loss_row
+from normtui.tui.viewstate.rates import chosen_loss_rows
 from normtui.tui.viewstate.series import DecimatingSeries
-from normtui.tui.viewstate.verdicts import Verdicts, compare_runs
+from normtui.tui.viewstate.verdicts import GoalEpochs, Verdicts, compare_runs
 
 PLOT_POINTS = 200  # at most this many points per plotted line (plotext cost grows with points)
 HISTORY_ROWS = 8192  # rows kept per run for CSV export; older history is thinned evenly
 MAX_MARKERS = 64
 RATE_WINDOW_S = 2.0
+# a grid's epochs kept per run for the CSV export (each holds rates x seeds values); older
+# ones are thinned evenly, as the metrics history is
+GRID_ROWS = 512
 
 
 class Changed(Flag):
@@ -146,6 +152,11 @@ class RunView:
         return self.status in ACTIVE_STATUSES
 
 
+def grid_label(shift: float) -> str:
+    """A grid shift's marker on the loss plots: "lr ×2" (every rate times 2 of the start's)."""
+    return f"lr ×{shift:.3g}"
+
+
 def lr_label(lr: float) -> str:
     """A learning-rate change's marker on the loss plots: "lr 2e-3", "lr 0.02"."""
     return "lr " + (f"{lr:.0e}".replace("e-0", "e-") if lr < 0.01 else f"{lr:g}")
@@ -166,6 +177,12 @@ class DashboardState:
         self.paused = False
         self.restarts = 0
         self.ended: SessionEnded | None = None
+        # a learning-rate grid (engine/grid_fold.py, the one fold `train` and `--json` use):
+        # every rate's seeds per run; the runs' own views are their chosen rate's seeds
+        self.grid = GridFold(config.goal_accuracy, config.goal_r2)
+        self.grid_history: dict[str, DecimatingSeries] = {
+            name: DecimatingSeries(GRID_ROWS) for name in RUN_NAMES
+        }
         self._adopt(config)
 
     def start_over(self) -> None:
@@ -179,14 +196,54 @@ class DashboardState:
         self.learning_rate = config.lr
         # the goal of the headline metric: R² for regression (issue 14), else accuracy
         self.goal_accuracy = config.goal_r2 if regression else config.goal_accuracy
+        self.grid.goal_accuracy, self.grid.goal_r2 = config.goal_accuracy, config.goal_r2
         for run in self.runs.values():
             run.activation, run.learning_rate = config.activation, config.lr
+
+    @property
+    def has_grid(self) -> bool:
+        """A learning-rate grid session: the config says so, or a grid epoch arrived."""
+        return bool(self.config.lrs) or any(run.folds for run in self.grid.runs.values())
+
+    def plot_rows(self, run: str) -> list[tuple[float, ...]]:
+        """The loss plot's rows of `run`: with a grid, its currently chosen rate's own curve
+        (viewstate/rates.py chosen_loss_rows), else the run's epochs."""
+        view = self.runs[run]
+        grid = self.grid.runs.get(run)
+        if grid is None or not grid.folds:
+            return view.plot.rows()
+        history = self.grid_history[run]
+        return (
+            chosen_loss_rows(history, self.restarts, grid.chosen, PLOT_POINTS) or view.plot.rows()
+        )
+
+    @property
+    def grid_shift(self) -> float:
+        """How far `+`/`-` moved the whole grid from the configured rates (1 = not at all)."""
+        base = self.config.lr
+        return self.learning_rate / base if base > 0 else 1.0
+
+    def grid_rates(self) -> tuple[float, ...]:
+        """The grid's rates as trained now: the configured ones times the shift, as the trainer
+        scales them (engine/trainer.py rates_now); a `+` while paused shows before an epoch."""
+        shift = self.grid_shift
+        return tuple(rate * shift for rate in self.config.lrs)
 
     # -- reducer ---------------------------------------------------------------------------
     def apply(self, event: Event) -> Changed:
         """Fold one event in; say which parts of the screen it changed."""
+        if isinstance(event, SessionStarted | Restarted):
+            self.grid(event)  # its goal and rows, or a fresh grid
         handler = _HANDLERS.get(type(event))
         return Changed.NONE if handler is None else handler(self, event)
+
+    def _grid_epoch(self, event: GridEpoch) -> Changed:
+        if event.run not in self.runs:
+            return Changed.NONE
+        self.grid(event)
+        # spaced by the run's epochs across restarts, as its metrics history is
+        self.grid_history[event.run].append((self.runs[event.run].steps, self.restarts, event))
+        return Changed.PLOTS | Changed.SCALARS
 
     def _loading(self, event: DataLoading) -> Changed:
         self.loading = event
@@ -203,7 +260,13 @@ class DashboardState:
         return Changed.STATUS
 
     def _learning_rate(self, event: LearningRateChanged) -> Changed:
+        before = self.learning_rate
         self.learning_rate = event.learning_rate
+        if self.has_grid:  # the whole grid moved: each run's rate is its next chosen one
+            for run in self.runs.values():
+                if run.active and event.epoch > 0 and event.learning_rate != before:
+                    run.mark(event.epoch, grid_label(self.grid_shift))
+            return Changed.STATUS | Changed.PLOTS
         for run in self.runs.values():
             if not run.active:  # a stopped run keeps the rate it trained with
                 continue
@@ -351,6 +414,8 @@ class DashboardState:
     def verdicts(self) -> Verdicts | None:
         """Val score, val loss and epochs to the goal, compared seed by seed (engine/statistics:
         the one rule `train`'s table and `--json` use too); None before both runs' first epoch."""
+        if self.has_grid:
+            return self.grid_verdicts()
         raw, norm = (self.runs[name].members for name in RUN_NAMES)
         started = self.started
         return compare_runs(
@@ -363,10 +428,28 @@ class DashboardState:
             goal=self.goal_accuracy,
         )
 
+    def grid_verdicts(self) -> Verdicts | None:
+        """A grid's verdicts: each run at its chosen rate on the held-out TEST rows
+        (GridFold.tuned), never the val rows the rates were chosen on, which flatter both."""
+        tuned = self.grid.tuned()
+        if tuned is None:
+            return None
+        goals = []
+        for name in RUN_NAMES:
+            run = self.grid.runs[name]
+            _score, _loss, goal = run.test_values(run.chosen)
+            live = sum(not gone for gone in run.diverged(run.chosen))
+            goals.append(GoalEpochs(tuple(sorted(int(e) for e in goal if e is not None)), live))
+        score, loss, goal_comparison = tuned
+        return Verdicts(
+            score.members or score.seeds, score, loss, goal_comparison, (goals[0], goals[1])
+        )
+
 
 # Which fold each event kind goes through (`DashboardState.apply`); other events change nothing.
 _HANDLERS: dict[type[Event], Callable[[DashboardState, Any], Changed]] = {
     EpochEnd: DashboardState._epoch,
+    GridEpoch: DashboardState._grid_epoch,
     SessionStarted: DashboardState._started,
     DataLoading: DashboardState._loading,
     Paused: DashboardState._paused,

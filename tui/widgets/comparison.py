@@ -14,6 +14,7 @@ import re
 from textual.content import Content
 
 from normtui.engine.events import RUN_NAMES
+from normtui.engine.fold import mean
 from normtui.engine.numbers import epoch
 from normtui.engine.statistics import AHEAD, EQUIVALENT, Comparison, goal_text, ratio_text
 from normtui.tui.viewstate.state import DashboardState, RunView
@@ -59,6 +60,37 @@ def colour_runs(text: str) -> str:
 def _live(run: RunView) -> int:
     """Members that have not diverged (its means are theirs)."""
     return run.members.count - run.members.diverged
+
+
+def comparison_title(state: DashboardState, *, compact: bool = False) -> str:
+    """The strip's border title; with a grid, on which rows its verdicts are (the held-out test
+    rows: the rates were chosen on the validation rows, so those would flatter both runs)."""
+    if not state.has_grid:
+        return "comparison"
+    if compact:
+        return "comparison · test rows, each run at its chosen rate"
+    return "comparison · held-out test rows, each run at its rate chosen on the val rows"
+
+
+def _grid_values(state: DashboardState) -> tuple[tuple[str, str], tuple[str, str]]:
+    """A grid's two runs at their chosen rates on the test rows: the live seeds' means."""
+    shown = fmt_r2 if state.regression else fmt_pct
+    score, loss = [], []
+    for name in RUN_NAMES:
+        run = state.grid.runs[name]
+        scores, losses, _goal = run.test_values(run.chosen) if run.folds else ([], [], [])
+        score.append(mean([v for v in scores if v is not None]))
+        loss.append(mean([v for v in losses if v is not None]))
+    head = "test means: "
+
+    def pair(raw_text: str, norm_text: str) -> tuple[str, str]:
+        short = f"{RUN_NAMES[0]} {raw_text} · {RUN_NAMES[1]} {norm_text}"
+        return f"[dim]{head}{short}[/]", f"[dim]{short}[/]"
+
+    return (
+        pair(shown(score[0]), shown(score[1])),
+        pair(fmt_num(loss[0]), fmt_num(loss[1])),
+    )
 
 
 def _values(state: DashboardState, seeds: int) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -223,11 +255,13 @@ def comparison_markup(state: DashboardState, width: int = WIDE) -> str:
     if raw.last is None or norm.last is None or verdicts is None:
         return "[dim]comparison appears after the first epoch of both runs[/]"
     seeds = verdicts.seeds
-    score_values, loss_values = _values(state, seeds)
+    score_values, loss_values = _grid_values(state) if state.has_grid else _values(state, seeds)
     first = metric_line(verdicts.score, score_values, width)
     second = metric_line(verdicts.loss, loss_values, width)
     regression = state.regression
     n_val = state.started.n_val if state.started is not None else 0
+    if state.has_grid:  # the grid's verdicts are on the held-out test rows
+        n_val = state.started.n_test if state.started is not None else 0
     full = goal_text(state.goal_accuracy, regression, n_val)  # "35/36 = 97.2%": what it needs
     pieces = " · ".join(
         _goal_piece(run, goals, seeds)

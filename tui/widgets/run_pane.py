@@ -49,12 +49,17 @@ def member_lines(rows: list, colour: str) -> list[Line]:
 
 
 def loss_plot_data(
-    view: RunView, *, log_y: bool, smoothing: bool, members: bool = False
+    view: RunView,
+    *,
+    log_y: bool,
+    smoothing: bool,
+    members: bool = False,
+    rows: list | None = None,
 ) -> PlotData:
     """Train and validation loss of one run (the members' medians, and the band of their val
     loss when there are several; `members`: each member's line too), with activation-switch
-    markers."""
-    rows = view.plot.rows()
+    markers. `rows`: the rows to draw instead of the run's own (a grid's chosen rate's)."""
+    rows = view.plot.rows() if rows is None else rows
     xs = [row[0] for row in rows]
     colour = f"{view.name}-color"
     lines = [
@@ -178,8 +183,10 @@ class RunPane(Vertical):
         compact: bool = False,
         log_ended: bool = False,
         replay_speed: float | bool | None = False,
+        best_rate: str = "",
     ) -> None:
-        """`log_ended`: a replayed log ran out without a session end (cut off, or still written).
+        """`best_rate`: a grid's `1e-2 (best of 7 on val)`, the rate these numbers are at.
+        `log_ended`: a replayed log ran out without a session end (cut off, or still written).
         `replay_speed`: a replay's own speed in epochs/s (None all at once; False: not a replay),
         shown instead of the rate the log was recorded at.
 
@@ -188,7 +195,7 @@ class RunPane(Vertical):
         """
         header = self.query_one(".run-header", TextLine)
         for short in (SHORTEST,) if compact else range(SHORTEST + 1):
-            markup = self._scalars_markup(view, short, log_ended, replay_speed)
+            markup = self._scalars_markup(view, short, log_ended, replay_speed, best_rate)
             if header.fits(markup):
                 break
         header.show_markup(markup)
@@ -202,6 +209,7 @@ class RunPane(Vertical):
         short: int,
         log_ended: bool,
         replay_speed: float | bool | None,
+        best_rate: str = "",
     ) -> str:
         """The header at shortening level `short`: 0 all, 1 no rate, 2 short words, 3 compact."""
         compact = short >= SHORTEST
@@ -214,8 +222,11 @@ class RunPane(Vertical):
             epochs = view.members.epochs  # a diverged run's: the epoch it diverged, as train's
             epoch = f"e{epochs}" if words == "short" else f"epoch {epochs}"
             parts.append(f"[b]{epoch}[/b]")
-            if not (compact and stopped_by_fault):  # the top bar names it; the reason needs room
+            # the top bar names it; a fault's reason or a grid's rate needs the room
+            if not (compact and (stopped_by_fault or best_rate)):
                 parts.append(f"[${self.run}-color]{view.activation}[/]")
+            if best_rate:  # a grid: which of its rates these are (the title says why that one)
+                parts.append(f"@{best_rate.split(' ', 1)[0]}")
             if not stopped_by_fault:  # leave the room to the reason
                 loss = "loss" if words == "short" else "val loss"
                 parts.append(f"{loss} {fmt_num(last.val_loss)}")
@@ -255,6 +266,7 @@ class RunPane(Vertical):
         smoothing: bool,
         cover: tuple[tuple[float, float], ...] | None = (),
         members: bool = False,
+        rows: list | None = None,
     ) -> None:
         """`members`: every member's val loss line over the band. `cover`: both panes'
         `extremes`, so the two plots share their axes; None: this
@@ -274,7 +286,7 @@ class RunPane(Vertical):
             own_axis=own_axis,
             width=plot.size.width,
         )
-        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing, members=members)
+        data = loss_plot_data(view, log_y=log_y, smoothing=smoothing, members=members, rows=rows)
         plot.set_data(dataclasses.replace(data, cover=cover) if cover else data)
 
     def show_causes(
@@ -298,12 +310,15 @@ class RunPane(Vertical):
         compact: bool,
         sampling: str = "",
         other: RunView | None = None,
+        grid: bool = False,
     ) -> None:
-        """`sample`: the layers to show, at the epoch both panes show (`paired_samples`);
+        """`grid`: a learning-rate grid's run, whose layers are its chosen rate's seeds'.
+        `sample`: the layers to show, at the epoch both panes show (`paired_samples`);
         `other`: the other run, whose learning lines share this pane's axes."""
         if self.learning_view:
             learning = self.query_one(LearningLines)
-            learning.border_title = "learning · log₁₀ Δw/w and ‖∇‖ · axes shared"
+            at = " · chosen rate" if grid else ""
+            learning.border_title = f"learning · log₁₀ Δw/w and ‖∇‖ · axes shared{at}"
             if learning.compact != compact:
                 learning.compact = compact
                 learning.refresh(layout=True)
@@ -318,7 +333,11 @@ class RunPane(Vertical):
             )
         elif sample is not None:
             every = f" · sampled {sampling}" if sampling else ""  # as observed (sampling_note)
-            hists.border_title = f"layers at epoch {sample.epoch}{every}"
+            at = " (chosen rate)" if grid else ""
+            title = f"layers at epoch {sample.epoch}{at}{every}"
+            if at and len(title) > hists.size.width - 4:  # the sampling note goes first
+                title = f"layers at epoch {sample.epoch}{at}"
+            hists.border_title = title
         else:  # none yet, or a restart forgot them: no stale epoch above "waiting for stats"
             hists.border_title = "layers"
         if hists.compact != compact:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from normtui.engine.events import DataLoading
+from normtui.engine.grid import rate_text
 from normtui.tui.viewstate.state import DashboardState
 from normtui.tui.widgets.fitting import shorten
 from normtui.tui.widgets.format import escape, fmt_lr, fmt_pace
@@ -106,7 +107,7 @@ def top_bar_markup(
     parts += [
         data,
         f"act [b]{activation}[/b]{swap_note}",
-        f"lr [b]{fmt_lr(state.learning_rate)}[/b]",
+        lr_text(state, short),
     ]
     if not controls.playback:  # a replay shows its own speed instead (below)
         parts.append(f"pace [b]{fmt_pace(state.pace)}[/b]")
@@ -121,6 +122,21 @@ def top_bar_markup(
     elif not controls.live:
         parts.append("[dim]watching log[/]")  # `normtui watch`: following another process
     return (" " if compact else "  ").join(parts)
+
+
+def lr_text(state: DashboardState, short: int = 0) -> str:
+    """`lr 1e-3`, or a grid's range and its `+`/`-` shift: `rates 1e-4–0.1 ×2`."""
+    if not state.has_grid:
+        return f"lr [b]{fmt_lr(state.learning_rate)}[/b]"
+    rates = state.grid_rates()
+    span = f"{rate_text(min(rates))}–{rate_text(max(rates))}" if rates else "grid"
+    shift = state.grid_shift
+    shifted = ""
+    if abs(shift - 1) > 1e-9:
+        said = f"×{shift:.3g}" if short >= 2 else f"(shifted ×{shift:.3g})"
+        shifted = f" [$warning]{said}[/]"
+    count = f" [dim]({len(rates)})[/]" if short < 2 and rates else ""
+    return f"rates [b]{span}[/b]{count}{shifted}"
 
 
 class TopBar(TextLine):
