@@ -303,6 +303,8 @@ class PairTrainer:
             activation,
             self.model_seeds,
             hidden_norm=self.config.hidden_norm,
+            # a grid's rates of one seed see the same rows: one first-layer matmul per seed
+            input_groups=self.per_seed,
         ).to(self.device)
         models = dict(zip(RUN_NAMES, (base, copy.deepcopy(base)), strict=True))  # one init, twice
         in_network = IN_NETWORK_SCALERS.get(self.config.scaler)

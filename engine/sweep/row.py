@@ -138,6 +138,7 @@ class RowTrainer:
             config.activation,
             tuple(each(self.seeds)) * repeat,
             hidden_norm=config.hidden_norm,
+            input_groups=per_seed,  # a seed's rates share its rows (engine/grouped.py)
         ).to(self.device)
         # batchnorm / layernorm columns: their groups got the raw inputs (engine/data/split.py)
         # and start with that layer, as `train --scaler batchnorm` does
