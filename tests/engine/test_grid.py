@@ -33,7 +33,8 @@ SWAP_AT = 5
 REL_TOL = 1e-4
 
 
-def _grid_losses(config: SessionConfig, swap: str | None) -> list[dict]:
+def _epochs(config: SessionConfig, swap: str | None, grid: bool) -> list[dict]:
+    """Per epoch and run: the grid (every rate's seeds), or the run's own host numbers."""
     trainer = PairTrainer(config)
     rows = []
     for epoch in range(EPOCHS):
@@ -41,18 +42,8 @@ def _grid_losses(config: SessionConfig, swap: str | None) -> list[dict]:
             trainer.set_activation(swap)
         outcome = trainer.train_epoch()
         assert not outcome.failed
-        rows.append({name: outcome.grids[name] for name in RUNS})
-    return rows
-
-
-def _single_losses(config: SessionConfig, swap: str | None) -> list[dict]:
-    trainer = PairTrainer(config)
-    rows = []
-    for epoch in range(EPOCHS):
-        if swap is not None and epoch == SWAP_AT:
-            trainer.set_activation(swap)
-        outcome = trainer.train_epoch()
-        rows.append({name: outcome.results[name] for name in RUNS})
+        source = outcome.grids if grid else outcome.results
+        rows.append({name: source[name] for name in RUNS})
     return rows
 
 
@@ -78,11 +69,11 @@ def test_member_seed_k_rate_r_trains_like_a_one_seed_run_at_that_rate(
         hist_interval_s=0,
         test_split=0.2,
     )
-    grid = _grid_losses(base.replace(seeds=SEEDS, lrs=RATES), swap)
+    grid = _epochs(base.replace(seeds=SEEDS, lrs=RATES), swap, grid=True)
     seeds = member_seeds(base.seed, SEEDS)
     for k, seed in enumerate(seeds):
         for r, rate in enumerate(RATES):
-            single = _single_losses(base.replace(seed=seed, lr=rate), swap)
+            single = _epochs(base.replace(seed=seed, lr=rate), swap, grid=False)
             for epoch, (mine, theirs) in enumerate(zip(grid, single, strict=True)):
                 for name in RUNS:
                     ours = mine[name]["val_loss"][r][k]
