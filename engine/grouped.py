@@ -22,11 +22,14 @@ benchmarks/README.md (issue 23).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 from torch.nn import functional
+
+if TYPE_CHECKING:
+    from normtui.engine.models import MemberLinear
 
 # In-place activations and their gradients from the output alone: the fused stack's family.
 _aten = torch.ops.aten
@@ -110,7 +113,7 @@ class _GroupedStack(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        ctx: Any, x: torch.Tensor, groups: int, kind: type, *params: torch.Tensor
+        ctx: Any, x: torch.Tensor, groups: int, kind: type[nn.Module], *params: torch.Tensor
     ) -> torch.Tensor:
         activate_ = _IN_PLACE[kind][0]
         h, _ = _first(x, params[0], params[1], groups)
@@ -153,9 +156,9 @@ def activate(activation: nn.Module, h: torch.Tensor) -> torch.Tensor:
 def grouped_forward(
     x: torch.Tensor,
     groups: int,
-    linears: Sequence[nn.Module],
+    linears: Sequence[MemberLinear],
     activations: Sequence[nn.Module],
-    head: nn.Module,
+    head: MemberLinear,
     record: bool = False,
 ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
     """(outputs [members, rows, outputs], pres, posts) of the stack on `x` [members, rows, in];

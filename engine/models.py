@@ -382,7 +382,9 @@ class EnsembleMLP(LayerStack):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.grouped(x):
             return super().forward(x)
-        return grouped_forward(x, self.input_groups, self.linears, self.activations, self.head)[0]
+        return grouped_forward(
+            x, self.input_groups, self.member_linears(), list(self.activations), self._head()
+        )[0]
 
     def forward_recording(
         self, x: torch.Tensor
@@ -390,7 +392,13 @@ class EnsembleMLP(LayerStack):
         if not self.grouped(x):
             return super().forward_recording(x)
         groups = self.input_groups
-        return grouped_forward(x, groups, self.linears, self.activations, self.head, True)
+        return grouped_forward(
+            x, groups, self.member_linears(), list(self.activations), self._head(), True
+        )
+
+    def _head(self) -> MemberLinear:
+        """The head, as its type (an attribute set in __init__ reads as a plain Module)."""
+        return cast("MemberLinear", self.head)
 
     def member_linears(self) -> list[MemberLinear]:
         """The hidden layers, as their type (a ModuleList yields plain Modules)."""
