@@ -209,6 +209,17 @@ class GridEpoch(Event):
     test_score: Grid
     diverged: tuple[tuple[bool, ...], ...]
 
+    def members_at(self, rate: int) -> Members:
+        """One rate's seeds, as a run's EpochEnd carries its members (no train score: NaN)."""
+        return Members(
+            seeds=self.seeds,
+            train_loss=self.train_loss[rate],
+            val_loss=self.val_loss[rate],
+            train_score=(math.nan,) * len(self.seeds),
+            val_score=self.val_score[rate],
+            diverged=self.diverged[rate],
+        )
+
     def check_shape(self) -> None:
         """ValueError unless every grid is rates × seeds and `chosen` is one of the rates."""
         rates, seeds = len(self.rates), len(self.seeds)

@@ -18,7 +18,6 @@ from normtui.engine.events import (
     EpochEnd,
     Event,
     GridEpoch,
-    Members,
     Restarted,
     SessionStarted,
 )
@@ -29,8 +28,6 @@ from normtui.engine.statistics import Comparison, compare_metrics, control, scor
 
 def _as_member_event(event: GridEpoch, rate: int, regression: bool) -> EpochEnd:
     """One rate's seeds as the EpochEnd a one-rate run of them would have sent."""
-    seeds = len(event.seeds)
-    nan = (math.nan,) * seeds
     return EpochEnd(
         time_s=event.time_s,
         run=event.run,
@@ -43,14 +40,7 @@ def _as_member_event(event: GridEpoch, rate: int, regression: bool) -> EpochEnd:
         activation="",
         elapsed_s=0.0,
         val_r2=0.0 if regression else None,
-        members=Members(
-            seeds=event.seeds,
-            train_loss=event.train_loss[rate],
-            val_loss=event.val_loss[rate],
-            train_score=nan,
-            val_score=event.val_score[rate],
-            diverged=event.diverged[rate],
-        ),
+        members=event.members_at(rate),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from normtui.engine.events import RUN_NAMES, GridEpoch, Members
+from normtui.engine.events import RUN_NAMES
 from normtui.engine.grid import rate_text
 from normtui.engine.grid_fold import GridFold, RunGrid
 from normtui.engine.statistics import Comparison, short
@@ -118,19 +118,6 @@ def best_of(grid: GridFold, run: str, *, short: bool = False) -> str:
     return f"{rate_text(view.rates[view.chosen])} (best{of} on val)"
 
 
-def members_at(event: GridEpoch, rate: int) -> Members:
-    """One rate's seeds of a grid epoch, as a run's EpochEnd carries its members."""
-    nan = (math.nan,) * len(event.seeds)
-    return Members(
-        seeds=event.seeds,
-        train_loss=event.train_loss[rate],
-        val_loss=event.val_loss[rate],
-        train_score=nan,
-        val_score=event.val_score[rate],
-        diverged=event.diverged[rate],
-    )
-
-
 def chosen_loss_rows(history: DecimatingSeries, segment: int, chosen: int, limit: int) -> list[Row]:
     """The loss plot's rows (viewstate/members.py loss_row) of the rate chosen NOW, over every
     kept epoch since the last restart: the run "at its currently best rate" is that rate's own
@@ -145,5 +132,5 @@ def chosen_loss_rows(history: DecimatingSeries, segment: int, chosen: int, limit
     kept = events[::stride]
     if events and kept[-1] is not events[-1]:
         kept.append(events[-1])
-    rows = (loss_row(event.epoch, members_at(event, chosen)) for event in kept)
+    rows = (loss_row(event.epoch, event.members_at(chosen)) for event in kept)
     return [row for row in rows if row is not None]
