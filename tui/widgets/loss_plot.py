@@ -18,6 +18,15 @@ BAND_GLYPH = "░"  # the band's shade: a glyph, so it reads under NO_COLOR too,
 BAND_FADE = 0.55  # the band's colour, blended this far toward the background
 
 
+def theme_rgb(variables: dict[str, str], variable: str, fade: float = 0.0) -> tuple[int, int, int]:
+    """A theme variable's colour as RGB for plotext (the foreground where the theme lacks it),
+    blended `fade` of the way into the surface (a band, a faint seed line)."""
+    colour = Color.parse(variables.get(variable, variables.get("foreground", "#c0c0c0")))
+    if fade:
+        colour = colour.blend(Color.parse(variables.get("surface", "#000000")), fade)
+    return colour.rgb
+
+
 @dataclass(frozen=True)
 class Line:
     """One curve; `colour` names a theme variable, `fade` blends it toward the background."""
@@ -290,11 +299,7 @@ class LossPlot(PlotextPlot):
         return line.dotted and self.app.no_color
 
     def _rgb(self, variable: str, fade: float) -> tuple[int, int, int]:
-        variables = self.app.theme_variables
-        colour = Color.parse(variables.get(variable, variables.get("foreground", "#c0c0c0")))
-        if fade:
-            colour = colour.blend(Color.parse(variables.get("surface", "#000000")), fade)
-        return colour.rgb
+        return theme_rgb(self.app.theme_variables, variable, fade)
 
     def render(self) -> RenderResult:
         width, height = self.content_size

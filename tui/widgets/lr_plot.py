@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import RenderResult
-from textual.color import Color
 from textual_plotext import PlotextPlot
 
 from normtui.engine.lr_range import RunRange
 from normtui.tui.lr_chart import Colours, draw_run
+from normtui.tui.widgets.loss_plot import theme_rgb
 
 SEED_FADE = 0.5  # each seed's dots, blended this far toward the background: the median leads
 
@@ -35,11 +35,7 @@ class RatePlot(PlotextPlot):
         self.refresh()
 
     def _rgb(self, variable: str, fade: float = 0.0) -> tuple[int, int, int]:
-        variables = self.app.theme_variables
-        colour = Color.parse(variables.get(variable, variables.get("foreground", "#c0c0c0")))
-        if fade:
-            colour = colour.blend(Color.parse(variables.get("surface", "#000000")), fade)
-        return colour.rgb
+        return theme_rgb(self.app.theme_variables, variable, fade)
 
     def render(self) -> RenderResult:
         width, height = self.content_size
