@@ -93,12 +93,8 @@ def as_dashboard_session(data: dict, config: SessionConfig, start_s: float) -> d
     return data
 
 
-def main() -> None:
-    seeds = int(sys.argv[sys.argv.index("--seeds") + 1]) if "--seeds" in sys.argv else 1
-    fixture = fixture_path(seeds)
-    events = [thin(e) for e in record(seeds)]
-    events = [e for e in events if not (isinstance(e, EpochEnd) and e.epoch > LAST)]
-    config = SessionConfig(dataset="wine", epochs=None, pace=PACE, hidden=(64, 64), seeds=seeds)
+def write_fixture(fixture: Path, events: list[Event], config: SessionConfig) -> None:
+    """`events` as the dashboard's log of `config` would hold them, rounded, to `fixture`."""
     start_s = events[0].time_s
     lines = [json.dumps(make_header(config.to_dict()), separators=(",", ":"))]
     lines += [
@@ -109,6 +105,15 @@ def main() -> None:
     ]
     fixture.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {fixture} ({len(events)} events, {fixture.stat().st_size // 1024} KB)")
+
+
+def main() -> None:
+    seeds = int(sys.argv[sys.argv.index("--seeds") + 1]) if "--seeds" in sys.argv else 1
+    fixture = fixture_path(seeds)
+    events = [thin(e) for e in record(seeds)]
+    events = [e for e in events if not (isinstance(e, EpochEnd) and e.epoch > LAST)]
+    config = SessionConfig(dataset="wine", epochs=None, pace=PACE, hidden=(64, 64), seeds=seeds)
+    write_fixture(fixture, events, config)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,13 @@ and floats to 5 digits (make_fixture.py's helpers), so the file stays small.
 
 from __future__ import annotations
 
-import json
 import threading
 
-from make_fixture import FIXTURES, PACE, _round, as_dashboard_session, thin
+from make_fixture import FIXTURES, PACE, thin, write_fixture
 
 from normtui.engine.commands import SetLearningRate
 from normtui.engine.config import AUTO_RATES, SessionConfig
 from normtui.engine.events import EpochEnd, Event, GridEpoch, SessionEnded
-from normtui.engine.log import make_header
 from normtui.engine.session import Session
 
 GRID_FIXTURE = FIXTURES / "wine_grid.jsonl"
@@ -60,18 +58,7 @@ def record() -> list[Event]:
 
 def main() -> None:
     events = [thin(e) for e in record()]
-    config = grid_config(PACE)
-    start_s = events[0].time_s
-    lines = [json.dumps(make_header(config.to_dict()), separators=(",", ":"))]
-    lines += [
-        json.dumps(
-            _round(as_dashboard_session(e.to_dict(), config, start_s)), separators=(",", ":")
-        )
-        for e in events
-    ]
-    GRID_FIXTURE.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    size = GRID_FIXTURE.stat().st_size // 1024
-    print(f"wrote {GRID_FIXTURE} ({len(events)} events, {size} KB)")
+    write_fixture(GRID_FIXTURE, events, grid_config(PACE))
 
 
 if __name__ == "__main__":
