@@ -30,11 +30,9 @@ WRONG = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def real_log(tmp_path_factory) -> list[str]:
-    """The lines of a real 2-seed, 3-epoch wine session's log, layer stats on every epoch."""
-    path = tmp_path_factory.mktemp("damaged") / "wine.jsonl"
-    config = SessionConfig(dataset="wine", epochs=3, seeds=2, hist_interval_s=0)
+def _session_log(tmp_path_factory, name: str, config: SessionConfig) -> list[str]:
+    """The lines of a real session's log (`config`, trained to its end)."""
+    path = tmp_path_factory.mktemp("damaged") / name
     writer = LogWriter(str(path), config.to_dict())
     session = Session(config)
     session.start(writer)
@@ -43,42 +41,42 @@ def real_log(tmp_path_factory) -> list[str]:
     return path.read_text().splitlines()
 
 
-@pytest.fixture(scope="module")
-def real_results(tmp_path_factory) -> list[str]:
-    """The lines of a real tiny sweep's results file (iris, relu, raw and standard, 2 seeds)."""
+def _sweep_results(tmp_path_factory, name: str, **grid: str) -> list[str]:
+    """The lines of a real tiny sweep's results file (iris, relu, raw and standard, 2 seeds;
+    `grid`: the plan's --lrs)."""
     import threading
 
     from normtui.engine.sweep.plan import parse_plan
     from normtui.engine.sweep.run import Collector, ResultsFile, execute
 
-    path = tmp_path_factory.mktemp("damaged") / "sweep.jsonl"
+    path = tmp_path_factory.mktemp("damaged") / name
     plan = parse_plan(
         datasets="iris", activations="relu", scalers="none,standard", hidden="8", seeds=2,
-        epochs=3,
+        epochs=3, **grid,
     )  # fmt: skip
     results = ResultsFile(str(path), plan)
     assert execute(Collector(plan, results, {}), stop=threading.Event()) == "completed"
     results.close()
     return path.read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def real_log(tmp_path_factory) -> list[str]:
+    """The lines of a real 2-seed, 3-epoch wine session's log, layer stats on every epoch."""
+    config = SessionConfig(dataset="wine", epochs=3, seeds=2, hist_interval_s=0)
+    return _session_log(tmp_path_factory, "wine.jsonl", config)
+
+
+@pytest.fixture(scope="module")
+def real_results(tmp_path_factory) -> list[str]:
+    """The lines of a real tiny sweep's results file (iris, relu, raw and standard, 2 seeds)."""
+    return _sweep_results(tmp_path_factory, "sweep.jsonl")
 
 
 @pytest.fixture(scope="module")
 def real_grid_results(tmp_path_factory) -> list[str]:
     """The same sweep with a learning-rate grid (sweep --lrs): cells carry rates and bands."""
-    import threading
-
-    from normtui.engine.sweep.plan import parse_plan
-    from normtui.engine.sweep.run import Collector, ResultsFile, execute
-
-    path = tmp_path_factory.mktemp("damaged") / "grid.jsonl"
-    plan = parse_plan(
-        datasets="iris", activations="relu", scalers="none,standard", hidden="8", seeds=2,
-        epochs=3, lrs="1e-3,1e-2",
-    )  # fmt: skip
-    results = ResultsFile(str(path), plan)
-    assert execute(Collector(plan, results, {}), stop=threading.Event()) == "completed"
-    results.close()
-    return path.read_text().splitlines()
+    return _sweep_results(tmp_path_factory, "grid.jsonl", lrs="1e-3,1e-2")
 
 
 def numbers(value: Any, path: tuple = ()) -> list[tuple]:
@@ -226,16 +224,10 @@ def test_a_log_cut_off_mid_line_still_reads(real_log, tmp_path) -> None:
 @pytest.fixture(scope="module")
 def grid_log(tmp_path_factory) -> list[str]:
     """The lines of a real learning-rate grid session's log (2 seeds x 2 rates, 3 epochs)."""
-    path = tmp_path_factory.mktemp("damaged") / "grid.jsonl"
     config = SessionConfig(
         dataset="wine", epochs=3, seeds=2, lrs=(1e-3, 1e-2), test_split=0.2, hist_interval_s=0
     )
-    writer = LogWriter(str(path), config.to_dict())
-    session = Session(config)
-    session.start(writer)
-    assert session.join(60)
-    writer.close()
-    return path.read_text().splitlines()
+    return _session_log(tmp_path_factory, "grid.jsonl", config)
 
 
 def fold_grid(path: str) -> None:
