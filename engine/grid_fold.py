@@ -24,6 +24,7 @@ from normtui.engine.events import (
 from normtui.engine.fold import RunFold, finite
 from normtui.engine.grid import BAND_RULE, CHOICE_RULE, Band, band, mean_score, rate_text
 from normtui.engine.statistics import Comparison, compare_metrics, control, score_delta
+from normtui.engine.summary import compare_folds
 
 
 def _as_member_event(event: GridEpoch, rate: int, regression: bool) -> EpochEnd:
@@ -148,27 +149,13 @@ class GridFold:
         n_val = started.n_val if started else 0
         n_train = started.n_train if started else 0
         per_rate = []
-        for r in range(min(len(raw.folds), len(norm.folds))):
-            a, b = raw.folds[r], norm.folds[r]
-            per_rate.append(
-                compare_metrics(
-                    (
-                        a.final(a.latest.val_score) if a.latest else [],
-                        b.final(b.latest.val_score) if b.latest else [],
-                    ),
-                    (
-                        a.final(a.latest.val_loss) if a.latest else [],
-                        b.final(b.latest.val_loss) if b.latest else [],
-                    ),
-                    (a.goal(), b.goal()),
-                    regression=self.regression,
-                    n_val=n_val,
-                    n_train=n_train,
-                    diverged=(self.runs[RUN_NAMES[0]].diverged(r), norm.diverged(r)),
-                    budget=max(a.epochs, b.epochs),
-                    goal=self.goal,
-                )
+        for a, b in zip(raw.folds, norm.folds, strict=False):
+            compared = compare_folds(
+                a, b, n_val=n_val, n_train=n_train, goals=(self.goal_accuracy, self.goal_r2)
             )
+            if compared is None:
+                break
+            per_rate.append(compared)
         if not per_rate:
             return []
         columns = [control([row[i] for row in per_rate]) for i in range(3)]

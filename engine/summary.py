@@ -60,23 +60,36 @@ class Summarizer:
     def comparisons(self) -> tuple[Comparison, Comparison, Comparison] | None:
         """Val score, val loss and epochs to the goal, raw vs normalized member by member
         (engine/statistics.py); None until both runs have reported the same members."""
-        raw, norm = (self.runs[name] for name in RUN_NAMES)
-        if not raw.members or raw.count != norm.count:
-            return None
-
-        def values(run: RunFold, name: str) -> list[float | None]:
-            return [None if m.diverged else getattr(m, name) for m in run.members]
-
         started = self.started
-        regression = raw.regression or norm.regression
-        return compare_metrics(
-            (values(raw, "val_score"), values(norm, "val_score")),
-            (values(raw, "val_loss"), values(norm, "val_loss")),
-            (raw.goal(), norm.goal()),
-            regression=regression,
+        return compare_folds(
+            *(self.runs[name] for name in RUN_NAMES),
             n_val=started.n_val if started is not None else 0,
             n_train=started.n_train if started is not None else 0,
-            diverged=([m.diverged for m in raw.members], [m.diverged for m in norm.members]),
-            budget=max(raw.epochs, norm.epochs),
-            goal=self.goal_r2 if regression else self.goal_accuracy,
+            goals=(self.goal_accuracy, self.goal_r2),
         )
+
+
+def compare_folds(
+    raw: RunFold, norm: RunFold, *, n_val: int, n_train: int, goals: tuple[float, float]
+) -> tuple[Comparison, Comparison, Comparison] | None:
+    """Two runs' folds compared member by member on the validation rows (`goals`: accuracy's
+    and R²'s); None until both have reported the same members. A grid's same-rate verdicts
+    (engine/grid_fold.py) are this, at each rate."""
+    if not raw.members or raw.count != norm.count:
+        return None
+
+    def values(run: RunFold, name: str) -> list[float | None]:
+        return [None if m.diverged else getattr(m, name) for m in run.members]
+
+    regression = raw.regression or norm.regression
+    return compare_metrics(
+        (values(raw, "val_score"), values(norm, "val_score")),
+        (values(raw, "val_loss"), values(norm, "val_loss")),
+        (raw.goal(), norm.goal()),
+        regression=regression,
+        n_val=n_val,
+        n_train=n_train,
+        diverged=([m.diverged for m in raw.members], [m.diverged for m in norm.members]),
+        budget=max(raw.epochs, norm.epochs),
+        goal=goals[1] if regression else goals[0],
+    )
