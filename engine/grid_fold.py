@@ -191,23 +191,25 @@ class GridFold:
         for name, run in self.runs.items():
             result = bands[name]
             per_rate = []
+            scores = run.scores()
             for r, fold in enumerate(run.folds):
+                test_score, test_loss, test_goal = run.test_values(r)
                 per_rate.append(
                     {
                         "rate": run.rates[r],
                         f"val_{score}": fold.val_score,
-                        f"val_{score}_all_seeds": mean_score(run.scores()[r]),
+                        f"val_{score}_all_seeds": mean_score(scores[r]),
                         "val_loss": fold.val_loss,
-                        f"test_{score}": _mean(run.test_values(r)[0]),
+                        f"test_{score}": _mean(test_score),
                         "epochs_to_goal": fold.epochs_to_goal,
                         "members_reached_goal": fold.reached,
                         "members_diverged": fold.diverged,
                         "members": [
                             {
                                 **member.to_dict(self.regression),
-                                f"test_{score}": run.test_values(r)[0][k],
-                                "test_loss": run.test_values(r)[1][k],
-                                "test_epochs_to_goal": run.test_values(r)[2][k],
+                                f"test_{score}": test_score[k],
+                                "test_loss": test_loss[k],
+                                "test_epochs_to_goal": test_goal[k],
                             }
                             for k, member in enumerate(fold.members)
                         ],
