@@ -235,7 +235,6 @@ def validate(config: SessionConfig) -> None:
     for width in config.hidden:
         if not 1 <= width <= MAX_HIDDEN_WIDTH:
             raise ConfigError(f"hidden width {width} out of range 1..{MAX_HIDDEN_WIDTH}")
-    check_model_size(config.hidden, members=config.seeds)
     if not (0.0 < config.lr <= 10.0) or config.lr != config.lr:
         raise ConfigError(f"lr {config.lr} out of range: must be > 0 and <= 10")
     if config.batch_size is not None and config.batch_size < 1:
@@ -266,6 +265,7 @@ def validate(config: SessionConfig) -> None:
     if not config.hist_interval_s >= 0:  # also refuses nan
         raise ConfigError("histogram interval must be >= 0 seconds")
     _check_grid(config)
+    check_model_size(config.hidden, members=config.members)  # a grid's rates are members too
 
 
 def _check_grid(config: SessionConfig) -> None:
@@ -291,7 +291,6 @@ def _check_grid(config: SessionConfig) -> None:
             f"val split {config.val_split} + test split {config.test_split} leave under 20% of"
             " the rows to train on"
         )
-    check_model_size(config.hidden, members=config.members)
 
 
 def _count(n: int) -> str:
