@@ -4,31 +4,24 @@ the rates chosen on the validation rows and the tuned verdict on the held-out te
 from __future__ import annotations
 
 import math
-import statistics
 
 from normtui.engine.config import SessionConfig
 from normtui.engine.events import RUN_NAMES
 from normtui.engine.fold import RunFold
 from normtui.engine.grid import band_text, rate_text
 from normtui.engine.grid_fold import GridFold
-from normtui.engine.numbers import epoch, plus_minus
+from normtui.engine.numbers import epoch
 from normtui.engine.statistics import goal_text, short
+from normtui.tui.cells import number, percent, spread
 
 CHOSEN = "*"
 
 
 def _score(fold: RunFold, regression: bool) -> str:
     """The rate's mean val score ± the seeds' sd, with how many seeds diverged."""
-    values = fold.values("val_score")
-    if not values:
-        text = "-"
-    else:
-        scale = 1.0 if regression else 100.0
-        spread = statistics.stdev(values) * scale if len(values) >= 2 else None
-        text = plus_minus(statistics.fmean(values) * scale, spread)
-        if not regression:
-            mean_text, _, rest = text.partition(" ± ")
-            text = f"{mean_text}%" + (f" ± {rest}" if rest else "")
+    shown = number(fold.val_score) if regression else percent(fold.val_score)
+    scale, digits = (1.0, 4) if regression else (100.0, 1)
+    text = spread(fold, fold.values("val_score"), shown, scale, digits)
     if fold.diverged:
         text += f" ({fold.diverged}/{fold.count} div)" if fold.live() else " (all div)"
     return text

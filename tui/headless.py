@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
-import statistics
 import sys
 import time
 from typing import Any
 
 from normtui.engine.classes import baseline_line, clash_warning, classes_line
 from normtui.engine.config import SessionConfig
-from normtui.engine.divergence import compact
 from normtui.engine.events import RUN_NAMES, DataLoading, Event, SessionStarted, strict_json
 from normtui.engine.fold import RunFold
 from normtui.engine.grid import rate_text
@@ -19,11 +16,12 @@ from normtui.engine.grid_fold import GridFold
 from normtui.engine.listens import ListensWatcher
 from normtui.engine.log import LogWriter
 from normtui.engine.notices import data_notices
-from normtui.engine.numbers import epoch, plus_minus
+from normtui.engine.numbers import epoch
 from normtui.engine.session import Session
 from normtui.engine.sinks import EndWatcher, fan_out
 from normtui.engine.statistics import goal_text
 from normtui.engine.summary import Summarizer
+from normtui.tui.cells import number, percent, spread
 from normtui.tui.grid_table import format_grid_table
 from normtui.tui.signals import (
     SIGNAL_EXIT_CODES,
@@ -31,21 +29,6 @@ from normtui.tui.signals import (
     restore_handlers,
     safe_write,
 )
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
-def _number(value: float | None, digits: int = 4) -> str:
-    """Fixed decimals for everyday values; 1.51e21, not 22 digits, for a runaway loss."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if abs(value) >= 1e9:  # a runaway loss: 1.51e21, not 22 digits
-        return compact(value)
-    if abs(value) >= 1000:  # a loss in a price's units²: digits after the point say nothing
-        return f"{value:,.0f}"
-    return f"{value:.{digits}f}"
 
 
 def _share(values: list[float | None]) -> str:
@@ -57,29 +40,6 @@ def _regression(summary: Summarizer) -> bool:
     return summary.started is not None and summary.started.task == "regression"
 
 
-def _sd(values: list[float]) -> float | None:
-    """The sample standard deviation over the members (None below two)."""
-    finite = [v for v in values if math.isfinite(v)]
-    return statistics.stdev(finite) if len(finite) >= 2 else None
-
-
-def _spread(run: RunFold, values: list[float], text: str, scale: float, digits: int) -> str:
-    """`text` (the run's mean), or with several seeds the mean ± the members' standard
-    deviation, both to two significant digits of the deviation (engine/numbers.py): 3,120 ± 220,
-    76% ± 12, 6.5e10 ± 5.7e10 (issue 25: `3,118 ± 219.0243`)."""
-    if text == "-" or run.count < 2:
-        return text
-    sd = _sd(values)
-    finite = [v for v in values if math.isfinite(v)]
-    if sd is None or not finite:
-        return text
-    shown = plus_minus(statistics.fmean(finite) * scale, sd * scale)
-    if text.endswith("%"):  # a share: the mean's percent sign stays on the mean
-        mean_text, _, spread_text = shown.partition(" ± ")
-        return f"{mean_text}% ± {spread_text}" if spread_text else f"{mean_text}%"
-    return shown
-
-
 def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
     """The headline rows: accuracy for classes; R² and MSE in the target's units for regression.
 
@@ -89,11 +49,11 @@ def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
     """
     raw, norm = (summary.runs[name] for name in RUN_NAMES)
     regression = _regression(summary)
-    show = _number if regression else _percent
+    show = number if regression else percent
     scale, digits = (1.0, 4) if regression else (100.0, 1)
 
     def cell(run: RunFold, name: str, scale: float, digits: int, fmt: Any) -> str:
-        text = _spread(run, run.values(name), fmt(getattr(run, name)), scale, digits)
+        text = spread(run, run.values(name), fmt(getattr(run, name)), scale, digits)
         return f"{text} †" if run.at_divergence and text != "-" else text
 
     def both(name: str, scale: float, digits: int, fmt: Any) -> tuple[str, str]:
@@ -101,15 +61,15 @@ def _metric_rows(summary: Summarizer) -> list[tuple[str, str, str]]:
 
     def best(run: RunFold) -> str:
         values = [m.at_best_mean for m in run.members if m.at_best_mean is not None]
-        return _spread(run, values, show(run.best_mean), scale, digits)
+        return spread(run, values, show(run.best_mean), scale, digits)
 
     score = "R²" if regression else "accuracy"
     loss = " (MSE)" if regression else ""
     best_label = "best mean val" if summary.seeds > 1 else "best val"
     return [
         (f"val {score}", *both("val_score", scale, digits, show)),
-        (f"val loss{loss}", *both("val_loss", 1.0, 4, _number)),
-        (f"train loss{loss}", *both("train_loss", 1.0, 4, _number)),
+        (f"val loss{loss}", *both("val_loss", 1.0, 4, number)),
+        (f"train loss{loss}", *both("train_loss", 1.0, 4, number)),
         (f"{best_label} {score}", best(raw), best(norm)),
     ]
 
@@ -344,13 +304,13 @@ class Progress:
         total = f"/{self.total}" if self.total else ""
         if raw.regression or norm.regression:
             line = (
-                f"epoch {epoch}{total}  val R² raw {_number(raw.val_score, 3)}"
-                f"  normalized {_number(norm.val_score, 3)}"
+                f"epoch {epoch}{total}  val R² raw {number(raw.val_score, 3)}"
+                f"  normalized {number(norm.val_score, 3)}"
             )
         else:
             line = (
-                f"epoch {epoch}{total}  val acc raw {_percent(raw.val_score)}"
-                f"  normalized {_percent(norm.val_score)}"
+                f"epoch {epoch}{total}  val acc raw {percent(raw.val_score)}"
+                f"  normalized {percent(norm.val_score)}"
             )
         safe_write(sys.stderr, f"\r\x1b[2K{line}")
 
