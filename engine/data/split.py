@@ -47,6 +47,20 @@ def make_scaler(name: str, seed: int, n_train: int) -> Any:
     raise DataError(f"unknown scaler {name!r}; choose from: {', '.join(SCALERS)}")
 
 
+def _check_class_rows(dataset: Dataset, prefix: str, need: int) -> int:
+    """The number of classes; DataError when the smallest class has fewer than `need` rows (a
+    stratified split puts one in each part)."""
+    n_classes = len(dataset.class_names)
+    counts = np.bincount(dataset.y, minlength=n_classes)
+    smallest = int(np.argmin(counts))
+    if counts[smallest] < need:
+        name = show(dataset.class_names[smallest])
+        raise DataError(
+            f"{prefix} class {name} has {counts[smallest]} row(s), need at least {need}"
+        )
+    return n_classes
+
+
 def _check_splittable(dataset: Dataset, val_split: float) -> None:
     """Raise DataError where a (stratified) split would fail (sklearn's conditions, in words)."""
     n_rows = len(dataset.y)
@@ -57,12 +71,7 @@ def _check_splittable(dataset: Dataset, val_split: float) -> None:
         if min(n_val, n_train) < 2:
             raise DataError(f"{prefix} {n_train} training and {n_val} validation rows")
         return
-    n_classes = len(dataset.class_names)
-    counts = np.bincount(dataset.y, minlength=n_classes)
-    smallest = int(np.argmin(counts))
-    if counts[smallest] < 2:
-        name = show(dataset.class_names[smallest])
-        raise DataError(f"{prefix} class {name} has {counts[smallest]} row(s), need at least 2")
+    n_classes = _check_class_rows(dataset, prefix, 2)
     if n_val < n_classes:
         raise DataError(f"{prefix} {n_val} validation rows cannot hold all {n_classes} classes")
     if n_train < n_classes:
@@ -116,12 +125,7 @@ def split_rows(
     )
     classification = dataset.task == "classification"
     if classification:
-        n_classes = len(dataset.class_names)
-        counts = np.bincount(dataset.y, minlength=n_classes)
-        smallest = int(np.argmin(counts))
-        if counts[smallest] < 3:
-            name = show(dataset.class_names[smallest])
-            raise DataError(f"{prefix} class {name} has {counts[smallest]} row(s), need at least 3")
+        n_classes = _check_class_rows(dataset, prefix, 3)  # one per part
         if min(n_test, n_val, n_train) < n_classes:
             raise DataError(
                 f"{prefix} {n_train} training, {n_val} validation and {n_test} test rows cannot"
