@@ -497,7 +497,7 @@ class PairTrainer:
             return
         step = self.per_seed
         slices = [members_at(trained[name], chosen[name], step) for name in shown]
-        tasks = self.tasks[chosen[shown[0]] :: step]
+        tasks = self.tasks[::step]  # per seed: a seed's rates share its split's task
         detail = to_host(slices, True, self.config.hist_bins, tasks)
         for name, members in zip(shown, detail, strict=True):
             live = self.runs[name].alive[chosen[name] :: step]
